@@ -1,0 +1,7 @@
+"""Every websocket path of the project."""
+
+from __future__ import annotations
+
+from dialogue.routing import websocket_urlpatterns as dialogue_sockets
+
+websocket_urlpatterns = [*dialogue_sockets]

@@ -1,0 +1,72 @@
+"""The citizen socket of one dialogue: snapshot, then live deltas; ask and vote.
+
+Path: /ws/events/<slug>/. The protocol is documented in docs/protocol.md. This module is
+transport only: it authenticates, joins the hub, parses each frame and calls one command.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from dialogue import commands, messages
+from dialogue.fanout import Subscriber, hub_for_running_loop, participant_group, public_group
+from dialogue.permissions import can_view_event
+from dialogue.selectors import event_snapshot, participant_for
+from events.errors import DomainError
+from events.models import Event
+
+
+def _open(slug: str, scope: dict[str, Any]) -> tuple[commands.Connection, dict[str, Any]] | None:
+    event = Event.objects.filter(slug=slug).first()
+    if event is None or not can_view_event(scope["user"], event):
+        return None
+    participant = participant_for(event=event, user=scope["user"], session=scope.get("session"))
+    connection = commands.Connection(
+        event.pk, scope["user"], participant.pk if participant else None
+    )
+    return connection, {"event": event, "participant": participant}
+
+
+class EventConsumer(AsyncWebsocketConsumer):
+    async def connect(self) -> None:
+        opened = await database_sync_to_async(_open)(
+            self.scope["url_route"]["kwargs"]["slug"], self.scope
+        )
+        if opened is None:
+            await self.close()  # Before accept: the handshake is refused with 403.
+            return
+        self.connection, found = opened
+        await self.accept()
+        # Join first, then snapshot: frames arriving meanwhile are held back, then sent after it.
+        self.audiences = [public_group(self.connection.event_id)]
+        if self.connection.participant_id is not None:
+            self.audiences.append(participant_group(self.connection.participant_id))
+        self.subscriber = Subscriber(self._send_text)
+        await hub_for_running_loop().subscribe(self.audiences, self.subscriber)
+        snapshot = await database_sync_to_async(event_snapshot)(**found)
+        await self._send_text(messages.dumps(snapshot))
+        await self.subscriber.release()
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "subscriber"):
+            await hub_for_running_loop().unsubscribe(self.audiences, self.subscriber)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        try:
+            command = messages.parse_command(text_data)
+            known = self.connection.participant_id
+            reply = await database_sync_to_async(commands.handle)(self.connection, command)
+            if known is None and self.connection.participant_id is not None:
+                # A signed-in user became a participant with this command: follow their questions.
+                group = participant_group(self.connection.participant_id)
+                self.audiences.append(group)
+                await hub_for_running_loop().subscribe([group], self.subscriber)
+        except DomainError as error:
+            reply = messages.error_frame(error, reply_to=messages.command_id(text_data))
+        await self._send_text(messages.dumps(reply))
+
+    async def _send_text(self, text: str) -> None:
+        await self.base_send({"type": "websocket.send", "text": text})

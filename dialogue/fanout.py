@@ -1,0 +1,222 @@
+"""The live fan-out: one broadcast helper for every service, one hub per server process.
+
+Services call `broadcast_on_commit`; after the transaction commits, the frame is serialised once
+and sent to the channel-layer group of its audience. Each process's hub holds one channel that
+is a member of every group a local socket needs, reads each message once and writes the
+pre-serialised text straight to each local socket (DESIGN.md, "The real-time model", 6). With
+Redis, a broadcast therefore costs one message per process, not one per socket.
+
+Vote tallies are coalesced: votes mark questions as changed, and at most once per interval the
+hub of the process reads the current counts of what changed and broadcasts one `tally` frame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import weakref
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import transaction
+
+from dialogue import messages
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[str], Awaitable[None]]
+
+
+def public_group(event_id: int) -> str:
+    return f"event.{event_id}.public"
+
+
+def participant_group(participant_id: int) -> str:
+    return f"participant.{participant_id}"
+
+
+# --- Sending -------------------------------------------------------------------------------
+
+
+def broadcast_on_commit(group: str, frame: dict[str, Any]) -> None:
+    """Send `frame` to everyone in `group` once the current transaction commits."""
+    text = messages.dumps(frame)
+    transaction.on_commit(lambda: _send_to_group(group, text))
+
+
+def tally_on_commit(event_id: int, question_id: int) -> None:
+    """Note that a question's vote count changed; its tally frame follows within an interval."""
+    transaction.on_commit(lambda: _mark_tally(event_id, question_id))
+
+
+def _send_to_group(group: str, text: str) -> None:
+    try:
+        async_to_sync(get_channel_layer().group_send)(
+            group, {"type": "hub.frame", "group": group, "text": text}
+        )
+    except Exception:
+        # Best effort: the database holds the truth and clients repair gaps by resyncing.
+        log.exception("broadcast to %s failed", group)
+
+
+def _mark_tally(event_id: int, question_id: int) -> None:
+    try:
+        async_to_sync(_amark_tally)(event_id, question_id)
+    except Exception:
+        log.exception("tally for event %s failed", event_id)
+
+
+async def _amark_tally(event_id: int, question_id: int) -> None:
+    hub_for_running_loop().tallies.mark(event_id, question_id)
+
+
+# --- The hub -------------------------------------------------------------------------------
+
+
+class Subscriber:
+    """One local socket's place in the hub; holds frames back until its snapshot is sent."""
+
+    __slots__ = ("_held", "_send")
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self._held: list[str] | None = []
+
+    async def deliver(self, text: str) -> None:
+        if self._held is not None:
+            self._held.append(text)
+        else:
+            await self._send(text)
+
+    async def release(self) -> None:
+        """Send what arrived while the snapshot was being made, then deliver directly."""
+        held = self._held or []
+        while held:
+            await self._send(held.pop(0))
+        self._held = None
+
+
+class TallyCoalescer:
+    """Collects changed vote counts per event and flushes each event at most once per interval."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._changed: dict[int, set[int]] = {}
+        self._flushing: set[asyncio.Task[None]] = set()  # strong references until done
+
+    def mark(self, event_id: int, question_id: int) -> None:
+        changed = self._changed.get(event_id)
+        if changed is not None:
+            changed.add(question_id)
+            return
+        self._changed[event_id] = {question_id}
+        # A fresh context: the caller's belongs to a finished sync-to-async call, whose thread
+        # executor the flush must not reuse.
+        asyncio.get_running_loop().call_later(
+            self.interval, self._start_flush, event_id, context=contextvars.Context()
+        )
+
+    def _start_flush(self, event_id: int) -> None:
+        task = asyncio.ensure_future(self._flush(self._changed.pop(event_id, set()), event_id))
+        self._flushing.add(task)
+        task.add_done_callback(self._flushing.discard)
+
+    async def _flush(self, question_ids: set[int], event_id: int) -> None:
+        from dialogue.selectors import vote_counts
+
+        try:
+            counts = await database_sync_to_async(vote_counts)(question_ids=question_ids)
+            if counts:
+                text = messages.dumps(messages.tally(counts))
+                group = public_group(event_id)
+                await get_channel_layer().group_send(
+                    group, {"type": "hub.frame", "group": group, "text": text}
+                )
+        except Exception:
+            log.exception("tally flush for event %s failed", event_id)
+
+
+class Hub:
+    """The process's single channel, its group memberships and its local sockets."""
+
+    def __init__(self) -> None:
+        self.layer = get_channel_layer()
+        self.channel: str | None = None
+        self.members: dict[str, set[Subscriber]] = {}
+        self.tallies = TallyCoalescer(settings.DIALOGUE["TALLY_INTERVAL"])
+        self._lock = asyncio.Lock()
+        self._reader: asyncio.Task[None] | None = None
+
+    async def subscribe(self, groups: list[str], subscriber: Subscriber) -> None:
+        async with self._lock:
+            if self.channel is None:
+                self.channel = await self.layer.new_channel("hub.")
+                self._reader = asyncio.create_task(self._read(), context=contextvars.Context())
+            for group in groups:
+                if group not in self.members:
+                    self.members[group] = set()
+                    await self.layer.group_add(group, self.channel)
+                self.members[group].add(subscriber)
+
+    async def unsubscribe(self, groups: list[str], subscriber: Subscriber) -> None:
+        async with self._lock:
+            for group in groups:
+                members = self.members.get(group)
+                if members is None:
+                    continue
+                members.discard(subscriber)
+                if not members:
+                    del self.members[group]
+                    await self.layer.group_discard(group, self.channel)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        text = message["text"]
+        for subscriber in tuple(self.members.get(message["group"], ())):
+            try:
+                await subscriber.deliver(text)
+            except Exception:
+                log.debug("delivery to a closing socket failed", exc_info=True)
+
+    async def _read(self) -> None:
+        assert self.channel is not None
+        backoff = 0.1
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The layer's server went away (a Redis restart): wait, then join again.
+                log.warning("hub lost its channel layer; retrying in %.1fs", backoff, exc_info=True)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                await self._rejoin()
+                continue
+            backoff = 0.1
+            if message.get("type") == "hub.frame":
+                await self.dispatch(message)
+
+    async def _rejoin(self) -> None:
+        async with self._lock:
+            for group in self.members:
+                try:
+                    await self.layer.group_add(group, self.channel)
+                except Exception:
+                    log.debug("rejoin of %s failed", group, exc_info=True)
+
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
+
+
+def hub_for_running_loop() -> Hub:
+    """The hub of this process (one per event loop, so tests with fresh loops stay isolated)."""
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        hub = _hubs[loop] = Hub()
+    return hub

@@ -1,0 +1,119 @@
+"""Who takes part in a dialogue, what they ask and what they vote for."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from events.models import Event
+
+
+class Participant(models.Model):
+    """One person in one event: a signed-in account, or an anonymous browser with a nickname."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="participations",
+    )
+    nickname = models.CharField(_("nickname"), max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "user"],
+                condition=models.Q(user__isnull=False),
+                name="one_participant_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.user_id and self.user:
+            return str(self.user.public_name)
+        return self.nickname or str(_("Citizen"))
+
+
+class Question(models.Model):
+    """A question asked in an event; what the public sees depends on its status."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", _("Published")
+        REJECTED = "rejected", _("Not selected")
+        ANSWERED = "answered", _("Answered")
+
+    # Statuses the public audience may see.
+    PUBLIC_STATUSES = (Status.APPROVED, Status.ANSWERED)
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions")
+    author = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="questions")
+    text = models.TextField(_("question"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    is_anonymous = models.BooleanField(
+        _("asked anonymously"),
+        default=False,
+        help_text=_("The asker's name is never shown to the public."),
+    )
+    # Made by the asking client; a retry with the same id returns the first question.
+    client_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    vote_count = models.PositiveIntegerField(_("votes"), default=0)
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "client_id"], name="one_question_per_client_id"
+            ),
+        ]
+        indexes = [models.Index(fields=["event", "status"])]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in self.PUBLIC_STATUSES
+
+    @property
+    def public_author_name(self) -> str | None:
+        """The asker's name as the public may see it: None when asked anonymously."""
+        return None if self.is_anonymous else self.author.display_name
+
+
+class Vote(models.Model):
+    """One participant's upvote of one question; the database keeps it unique."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="votes")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="votes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "question"], name="one_vote_per_participant"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} → {self.question_id}"

@@ -1,0 +1,102 @@
+"""Reads for the citizen pages and the socket."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.base import SessionBase
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from dialogue import messages
+from dialogue.models import Participant, Question, Vote
+from events.models import Event, User
+
+SESSION_KEY = "dialogue.participants"
+
+SORTS = {"popular": ("-vote_count", "-created_at"), "recent": ("-created_at",)}
+
+
+def public_events() -> QuerySet[Event]:
+    return Event.objects.exclude(status=Event.Status.DRAFT).select_related("agency")
+
+
+def catalogue() -> dict[str, list[Event]]:
+    """Dialogues grouped as the catalogue shows them: live now, upcoming, past."""
+    now = timezone.now()
+    events = public_events()
+    return {
+        "live": list(events.filter(status=Event.Status.LIVE).order_by("starts_at")),
+        "upcoming": list(
+            events.filter(status=Event.Status.SCHEDULED, ends_at__gte=now).order_by("starts_at")
+        ),
+        "past": list(
+            events.filter(status__in=[Event.Status.ENDED, Event.Status.ARCHIVED]).order_by(
+                "-starts_at"
+            )[:50]
+        ),
+    }
+
+
+def visible_questions(*, event: Event, sort: str = "popular") -> QuerySet[Question]:
+    """The questions anyone may see in an event, in the chosen order."""
+    return (
+        Question.objects.filter(event=event, status__in=Question.PUBLIC_STATUSES)
+        .select_related("author__user")
+        .order_by(*SORTS.get(sort, SORTS["popular"]))
+    )
+
+
+def own_questions(*, participant: Participant | None) -> QuerySet[Question]:
+    if participant is None:
+        return Question.objects.none()
+    return Question.objects.filter(author=participant).select_related("author__user")
+
+
+def voted_question_ids(*, participant: Participant | None) -> set[int]:
+    if participant is None:
+        return set()
+    return set(Vote.objects.filter(participant=participant).values_list("question_id", flat=True))
+
+
+def vote_counts(*, question_ids: Iterable[int]) -> dict[int, int]:
+    """Current vote counts of the given public questions."""
+    return dict(
+        Question.objects.filter(
+            pk__in=list(question_ids), status__in=Question.PUBLIC_STATUSES
+        ).values_list("pk", "vote_count")
+    )
+
+
+def participant_for(
+    *, event: Event, user: User | AnonymousUser, session: SessionBase | None
+) -> Participant | None:
+    """The participant this user or browser already is in the event, if any."""
+    if user.is_authenticated:
+        return Participant.objects.filter(event=event, user=user).select_related("user").first()
+    if session is None:
+        return None
+    participant_id = session.get(SESSION_KEY, {}).get(str(event.pk))
+    if participant_id is None:
+        return None
+    return Participant.objects.filter(pk=participant_id, event=event, user__isnull=True).first()
+
+
+def event_snapshot(*, event: Event, participant: Participant | None) -> dict[str, Any]:
+    """Everything this participant may see now, with the sequence number it is valid at."""
+    # Read the sequence first: a delta committed after this read is newer than the snapshot
+    # and is applied on top (deltas are idempotent upserts), so nothing is missed.
+    seq = Event.objects.values_list("public_seq", flat=True).get(pk=event.pk)
+    questions = [messages.public_question(q) for q in visible_questions(event=event, sort="recent")]
+    mine = [messages.own_question(q) for q in own_questions(participant=participant)]
+    return {
+        "type": "snapshot",
+        "seq": seq,
+        "event": messages.event_state(event),
+        "me": {"name": participant.display_name} if participant else None,
+        "questions": questions,
+        "mine": mine,
+        "voted": sorted(voted_question_ids(participant=participant)),
+    }

@@ -1,0 +1,150 @@
+"""Citizen pages: the catalogue and the event page. They work without JavaScript (plain POST)."""
+
+from __future__ import annotations
+
+from django.contrib import messages as flash
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dialogue import permissions, selectors, services
+from dialogue.forms import AskForm, JoinForm
+from dialogue.models import Participant, Question
+from events.errors import DomainError, NotAllowed
+from events.models import Event
+
+
+def catalogue(request: HttpRequest) -> HttpResponse:
+    return render(request, "dialogue/catalogue.html", {"groups": selectors.catalogue()})
+
+
+def _visible_event(request: HttpRequest, slug: str) -> Event:
+    event = get_object_or_404(Event.objects.select_related("agency"), slug=slug)
+    if not permissions.can_view_event(request.user, event):
+        raise Http404
+    return event
+
+
+def _back(event: Event, anchor: str = "") -> HttpResponseRedirect:
+    return redirect(event.get_absolute_url() + anchor)
+
+
+def _socket_labels() -> dict[str, str]:
+    """Texts the live script shows, translated here so that no script carries a language."""
+    return {
+        "connecting": _("Connecting…"),
+        "live": _("Live: updates appear as they happen"),
+        "reconnecting": _("Connection lost. Reconnecting in %(seconds)s s…"),
+        "offline": _("Offline. Reload the page to try again."),
+        "anonymous": _("Anonymous"),
+        "pending": _("Awaiting approval"),
+        "approved": _("Published"),
+        "answered": _("Answered"),
+        "rejected": _("Not selected"),
+        "new_question": _("New question: %(text)s"),
+        "sent_pending": _("Your question was sent. It will appear once a moderator approves it."),
+        "sent_published": _("Your question was published."),
+        "vote": _("Vote for this question"),
+        "unvote": _("Take back my vote"),
+        "failed": _("That did not work. Please try again."),
+    }
+
+
+def event_page(
+    request: HttpRequest,
+    slug: str,
+    ask_form: AskForm | None = None,
+    join_form: JoinForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    event = _visible_event(request, slug)
+    sort = request.GET.get("sort", "popular")
+    sort = sort if sort in selectors.SORTS else "popular"
+    participant = selectors.participant_for(event=event, user=request.user, session=request.session)
+    own = list(selectors.own_questions(participant=participant))
+    context = {
+        "event": event,
+        "sort": sort,
+        "questions": selectors.visible_questions(event=event, sort=sort),
+        "waiting": [q for q in own if q.status == Question.Status.PENDING],
+        "own_ids": {q.pk for q in own},
+        "voted": selectors.voted_question_ids(participant=participant),
+        "participant": participant,
+        "can_take_part": permissions.can_take_part(request.user, event),
+        "can_ask": permissions.can_ask(event),
+        "can_vote": permissions.can_vote(event),
+        "ask_form": ask_form or AskForm(max_length=event.question_max_length),
+        "join_form": join_form or JoinForm(),
+        "labels": _socket_labels(),
+    }
+    return render(request, "dialogue/event.html", context, status=status)
+
+
+def _participant(request: HttpRequest, event: Event) -> Participant:
+    """The participant making this request; signed-in users join on their first action."""
+    participant = selectors.participant_for(event=event, user=request.user, session=request.session)
+    if participant is not None:
+        return participant
+    if not request.user.is_authenticated:
+        raise NotAllowed(_("Choose a nickname to take part."), code="join_required")
+    return services.join_event(event=event, user=request.user, session=request.session)
+
+
+@require_POST
+def join(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _visible_event(request, slug)
+    form = JoinForm(request.POST)
+    if not form.is_valid():
+        return event_page(request, slug, join_form=form, status=400)
+    try:
+        services.join_event(
+            event=event,
+            user=request.user,
+            session=request.session,
+            nickname=form.cleaned_data["nickname"],
+        )
+    except DomainError as error:
+        form.add_error("nickname", error.message)
+        return event_page(request, slug, join_form=form, status=400)
+    return _back(event, "#ask")
+
+
+@require_POST
+def ask(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _visible_event(request, slug)
+    form = AskForm(request.POST, max_length=event.question_max_length)
+    if not form.is_valid():
+        return event_page(request, slug, ask_form=form, status=400)
+    try:
+        participant = _participant(request, event)
+        question = services.ask_question(
+            participant=participant,
+            text=form.cleaned_data["text"],
+            client_id=form.cleaned_data["client_id"],
+            anonymous=form.cleaned_data["anonymous"],
+        )
+    except DomainError as error:
+        form.add_error("text", error.message)
+        return event_page(request, slug, ask_form=form, status=400)
+    if question.status == Question.Status.PENDING:
+        flash.success(
+            request, _("Your question was sent. It will appear once a moderator approves it.")
+        )
+    else:
+        flash.success(request, _("Your question was published."))
+    return _back(event, "#ask")
+
+
+@require_POST
+def vote(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
+    event = _visible_event(request, slug)
+    try:
+        participant = _participant(request, event)
+        if request.POST.get("action") == "unvote":
+            services.unvote(participant=participant, question_id=question_id)
+        else:
+            services.vote(participant=participant, question_id=question_id)
+    except DomainError as error:
+        flash.error(request, error.message)
+    return _back(event, f"#q{question_id}")

@@ -1,0 +1,166 @@
+"""Agencies, their events (dialogues) and the accounts of the people who use them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountManager(BaseUserManager["User"]):
+    """Accounts are identified by their email address; there is no username."""
+
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields: object) -> User:
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(
+        self, email: str, password: str | None = None, **extra_fields: object
+    ) -> User:
+        extra_fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A signed-in person: citizen, moderator, official, organiser or site admin."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField(_("email address"), unique=True)
+    display_name = models.CharField(
+        _("display name"), max_length=80, blank=True, help_text=_("Shown beside your questions.")
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+    objects = AccountManager()  # type: ignore[misc,assignment]
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    @property
+    def public_name(self) -> str:
+        """The name shown to others; never the email address."""
+        return self.display_name or self.get_full_name() or str(_("Citizen"))
+
+
+class Agency(models.Model):
+    """A government body that holds dialogues: a ministry, a department, a district committee."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name"), max_length=80, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Event(models.Model):
+    """A scheduled public dialogue on policy and law."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SCHEDULED = "scheduled", _("Scheduled")
+        LIVE = "live", _("Live")
+        ENDED = "ended", _("Ended")
+        ARCHIVED = "archived", _("Archived")
+
+    class Moderation(models.TextChoices):
+        PRE = "pre", _("Pre-moderation: questions wait for approval")
+        POST = "post", _("Post-moderation: questions appear at once")
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="events", verbose_name=_("agency")
+    )
+    slug = models.SlugField(_("short link"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    questions_open_at = models.DateTimeField(
+        _("questions open at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Questions may be sent from this moment; empty means from the start of the event."
+        ),
+    )
+    intake_closed = models.BooleanField(_("questions closed by the organiser"), default=False)
+    moderation_mode = models.CharField(
+        _("moderation"), max_length=4, choices=Moderation.choices, default=Moderation.PRE
+    )
+    allow_anonymous = models.BooleanField(
+        _("anonymous participation"),
+        default=True,
+        help_text=_("Citizens may take part with a nickname, without an account."),
+    )
+    question_max_length = models.PositiveSmallIntegerField(
+        _("longest question (characters)"),
+        default=500,
+        validators=[MinValueValidator(50), MaxValueValidator(2000)],
+    )
+    # Sequence number of the last delta sent to the public audience; see docs/protocol.md.
+    public_seq = models.BigIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dialogue")
+        verbose_name_plural = _("dialogues")
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(question_max_length__gte=50, question_max_length__lte=2000),
+                name="event_question_length_bounded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("dialogue:event", kwargs={"slug": self.slug})
+
+    @property
+    def is_public(self) -> bool:
+        return self.status != self.Status.DRAFT
+
+    @property
+    def intake_opens_at(self) -> datetime:
+        return self.questions_open_at or self.starts_at
+
+    def intake_is_open(self, now: datetime | None = None) -> bool:
+        """Questions are accepted from the opening time until the event ends or is closed."""
+        now = now or timezone.now()
+        return (
+            self.status in (self.Status.SCHEDULED, self.Status.LIVE)
+            and not self.intake_closed
+            and self.intake_opens_at <= now
+        )
+
+    def voting_is_open(self) -> bool:
+        return self.status in (self.Status.SCHEDULED, self.Status.LIVE)

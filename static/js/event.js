@@ -1,0 +1,271 @@
+// The live event page: one socket, a snapshot, then deltas. See docs/protocol.md.
+// Without this script the page still works through plain forms.
+
+const root = document.getElementById("event");
+const labels = JSON.parse(document.getElementById("event-labels").textContent);
+const list = document.getElementById("question-list");
+const template = document.getElementById("question-template");
+const connectionBox = document.getElementById("connection");
+const lang = document.documentElement.lang || "vi";
+const timeFormat = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" });
+
+const state = {
+  seq: null,            // last public sequence number applied; null until the first snapshot
+  sort: root.dataset.sort,
+  voted: new Set(),
+  pending: new Map(),   // command id -> {frame, resolve, reject}
+  counter: 0,
+  socket: null,
+  attempts: 0,
+};
+
+// --- Connection ----------------------------------------------------------------------------
+
+function showConnection(kind, text) {
+  connectionBox.hidden = false;
+  connectionBox.dataset.state = kind;
+  connectionBox.querySelector(".connection-text").textContent = text;
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const socket = new WebSocket(`${scheme}://${location.host}${root.dataset.socket}`);
+  state.socket = socket;
+  showConnection("connecting", labels.connecting);
+  socket.addEventListener("open", () => {
+    state.attempts = 0;
+    showConnection("live", labels.live);
+    // Commands sent before the drop are sent again; asks are idempotent by client id.
+    for (const entry of state.pending.values()) socket.send(JSON.stringify(entry.frame));
+  });
+  socket.addEventListener("message", (event) => receive(JSON.parse(event.data)));
+  socket.addEventListener("close", () => {
+    if (state.socket !== socket) return;
+    state.socket = null;
+    // Exponential backoff with full jitter, so a restarted server is not hit by everyone at once.
+    const ceiling = Math.min(30, 0.5 * 2 ** state.attempts);
+    const delay = Math.random() * ceiling + 0.25;
+    state.attempts += 1;
+    showConnection("reconnecting", labels.reconnecting.replace("%(seconds)s", Math.ceil(delay)));
+    setTimeout(connect, delay * 1000);
+  });
+}
+
+function send(frame) {
+  state.counter += 1;
+  const id = `c${state.counter}`;
+  const full = { ...frame, id };
+  return new Promise((resolve, reject) => {
+    state.pending.set(id, { frame: full, resolve, reject });
+    if (state.socket && state.socket.readyState === WebSocket.OPEN) state.socket.send(JSON.stringify(full));
+  });
+}
+
+// --- Incoming frames -----------------------------------------------------------------------
+
+function receive(frame) {
+  if (frame.reply_to && state.pending.has(frame.reply_to)) {
+    const entry = state.pending.get(frame.reply_to);
+    state.pending.delete(frame.reply_to);
+    if (frame.type === "error") entry.reject(frame); else entry.resolve(frame);
+    if (frame.type !== "snapshot") return;
+  }
+  switch (frame.type) {
+    case "snapshot": return applySnapshot(frame);
+    case "question.published": return sequenced(frame, () => upsert(frame.question, true));
+    case "question.withdrawn": return sequenced(frame, () => removeQuestion(frame.question_id));
+    case "tally": return applyTally(frame.votes);
+    case "own_question.updated": return updateOwn(frame.question);
+    case "event.updated": return location.reload();
+    default: return undefined;
+  }
+}
+
+function sequenced(frame, apply) {
+  if (state.seq === null || frame.seq <= state.seq) return;   // already part of the snapshot
+  if (frame.seq > state.seq + 1) { resync(); return; }        // a delta was lost
+  state.seq = frame.seq;
+  apply();
+}
+
+let resyncing = false;
+function resync() {
+  if (resyncing) return;
+  resyncing = true;
+  send({ type: "resync" }).catch(() => {}).finally(() => { resyncing = false; });
+}
+
+function applySnapshot(frame) {
+  state.seq = frame.seq;
+  state.voted = new Set(frame.voted);
+  const seen = new Set();
+  for (const question of frame.questions) { upsert(question, false); seen.add(String(question.id)); }
+  for (const item of [...list.children]) if (!seen.has(item.dataset.id)) item.remove();
+  const waiting = document.getElementById("waiting-list");
+  if (waiting) { waiting.replaceChildren(); for (const q of frame.mine) updateOwn(q); }
+  sortList();
+}
+
+function applyTally(votes) {
+  for (const [id, count] of Object.entries(votes)) {
+    const item = document.getElementById(`q${id}`);
+    if (!item) continue;
+    item.dataset.votes = count;
+    item.querySelector(".vote-count").textContent = count;
+  }
+  if (state.sort === "popular") sortList();
+}
+
+// --- Rendering -----------------------------------------------------------------------------
+
+function upsert(question, announce) {
+  let item = document.getElementById(`q${question.id}`);
+  const isNew = !item;
+  if (isNew) {
+    item = template.content.firstElementChild.cloneNode(true);
+    item.id = `q${question.id}`;
+    item.dataset.id = question.id;
+    const form = item.querySelector(".vote-form");
+    form.action = form.action.replace(/\/0\/vote\/$/, `/${question.id}/vote/`);
+    list.append(item);
+  }
+  item.dataset.votes = question.votes;
+  item.dataset.asked = question.asked_at;
+  item.querySelector(".question-text").textContent = question.text;
+  item.querySelector(".question-author").textContent = question.author ?? labels.anonymous;
+  const time = item.querySelector("time");
+  time.dateTime = question.asked_at;
+  time.textContent = timeFormat.format(new Date(question.asked_at));
+  item.querySelector(".vote-count").textContent = question.votes;
+  const answered = item.querySelector(".answered");
+  if (answered) answered.hidden = question.status !== "answered";
+  showVoted(item, state.voted.has(question.id));
+  if (isNew && announce) {
+    document.getElementById("announcer").textContent = labels.new_question.replace("%(text)s", question.text);
+    sortList();
+  }
+  updateCount();
+}
+
+function removeQuestion(id) {
+  document.getElementById(`q${id}`)?.remove();
+  updateCount();
+}
+
+function updateCount() {
+  document.getElementById("question-count").textContent = `(${list.children.length})`;
+  document.getElementById("no-questions").hidden = list.children.length > 0;
+}
+
+function sortList() {
+  const items = [...list.children];
+  const key = state.sort === "popular"
+    ? (a, b) => b.dataset.votes - a.dataset.votes || b.dataset.asked.localeCompare(a.dataset.asked)
+    : (a, b) => b.dataset.asked.localeCompare(a.dataset.asked);
+  items.sort(key);
+  if (items.some((item, index) => item !== list.children[index])) list.append(...items);
+}
+
+function showVoted(item, voted) {
+  const button = item.querySelector(".vote-button");
+  button.setAttribute("aria-pressed", voted ? "true" : "false");
+  button.title = voted ? labels.unvote : labels.vote;
+  item.querySelector("input[name=action]").value = voted ? "unvote" : "vote";
+}
+
+function updateOwn(question) {
+  const waiting = document.getElementById("waiting-list");
+  if (!waiting) return;
+  const existing = waiting.querySelector(`[data-id="${question.id}"]`);
+  existing?.remove();
+  if (question.status === "pending") {
+    const item = document.createElement("li");
+    item.dataset.id = question.id;
+    const text = document.createElement("span");
+    text.className = "question-text";
+    text.textContent = question.text;
+    const badge = document.createElement("span");
+    badge.className = "badge badge-pending";
+    badge.textContent = labels.pending;
+    item.append(text, " ", badge);
+    waiting.append(item);
+  }
+  document.getElementById("waiting").hidden = waiting.children.length === 0;
+}
+
+// --- Forms ---------------------------------------------------------------------------------
+
+function newClientId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+const askForm = document.getElementById("ask-form");
+if (askForm) {
+  const text = askForm.querySelector("textarea");
+  const used = document.querySelector("#ask-counter .counter-used");
+  const error = document.getElementById("ask-error");
+  const clientId = askForm.querySelector("input[name=client_id]");
+  text.addEventListener("input", () => { used.textContent = text.value.length; });
+  askForm.addEventListener("submit", (event) => {
+    if (!state.socket || state.socket.readyState !== WebSocket.OPEN) return;  // plain POST instead
+    event.preventDefault();
+    const button = askForm.querySelector("button[type=submit]");
+    button.disabled = true;
+    error.hidden = true;
+    send({ type: "ask", client_id: clientId.value, text: text.value,
+           anonymous: askForm.querySelector("input[name=anonymous]").checked })
+      .then((reply) => {
+        text.value = "";
+        used.textContent = "0";
+        clientId.value = newClientId();
+        updateOwn(reply.question);
+        error.hidden = false;
+        error.classList.add("field-ok");
+        error.textContent = reply.question.status === "pending" ? labels.sent_pending : labels.sent_published;
+      })
+      .catch((frame) => {
+        error.classList.remove("field-ok");
+        error.hidden = false;
+        error.textContent = frame.message || labels.failed;
+      })
+      .finally(() => { button.disabled = false; });
+  });
+}
+
+list.addEventListener("submit", (event) => {
+  const form = event.target.closest(".vote-form");
+  if (!form || !state.socket || state.socket.readyState !== WebSocket.OPEN) return;
+  event.preventDefault();
+  const item = form.closest(".question");
+  const id = Number(item.dataset.id);
+  const voting = !state.voted.has(id);
+  showVoted(item, voting);
+  send({ type: voting ? "vote" : "unvote", question: id })
+    .then((reply) => {
+      if (reply.voted) state.voted.add(id); else state.voted.delete(id);
+      showVoted(item, reply.voted);
+    })
+    .catch((frame) => {
+      showVoted(item, !voting);
+      if (frame.code === "join_required") document.getElementById("join-form")?.scrollIntoView();
+      else alert(frame.message || labels.failed);
+    });
+});
+
+document.querySelector(".sort")?.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-sort]");
+  if (!link) return;
+  event.preventDefault();
+  state.sort = link.dataset.sort;
+  for (const other of document.querySelectorAll(".sort a")) other.removeAttribute("aria-current");
+  link.setAttribute("aria-current", "true");
+  history.replaceState(null, "", `?sort=${state.sort}`);
+  sortList();
+});
+
+connect();

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore
+
+from dialogue import services
+from dialogue.models import Question, Vote
+from events.errors import InvalidMessage, NotAllowed, NotFound, QuestionsClosed, VotingClosed
+from events.models import Event
+from tests.factories import EventFactory, ParticipantFactory, QuestionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_asking_twice_with_the_same_client_id_stores_one_question(participant):
+    client_id = uuid.uuid4()
+    first = services.ask_question(
+        participant=participant, text="Thủ tục tách thửa thế nào?", client_id=client_id
+    )
+    again = services.ask_question(
+        participant=participant, text="Thủ tục tách thửa thế nào?", client_id=client_id
+    )
+    assert first.pk == again.pk
+    assert Question.objects.count() == 1
+
+
+def test_post_moderation_publishes_at_once_and_numbers_the_delta(participant):
+    question = services.ask_question(
+        participant=participant, text="Bảng giá đất mới?", client_id=uuid.uuid4()
+    )
+    assert question.status == Question.Status.APPROVED
+    participant.event.refresh_from_db()
+    assert participant.event.public_seq == 1
+
+
+def test_pre_moderation_holds_the_question_until_it_is_published():
+    participant = ParticipantFactory(event=EventFactory(moderation_mode=Event.Moderation.PRE))
+    question = services.ask_question(
+        participant=participant, text="Đất không giấy tờ?", client_id=uuid.uuid4()
+    )
+    assert question.status == Question.Status.PENDING
+    participant.event.refresh_from_db()
+    assert participant.event.public_seq == 0
+    services.publish_question(question=question)
+    question.refresh_from_db()
+    participant.event.refresh_from_db()
+    assert question.status == Question.Status.APPROVED
+    assert question.published_at is not None
+    assert participant.event.public_seq == 1
+
+
+def test_question_text_is_normalised_and_bounded(participant):
+    question = services.ask_question(
+        participant=participant, text="  Hỏi\u200b   về  \x07đất  ", client_id=uuid.uuid4()
+    )
+    assert question.text == "Hỏi về đất"
+    with pytest.raises(InvalidMessage) as error:
+        services.ask_question(participant=participant, text="x" * 501, client_id=uuid.uuid4())
+    assert error.value.code == "too_long"
+    with pytest.raises(InvalidMessage):
+        services.ask_question(participant=participant, text=" \n\t ", client_id=uuid.uuid4())
+    assert Question.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({"status": Event.Status.ENDED}, QuestionsClosed),
+        ({"intake_closed": True}, QuestionsClosed),
+        ({"status": Event.Status.DRAFT}, QuestionsClosed),
+    ],
+)
+def test_closed_intake_refuses_questions_and_writes_nothing(participant, changes, error):
+    Event.objects.filter(pk=participant.event_id).update(**changes)
+    with pytest.raises(error):
+        services.ask_question(
+            participant=participant, text="Còn hỏi được không?", client_id=uuid.uuid4()
+        )
+    assert not Question.objects.exists()
+
+
+def test_a_participant_votes_once_and_can_take_it_back(participant):
+    question = QuestionFactory(event=participant.event)
+    services.vote(participant=participant, question_id=question.pk)
+    voted, state = services.vote(participant=participant, question_id=question.pk)
+    assert (voted.vote_count, state) == (1, True)
+    assert Vote.objects.count() == 1
+    unvoted, state = services.unvote(participant=participant, question_id=question.pk)
+    assert (unvoted.vote_count, state) == (0, False)
+    again, _ = services.unvote(participant=participant, question_id=question.pk)
+    assert again.vote_count == 0
+
+
+def test_votes_on_hidden_or_foreign_questions_are_refused(participant):
+    pending = QuestionFactory(event=participant.event, status=Question.Status.PENDING)
+    foreign = QuestionFactory()
+    for question in (pending, foreign):
+        with pytest.raises(NotFound):
+            services.vote(participant=participant, question_id=question.pk)
+    assert not Vote.objects.exists()
+
+
+def test_votes_are_refused_after_the_event_ends(participant):
+    question = QuestionFactory(event=participant.event)
+    Event.objects.filter(pk=participant.event_id).update(status=Event.Status.ENDED)
+    with pytest.raises(VotingClosed):
+        services.vote(participant=participant, question_id=question.pk)
+
+
+def test_withdrawing_a_public_question_tells_the_public(participant):
+    question = QuestionFactory(event=participant.event)
+    services.withdraw_question(question=question)
+    question.refresh_from_db()
+    participant.event.refresh_from_db()
+    assert question.status == Question.Status.REJECTED
+    assert participant.event.public_seq == 1
+
+
+def test_anonymous_browsers_join_with_a_nickname_kept_in_their_session(event):
+    session = SessionStore()
+    first = services.join_event(
+        event=event, user=AnonymousUser(), session=session, nickname=" Chị Lan "
+    )
+    again = services.join_event(
+        event=event, user=AnonymousUser(), session=session, nickname="Chị Lan Anh"
+    )
+    assert first.pk == again.pk
+    again.refresh_from_db()
+    assert again.nickname == "Chị Lan Anh"
+
+
+def test_events_without_anonymous_participation_require_sign_in(citizen):
+    event = EventFactory(allow_anonymous=False)
+    with pytest.raises(NotAllowed):
+        services.join_event(
+            event=event, user=AnonymousUser(), session=SessionStore(), nickname="Lan"
+        )
+    participant = services.join_event(event=event, user=citizen, session=None)
+    assert services.join_event(event=event, user=citizen, session=None).pk == participant.pk
