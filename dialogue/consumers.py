@@ -31,6 +31,10 @@ def _open(slug: str, scope: dict[str, Any]) -> tuple[commands.Connection, dict[s
 
 
 class EventConsumer(AsyncWebsocketConsumer):
+    # No channel per socket: the process's hub receives every broadcast once and writes it to
+    # each local socket, so a consumer never reads from the channel layer itself.
+    channel_layer_alias = None  # type: ignore[assignment]
+
     async def connect(self) -> None:
         opened = await database_sync_to_async(_open)(
             self.scope["url_route"]["kwargs"]["slug"], self.scope

@@ -219,9 +219,7 @@ async def test_a_browser_without_a_nickname_is_asked_to_join():
 
 async def test_a_signed_in_citizen_becomes_a_participant_on_first_ask(citizen):
     event = await create_event()
-    _, client, snapshot = await open_socket(
-        event.slug, cookie=await session_cookie(user=citizen)
-    )
+    _, client, snapshot = await open_socket(event.slug, cookie=await session_cookie(user=citizen))
     assert snapshot["me"] is None
     await client.send({"type": "ask", "client_id": str(uuid.uuid4()), "text": "Hỏi với tài khoản"})
     reply = await client.next_of("asked")

@@ -1,0 +1,123 @@
+"""The citizen pages without JavaScript: plain GET and POST."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from dialogue.models import Participant, Question, Vote
+from events.models import Event
+from tests.factories import EventFactory, QuestionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def join(client, event: Event, nickname: str = "Chị Lan") -> None:  # type: ignore[no-untyped-def]
+    response = client.post(reverse("dialogue:join", args=[event.slug]), {"nickname": nickname})
+    assert response.status_code == 302
+
+
+def test_the_catalogue_groups_live_upcoming_and_past_and_hides_drafts(client):
+    live = EventFactory(title="Đang diễn ra")
+    EventFactory(title="Bản nháp", status=Event.Status.DRAFT)
+    ended = EventFactory(title="Đã kết thúc", status=Event.Status.ENDED)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.context["groups"]["live"] == [live]
+    assert response.context["groups"]["past"] == [ended]
+    assert "Bản nháp" not in response.content.decode()
+
+
+def test_the_event_page_is_vietnamese_by_default_and_english_on_request(client, event):
+    assert "Đặt câu hỏi" in client.get(event.get_absolute_url()).content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "Ask a question" in client.get(event.get_absolute_url()).content.decode()
+
+
+def test_drafts_are_not_found(client):
+    assert client.get(EventFactory(status=Event.Status.DRAFT).get_absolute_url()).status_code == 404
+
+
+def test_questions_sort_by_votes_or_by_time(client, event):
+    older = QuestionFactory(event=event, vote_count=9)
+    newer = QuestionFactory(event=event, vote_count=1)
+    popular = client.get(event.get_absolute_url()).context["questions"]
+    recent = client.get(event.get_absolute_url() + "?sort=recent").context["questions"]
+    assert list(popular) == [older, newer]
+    assert list(recent) == [newer, older]
+
+
+def test_joining_asking_and_voting_work_with_plain_forms(client, event):
+    join(client, event)
+    client_id = str(uuid.uuid4())
+    ask = reverse("dialogue:ask", args=[event.slug])
+    for _ in range(2):  # a double submit stores one question
+        response = client.post(
+            ask, {"text": "Đất ở nông thôn tách thửa được không?", "client_id": client_id}
+        )
+        assert response.status_code == 302
+    question = Question.objects.get()
+    assert question.author.nickname == "Chị Lan"
+    vote = reverse("dialogue:vote", args=[event.slug, question.pk])
+    client.post(vote, {"action": "vote"})
+    assert Vote.objects.count() == 1
+    page = client.get(event.get_absolute_url())
+    assert question.pk in page.context["voted"]
+    client.post(vote, {"action": "unvote"})
+    assert Vote.objects.count() == 0
+
+
+def test_a_too_long_question_is_refused_with_a_form_error_and_nothing_is_stored(client, event):
+    join(client, event)
+    response = client.post(
+        reverse("dialogue:ask", args=[event.slug]),
+        {"text": "x" * 501, "client_id": str(uuid.uuid4())},
+    )
+    assert response.status_code == 400
+    assert response.context["ask_form"].errors["text"]
+    assert not Question.objects.exists()
+
+
+def test_pending_questions_are_shown_to_their_author_only(client, event):
+    Event.objects.filter(pk=event.pk).update(moderation_mode=Event.Moderation.PRE)
+    join(client, event)
+    client.post(
+        reverse("dialogue:ask", args=[event.slug]),
+        {"text": "Câu hỏi chờ duyệt", "client_id": str(uuid.uuid4())},
+    )
+    mine = client.get(event.get_absolute_url())
+    assert [q.text for q in mine.context["waiting"]] == ["Câu hỏi chờ duyệt"]
+    assert "Câu hỏi chờ duyệt" in mine.content.decode()
+    client.cookies.clear()
+    assert "Câu hỏi chờ duyệt" not in client.get(event.get_absolute_url()).content.decode()
+
+
+def test_voting_without_a_nickname_asks_to_join_and_changes_nothing(client, event):
+    question = QuestionFactory(event=event)
+    response = client.post(
+        reverse("dialogue:vote", args=[event.slug, question.pk]), {"action": "vote"}, follow=True
+    )
+    assert not Vote.objects.exists()
+    assert not Participant.objects.filter(event=event, nickname="").exists()
+    assert [str(m) for m in response.context["messages"]]
+
+
+def test_an_event_without_anonymous_participation_offers_sign_in(client):
+    event = EventFactory(allow_anonymous=False)
+    page = client.get(event.get_absolute_url()).content.decode()
+    assert reverse("account_login") in page
+    response = client.post(reverse("dialogue:join", args=[event.slug]), {"nickname": "Lan"})
+    assert response.status_code == 400
+    assert not Participant.objects.exists()
+
+
+def test_the_page_carries_no_inline_script_and_a_strict_policy(client, event):
+    response = client.get(event.get_absolute_url())
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    html = response.content.decode()
+    assert "<script>" not in html
+    assert 'type="module"' in html
