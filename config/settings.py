@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -93,8 +95,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     # Browser tests serve the test database from a second process, so it must be a file.
-    if test_path := env.str("TEST_SQLITE_PATH", default=""):
-        DATABASES["default"]["TEST"] = {"NAME": test_path}
+    DATABASES["default"]["TEST"] = {
+        "NAME": env.str(
+            "TEST_SQLITE_PATH",
+            default=str(Path(tempfile.gettempdir()) / f"doithoai-test-{os.getpid()}.sqlite3"),
+        )
+    }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -166,6 +172,10 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# In development daphne serves static files straight from the app folders, no collectstatic.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

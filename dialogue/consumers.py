@@ -33,7 +33,7 @@ def _open(slug: str, scope: dict[str, Any]) -> tuple[commands.Connection, dict[s
 class EventConsumer(AsyncWebsocketConsumer):
     # No channel per socket: the process's hub receives every broadcast once and writes it to
     # each local socket, so a consumer never reads from the channel layer itself.
-    channel_layer_alias = None  # type: ignore[assignment]
+    channel_layer_alias = None
 
     async def connect(self) -> None:
         opened = await database_sync_to_async(_open)(

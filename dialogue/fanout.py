@@ -155,7 +155,7 @@ class Hub:
     async def subscribe(self, groups: list[str], subscriber: Subscriber) -> None:
         async with self._lock:
             if self.channel is None:
-                # The default prefix: channels_redis reads all of a process's channels from one list.
+                # Default prefix: channels_redis reads all of a process's channels from one list.
                 self.channel = await self.layer.new_channel()
                 self._reader = asyncio.create_task(self._read(), context=contextvars.Context())
             for group in groups:

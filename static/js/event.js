@@ -125,8 +125,9 @@ function upsert(question, announce) {
     item = template.content.firstElementChild.cloneNode(true);
     item.id = `q${question.id}`;
     item.dataset.id = question.id;
+    // getAttribute: the form's input named "action" shadows the form.action property.
     const form = item.querySelector(".vote-form");
-    form.action = form.action.replace(/\/0\/vote\/$/, `/${question.id}/vote/`);
+    form.setAttribute("action", form.getAttribute("action").replace(/\/0\/vote\/$/, `/${question.id}/vote/`));
     list.append(item);
   }
   item.dataset.votes = question.votes;

@@ -1,0 +1,92 @@
+"""Two citizens in two browsers see each other's questions and votes without reloading."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from dialogue.models import Question, Vote
+from events.models import Event
+from tests.e2e.browser import DESKTOP, PHONE, BrowserTestCase
+from tests.factories import EventFactory, UserFactory
+
+
+def join(page: Page, event: Event, nickname: str) -> None:
+    page.goto(event.get_absolute_url())
+    page.get_by_label("Biệt danh của bạn").fill(nickname)
+    page.get_by_role("button", name="Tham gia").click()
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+
+
+class LiveEventTests(BrowserTestCase):
+    def test_a_question_asked_in_one_browser_appears_in_the_other_and_votes_follow(self) -> None:
+        event = EventFactory(slug="doi-thoai-truc-tiep", title="Đối thoại về Luật Đất đai")
+        phone = self.new_context(**PHONE).new_page()
+        desktop = self.new_context(**DESKTOP).new_page()
+        join(phone, event, "Chị Lan")
+        join(desktop, event, "Anh Tuấn")
+
+        phone.get_by_label("Câu hỏi của bạn").fill("Đất nông nghiệp có được tách thửa không?")
+        phone.get_by_role("button", name="Gửi câu hỏi").click()
+
+        on_desktop = desktop.locator(
+            ".question", has_text="Đất nông nghiệp có được tách thửa không?"
+        )
+        expect(on_desktop).to_be_visible()
+        expect(on_desktop.locator(".question-author")).to_have_text("Chị Lan")
+        expect(phone.locator("#ask-form textarea")).to_have_value("")
+
+        on_desktop.locator(".vote-button").click()
+        expect(on_desktop.locator(".vote-button")).to_have_attribute("aria-pressed", "true")
+        on_phone = phone.locator(".question", has_text="Đất nông nghiệp có được tách thửa không?")
+        expect(on_phone.locator(".vote-count")).to_have_text("1")
+
+        question = Question.objects.get()
+        assert question.vote_count == 1
+        assert Vote.objects.filter(question=question).count() == 1
+
+    def test_pending_questions_show_only_to_their_author_until_approved_in_the_admin(self) -> None:
+        event = EventFactory(moderation_mode=Event.Moderation.PRE)
+        UserFactory(
+            email="kiemduyet@example.vn",
+            password="mat-khau-an-toan",
+            is_staff=True,
+            is_superuser=True,
+        )
+        author = self.new_context(**PHONE).new_page()
+        other = self.new_context().new_page()
+        join(author, event, "Bác Hùng")
+        join(other, event, "Cô Mai")
+
+        author.get_by_label("Câu hỏi của bạn").fill("Bồi thường khi thu hồi đất tính thế nào?")
+        author.get_by_role("button", name="Gửi câu hỏi").click()
+        expect(author.locator("#waiting-list")).to_contain_text("Bồi thường khi thu hồi đất")
+        expect(other.locator("#question-list")).not_to_contain_text("Bồi thường khi thu hồi đất")
+
+        # The approve action of the admin, in a third browser: the server process broadcasts.
+        admin = self.new_context().new_page()
+        admin.goto("/admin/login/?next=/admin/dialogue/question/")
+        admin.locator("#id_username").fill("kiemduyet@example.vn")
+        admin.locator("#id_password").fill("mat-khau-an-toan")
+        admin.locator("input[type=submit]").click()
+        admin.locator("input[name=_selected_action]").first.check()
+        admin.locator("select[name=action]").select_option("approve")
+        admin.locator("button[name=index]").click()
+        expect(admin.locator(".messagelist")).to_be_visible()
+
+        expect(other.locator("#question-list")).to_contain_text("Bồi thường khi thu hồi đất")
+        expect(author.locator("#waiting")).to_be_hidden()
+
+    def test_the_page_works_without_javascript(self) -> None:
+        event = EventFactory()
+        page = self.new_context(java_script_enabled=False, **DESKTOP).new_page()
+        page.goto(event.get_absolute_url())
+        page.get_by_label("Biệt danh của bạn").fill("Ông Bảy")
+        page.get_by_role("button", name="Tham gia").click()
+        page.get_by_label("Câu hỏi của bạn").fill("Không có JavaScript vẫn hỏi được chứ?")
+        page.get_by_role("button", name="Gửi câu hỏi").click()
+        expect(page.locator("#question-list")).to_contain_text(
+            "Không có JavaScript vẫn hỏi được chứ?"
+        )
+        page.locator(".vote-button").first.click()
+        expect(page.locator(".vote-button").first).to_have_attribute("aria-pressed", "true")
+        assert Vote.objects.count() == 1

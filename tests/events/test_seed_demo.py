@@ -1,0 +1,125 @@
+"""The demo seed: complete, consistent, idempotent, and recreated by --reset."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth import authenticate
+from django.contrib.sites.models import Site
+from django.core.management import call_command, load_command_class
+from django.db.models import Count, F
+
+from dialogue.models import Question
+from dialogue.selectors import catalogue
+from events.models import Agency, Event, User
+
+LIVE_SLUG = "doi-thoai-luat-dat-dai-2024"
+ACCOUNTS = (
+    "admin@example.vn",
+    "bientap@example.vn",
+    "canbo@example.vn",
+    "tochuc@example.vn",
+    "congdan@example.vn",
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_seed_twice_creates_the_demo_once() -> None:
+    first = seed()
+    questions = Question.objects.count()
+    second = seed()
+
+    assert "http://127.0.0.1:8000/e/doi-thoai-luat-dat-dai-2024/" in first
+    assert "already present" in second
+    assert Question.objects.count() == questions
+    assert Agency.objects.filter(slug="so-tu-phap-bac-ninh").count() == 1
+    assert Agency.objects.filter(slug="ubnd-huyen-tien-du").count() == 1
+
+    live = Event.objects.get(slug=LIVE_SLUG)
+    assert live.status == Event.Status.LIVE
+    assert live.moderation_mode == Event.Moderation.POST
+    assert live.allow_anonymous
+    assert live.intake_is_open()
+    public = live.questions.filter(status__in=Question.PUBLIC_STATUSES).count()
+    assert public >= 20
+    assert live.participants.count() >= 12
+    assert live.questions.values("author").distinct().count() >= 12
+    assert live.questions.filter(status=Question.Status.PENDING).count() == 3
+    assert live.questions.filter(status=Question.Status.REJECTED).count() == 1
+    assert live.questions.filter(is_anonymous=True).exists()
+    assert live.questions.filter(vote_count__gte=15).exists()
+    assert live.public_seq >= public
+
+
+def test_every_vote_count_matches_its_vote_rows() -> None:
+    seed()
+
+    questions = Question.objects.annotate(rows=Count("votes"))
+    assert questions.exists()
+    assert not questions.exclude(vote_count=F("rows")).exists()
+    for event in Event.objects.all():
+        published = event.questions.filter(status__in=Question.PUBLIC_STATUSES).count()
+        assert event.public_seq >= published
+
+
+def test_draft_is_not_in_the_catalogue() -> None:
+    seed()
+
+    draft = Event.objects.get(status=Event.Status.DRAFT)
+    listed = [event.pk for group in catalogue().values() for event in group]
+    assert draft.pk not in listed
+    assert Event.objects.get(slug=LIVE_SLUG).pk in listed
+    assert len(listed) == Event.objects.exclude(status=Event.Status.DRAFT).count()
+
+
+def test_each_account_can_sign_in() -> None:
+    seed()
+
+    for email in ACCOUNTS:
+        user = authenticate(email=email, password="demo12345")
+        assert user is not None, email
+        assert EmailAddress.objects.filter(user=user, email=email, verified=True, primary=True)
+    assert User.objects.get(email="admin@example.vn").is_superuser
+    assert User.objects.get(email="bientap@example.vn").is_staff
+    assert not User.objects.get(email="congdan@example.vn").is_staff
+    site = Site.objects.get(pk=1)
+    assert (site.domain, site.name) == ("127.0.0.1:8000", "Đối thoại chính sách – pháp luật")
+
+
+def test_reset_deletes_and_recreates_the_demo() -> None:
+    seed()
+    live = Event.objects.get(slug=LIVE_SLUG)
+    questions = Question.objects.count()
+    users = User.objects.count()
+    live.questions.all().delete()
+    User.objects.filter(email="congdan@example.vn").update(is_active=False)
+
+    seed("--reset")
+
+    recreated = Event.objects.get(slug=LIVE_SLUG)
+    assert recreated.pk != live.pk
+    assert Question.objects.count() == questions
+    assert User.objects.count() == users
+    assert Event.objects.filter(agency__slug="so-tu-phap-bac-ninh").count() == 4
+    assert Event.objects.filter(agency__slug="ubnd-huyen-tien-du").count() == 1
+    assert authenticate(email="congdan@example.vn", password="demo12345") is not None
+
+
+def test_help_text_renders() -> None:
+    parser = load_command_class("events", "seed_demo").create_parser("manage.py", "seed_demo")
+
+    assert "--reset" in parser.format_help()
