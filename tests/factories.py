@@ -17,7 +17,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         model = User
         skip_postgeneration_save = True
 
-    email = factory.Sequence(lambda n: f"nguoi{n}@example.vn")
+    email = factory.Sequence(lambda n: f"nguoi{n}@example.org")
     display_name = factory.Sequence(lambda n: f"Người dùng {n}")
     password = factory.PostGenerationMethodCall("set_password", "mat-khau-an-toan")
 

@@ -121,3 +121,8 @@ def test_the_page_carries_no_inline_script_and_a_strict_policy(client, event):
     html = response.content.decode()
     assert "<script>" not in html
     assert 'type="module"' in html
+
+
+def test_vietnamese_is_kept_even_when_the_browser_prefers_english(client, event):
+    page = client.get(event.get_absolute_url(), headers={"accept-language": "en-US,en;q=0.9"})
+    assert 'lang="vi"' in page.content.decode()

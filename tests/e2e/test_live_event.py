@@ -47,7 +47,7 @@ class LiveEventTests(BrowserTestCase):
     def test_pending_questions_show_only_to_their_author_until_approved_in_the_admin(self) -> None:
         event = EventFactory(moderation_mode=Event.Moderation.PRE)
         UserFactory(
-            email="kiemduyet@example.vn",
+            email="kiemduyet@example.org",
             password="mat-khau-an-toan",
             is_staff=True,
             is_superuser=True,
@@ -65,7 +65,7 @@ class LiveEventTests(BrowserTestCase):
         # The approve action of the admin, in a third browser: the server process broadcasts.
         admin = self.new_context().new_page()
         admin.goto("/admin/login/?next=/admin/dialogue/question/")
-        admin.locator("#id_username").fill("kiemduyet@example.vn")
+        admin.locator("#id_username").fill("kiemduyet@example.org")
         admin.locator("#id_password").fill("mat-khau-an-toan")
         admin.locator("input[type=submit]").click()
         admin.locator("input[name=_selected_action]").first.check()

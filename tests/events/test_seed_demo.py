@@ -17,11 +17,11 @@ from events.models import Agency, Event, User
 
 LIVE_SLUG = "doi-thoai-luat-dat-dai-2024"
 ACCOUNTS = (
-    "admin@example.vn",
-    "bientap@example.vn",
-    "canbo@example.vn",
-    "tochuc@example.vn",
-    "congdan@example.vn",
+    "admin@example.org",
+    "bientap@example.org",
+    "canbo@example.org",
+    "tochuc@example.org",
+    "congdan@example.org",
 )
 
 pytestmark = pytest.mark.django_db
@@ -93,9 +93,9 @@ def test_each_account_can_sign_in() -> None:
         user = authenticate(email=email, password="demo12345")
         assert user is not None, email
         assert EmailAddress.objects.filter(user=user, email=email, verified=True, primary=True)
-    assert User.objects.get(email="admin@example.vn").is_superuser
-    assert User.objects.get(email="bientap@example.vn").is_staff
-    assert not User.objects.get(email="congdan@example.vn").is_staff
+    assert User.objects.get(email="admin@example.org").is_superuser
+    assert User.objects.get(email="bientap@example.org").is_staff
+    assert not User.objects.get(email="congdan@example.org").is_staff
     site = Site.objects.get(pk=1)
     assert (site.domain, site.name) == ("127.0.0.1:8000", "Đối thoại chính sách – pháp luật")
 
@@ -106,7 +106,7 @@ def test_reset_deletes_and_recreates_the_demo() -> None:
     questions = Question.objects.count()
     users = User.objects.count()
     live.questions.all().delete()
-    User.objects.filter(email="congdan@example.vn").update(is_active=False)
+    User.objects.filter(email="congdan@example.org").update(is_active=False)
 
     seed("--reset")
 
@@ -116,7 +116,7 @@ def test_reset_deletes_and_recreates_the_demo() -> None:
     assert User.objects.count() == users
     assert Event.objects.filter(agency__slug="so-tu-phap-bac-ninh").count() == 4
     assert Event.objects.filter(agency__slug="ubnd-huyen-tien-du").count() == 1
-    assert authenticate(email="congdan@example.vn", password="demo12345") is not None
+    assert authenticate(email="congdan@example.org", password="demo12345") is not None
 
 
 def test_help_text_renders() -> None:

@@ -49,22 +49,22 @@ class DemoAccount:
 ACCOUNTS = (
     DemoAccount(
         "admin",
-        "admin@example.vn",
+        "admin@example.org",
         "Quản trị hệ thống",
         "site admin",
         is_staff=True,
         is_superuser=True,
     ),
     DemoAccount(
-        "bientap", "bientap@example.vn", "Phạm Thu Hà – Biên tập viên", "moderator", is_staff=True
+        "bientap", "bientap@example.org", "Phạm Thu Hà – Biên tập viên", "moderator", is_staff=True
     ),
     DemoAccount(
-        "canbo", "canbo@example.vn", "Nguyễn Đức Long – Sở Tư pháp", "official", is_staff=True
+        "canbo", "canbo@example.org", "Nguyễn Đức Long – Sở Tư pháp", "official", is_staff=True
     ),
-    DemoAccount("tochuc", "tochuc@example.vn", "Ban Tổ chức đối thoại", "organiser", is_staff=True),
-    DemoAccount("congdan", "congdan@example.vn", "Nguyễn Minh Tuấn", "citizen"),
+    DemoAccount("tochuc", "tochuc@example.org", "Ban Tổ chức đối thoại", "organiser", is_staff=True),
+    DemoAccount("congdan", "congdan@example.org", "Nguyễn Minh Tuấn", "citizen"),
     # A second signed-in citizen, so that not every signed-in question has the same author.
-    DemoAccount("congdan2", "congdan2@example.vn", "Trần Thị Mai", "citizen"),
+    DemoAccount("congdan2", "congdan2@example.org", "Trần Thị Mai", "citizen"),
 )
 
 
