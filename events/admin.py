@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from events.models import Agency, Event, User
+from events.models import Agency, AgencyMembership, Event, EventRole, User
 
 
 @admin.register(User)
@@ -24,8 +24,21 @@ class AccountAdmin(UserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
+class AgencyMembershipInline(admin.TabularInline):
+    model = AgencyMembership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+class EventRoleInline(admin.TabularInline):
+    model = EventRole
+    extra = 0
+    raw_id_fields = ["user"]
+
+
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
+    inlines = [AgencyMembershipInline]
     list_display = ["name", "slug", "website"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -38,3 +51,4 @@ class EventAdmin(admin.ModelAdmin):
     search_fields = ["title", "description"]
     date_hierarchy = "starts_at"
     readonly_fields = ["public_seq", "created_at"]
+    inlines = [EventRoleInline]

@@ -164,3 +164,50 @@ class Event(models.Model):
 
     def voting_is_open(self) -> bool:
         return self.status in (self.Status.SCHEDULED, self.Status.LIVE)
+
+
+class AgencyMembership(models.Model):
+    """A person's standing in an agency: organisers create and run the agency's dialogues."""
+
+    class Role(models.TextChoices):
+        ORGANISER = "organiser", _("Organiser")
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="agency_memberships")
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.ORGANISER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agency membership")
+        verbose_name_plural = _("agency memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "user"], name="one_membership_per_agency")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.agency} · {self.get_role_display()}"
+
+
+class EventRole(models.Model):
+    """A person's role in one dialogue: a moderator screens questions, an official answers."""
+
+    class Role(models.TextChoices):
+        MODERATOR = "moderator", _("Moderator")
+        OFFICIAL = "official", _("Official")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="roles")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="event_roles")
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices)
+    # For officials: the title shown on stage beside their answers, e.g. "Phó Giám đốc Sở Tư pháp".
+    title = models.CharField(_("title shown"), max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dialogue role")
+        verbose_name_plural = _("dialogue roles")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "user", "role"], name="one_role_of_a_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.event} · {self.get_role_display()}"

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dialogue import services
 from dialogue.models import Participant, Question
-from events.models import Agency, Event, User
+from events.models import Agency, AgencyMembership, Event, EventRole, User
 
 PASSWORD = "demo12345"
 SITE_DOMAIN = "127.0.0.1:8000"
@@ -61,7 +61,9 @@ ACCOUNTS = (
     DemoAccount(
         "canbo", "canbo@example.org", "Nguyễn Đức Long – Sở Tư pháp", "official", is_staff=True
     ),
-    DemoAccount("tochuc", "tochuc@example.org", "Ban Tổ chức đối thoại", "organiser", is_staff=True),
+    DemoAccount(
+        "tochuc", "tochuc@example.org", "Ban Tổ chức đối thoại", "organiser", is_staff=True
+    ),
     DemoAccount("congdan", "congdan@example.org", "Nguyễn Minh Tuấn", "citizen"),
     # A second signed-in citizen, so that not every signed-in question has the same author.
     DemoAccount("congdan2", "congdan2@example.org", "Trần Thị Mai", "citizen"),
@@ -687,6 +689,20 @@ class Command(BaseCommand):
             )
             if spec.asks:
                 self._fill(event, spec, users, now)
+            # Staff roles: the moderator and the official work on every demo dialogue.
+            EventRole.objects.create(
+                event=event, user=users["bientap"], role=EventRole.Role.MODERATOR
+            )
+            EventRole.objects.create(
+                event=event,
+                user=users["canbo"],
+                role=EventRole.Role.OFFICIAL,
+                title="Phó Giám đốc Sở Tư pháp",
+            )
+        for agency in agencies.values():
+            AgencyMembership.objects.create(
+                agency=agency, user=users["tochuc"], role=AgencyMembership.Role.ORGANISER
+            )
 
     def _account(self, account: DemoAccount) -> User:
         """Create the account (or bring an existing one back to the demo state) and its email."""

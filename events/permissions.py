@@ -1,0 +1,48 @@
+"""Who holds which role: pure predicates shared by every view and socket of every app."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+
+from events.models import Agency, AgencyMembership, Event, EventRole, User
+
+Person = User | AnonymousUser
+
+
+def is_site_admin(user: Person) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def is_organiser(user: Person, agency: Agency | int) -> bool:
+    """Organisers of an agency run all of its dialogues."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if is_site_admin(user):
+        return True
+    agency_id = agency if isinstance(agency, int) else agency.pk
+    return AgencyMembership.objects.filter(
+        agency_id=agency_id, user_id=user.pk, role=AgencyMembership.Role.ORGANISER
+    ).exists()
+
+
+def has_event_role(user: Person, event: Event, role: str) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return EventRole.objects.filter(event_id=event.pk, user_id=user.pk, role=role).exists()
+
+
+def can_moderate(user: Person, event: Event) -> bool:
+    """Moderators of the dialogue, and the organisers of its agency."""
+    return has_event_role(user, event, EventRole.Role.MODERATOR) or is_organiser(
+        user, event.agency_id
+    )
+
+
+def can_answer(user: Person, event: Event) -> bool:
+    """Officials of the dialogue answer the questions routed to them."""
+    return has_event_role(user, event, EventRole.Role.OFFICIAL)
+
+
+def can_manage_event(user: Person, event: Event) -> bool:
+    """Organisers edit, schedule, start and end the dialogues of their agency."""
+    return is_organiser(user, event.agency_id)
