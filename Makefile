@@ -44,5 +44,11 @@ messages: $(STAMP)
 	$(PY) manage.py makemessages -l vi --no-obsolete --ignore=".venv/*" --ignore="staticfiles/*"
 	$(PY) manage.py compilemessages -l vi --ignore=".venv/*"
 
+# A few minutes: fan-out at 1,000 and 5,000 participants and the capacity ramp, uvicorn, daphne
+# and bare websockets side by side (bench/run.py --help for the full scenarios).
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	$(PY) -m bench.run --short
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache

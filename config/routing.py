@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from dialogue.routing import websocket_urlpatterns as dialogue_sockets
+from moderation.routing import websocket_urlpatterns as moderation_sockets
 
-websocket_urlpatterns = [*dialogue_sockets]
+websocket_urlpatterns = [*dialogue_sockets, *moderation_sockets]

@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "channels",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "csp",
     "events",
     "dialogue",
@@ -56,6 +59,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication and messages: sends staff without two-factor authentication to its
+    # setup page before any staff page (see STAFF_URL_NAMESPACES).
+    "events.middleware.StaffTwoFactorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -137,11 +143,100 @@ AUTHENTICATION_BACKENDS = [
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_UNIQUE_EMAIL = True
+# Nobody signs in with an address they have not proved they own: invitations to staff roles and
+# sign-in codes are sent by email, so an unverified address would let anyone claim them.
+ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# Passwordless sign-in: a short code is emailed, as well as the usual password.
+ACCOUNT_LOGIN_BY_CODE_ENABLED = env.bool("ACCOUNT_LOGIN_BY_CODE_ENABLED", default=True)
+# One address per account; a new one replaces the old only once it is verified.
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = env.str("ACCOUNT_EMAIL_SUBJECT_PREFIX", default="[Đối thoại] ")
+# allauth's rate limits (sign-in failures, codes, resets, sign-ups) count in the default cache,
+# which is Redis when REDIS_URL is set, so every worker shares one count. ACCOUNT_RATE_LIMITS=off
+# turns them off (never in production).
+if not env.bool("ACCOUNT_RATE_LIMITS", default=True):
+    ACCOUNT_RATE_LIMITS = False
 LOGIN_REDIRECT_URL = "/"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+if env.str("EMAIL_FILE_PATH", default=""):
+    EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
+
+# Who answers for personal data, shown on the privacy page (/privacy/).
+PRIVACY = {
+    "controller": env.str("PRIVACY_CONTROLLER", default="Đơn vị vận hành nền tảng"),
+    "contact": env.str("PRIVACY_CONTACT_EMAIL", default=DEFAULT_FROM_EMAIL),
+}
+
+# Two-factor authentication: an authenticator app (TOTP) and recovery codes. Required of staff
+# before any page in these URL namespaces (events/middleware.py); citizens never need it.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ADAPTER = "events.adapters.StaffMFAAdapter"
+# One period either side, for phone clocks that drift.
+MFA_TOTP_TOLERANCE = env.int("MFA_TOTP_TOLERANCE", default=1)
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Đối thoại chính sách – pháp luật")
+STAFF_URL_NAMESPACES = ("admin", "manage", "moderation")
+
+# Single sign-on through OpenID Connect, configured only from the environment: an agency's own
+# identity provider (OIDC_*) and the government identity provider under the reserved id "vneid"
+# (VNEID_*). A provider whose client id or server URL is missing is not offered at all.
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "mandatory"
+SOCIALACCOUNT_QUERY_EMAIL = True
+RESERVED_OIDC_PROVIDER_IDS = ("vneid",)
+
+
+def openid_connect_apps(environment: environ.Env) -> list[dict[str, object]]:
+    """The OpenID Connect apps the environment configures; none when it configures nothing."""
+    apps: list[dict[str, object]] = []
+    agency_id = environment.str("OIDC_PROVIDER_ID", default="sso")
+    if agency_id in RESERVED_OIDC_PROVIDER_IDS:
+        raise environ.ImproperlyConfigured(
+            f"OIDC_PROVIDER_ID {agency_id!r} is reserved for the government identity provider"
+        )
+    for prefix, provider_id, default_name in (
+        ("OIDC", agency_id, "Single sign-on"),
+        ("VNEID", "vneid", "VNeID"),
+    ):
+        client_id = environment.str(f"{prefix}_CLIENT_ID", default="")
+        server_url = environment.str(f"{prefix}_SERVER_URL", default="")
+        if not client_id or not server_url:
+            continue
+        apps.append(
+            {
+                "provider_id": provider_id,
+                "name": environment.str(f"{prefix}_NAME", default=default_name),
+                "client_id": client_id,
+                "secret": environment.str(f"{prefix}_CLIENT_SECRET", default=""),
+                "settings": {
+                    "server_url": server_url,
+                    "token_auth_method": environment.str(
+                        f"{prefix}_TOKEN_AUTH_METHOD", default="client_secret_basic"
+                    ),
+                    "oauth_pkce_enabled": True,
+                    "scope": environment.list(
+                        f"{prefix}_SCOPES", default=["openid", "profile", "email"]
+                    ),
+                },
+            }
+        )
+    return apps
+
+
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": openid_connect_apps(env)}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -154,7 +249,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own catalogue first; locale-vendor holds Vietnamese for the allauth pages we show, which
+# allauth does not ship.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale-vendor"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
@@ -206,6 +303,17 @@ DIALOGUE = {
     # Vote tallies reach sockets at most once per this many seconds per event.
     "TALLY_INTERVAL": env.float("DIALOGUE_TALLY_INTERVAL", default=0.25),
     "NICKNAME_MAX_LENGTH": 40,
+    # Per participant and per IP address; "N/minute" strings as the `limits` library reads them.
+    "RATE_LIMITS": {
+        "ask": {
+            "participant": env.str("RATE_LIMIT_ASK_PARTICIPANT", default="5/minute"),
+            "ip": env.str("RATE_LIMIT_ASK_IP", default="30/minute"),
+        },
+        "vote": {
+            "participant": env.str("RATE_LIMIT_VOTE_PARTICIPANT", default="120/minute"),
+            "ip": env.str("RATE_LIMIT_VOTE_IP", default="600/minute"),
+        },
+    },
 }
 
 LOGGING = {

@@ -26,6 +26,7 @@ class Connection:
     event_id: int
     user: User | AnonymousUser
     participant_id: int | None
+    ip: str | None = None
 
 
 def _event(connection: Connection) -> Event:
@@ -67,6 +68,7 @@ def handle(connection: Connection, command: messages.CitizenCommand) -> dict[str
             text=command.text,
             client_id=command.client_id,
             anonymous=command.anonymous,
+            ip=connection.ip,
         )
         return {
             "type": "asked",
@@ -74,9 +76,13 @@ def handle(connection: Connection, command: messages.CitizenCommand) -> dict[str
             "question": messages.own_question(question),
         }
     if isinstance(command, messages.VoteCommand):
-        question, voted = services.vote(participant=participant, question_id=command.question)
+        question, voted = services.vote(
+            participant=participant, question_id=command.question, ip=connection.ip
+        )
     else:
-        question, voted = services.unvote(participant=participant, question_id=command.question)
+        question, voted = services.unvote(
+            participant=participant, question_id=command.question, ip=connection.ip
+        )
     return {
         "type": "voted",
         "reply_to": command.id,

@@ -6,6 +6,8 @@ transport only: it authenticates, joins the hub, parses each frame and calls one
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -17,6 +19,10 @@ from dialogue.permissions import can_view_event
 from dialogue.selectors import event_snapshot, participant_for
 from events.errors import DomainError
 from events.models import Event
+
+# "Try again later": a client that was too slow to read reconnects (with backoff) and resyncs.
+STALLED_CLOSE_CODE = 1013
+STALLED_CLOSE_SECONDS = 30.0
 
 
 def _open(slug: str, scope: dict[str, Any]) -> tuple[commands.Connection, dict[str, Any]] | None:
@@ -48,7 +54,7 @@ class EventConsumer(AsyncWebsocketConsumer):
         self.audiences = [public_group(self.connection.event_id)]
         if self.connection.participant_id is not None:
             self.audiences.append(participant_group(self.connection.participant_id))
-        self.subscriber = Subscriber(self._send_text)
+        self.subscriber = Subscriber(self._send_text, on_stall=self._stalled)
         await hub_for_running_loop().subscribe(self.audiences, self.subscriber)
         snapshot = await database_sync_to_async(event_snapshot)(**found)
         await self._send_text(messages.dumps(snapshot))
@@ -71,6 +77,18 @@ class EventConsumer(AsyncWebsocketConsumer):
         except DomainError as error:
             reply = messages.error_frame(error, reply_to=messages.command_id(text_data))
         await self._send_text(messages.dumps(reply))
+
+    def _stalled(self) -> None:
+        """The client stopped reading: the hub already skips it; close it in the background."""
+        self._dropping = asyncio.ensure_future(self._drop())
+
+    async def _drop(self) -> None:
+        await hub_for_running_loop().unsubscribe(self.audiences, self.subscriber)
+        # The close frame waits behind the unread data, so it is bounded in time: after that the
+        # server's own keepalive timeout ends the connection (docs/protocol.md, "Slow readers").
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(STALLED_CLOSE_SECONDS):
+                await self.close(code=STALLED_CLOSE_CODE)
 
     async def _send_text(self, text: str) -> None:
         await self.base_send({"type": "websocket.send", "text": text})

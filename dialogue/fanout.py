@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import time
 import weakref
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -45,8 +47,14 @@ def participant_group(participant_id: int) -> str:
 
 def broadcast_on_commit(group: str, frame: dict[str, Any]) -> None:
     """Send `frame` to everyone in `group` once the current transaction commits."""
-    text = messages.dumps(frame)
-    transaction.on_commit(lambda: _send_to_group(group, text))
+    transaction.on_commit(lambda: _send_to_group(group, stamped(frame)))
+
+
+def stamped(frame: dict[str, Any]) -> str:
+    """Serialise a broadcast frame once, with the server time it leaves (`sent_at`, Unix ms)."""
+    # Stamped at commit, not when the service built it: latency is measured from the moment a
+    # change became true in the database (docs/protocol.md, docs/performance.md).
+    return messages.dumps({**frame, "sent_at": round(time.time() * 1000, 1)})
 
 
 def tally_on_commit(event_id: int, question_id: int) -> None:
@@ -78,27 +86,116 @@ async def _amark_tally(event_id: int, question_id: int) -> None:
 # --- The hub -------------------------------------------------------------------------------
 
 
+# A subscriber whose socket stops reading is dropped once this many frames wait behind it, or
+# once one send has been blocked this long. Frames are small (≈1 KB), so this bounds the memory
+# a stalled phone can hold at well under 100 KB on top of the server's transport buffer.
+BACKLOG_LIMIT = 64
+STALL_SECONDS = 10.0
+# How long the hub's read of the channel layer blocks in Redis before asking again.
+HUB_BLOCK_SECONDS = 2
+
+
 class Subscriber:
-    """One local socket's place in the hub; holds frames back until its snapshot is sent."""
+    """One local socket's place in the hub; holds frames back until its snapshot is sent.
 
-    __slots__ = ("_held", "_send")
+    Delivery is eager: the send coroutine is stepped at once, and a server that accepts the frame
+    into its transport buffer (the usual case) finishes it in that step, with no task and no
+    context switch per socket. Only a send that blocks (the socket's buffer is full because the
+    client stopped reading) becomes a task; later frames wait behind it in a bounded backlog,
+    and a socket that stays blocked is dropped (`on_stall`) so it never slows the others.
+    """
 
-    def __init__(self, send: Send) -> None:
+    __slots__ = ("_backlog", "_held", "_on_stall", "_send", "_task", "stalled")
+
+    def __init__(self, send: Send, on_stall: Callable[[], object] | None = None) -> None:
         self._send = send
+        self._on_stall = on_stall
         self._held: list[str] | None = []
+        self._backlog: deque[str] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.stalled = False
 
     async def deliver(self, text: str) -> None:
+        self.push(text)
+
+    def push(self, text: str) -> None:
+        """Hand one frame to the socket without waiting for it (the hub's fast path)."""
+        if self.stalled:
+            return
         if self._held is not None:
             self._held.append(text)
+            if len(self._held) > BACKLOG_LIMIT:
+                self.stall()
+        elif self._backlog is not None:
+            self._backlog.append(text)
+            if len(self._backlog) > BACKLOG_LIMIT:
+                self.stall()
         else:
-            await self._send(text)
+            self._step(self._send(text))
+
+    def _step(self, sending: Coroutine[Any, Any, None]) -> None:
+        try:
+            blocked = sending.send(None)
+        except StopIteration:
+            return
+        except Exception:
+            log.debug("delivery to a closing socket failed", exc_info=True)
+            return
+        # The send is waiting for the socket to drain: finish it, and what follows, in a task.
+        self._backlog = deque()
+        self._task = asyncio.ensure_future(self._drain(sending, blocked))
+
+    async def _drain(self, sending: Coroutine[Any, Any, None], blocked: Any) -> None:
+        try:
+            async with asyncio.timeout(STALL_SECONDS):
+                await _finish(sending, blocked)
+                while self._backlog:
+                    await self._send(self._backlog.popleft())
+        except TimeoutError:
+            self.stall()
+        except Exception:
+            log.debug("delivery to a closing socket failed", exc_info=True)
+        finally:
+            self._backlog = None
+            self._task = None
+
+    def stall(self) -> None:
+        """Stop delivering to this socket and tell its owner, which drops the connection."""
+        if self.stalled:
+            return
+        self.stalled = True
+        self._held = None
+        self._backlog = None
+        if self._task is not None and self._task is not asyncio.current_task():
+            self._task.cancel()
+        log.info("dropping a socket that stopped reading")
+        if self._on_stall is not None:
+            self._on_stall()
 
     async def release(self) -> None:
         """Send what arrived while the snapshot was being made, then deliver directly."""
         held = self._held or []
-        while held:
-            await self._send(held.pop(0))
         self._held = None
+        for text in held:
+            self.push(text)
+
+
+async def _finish(sending: Coroutine[Any, Any, None], blocked: Any) -> None:
+    """Run a coroutine that was stepped by hand, and suspended on `blocked`, to its end."""
+    # This is what an asyncio task does with a coroutine (Python 3.12's eager tasks do the same
+    # for the first step): wait for the future it yielded, then resume it, until it returns.
+    try:
+        while True:
+            if blocked is None:
+                await asyncio.sleep(0)
+            else:
+                await asyncio.wait((blocked,))
+            blocked = sending.send(None)
+    except StopIteration:
+        return
+    except BaseException:
+        sending.close()
+        raise
 
 
 class TallyCoalescer:
@@ -132,7 +229,7 @@ class TallyCoalescer:
         try:
             counts = await database_sync_to_async(vote_counts)(question_ids=question_ids)
             if counts:
-                text = messages.dumps(messages.tally(counts))
+                text = stamped(messages.tally(counts))
                 group = public_group(event_id)
                 await get_channel_layer().group_send(
                     group, {"type": "hub.frame", "group": group, "text": text}
@@ -146,6 +243,11 @@ class Hub:
 
     def __init__(self) -> None:
         self.layer = get_channel_layer()
+        if getattr(self.layer, "brpop_timeout", 0) > HUB_BLOCK_SECONDS:
+            # redis-py 8 reads with a 5 s socket timeout by default, exactly channels_redis's
+            # 5 s blocking pop: a reply that comes a little late is dropped with its connection,
+            # and the broadcast it carried is lost (redis/redis-py#4091). Block for less.
+            self.layer.brpop_timeout = HUB_BLOCK_SECONDS
         self.channel: str | None = None
         self.members: dict[str, set[Subscriber]] = {}
         self.tallies = TallyCoalescer(settings.DIALOGUE["TALLY_INTERVAL"])
@@ -178,10 +280,8 @@ class Hub:
     async def dispatch(self, message: dict[str, Any]) -> None:
         text = message["text"]
         for subscriber in tuple(self.members.get(message["group"], ())):
-            try:
-                await subscriber.deliver(text)
-            except Exception:
-                log.debug("delivery to a closing socket failed", exc_info=True)
+            # Never awaits a socket: one slow reader must not hold up the frame for the rest.
+            subscriber.push(text)
 
     async def _read(self) -> None:
         assert self.channel is not None

@@ -102,16 +102,20 @@ def public_question(question: Question) -> dict[str, Any]:
         "author": question.public_author_name,
         "status": question.status,
         "votes": question.vote_count,
+        "stage": question.stage or None,
+        "topic": question.topic or None,
         "asked_at": question.created_at.isoformat(),
     }
 
 
 def own_question(question: Question) -> dict[str, Any]:
-    """A question as its own author sees it, whatever its status."""
+    """A question as its own author sees it, whatever its status, with the reason if refused."""
     return {
         **public_question(question),
         "author": question.author.display_name,
         "anonymous": question.is_anonymous,
+        "reason": question.rejection_reason or None,
+        "merged_into": question.merged_into_id,
     }
 
 

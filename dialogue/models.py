@@ -23,6 +23,8 @@ class Participant(models.Model):
         related_name="participations",
     )
     nickname = models.CharField(_("nickname"), max_length=40, blank=True)
+    # Set by a moderator's ban (for this event, or for the whole agency); refused from then on.
+    banned_at = models.DateTimeField(_("banned at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -54,6 +56,24 @@ class Question(models.Model):
         APPROVED = "approved", _("Published")
         REJECTED = "rejected", _("Not selected")
         ANSWERED = "answered", _("Answered")
+        MERGED = "merged", _("Merged into another question")
+
+    class Stage(models.TextChoices):
+        NONE = "", _("In the list")
+        NEXT = "next", _("Up next")
+        NOW = "now", _("Being answered now")
+
+    class RejectionReason(models.TextChoices):
+        OFF_TOPIC = "off_topic", _("Off topic for this dialogue")
+        DUPLICATE = "duplicate", _("Already asked")
+        ABUSIVE = "abusive", _("Abusive or offensive")
+        PERSONAL_CASE = (
+            "personal_case",
+            _("A personal case, to be handled through the proper channel"),
+        )
+        UNCLEAR = "unclear", _("Unclear or incomplete")
+        ADVERTISING = "advertising", _("Advertising or spam")
+        OTHER = "other", _("Other")
 
     # Statuses the public audience may see.
     PUBLIC_STATUSES = (Status.APPROVED, Status.ANSWERED)
@@ -61,6 +81,8 @@ class Question(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions")
     author = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="questions")
     text = models.TextField(_("question"))
+    # The asker's own words, kept when a moderator edits the text.
+    original_text = models.TextField(_("original text"), blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
@@ -72,6 +94,31 @@ class Question(models.Model):
     # Made by the asking client; a retry with the same id returns the first question.
     client_id = models.UUIDField(default=uuid.uuid4, editable=False)
     vote_count = models.PositiveIntegerField(_("votes"), default=0)
+    # Bumped by every moderation change; a moderator's action names the version it saw, and a
+    # stale one is refused with a conflict instead of overwriting someone else's change.
+    version = models.PositiveIntegerField(default=1)
+    stage = models.CharField(
+        _("stage"), max_length=4, choices=Stage.choices, default=Stage.NONE, blank=True
+    )
+    queue_position = models.PositiveIntegerField(default=0)
+    starred = models.BooleanField(_("starred"), default=False)
+    topic = models.CharField(_("topic or legal field"), max_length=80, blank=True)
+    routed_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="routed_questions",
+        verbose_name=_("routed to"),
+    )
+    rejection_reason = models.CharField(
+        _("reason"), max_length=16, choices=RejectionReason.choices, blank=True
+    )
+    rejection_note = models.CharField(_("note to the asker"), max_length=300, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_questions"
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
 
@@ -85,6 +132,15 @@ class Question(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["event", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "client_id"], name="one_question_per_client_id"
+            ),
+            # One question at a time is being answered on stage.
+            models.UniqueConstraint(
+                fields=["event"], condition=models.Q(stage="now"), name="one_question_answered_now"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.text[:80]

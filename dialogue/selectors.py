@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from dialogue import messages
@@ -100,3 +100,17 @@ def event_snapshot(*, event: Event, participant: Participant | None) -> dict[str
         "mine": mine,
         "voted": sorted(voted_question_ids(participant=participant)),
     }
+
+
+def rejection_counts(*, event: Event) -> list[tuple[str, int]]:
+    """How many questions were not selected, by reason, for the public page after the event."""
+    rows = (
+        Question.objects.filter(event=event, status=Question.Status.REJECTED)
+        .values("rejection_reason")
+        .annotate(count=Count("pk"))
+        .order_by("-count")
+    )
+    labels = dict(Question.RejectionReason.choices)
+    return [
+        (str(labels.get(row["rejection_reason"], labels["other"])), row["count"]) for row in rows
+    ]

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dialogue import messages, permissions
+from dialogue import messages, permissions, ratelimit, signals
 from dialogue.fanout import broadcast_on_commit, participant_group, public_group, tally_on_commit
 from dialogue.models import Participant, Question, Vote
 from dialogue.selectors import SESSION_KEY
@@ -51,7 +51,9 @@ def join_event(
             _("Please sign in to take part in this dialogue."), code="sign_in_required"
         )
     if user.is_authenticated:
-        participant, _created = Participant.objects.get_or_create(event=event, user=user)
+        participant, created = Participant.objects.get_or_create(event=event, user=user)
+        if created:
+            signals.participant_joined.send(sender=Participant, participant=participant)
         return participant
     name = clean_text(
         nickname, max_length=settings.DIALOGUE["NICKNAME_MAX_LENGTH"], field=_("nickname")
@@ -62,6 +64,7 @@ def join_event(
     found = Participant.objects.filter(pk=existing_id, event=event, user__isnull=True).first()
     if found is None:
         participant = Participant.objects.create(event=event, nickname=name)
+        signals.participant_joined.send(sender=Participant, participant=participant)
     else:
         participant = found
         if participant.nickname != name:
@@ -79,16 +82,23 @@ def _next_public_seq(event_id: int) -> int:
 
 
 def ask_question(
-    *, participant: Participant, text: str, client_id: UUID, anonymous: bool = False
+    *,
+    participant: Participant,
+    text: str,
+    client_id: UUID,
+    anonymous: bool = False,
+    ip: str | None = None,
 ) -> Question:
     """Store a question once per client id; the public sees it at once only in post-moderation."""
     existing = Question.objects.filter(author=participant, client_id=client_id).first()
     if existing is not None:
         return existing
     event = Event.objects.get(pk=participant.event_id)
+    ensure_not_banned(participant)
     if not permissions.can_ask(event):
         raise QuestionsClosed()
     text = clean_text(text, max_length=event.question_max_length, field=_("question"))
+    ratelimit.check("ask", participant_id=participant.pk, ip=ip)
     post_moderated = event.moderation_mode == Event.Moderation.POST
     try:
         with transaction.atomic():
@@ -109,13 +119,21 @@ def ask_question(
             broadcast_on_commit(
                 participant_group(participant.pk), messages.own_question_updated(question)
             )
+            signals.question_asked.send(sender=Question, question=question)
     except IntegrityError:
         # A retry raced the first attempt; the first one won and is the answer.
         return Question.objects.get(author=participant, client_id=client_id)
     return question
 
 
+def ensure_not_banned(participant: Participant) -> None:
+    """Refuse anything from a participant a moderator has banned (read fresh from the database)."""
+    if Participant.objects.filter(pk=participant.pk, banned_at__isnull=False).exists():
+        raise NotAllowed(_("You can no longer take part in this dialogue."), code="banned")
+
+
 def _public_question(*, participant: Participant, question_id: int) -> Question:
+    ensure_not_banned(participant)
     question = Question.objects.filter(
         pk=question_id, event_id=participant.event_id, status__in=Question.PUBLIC_STATUSES
     ).first()
@@ -126,9 +144,12 @@ def _public_question(*, participant: Participant, question_id: int) -> Question:
     return question
 
 
-def vote(*, participant: Participant, question_id: int) -> tuple[Question, bool]:
+def vote(
+    *, participant: Participant, question_id: int, ip: str | None = None
+) -> tuple[Question, bool]:
     """Upvote a public question once; voting again changes nothing. Returns (question, voted)."""
     question = _public_question(participant=participant, question_id=question_id)
+    ratelimit.check("vote", participant_id=participant.pk, ip=ip)
     try:
         with transaction.atomic():
             Vote.objects.create(participant=participant, question=question)
@@ -140,9 +161,12 @@ def vote(*, participant: Participant, question_id: int) -> tuple[Question, bool]
     return question, True
 
 
-def unvote(*, participant: Participant, question_id: int) -> tuple[Question, bool]:
+def unvote(
+    *, participant: Participant, question_id: int, ip: str | None = None
+) -> tuple[Question, bool]:
     """Take back an upvote; taking back a vote that is not there changes nothing."""
     question = _public_question(participant=participant, question_id=question_id)
+    ratelimit.check("vote", participant_id=participant.pk, ip=ip)
     with transaction.atomic():
         deleted, _rows = Vote.objects.filter(participant=participant, question=question).delete()
         if deleted:
@@ -150,6 +174,21 @@ def unvote(*, participant: Participant, question_id: int) -> tuple[Question, boo
             tally_on_commit(question.event_id, question.pk)
     question.refresh_from_db(fields=["vote_count"])
     return question, False
+
+
+def announce_change(question: Question, *, was_public: bool) -> None:
+    """After commit, tell the public (a numbered delta) and the author what became of a question."""
+    if question.is_public or was_public:
+        seq = _next_public_seq(question.event_id)
+        frame = (
+            messages.question_published(question, seq)
+            if question.is_public
+            else messages.question_withdrawn(question, seq)
+        )
+        broadcast_on_commit(public_group(question.event_id), frame)
+    broadcast_on_commit(
+        participant_group(question.author_id), messages.own_question_updated(question)
+    )
 
 
 def publish_question(*, question: Question) -> Question:
@@ -164,14 +203,9 @@ def publish_question(*, question: Question) -> Question:
             return question
         question.status = Question.Status.APPROVED
         question.published_at = question.published_at or timezone.now()
-        question.save(update_fields=["status", "published_at"])
-        seq = _next_public_seq(question.event_id)
-        broadcast_on_commit(
-            public_group(question.event_id), messages.question_published(question, seq)
-        )
-        broadcast_on_commit(
-            participant_group(question.author_id), messages.own_question_updated(question)
-        )
+        question.version += 1
+        question.save(update_fields=["status", "published_at", "version"])
+        announce_change(question, was_public=False)
     return question
 
 
@@ -185,13 +219,8 @@ def withdraw_question(*, question: Question, status: str = Question.Status.REJEC
         )
         was_public = question.is_public
         question.status = status
-        question.save(update_fields=["status"])
-        if was_public:
-            seq = _next_public_seq(question.event_id)
-            broadcast_on_commit(
-                public_group(question.event_id), messages.question_withdrawn(question, seq)
-            )
-        broadcast_on_commit(
-            participant_group(question.author_id), messages.own_question_updated(question)
-        )
+        question.stage = Question.Stage.NONE
+        question.version += 1
+        question.save(update_fields=["status", "stage", "version"])
+        announce_change(question, was_public=was_public)
     return question

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from dialogue import permissions, selectors, services
 from dialogue.forms import AskForm, JoinForm
 from dialogue.models import Participant, Question
+from events import permissions as staff
 from events.errors import DomainError, NotAllowed
 from events.models import Event
 
@@ -30,7 +31,7 @@ def _back(event: Event, anchor: str = "") -> HttpResponseRedirect:
     return redirect(event.get_absolute_url() + anchor)
 
 
-def _socket_labels() -> dict[str, str]:
+def _socket_labels() -> dict[str, object]:
     """Texts the live script shows, translated here so that no script carries a language."""
     return {
         "connecting": _("Connecting…"),
@@ -48,6 +49,10 @@ def _socket_labels() -> dict[str, str]:
         "vote": _("Vote for this question"),
         "unvote": _("Take back my vote"),
         "failed": _("That did not work. Please try again."),
+        "merged": _("Merged with a similar question"),
+        "banned": _("You can no longer take part in this dialogue."),
+        "signed_out": _("You have signed out. Sign in again to continue."),
+        "reasons": {code: str(label) for code, label in Question.RejectionReason.choices},
     }
 
 
@@ -67,7 +72,7 @@ def event_page(
         "event": event,
         "sort": sort,
         "questions": selectors.visible_questions(event=event, sort=sort),
-        "waiting": [q for q in own if q.status == Question.Status.PENDING],
+        "waiting": [q for q in own if not q.is_public],
         "own_ids": {q.pk for q in own},
         "voted": selectors.voted_question_ids(participant=participant),
         "participant": participant,
@@ -77,8 +82,17 @@ def event_page(
         "ask_form": ask_form or AskForm(max_length=event.question_max_length),
         "join_form": join_form or JoinForm(),
         "labels": _socket_labels(),
+        "can_moderate": staff.can_moderate(request.user, event),
+        "rejections": selectors.rejection_counts(event=event)
+        if event.status in (Event.Status.ENDED, Event.Status.ARCHIVED)
+        else [],
     }
     return render(request, "dialogue/event.html", context, status=status)
+
+
+def _ip(request: HttpRequest) -> str | None:
+    # The server sets REMOTE_ADDR from the proxy's X-Forwarded-For when run with proxy headers.
+    return request.META.get("REMOTE_ADDR")
 
 
 def _participant(request: HttpRequest, event: Event) -> Participant:
@@ -123,6 +137,7 @@ def ask(request: HttpRequest, slug: str) -> HttpResponse:
             text=form.cleaned_data["text"],
             client_id=form.cleaned_data["client_id"],
             anonymous=form.cleaned_data["anonymous"],
+            ip=_ip(request),
         )
     except DomainError as error:
         form.add_error("text", error.message)
@@ -142,9 +157,9 @@ def vote(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
     try:
         participant = _participant(request, event)
         if request.POST.get("action") == "unvote":
-            services.unvote(participant=participant, question_id=question_id)
+            services.unvote(participant=participant, question_id=question_id, ip=_ip(request))
         else:
-            services.vote(participant=participant, question_id=question_id)
+            services.vote(participant=participant, question_id=question_id, ip=_ip(request))
     except DomainError as error:
         flash.error(request, error.message)
     return _back(event, f"#q{question_id}")

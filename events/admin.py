@@ -1,10 +1,19 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from events.models import Agency, AgencyMembership, Event, EventRole, User
+from events import services
+from events.errors import DomainError
+from events.models import Agency, AgencyMembership, Event, EventRole, Invitation, User
+
+# The admin signs in through allauth's pages, so its login asks staff for their TOTP code too;
+# Django's own admin login form would skip the second factor.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 
 @admin.register(User)
@@ -52,3 +61,46 @@ class EventAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     readonly_fields = ["public_seq", "created_at"]
     inlines = [EventRoleInline]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are sent from the organiser pages; here they can be read and revoked."""
+
+    list_display = ["email", "role", "agency", "event", "created_at", "expires_at", "state"]
+    list_filter = ["role", "agency"]
+    search_fields = ["email"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "agency",
+        "event",
+        "email",
+        "role",
+        "title",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+        "revoked_at",
+        "revoked_by",
+    ]
+    exclude = ["token_hash"]
+    actions = ["revoke"]
+
+    @admin.display(description=_("status"))
+    def state(self, invitation: Invitation) -> str:
+        return invitation.get_status_display()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A new invitation needs its emailed link: send it from the agency's staff page.
+        return False
+
+    @admin.action(description=_("Revoke the selected invitations"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+        assert isinstance(request.user, User)
+        for invitation in queryset:
+            try:
+                services.revoke_invitation(user=request.user, invitation=invitation)
+            except DomainError as error:
+                self.message_user(request, f"{invitation.email}: {error.message}", messages.ERROR)

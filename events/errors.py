@@ -51,3 +51,10 @@ class RateLimited(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     default_message = _("Someone else changed this first. The view has been refreshed.")
+
+
+class InvitationRefused(DomainError):
+    """An invitation that cannot be accepted; `code` says why (expired, revoked, used...)."""
+
+    code = "invitation_refused"
+    default_message = _("This invitation cannot be accepted.")

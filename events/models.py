@@ -108,6 +108,12 @@ class Event(models.Model):
         ),
     )
     intake_closed = models.BooleanField(_("questions closed by the organiser"), default=False)
+    voting_closed = models.BooleanField(_("voting closed"), default=False)
+    reveal_anonymous_to_moderators = models.BooleanField(
+        _("moderators see who asked anonymously"),
+        default=False,
+        help_text=_("Off: moderators see anonymous questions without a name, like everyone else."),
+    )
     moderation_mode = models.CharField(
         _("moderation"), max_length=4, choices=Moderation.choices, default=Moderation.PRE
     )
@@ -163,7 +169,7 @@ class Event(models.Model):
         )
 
     def voting_is_open(self) -> bool:
-        return self.status in (self.Status.SCHEDULED, self.Status.LIVE)
+        return self.status in (self.Status.SCHEDULED, self.Status.LIVE) and not self.voting_closed
 
 
 class AgencyMembership(models.Model):
@@ -211,3 +217,106 @@ class EventRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.event} · {self.get_role_display()}"
+
+
+class Invitation(models.Model):
+    """An emailed invitation to become organiser of an agency, or staff of one of its dialogues.
+
+    The link carries a random token; only its SHA-256 is stored, so the table alone cannot be
+    used to accept an invitation.
+    """
+
+    class Role(models.TextChoices):
+        ORGANISER = "organiser", _("Organiser")
+        MODERATOR = "moderator", _("Moderator")
+        OFFICIAL = "official", _("Official")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("agency")
+    )
+    # Empty for organisers (of the whole agency); the dialogue for moderators and officials.
+    event = models.ForeignKey(
+        Event,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name=_("dialogue"),
+    )
+    email = models.EmailField(_("email address"))
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices)
+    title = models.CharField(_("title shown"), max_length=120, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role="organiser", event__isnull=True)
+                    | (models.Q(role__in=["moderator", "official"], event__isnull=False))
+                ),
+                name="invitation_event_matches_role",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(accepted_at__isnull=False, revoked_at__isnull=False),
+                name="invitation_not_accepted_and_revoked",
+            ),
+        ]
+        indexes = [models.Index(fields=["agency", "email"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} · {self.get_role_display()} · {self.event or self.agency}"
+
+    def status_at(self, now: datetime | None = None) -> str:
+        """Pending, accepted, revoked or expired, as of `now`."""
+        if self.accepted_at is not None:
+            return self.Status.ACCEPTED
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.expires_at <= (now or timezone.now()):
+            return self.Status.EXPIRED
+        return self.Status.PENDING
+
+    @property
+    def status(self) -> str:
+        return self.status_at()
+
+    def get_status_display(self) -> str:
+        return str(self.Status(self.status).label)

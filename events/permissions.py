@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import AnonymousUser
 
 from events.models import Agency, AgencyMembership, Event, EventRole, User
@@ -46,3 +47,37 @@ def can_answer(user: Person, event: Event) -> bool:
 def can_manage_event(user: Person, event: Event) -> bool:
     """Organisers edit, schedule, start and end the dialogues of their agency."""
     return is_organiser(user, event.agency_id)
+
+
+def is_staff_member(user: Person) -> bool:
+    """Anyone with a staff role anywhere: site staff, an organiser, a moderator or an official."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_staff or user.is_superuser:
+        return True
+    return (
+        AgencyMembership.objects.filter(user_id=user.pk).exists()
+        or EventRole.objects.filter(user_id=user.pk).exists()
+    )
+
+
+def has_two_factor(user: Person) -> bool:
+    """Two-factor authentication is on: an authenticator app is set up for the account."""
+    if not user.is_authenticated:
+        return False
+    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+
+
+def needs_two_factor_setup(user: Person) -> bool:
+    """Staff must turn on two-factor authentication before any staff page; citizens never."""
+    return is_staff_member(user) and not has_two_factor(user)
+
+
+def can_invite(user: Person, agency: Agency) -> bool:
+    """Organisers of an agency (and site admins) invite its organisers, moderators, officials."""
+    return is_organiser(user, agency)
+
+
+def can_manage_agency(user: Person, agency: Agency) -> bool:
+    """Organisers of an agency see its staff page: members, roles and invitations."""
+    return is_organiser(user, agency)

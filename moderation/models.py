@@ -1,0 +1,98 @@
+"""The moderators' audit log, the screening lists and agency-wide bans."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dialogue.models import Participant, Question
+from events.models import Agency, Event
+
+
+class ModerationLog(models.Model):
+    """One moderation action: who did what to which question, when, and what it was before."""
+
+    class Action(models.TextChoices):
+        APPROVE = "approve", _("Approved")
+        REJECT = "reject", _("Rejected")
+        EDIT = "edit", _("Edited")
+        MERGE = "merge", _("Merged")
+        TAG = "tag", _("Tagged")
+        ROUTE = "route", _("Routed")
+        STAGE = "stage", _("Moved on stage")
+        STAR = "star", _("Starred")
+        MODES = "modes", _("Changed the dialogue's modes")
+        BAN = "ban", _("Banned a participant")
+        UNBAN = "unban", _("Lifted a ban")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="moderation_log")
+    question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.SET_NULL, related_name="moderation_log"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("moderation log entry")
+        verbose_name_plural = _("moderation log")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()}"
+
+
+class BannedWord(models.Model):
+    """A word or phrase that flags a question for the moderators; per agency, or for everyone."""
+
+    agency = models.ForeignKey(
+        Agency,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="banned_words",
+        help_text=_("Empty: applies to every agency."),
+    )
+    phrase = models.CharField(_("word or phrase"), max_length=80)
+
+    class Meta:
+        verbose_name = _("banned word")
+        verbose_name_plural = _("banned words")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "phrase"], name="one_banned_phrase_per_agency"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.phrase
+
+
+class AgencyBan(models.Model):
+    """A signed-in person barred from every dialogue of an agency."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="bans")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    banned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agency ban")
+        verbose_name_plural = _("agency bans")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "user"], name="one_ban_per_agency")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.agency}"
+
+
+__all__ = ["AgencyBan", "BannedWord", "ModerationLog", "Participant"]

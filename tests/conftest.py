@@ -8,8 +8,14 @@ import shutil
 import pytest
 from django.conf import settings
 
-from events.models import Event, User
-from tests.factories import EventFactory, ParticipantFactory, UserFactory
+from events.models import Event, EventRole, User
+from tests.factories import (
+    AgencyMembershipFactory,
+    EventFactory,
+    EventRoleFactory,
+    ParticipantFactory,
+    UserFactory,
+)
 
 # CI sets these so that a missing server or browser fails the run instead of skipping tests.
 REQUIRE_SERVERS = os.environ.get("REQUIRE_SERVERS") == "1"
@@ -66,5 +72,52 @@ def participant(event: Event):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(request: pytest.FixtureRequest, settings) -> None:  # type: ignore[no-untyped-def]
+    # The browser tier's server is another process with the real hashers; everything else
+    # hashes test passwords cheaply.
+    if request.node.get_closest_marker("browser") is None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    from dialogue import ratelimit
+
+    ratelimit.reset()
+
+
+@pytest.fixture(autouse=True)
 def _fast_tallies(settings) -> None:  # type: ignore[no-untyped-def]
     settings.DIALOGUE = {**settings.DIALOGUE, "TALLY_INTERVAL": 0.05}
+
+
+@pytest.fixture
+def organiser(event: Event) -> User:
+    """Organiser of the agency that holds `event`."""
+    user = UserFactory(display_name="Trần Văn Tổ Chức")
+    AgencyMembershipFactory(agency=event.agency, user=user)
+    return user
+
+
+@pytest.fixture
+def other_organiser(db: None) -> User:
+    """Organiser of another agency: no say over `event`."""
+    user = UserFactory(display_name="Lê Thị Cơ Quan Khác")
+    AgencyMembershipFactory(user=user)
+    return user
+
+
+@pytest.fixture
+def moderator(event: Event) -> User:
+    """Moderator of `event`."""
+    user = UserFactory(display_name="Phạm Biên Tập")
+    EventRoleFactory(event=event, user=user, role=EventRole.Role.MODERATOR)
+    return user
+
+
+@pytest.fixture
+def official(event: Event) -> User:
+    """Official (answers questions) of `event`."""
+    user = UserFactory(display_name="Hoàng Cán Bộ")
+    EventRoleFactory(event=event, user=user, role=EventRole.Role.OFFICIAL, title="Phó Giám đốc")
+    return user

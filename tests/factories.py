@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 
 import factory
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+)
 from django.utils import timezone
 
 from dialogue.models import Participant, Question, Vote
-from events.models import Agency, Event, User
+from events.models import Agency, AgencyMembership, Event, EventRole, User
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -78,3 +86,42 @@ class VoteFactory(factory.django.DjangoModelFactory):
     participant = factory.SubFactory(
         ParticipantFactory, event=factory.SelfAttribute("..question.event")
     )
+
+
+class AgencyMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AgencyMembership
+
+    agency = factory.SubFactory(AgencyFactory)
+    user = factory.SubFactory(UserFactory)
+    role = AgencyMembership.Role.ORGANISER
+
+
+class EventRoleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EventRole
+
+    event = factory.SubFactory(EventFactory)
+    user = factory.SubFactory(UserFactory)
+    role = EventRole.Role.MODERATOR
+
+
+def verify_email(user: User) -> EmailAddress:
+    """Mark the account's address as verified and primary, as after allauth's confirmation."""
+    address, _created = EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+    return address
+
+
+def enable_totp(user: User) -> str:
+    """Turn on an authenticator app for the account; returns its secret (base32)."""
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(secret: str, *, periods_ahead: int = 0) -> str:
+    """The code the authenticator app shows now (or that many 30-second periods later)."""
+    counter = int(time.time()) // 30 + periods_ahead
+    return format_hotp_value(hotp_value(secret, counter))

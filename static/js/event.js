@@ -1,5 +1,6 @@
 // The live event page: one socket, a snapshot, then deltas. See docs/protocol.md.
 // Without this script the page still works through plain forms.
+import { LiveSocket, showConnection } from "./live-socket.js";
 
 const root = document.getElementById("event");
 const labels = JSON.parse(document.getElementById("event-labels").textContent);
@@ -13,70 +14,27 @@ const state = {
   seq: null,            // last public sequence number applied; null until the first snapshot
   sort: root.dataset.sort,
   voted: new Set(),
-  pending: new Map(),   // command id -> {frame, resolve, reject}
-  counter: 0,
-  socket: null,
-  attempts: 0,
 };
 
-// --- Connection ----------------------------------------------------------------------------
-
-function showConnection(kind, text) {
-  connectionBox.hidden = false;
-  connectionBox.dataset.state = kind;
-  connectionBox.querySelector(".connection-text").textContent = text;
-}
-
-function connect() {
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const socket = new WebSocket(`${scheme}://${location.host}${root.dataset.socket}`);
-  state.socket = socket;
-  showConnection("connecting", labels.connecting);
-  socket.addEventListener("open", () => {
-    state.attempts = 0;
-    showConnection("live", labels.live);
-    // Commands sent before the drop are sent again; asks are idempotent by client id.
-    for (const entry of state.pending.values()) socket.send(JSON.stringify(entry.frame));
-  });
-  socket.addEventListener("message", (event) => receive(JSON.parse(event.data)));
-  socket.addEventListener("close", () => {
-    if (state.socket !== socket) return;
-    state.socket = null;
-    // Exponential backoff with full jitter, so a restarted server is not hit by everyone at once.
-    const ceiling = Math.min(30, 0.5 * 2 ** state.attempts);
-    const delay = Math.random() * ceiling + 0.25;
-    state.attempts += 1;
-    showConnection("reconnecting", labels.reconnecting.replace("%(seconds)s", Math.ceil(delay)));
-    setTimeout(connect, delay * 1000);
-  });
-}
-
-function send(frame) {
-  state.counter += 1;
-  const id = `c${state.counter}`;
-  const full = { ...frame, id };
-  return new Promise((resolve, reject) => {
-    state.pending.set(id, { frame: full, resolve, reject });
-    if (state.socket && state.socket.readyState === WebSocket.OPEN) state.socket.send(JSON.stringify(full));
-  });
-}
+const live = new LiveSocket(root.dataset.socket, {
+  onFrame: receive,
+  onState: (kind, seconds) => showConnection(connectionBox, labels, kind, seconds),
+});
+const send = (frame) => live.send(frame);
 
 // --- Incoming frames -----------------------------------------------------------------------
 
-function receive(frame) {
-  if (frame.reply_to && state.pending.has(frame.reply_to)) {
-    const entry = state.pending.get(frame.reply_to);
-    state.pending.delete(frame.reply_to);
-    if (frame.type === "error") entry.reject(frame); else entry.resolve(frame);
-    if (frame.type !== "snapshot") return;
-  }
+function receive(frame, isReply) {
+  if (isReply && frame.type !== "snapshot") return;
   switch (frame.type) {
     case "snapshot": return applySnapshot(frame);
     case "question.published": return sequenced(frame, () => upsert(frame.question, true));
     case "question.withdrawn": return sequenced(frame, () => removeQuestion(frame.question_id));
     case "tally": return applyTally(frame.votes);
     case "own_question.updated": return updateOwn(frame.question);
-    case "event.updated": return location.reload();
+    case "event.updated": return applyEventState(frame.event);
+    case "banned": return banned();
+    case "signed_out": return showConnection(connectionBox, labels, "signed_out");
     default: return undefined;
   }
 }
@@ -179,19 +137,38 @@ function updateOwn(question) {
   if (!waiting) return;
   const existing = waiting.querySelector(`[data-id="${question.id}"]`);
   existing?.remove();
-  if (question.status === "pending") {
+  if (["pending", "rejected", "merged"].includes(question.status)) {
     const item = document.createElement("li");
     item.dataset.id = question.id;
     const text = document.createElement("span");
     text.className = "question-text";
     text.textContent = question.text;
     const badge = document.createElement("span");
-    badge.className = "badge badge-pending";
-    badge.textContent = labels.pending;
+    badge.className = `badge badge-${question.status}`;
+    badge.textContent = question.status === "rejected" && question.reason
+      ? `${labels.rejected}: ${labels.reasons[question.reason] ?? ""}`
+      : labels[question.status];
     item.append(text, " ", badge);
     waiting.append(item);
   }
   document.getElementById("waiting").hidden = waiting.children.length === 0;
+}
+
+function applyEventState(event) {
+  const askButton = document.querySelector("#ask-form button[type=submit]");
+  if (askButton) askButton.disabled = !event.intake_open;
+  const closed = document.getElementById("intake-closed");
+  if (closed) closed.hidden = event.intake_open;
+  for (const button of list.querySelectorAll(".vote-button")) button.disabled = !event.voting_open;
+  template.content.querySelector(".vote-button").disabled = !event.voting_open;
+}
+
+function banned() {
+  const form = document.getElementById("ask-form");
+  if (form) form.hidden = true;
+  for (const button of list.querySelectorAll(".vote-button")) button.disabled = true;
+  document.getElementById("announcer").textContent = labels.banned;
+  showConnection(connectionBox, labels, "banned");
 }
 
 // --- Forms ---------------------------------------------------------------------------------
@@ -213,7 +190,7 @@ if (askForm) {
   const clientId = askForm.querySelector("input[name=client_id]");
   text.addEventListener("input", () => { used.textContent = text.value.length; });
   askForm.addEventListener("submit", (event) => {
-    if (!state.socket || state.socket.readyState !== WebSocket.OPEN) return;  // plain POST instead
+    if (!live.open) return;  // plain POST instead
     event.preventDefault();
     const button = askForm.querySelector("button[type=submit]");
     button.disabled = true;
@@ -240,7 +217,7 @@ if (askForm) {
 
 list.addEventListener("submit", (event) => {
   const form = event.target.closest(".vote-form");
-  if (!form || !state.socket || state.socket.readyState !== WebSocket.OPEN) return;
+  if (!form || !live.open) return;
   event.preventDefault();
   const item = form.closest(".question");
   const id = Number(item.dataset.id);
@@ -269,4 +246,4 @@ document.querySelector(".sort")?.addEventListener("click", (event) => {
   sortList();
 });
 
-connect();
+live.connect();

@@ -42,7 +42,7 @@ class LiveServer:
     in the child, so the server is started fresh, the way `make run` starts it.
     """
 
-    def __init__(self, database: str) -> None:
+    def __init__(self, database: str, extra_env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -53,6 +53,7 @@ class LiveServer:
         }
         for name in ("REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"):
             self.env.pop(name, None)
+        self.env.update(extra_env or {})
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -94,6 +95,8 @@ class BrowserTestCase(TransactionTestCase):
     """A live server in its own process and one Chromium shared by the tests of a class."""
 
     serialized_rollback = False
+    # Extra environment of the live server process, e.g. a file-based email backend.
+    server_env: dict[str, str] = {}
     server: LiveServer
     playwright: Playwright
     browser: Browser
@@ -105,7 +108,7 @@ class BrowserTestCase(TransactionTestCase):
     @classmethod
     def setUpClass(cls) -> None:
         super().setUpClass()
-        cls.server = LiveServer(str(connection.settings_dict["NAME"]))
+        cls.server = LiveServer(str(connection.settings_dict["NAME"]), cls.server_env)
         cls.server.start()
         cls.playwright = sync_playwright().start()
         cls.browser = cls.playwright.chromium.launch(

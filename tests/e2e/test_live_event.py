@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 from dialogue.models import Question, Vote
 from events.models import Event
 from tests.e2e.browser import DESKTOP, PHONE, BrowserTestCase
-from tests.factories import EventFactory, UserFactory
+from tests.factories import EventFactory, UserFactory, enable_totp, totp_code, verify_email
 
 
 def join(page: Page, event: Event, nickname: str) -> None:
@@ -46,12 +46,15 @@ class LiveEventTests(BrowserTestCase):
 
     def test_pending_questions_show_only_to_their_author_until_approved_in_the_admin(self) -> None:
         event = EventFactory(moderation_mode=Event.Moderation.PRE)
-        UserFactory(
+        admin_account = UserFactory(
             email="kiemduyet@example.org",
             password="mat-khau-an-toan",
             is_staff=True,
             is_superuser=True,
         )
+        # Staff sign in through allauth with a verified email and an authenticator code.
+        verify_email(admin_account)
+        secret = enable_totp(admin_account)
         author = self.new_context(**PHONE).new_page()
         other = self.new_context().new_page()
         join(author, event, "Bác Hùng")
@@ -65,9 +68,11 @@ class LiveEventTests(BrowserTestCase):
         # The approve action of the admin, in a third browser: the server process broadcasts.
         admin = self.new_context().new_page()
         admin.goto("/admin/login/?next=/admin/dialogue/question/")
-        admin.locator("#id_username").fill("kiemduyet@example.org")
-        admin.locator("#id_password").fill("mat-khau-an-toan")
-        admin.locator("input[type=submit]").click()
+        admin.locator("input[name=login]").fill("kiemduyet@example.org")
+        admin.locator("input[name=password]").fill("mat-khau-an-toan")
+        admin.get_by_role("button", name="Đăng nhập", exact=True).click()
+        admin.locator("input[name=code]").fill(totp_code(secret))
+        admin.get_by_role("button", name="Đăng nhập").click()
         admin.locator("input[name=_selected_action]").first.check()
         admin.locator("select[name=action]").select_option("approve")
         admin.locator("button[name=index]").click()

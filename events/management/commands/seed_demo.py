@@ -822,6 +822,10 @@ class Command(BaseCommand):
             if index == 0:
                 self.stdout.write(rule)
         self.stdout.write(rule)
+        self.stdout.write(
+            "Staff accounts (admin, moderator, official, organiser) set up an authenticator app "
+            "(TOTP) the first time they open a staff page; citizens never need one."
+        )
         live = Event.objects.filter(slug=LIVE_SLUG).first()
         path = live.get_absolute_url() if live else f"/e/{LIVE_SLUG}/"
         self.stdout.write("")

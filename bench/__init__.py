@@ -1,0 +1,1 @@
+"""The load generator, scenarios and report of `make bench` (docs/performance.md)."""

@@ -1,0 +1,190 @@
+"""Processes of a bench run: the server under test on one core, the load on the other."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+SERVER_CORE = "0"
+LOAD_CORE = "1"
+
+# The same ASGI application under each server; `bare` is the websockets ceiling.
+SERVERS: dict[str, list[str]] = {
+    "uvicorn": [
+        PYTHON, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+        "--port", "{port}", "--backlog", "4096", "--loop", "uvloop", "--http", "httptools",
+        "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--lifespan", "off",
+        "--no-access-log", "--log-level", "warning",
+    ],
+    "daphne": [
+        PYTHON, "-m", "daphne", "-e", "tcp:{port}:interface=127.0.0.1:backlog=4096", "-v", "0",
+        "config.asgi:application",
+    ],
+    "bare": [PYTHON, "-m", "bench.bare_server", "--port", "{port}"],
+}  # fmt: skip
+
+
+def server_env(database_url: str, redis_url: str) -> dict[str, str]:
+    """Production-like settings; rate limits raised because every bench client is 127.0.0.1."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-not-a-secret",
+        "SECURE_COOKIES": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "CONN_MAX_AGE": "60",
+        "LOG_LEVEL": "WARNING",
+        "RATE_LIMIT_VOTE_PARTICIPANT": "100000/minute",
+        "RATE_LIMIT_VOTE_IP": "10000000/minute",
+        "RATE_LIMIT_ASK_PARTICIPANT": "100000/minute",
+        "RATE_LIMIT_ASK_IP": "10000000/minute",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def pinned(core: str, command: list[str]) -> list[str]:
+    return ["taskset", "-c", core, *command]
+
+
+def listen_overflows() -> int:
+    """The kernel's count of connections dropped because a listen queue was full."""
+    lines = Path("/proc/net/netstat").read_text().splitlines()
+    for header, values in zip(lines[::2], lines[1::2], strict=False):
+        if header.startswith("TcpExt:"):
+            fields = dict(zip(header.split()[1:], values.split()[1:], strict=False))
+            return int(fields.get("ListenOverflows", 0))
+    return 0
+
+
+async def wait_for_port(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.2)
+            continue
+        writer.close()
+        return
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+class Server:
+    """A server process pinned to the server core, with its CPU and memory readable."""
+
+    def __init__(self, kind: str, port: int, env: dict[str, str]) -> None:
+        self.kind = kind
+        self.port = port
+        self.env = env
+        self.process: asyncio.subprocess.Process | None = None
+        self.ps: psutil.Process | None = None
+        self._cpu = 0.0
+        self._at = 0.0
+
+    async def start(self) -> None:
+        command = [part.format(port=self.port) for part in SERVERS[self.kind]]
+        self.process = await asyncio.create_subprocess_exec(
+            *pinned(SERVER_CORE, command), cwd=ROOT, env=self.env, stdin=asyncio.subprocess.DEVNULL
+        )
+        await wait_for_port(self.port)
+        self.ps = psutil.Process(self.process.pid)
+
+    def mark(self) -> None:
+        assert self.ps is not None
+        times = self.ps.cpu_times()
+        self._cpu, self._at = times.user + times.system, time.monotonic()
+
+    def cpu(self) -> float:
+        """Share of one core used since `mark`."""
+        assert self.ps is not None
+        times = self.ps.cpu_times()
+        return (times.user + times.system - self._cpu) / max(1e-6, time.monotonic() - self._at)
+
+    def rss(self) -> int:
+        assert self.ps is not None
+        return int(self.ps.memory_info().rss)
+
+    async def stop(self) -> None:
+        if self.process is None or self.process.returncode is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(self.process.wait(), 10)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+
+
+class Load:
+    """A load process (bench/load.py) pinned to the load core, spoken to in JSON lines."""
+
+    def __init__(self, role: str, arguments: list[str]) -> None:
+        self.role = role
+        self.arguments = arguments
+        self.process: asyncio.subprocess.Process | None = None
+        self.lines: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.progress: dict[str, Any] = {}
+        self._reader: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        command = [PYTHON, "-m", "bench.load", self.role, *self.arguments]
+        self.process = await asyncio.create_subprocess_exec(
+            *pinned(LOAD_CORE, command),
+            cwd=ROOT,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=64 * 1024 * 1024,
+        )
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.process is not None
+        assert self.process.stdout is not None
+        while line := await self.process.stdout.readline():
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if message.get("event") == "progress":
+                self.progress = message
+            else:
+                await self.lines.put(message)
+
+    async def expect(self, event: str, timeout: float) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"{self.role}: no {event!r} within {timeout}s")
+            message = await asyncio.wait_for(self.lines.get(), remaining)
+            if message.get("event") == event:
+                return message
+
+    def send(self, command: str) -> None:
+        assert self.process is not None
+        assert self.process.stdin is not None
+        self.process.stdin.write(command.encode() + b"\n")
+
+    async def stop(self) -> None:
+        if self.process is None or self.process.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            self.process.terminate()
+        try:
+            await asyncio.wait_for(self.process.wait(), 5)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()

@@ -1,0 +1,148 @@
+"""What each moderator socket command does: authorise again, call one service, build the reply.
+
+Runs in a worker thread. Every command re-reads the event and re-checks the moderator's role,
+so a role taken away while the console is open takes effect on the next command.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from dialogue.models import Question
+from dialogue.sessions import ensure_signed_in
+from events.errors import DomainError, NotFound
+from events.models import Event, User
+from moderation import messages, selectors, services
+
+
+def _event(event_id: int) -> Event:
+    event = Event.objects.filter(pk=event_id).first()
+    if event is None:
+        raise NotFound(_("This dialogue is not available."))
+    return event
+
+
+def _done(command_id: str, event: Event, questions: list[Question]) -> dict[str, Any]:
+    return {
+        "type": "done",
+        "reply_to": command_id,
+        "questions": [selectors.moderator_view(q, event)["question"] for q in questions],
+    }
+
+
+def handle(
+    user: User, event_id: int, command: messages.ModeratorCommand, session_key: str | None = None
+) -> dict[str, Any]:
+    """Run one validated command for `user` and return its reply frame."""
+    event = _event(event_id)
+    ensure_signed_in(user, session_key)
+    services.ensure_can_moderate(user, event)
+    c = command
+    if isinstance(c, messages.Ping):
+        return {"type": "pong", "reply_to": c.id}
+    if isinstance(c, messages.Resync):
+        return {**selectors.moderator_snapshot(event), "reply_to": c.id}
+    if isinstance(c, messages.Modes):
+        event = services.set_modes(
+            actor=user,
+            event=event,
+            moderation=c.moderation,
+            intake_open=c.intake_open,
+            voting_open=c.voting_open,
+        )
+        return {"type": "done", "reply_to": c.id, "modes": messages.modes(event), "questions": []}
+    if isinstance(c, messages.Ban):
+        services.ban_participant(
+            actor=user, event=event, participant_id=c.participant, scope=c.scope, reason=c.reason
+        )
+        return {"type": "done", "reply_to": c.id, "questions": []}
+    if isinstance(c, messages.Bulk):
+        return _bulk(user, event, c)
+    return _done(c.id, event, _on_question(user, event, c))
+
+
+def _on_question(user: User, event: Event, c: messages.OnQuestion) -> list[Question]:
+    """Run an action on one question; returns every question it changed."""
+    q, v = c.question, c.version
+    if isinstance(c, messages.Approve):
+        return [services.approve_question(actor=user, event=event, question_id=q, version=v)]
+    if isinstance(c, messages.Reject):
+        return [
+            services.reject_question(
+                actor=user, event=event, question_id=q, version=v, reason=c.reason, note=c.note
+            )
+        ]
+    if isinstance(c, messages.Edit):
+        return [
+            services.edit_question(actor=user, event=event, question_id=q, version=v, text=c.text)
+        ]
+    if isinstance(c, messages.Tag):
+        return [
+            services.tag_question(actor=user, event=event, question_id=q, version=v, topic=c.topic)
+        ]
+    if isinstance(c, messages.Star):
+        return [
+            services.star_question(
+                actor=user, event=event, question_id=q, version=v, starred=c.starred
+            )
+        ]
+    if isinstance(c, messages.Route):
+        return [
+            services.route_question(
+                actor=user, event=event, question_id=q, version=v, official_id=c.official
+            )
+        ]
+    if isinstance(c, messages.Stage):
+        return services.set_stage(actor=user, event=event, question_id=q, version=v, stage=c.stage)
+    assert isinstance(c, messages.Merge)
+    sources: list[tuple[int, int | None]] = [(item.question, item.version) for item in c.sources]
+    return services.merge_questions(
+        actor=user, event=event, question_id=q, version=v, sources=sources
+    )
+
+
+def _bulk(user: User, event: Event, command: messages.Bulk) -> dict[str, Any]:
+    """Apply one action to many questions; each stands alone, refusals are listed, not fatal."""
+    changed: list[Question] = []
+    refused: list[dict[str, Any]] = []
+    for item in command.items:
+        try:
+            if command.action == "approve":
+                changed.append(
+                    services.approve_question(
+                        actor=user, event=event, question_id=item.question, version=item.version
+                    )
+                )
+            else:
+                changed.append(
+                    services.reject_question(
+                        actor=user,
+                        event=event,
+                        question_id=item.question,
+                        version=item.version,
+                        reason=command.reason or Question.RejectionReason.OTHER,
+                    )
+                )
+        except DomainError as error:
+            refused.append(
+                {"question": item.question, "code": error.code, "message": error.message}
+            )
+    return {**_done(command.id, event, changed), "refused": refused}
+
+
+def conflict_frame(
+    error: services.StaleVersion, event_id: int, reply_to: str | None
+) -> dict[str, Any]:
+    """A conflict names the question's current state, so the console refreshes that item."""
+    event = _event(event_id)
+    frame = {
+        "type": "error",
+        "code": error.code,
+        "message": error.message,
+        "question": selectors.moderator_view(error.question, event)["question"],
+    }
+    if reply_to is not None:
+        frame["reply_to"] = reply_to
+    return frame

@@ -1,0 +1,227 @@
+"""The wire schema of the moderator socket: inbound commands and outbound frames.
+
+Path: /ws/events/<slug>/moderate/. docs/protocol.md ("The moderator socket") is the contract.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from django.conf import settings
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from dialogue.messages import dumps
+from dialogue.models import Question
+from events.errors import InvalidMessage
+from events.models import Event
+
+__all__ = ["dumps"]
+
+QuestionId = Annotated[int, Field(gt=0)]
+Version = Annotated[int, Field(ge=1)]
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    id: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class OnQuestion(Command):
+    question: QuestionId
+    version: Version
+
+
+class Approve(OnQuestion):
+    type: Literal["approve"]
+
+
+class Reject(OnQuestion):
+    type: Literal["reject"]
+    reason: Annotated[str, Field(max_length=20)]
+    note: Annotated[str, Field(max_length=300)] = ""
+
+
+class Edit(OnQuestion):
+    type: Literal["edit"]
+    text: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class Tag(OnQuestion):
+    type: Literal["tag"]
+    topic: Annotated[str, Field(max_length=80)]
+
+
+class Star(OnQuestion):
+    type: Literal["star"]
+    starred: bool
+
+
+class Route(OnQuestion):
+    type: Literal["route"]
+    official: QuestionId | None
+
+
+class Stage(OnQuestion):
+    type: Literal["stage"]
+    stage: Literal["next", "now", "answered", "none"]
+
+
+class Item(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    question: QuestionId
+    version: Version
+
+
+class Merge(OnQuestion):
+    type: Literal["merge"]
+    sources: Annotated[list[Item], Field(min_length=1, max_length=50)]
+
+
+class Bulk(Command):
+    type: Literal["bulk"]
+    action: Literal["approve", "reject"]
+    items: Annotated[list[Item], Field(min_length=1, max_length=200)]
+    reason: Annotated[str, Field(max_length=20)] = ""
+
+
+class Modes(Command):
+    type: Literal["modes"]
+    moderation: Literal["pre", "post"] | None = None
+    intake_open: bool | None = None
+    voting_open: bool | None = None
+
+
+class Ban(Command):
+    type: Literal["ban"]
+    participant: QuestionId
+    scope: Literal["event", "agency"] = "event"
+    reason: Annotated[str, Field(max_length=300)] = ""
+
+
+class Resync(Command):
+    type: Literal["resync"]
+
+
+class Ping(Command):
+    type: Literal["ping"]
+
+
+ModeratorCommand = Annotated[
+    Approve
+    | Reject
+    | Edit
+    | Tag
+    | Star
+    | Route
+    | Stage
+    | Merge
+    | Bulk
+    | Modes
+    | Ban
+    | Resync
+    | Ping,
+    Field(discriminator="type"),
+]
+_moderator_command = TypeAdapter(ModeratorCommand)
+COMMAND_TYPES = (
+    "approve",
+    "reject",
+    "edit",
+    "tag",
+    "star",
+    "route",
+    "stage",
+    "merge",
+    "bulk",
+    "modes",
+    "ban",
+    "resync",
+    "ping",
+)
+
+
+def parse_command(text: str | None) -> ModeratorCommand:
+    """Parse and validate one inbound frame of the moderator socket."""
+    if text is None:
+        raise InvalidMessage("Only JSON text frames are accepted.")
+    if len(text.encode()) > settings.DIALOGUE["MAX_FRAME_BYTES"] * 4:
+        raise InvalidMessage("The message is too large.", code="too_large")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise InvalidMessage("The message is not valid JSON.") from None
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+        raise InvalidMessage("A message is a JSON object with a string 'type'.")
+    try:
+        return _moderator_command.validate_python(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        if first["type"] == "union_tag_invalid":
+            raise InvalidMessage(
+                f"Unknown message type {data['type']!r}.", code="unknown_type"
+            ) from None
+        where = ".".join(str(part) for part in first["loc"][1:]) or "message"
+        raise InvalidMessage(f"{where}: {first['msg']}") from None
+
+
+# --- Outbound ------------------------------------------------------------------------------------
+
+
+def moderator_question(
+    question: Question, event: Event, screening: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A question as moderators see it; an anonymous asker's name only if the event allows."""
+    hide = question.is_anonymous and not event.reveal_anonymous_to_moderators
+    routed = question.routed_to
+    return {
+        "id": question.pk,
+        "version": question.version,
+        "text": question.text,
+        "original_text": question.original_text or None,
+        "author": None if hide else question.author.display_name,
+        "participant": question.author_id,
+        "anonymous": question.is_anonymous,
+        "status": question.status,
+        "stage": question.stage or None,
+        "queue_position": question.queue_position,
+        "starred": question.starred,
+        "topic": question.topic or None,
+        "routed_to": {"id": routed.pk, "name": routed.public_name} if routed else None,
+        "votes": question.vote_count,
+        "reason": question.rejection_reason or None,
+        "note": question.rejection_note or None,
+        "merged_into": question.merged_into_id,
+        "asked_at": question.created_at.isoformat(),
+        "flags": (screening or {}).get("flags", []),
+        "duplicates": (screening or {}).get("duplicates", []),
+    }
+
+
+def question_updated(
+    question: Question, event: Event, screening: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {"type": "mod.question", "question": moderator_question(question, event, screening)}
+
+
+def modes(event: Event) -> dict[str, Any]:
+    return {
+        "moderation": event.moderation_mode,
+        "intake_open": not event.intake_closed,
+        "voting_open": not event.voting_closed,
+        "status": event.status,
+    }
+
+
+def event_updated(event: Event) -> dict[str, Any]:
+    return {"type": "mod.event", "modes": modes(event)}
+
+
+def public_event_updated(event: Event) -> dict[str, Any]:
+    from dialogue.messages import event_state
+
+    return {"type": "event.updated", "event": event_state(event)}
+
+
+def banned_notice() -> dict[str, Any]:
+    return {"type": "banned"}

@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from moderation import consumers
+
+websocket_urlpatterns = [
+    path("ws/events/<slug:slug>/moderate/", consumers.ModeratorConsumer.as_asgi()),
+]

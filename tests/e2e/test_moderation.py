@@ -1,0 +1,125 @@
+"""The moderator console in a real browser, watched from citizens' pages."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from playwright.sync_api import BrowserContext, expect
+
+from dialogue.models import Question
+from events.models import Event, EventRole, User
+from moderation.models import ModerationLog
+from tests.e2e.browser import PHONE, BrowserTestCase
+from tests.factories import (
+    EventFactory,
+    ParticipantFactory,
+    QuestionFactory,
+    UserFactory,
+    enable_totp,
+)
+
+
+def signed_in(context: BrowserContext, user: User, url: str) -> BrowserContext:
+    """Give the browser a session of `user` (who signed in with two factors earlier)."""
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": url}]
+    )
+    return context
+
+
+class ModerationConsoleTests(BrowserTestCase):
+    def staffed(self, **fields) -> tuple[Event, User]:  # type: ignore[no-untyped-def]
+        event = EventFactory(
+            moderation_mode=Event.Moderation.PRE, slug="doi-thoai-kiem-duyet", **fields
+        )
+        moderator = UserFactory(display_name="Phạm Thu Hà")
+        EventRole.objects.create(event=event, user=moderator, role=EventRole.Role.MODERATOR)
+        enable_totp(moderator)
+        return event, moderator
+
+    def console(self, event: Event, moderator: User):  # type: ignore[no-untyped-def]
+        page = signed_in(self.new_context(), moderator, self.live_server_url).new_page()
+        page.goto(f"/e/{event.slug}/moderate/")
+        expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+        return page
+
+    def test_approve_route_and_now_are_seen_live_by_citizens(self) -> None:
+        event, moderator = self.staffed()
+        official = UserFactory(display_name="Nguyễn Đức Long")
+        EventRole.objects.create(event=event, user=official, role=EventRole.Role.OFFICIAL)
+        asker = ParticipantFactory(event=event, nickname="Chị Lan")
+        question = QuestionFactory(
+            event=event,
+            author=asker,
+            status=Question.Status.PENDING,
+            text="Đất không giấy tờ trước năm 2014 có được cấp sổ không?",
+        )
+        citizen = self.new_context(**PHONE).new_page()
+        citizen.goto(event.get_absolute_url())
+        expect(citizen.locator("#connection")).to_have_attribute("data-state", "live")
+        expect(citizen.locator("#question-list")).not_to_contain_text("Đất không giấy tờ")
+
+        page = self.console(event, moderator)
+        card = page.locator(f"#m{question.pk}")
+        expect(page.locator("[data-column=incoming]")).to_contain_text("Đất không giấy tờ")
+        card.locator("[data-action=approve]").click()
+        expect(page.locator("[data-column=approved]")).to_contain_text("Đất không giấy tờ")
+        expect(citizen.locator("#question-list")).to_contain_text("Đất không giấy tờ")
+
+        page.locator(f"#m{question.pk} select.route").select_option(str(official.pk))
+        expect(page.locator(f"#m{question.pk} .card-meta")).to_contain_text("Nguyễn Đức Long")
+        page.locator(f"#m{question.pk} [data-stage=now]").click()
+        expect(page.locator("[data-column=stage]")).to_contain_text("Đất không giấy tờ")
+        question.refresh_from_db()
+        assert (question.status, question.stage, question.routed_to) == (
+            "approved",
+            "now",
+            official,
+        )
+        assert ModerationLog.objects.filter(question=question).count() == 3
+
+    def test_a_moderator_clears_a_hundred_incoming_questions_with_the_keyboard(self) -> None:
+        event, moderator = self.staffed()
+        for number in range(100):
+            QuestionFactory(
+                event=event,
+                status=Question.Status.PENDING,
+                text=f"Câu hỏi số {number} về thủ tục hành chính {number * 7919 % 1000}",
+            )
+        page = self.console(event, moderator)
+        incoming = page.locator("[data-column=incoming] .card")
+        expect(incoming).to_have_count(100)
+        # Reach the queue with the keyboard alone: Tab until the first incoming card has focus.
+        first = incoming.first
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            if first.evaluate("card => card === document.activeElement"):
+                break
+        assert first.evaluate("card => card === document.activeElement")
+        for _ in range(100):
+            page.keyboard.press("a")
+            page.wait_for_timeout(20)
+        expect(incoming).to_have_count(0, timeout=30_000)
+        expect(page.locator("[data-column=approved] .card")).to_have_count(100)
+        assert Question.objects.filter(event=event, status="approved").count() == 100
+        assert ModerationLog.objects.filter(event=event, action="approve").count() == 100
+
+    def test_rejecting_with_a_reason_by_keyboard_tells_only_the_asker(self) -> None:
+        event, moderator = self.staffed()
+        asker = ParticipantFactory(event=event, nickname="Anh Tuấn")
+        QuestionFactory(
+            event=event, author=asker, status="pending", text="Quảng cáo dịch vụ làm sổ đỏ nhanh"
+        )
+        page = self.console(event, moderator)
+        card = page.locator("[data-column=incoming] .card").first
+        card.focus()
+        page.keyboard.press("r")
+        page.keyboard.press("6")  # the sixth reason: advertising or spam
+        expect(page.locator("[data-column=rejected]")).to_contain_text("Quảng cáo dịch vụ")
+        assert Question.objects.get().rejection_reason == "advertising"
