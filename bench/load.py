@@ -177,8 +177,7 @@ class Probe:
     def __init__(self, cookie: str | None) -> None:
         self.cookie = cookie
         self.socket: Any = None
-        self.questions: list[int] = []
-        self.voted: set[int] = set()
+        self.unvoted: list[int] = []  # what this probe may still vote for, newest last
         self.tallies: dict[str, int] = {}
         self.sent: dict[str, float] = {}
         self.counter = 0
@@ -224,8 +223,9 @@ async def run_probes(args: argparse.Namespace) -> None:
         snapshot = json.loads(await probe.socket.recv())
         stats.snapshots.append(time.monotonic() - started)
         probe.last_seq = snapshot.get("seq", 0)
-        probe.questions = [q["id"] for q in snapshot.get("questions", [])]
-        probe.voted = set(snapshot.get("voted", []))
+        voted = set(snapshot.get("voted", []))
+        probe.unvoted = [q["id"] for q in snapshot.get("questions", []) if q["id"] not in voted]
+        random.shuffle(probe.unvoted)
         try:
             async for text in probe.socket:
                 now = time.time() * 1000
@@ -243,7 +243,7 @@ async def run_probes(args: argparse.Namespace) -> None:
                         if probe.last_seq and seq != probe.last_seq + 1:
                             stats.gaps += 1
                         probe.last_seq = seq
-                        probe.questions.append(frame["question"]["id"])
+                        probe.unvoted.append(frame["question"]["id"])
                 elif kind == "tally":
                     probe.tallies.update(frame["votes"])
                     if measuring:
@@ -260,11 +260,9 @@ async def run_probes(args: argparse.Namespace) -> None:
             stats.lost += 1
 
     async def vote(probe: Probe) -> bool:
-        choices = [q for q in probe.questions[-50:] if q not in probe.voted]
-        if not choices or probe.socket is None:
+        if not probe.unvoted or probe.socket is None:
             return False
-        question = random.choice(choices)
-        probe.voted.add(question)
+        question = probe.unvoted.pop()
         probe.counter += 1
         command_id = f"v{probe.counter}"
         probe.sent[command_id] = time.monotonic()
@@ -333,8 +331,12 @@ async def run_probes(args: argparse.Namespace) -> None:
                 next_vote += 1 / rate
                 if await vote(random.choice(voters)):
                     sent_votes += 1
-    # Let replies and the last tally arrive before reading what each client saw.
-    await asyncio.sleep(args.settle)
+    # Let replies and the last tally arrive before reading what each client saw: wait for every
+    # vote's reply (bounded by --settle), then one tally interval and some.
+    deadline = time.monotonic() + args.settle
+    while time.monotonic() < deadline and any(probe.sent for probe in probes):  # noqa: ASYNC110
+        await asyncio.sleep(0.2)  # polled: replies arrive on the probes' own tasks
+    await asyncio.sleep(1.5)
     emit(
         "result",
         **window(),

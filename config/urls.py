@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from moderation.urls import stage_patterns
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
@@ -10,4 +12,5 @@ urlpatterns = [
     path("", include("events.urls")),
     path("", include("dialogue.urls")),
     path("", include("moderation.urls")),
+    path("", include((stage_patterns, "stage"))),
 ]

@@ -24,6 +24,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+from channels.sessions import InstanceSessionWrapper
 from django.conf import settings
 from django.db import transaction
 
@@ -91,6 +92,8 @@ async def _amark_tally(event_id: int, question_id: int) -> None:
 # a stalled phone can hold at well under 100 KB on top of the server's transport buffer.
 BACKLOG_LIMIT = 64
 STALL_SECONDS = 10.0
+# The longest a cached snapshot may lag behind what changes without a frame (see SnapshotCache).
+SNAPSHOT_SECONDS = 2.0
 # How long the hub's read of the channel layer blocks in Redis before asking again.
 HUB_BLOCK_SECONDS = 2
 
@@ -180,6 +183,17 @@ class Subscriber:
             self.push(text)
 
 
+def server_send(send: Any) -> Any:
+    """The server's own ASGI `send` under Channels' session middleware, for frames after accept."""
+    # The wrapper only has work on `websocket.accept` (saving the session), yet inspects the
+    # lazy session on every frame: a measurable cost per socket per broadcast.
+    owner = getattr(send, "__self__", None)
+    while isinstance(owner, InstanceSessionWrapper):
+        send = owner.real_send
+        owner = getattr(send, "__self__", None)
+    return send
+
+
 async def _finish(sending: Coroutine[Any, Any, None], blocked: Any) -> None:
     """Run a coroutine that was stepped by hand, and suspended on `blocked`, to its end."""
     # This is what an asyncio task does with a coroutine (Python 3.12's eager tasks do the same
@@ -238,6 +252,54 @@ class TallyCoalescer:
             log.exception("tally flush for event %s failed", event_id)
 
 
+class SnapshotCache:
+    """The public part of each audience's snapshot, built once and shared by every join.
+
+    An entry is only trusted while the hub is a member of its group, so it sees every delta: any
+    frame to the group drops the entry (and forgets a build in progress, which joins that
+    subscribed after the frame must not share). A join builds, or waits for the one build in
+    progress, *after* subscribing, so a delta is either in its snapshot or delivered after it.
+    Entries also expire after `ttl` seconds, for what changes without a frame (the clock
+    opening the intake, an organiser's setting).
+    """
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._entries: dict[str, tuple[float, str]] = {}
+        self._building: dict[str, asyncio.Future[str]] = {}
+        self._versions: dict[str, int] = {}
+
+    def invalidate(self, group: str) -> None:
+        self._versions[group] = self._versions.get(group, 0) + 1
+        self._entries.pop(group, None)
+        self._building.pop(group, None)
+
+    def clear(self) -> None:
+        for group in list(self._versions):
+            self.invalidate(group)
+
+    async def get(self, group: str, build: Callable[[], Awaitable[str]]) -> str:
+        """The cached text, or the text of the build in progress, or a new build's."""
+        now = time.monotonic()
+        entry = self._entries.get(group)
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        pending = self._building.get(group)
+        if pending is None:
+            version = self._versions.get(group, 0)
+            pending = asyncio.ensure_future(build())
+            self._building[group] = pending
+            try:
+                text = await pending
+            finally:
+                if self._building.get(group) is pending:
+                    del self._building[group]
+            if self._versions.get(group, 0) == version:
+                self._entries[group] = (now + self.ttl, text)
+            return text
+        return await asyncio.shield(pending)
+
+
 class Hub:
     """The process's single channel, its group memberships and its local sockets."""
 
@@ -251,6 +313,7 @@ class Hub:
         self.channel: str | None = None
         self.members: dict[str, set[Subscriber]] = {}
         self.tallies = TallyCoalescer(settings.DIALOGUE["TALLY_INTERVAL"])
+        self.snapshots = SnapshotCache(SNAPSHOT_SECONDS)
         self._lock = asyncio.Lock()
         self._reader: asyncio.Task[None] | None = None
 
@@ -275,10 +338,12 @@ class Hub:
                 members.discard(subscriber)
                 if not members:
                     del self.members[group]
+                    self.snapshots.invalidate(group)  # no longer sees this group's deltas
                     await self.layer.group_discard(group, self.channel)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         text = message["text"]
+        self.snapshots.invalidate(message["group"])
         for subscriber in tuple(self.members.get(message["group"], ())):
             # Never awaits a socket: one slow reader must not hold up the frame for the rest.
             subscriber.push(text)
@@ -303,6 +368,7 @@ class Hub:
                 await self.dispatch(message)
 
     async def _rejoin(self) -> None:
+        self.snapshots.clear()  # frames may have been lost while the layer was away
         async with self._lock:
             for group in self.members:
                 try:

@@ -119,6 +119,8 @@ class Question(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_questions"
     )
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    # Set when the event ends for questions left to answer in writing.
+    answer_due_at = models.DateTimeField(_("written answer due"), null=True, blank=True)
     created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
 
@@ -173,3 +175,42 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant} → {self.question_id}"
+
+
+class Answer(models.Model):
+    """An official's answer to a question: given live on stage, or written after the event."""
+
+    class Kind(models.TextChoices):
+        LIVE = "live", _("Answered live")
+        WRITTEN = "written", _("Answered in writing")
+
+    question = models.OneToOneField(Question, on_delete=models.CASCADE, related_name="answer")
+    official = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="answers"
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    body = models.TextField(_("answer"), blank=True)
+    live_note = models.CharField(
+        _("live note"),
+        max_length=300,
+        blank=True,
+        help_text=_("A line shown while answering live, e.g. the article of the law concerned."),
+    )
+    # Seconds into the event's recording where the live answer starts.
+    recording_offset = models.PositiveIntegerField(
+        _("position in the recording (s)"), null=True, blank=True
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.question_id}"
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
@@ -86,20 +87,42 @@ def participant_for(
 
 def event_snapshot(*, event: Event, participant: Participant | None) -> dict[str, Any]:
     """Everything this participant may see now, with the sequence number it is valid at."""
+    return {
+        "type": "snapshot",
+        **public_snapshot(event=event),
+        **personal_snapshot(participant=participant),
+    }
+
+
+def public_snapshot(*, event: Event) -> dict[str, Any]:
+    """The part of a snapshot that is the same for everyone: `seq`, `event`, `questions`."""
     # Read the sequence first: a delta committed after this read is newer than the snapshot
     # and is applied on top (deltas are idempotent upserts), so nothing is missed.
     seq = Event.objects.values_list("public_seq", flat=True).get(pk=event.pk)
     questions = [messages.public_question(q) for q in visible_questions(event=event, sort="recent")]
-    mine = [messages.own_question(q) for q in own_questions(participant=participant)]
+    return {"seq": seq, "event": messages.event_state(event), "questions": questions}
+
+
+def personal_snapshot(*, participant: Participant | None) -> dict[str, Any]:
+    """The part of a snapshot that is this participant's own: `me`, `mine`, `voted`."""
+    if participant is None:
+        return {"me": None, "mine": [], "voted": []}
     return {
-        "type": "snapshot",
-        "seq": seq,
-        "event": messages.event_state(event),
-        "me": {"name": participant.display_name} if participant else None,
-        "questions": questions,
-        "mine": mine,
+        "me": {"name": participant.display_name},
+        "mine": [messages.own_question(q) for q in own_questions(participant=participant)],
         "voted": sorted(voted_question_ids(participant=participant)),
     }
+
+
+def public_snapshot_text(*, event: Event) -> str:
+    """The public part serialised once, as JSON members to splice into each socket's snapshot."""
+    return messages.dumps(public_snapshot(event=event))[1:-1]
+
+
+def snapshot_text(public: str, participant: Participant | None) -> str:
+    """A whole `snapshot` frame: the shared public part and this participant's own part."""
+    personal = messages.dumps(personal_snapshot(participant=participant))[1:-1]
+    return f'{{"type":"snapshot",{public},{personal}}}'
 
 
 def rejection_counts(*, event: Event) -> list[tuple[str, int]]:
@@ -114,3 +137,24 @@ def rejection_counts(*, event: Event) -> list[tuple[str, int]]:
     return [
         (str(labels.get(row["rejection_reason"], labels["other"])), row["count"]) for row in rows
     ]
+
+
+def answered_questions(*, event: Event) -> list[Question]:
+    """The archive: every answered question with its published answer, in the order answered."""
+    return list(
+        Question.objects.filter(
+            event=event, status=Question.Status.ANSWERED, answer__published_at__isnull=False
+        )
+        .select_related("author__user", "answer__official")
+        .order_by("answered_at", "pk")
+    )
+
+
+def recording_link(url: str, offset: int | None) -> str:
+    """A link into the recording at `offset` seconds (YouTube's t=, or a media fragment)."""
+    if not url or offset is None:
+        return url
+    host = urlsplit(url).netloc
+    if "youtube.com" in host or "youtu.be" in host:
+        return f"{url}{'&' if '?' in url else '?'}t={offset}"
+    return f"{url}#t={offset}"

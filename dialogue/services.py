@@ -98,7 +98,6 @@ def ask_question(
     if not permissions.can_ask(event):
         raise QuestionsClosed()
     text = clean_text(text, max_length=event.question_max_length, field=_("question"))
-    ratelimit.check("ask", participant_id=participant.pk, ip=ip)
     post_moderated = event.moderation_mode == Event.Moderation.POST
     try:
         with transaction.atomic():
@@ -111,6 +110,9 @@ def ask_question(
                 status=Question.Status.APPROVED if post_moderated else Question.Status.PENDING,
                 published_at=timezone.now() if post_moderated else None,
             )
+            # Counted after the insert: a retry racing the first attempt fails on the unique
+            # client id above and returns the first question without using up the limit.
+            ratelimit.check("ask", participant_id=participant.pk, ip=ip)
             if post_moderated:
                 seq = _next_public_seq(event.pk)
                 broadcast_on_commit(

@@ -13,7 +13,7 @@ from dialogue.forms import AskForm, JoinForm
 from dialogue.models import Participant, Question
 from events import permissions as staff
 from events.errors import DomainError, NotAllowed
-from events.models import Event
+from events.models import Event, EventRole
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
@@ -163,3 +163,28 @@ def vote(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
     except DomainError as error:
         flash.error(request, error.message)
     return _back(event, f"#q{question_id}")
+
+
+def archive(request: HttpRequest, slug: str) -> HttpResponse:
+    """The event's archive: every answered question with its answer, live or written."""
+    event = _visible_event(request, slug)
+    if event.status not in (Event.Status.ENDED, Event.Status.ARCHIVED):
+        raise Http404
+    officials = EventRole.objects.filter(event=event, role=EventRole.Role.OFFICIAL)
+    titles = dict(officials.values_list("user_id", "title"))
+    entries = []
+    for question in selectors.answered_questions(event=event):
+        answer = question.answer
+        live = answer.kind == answer.Kind.LIVE
+        entries.append(
+            {
+                "question": question,
+                "answer": answer,
+                "title": titles.get(answer.official_id or 0, ""),
+                "recording": selectors.recording_link(event.recording_url, answer.recording_offset)
+                if live
+                else "",
+            }
+        )
+    context = {"event": event, "entries": entries, "documents": event.legal_documents.all()}
+    return render(request, "dialogue/archive.html", context)

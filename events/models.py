@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import ClassVar
 
@@ -74,6 +75,10 @@ class Agency(models.Model):
         return self.name
 
 
+def new_stage_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class Event(models.Model):
     """A scheduled public dialogue on policy and law."""
 
@@ -126,6 +131,24 @@ class Event(models.Model):
         _("longest question (characters)"),
         default=500,
         validators=[MinValueValidator(50), MaxValueValidator(2000)],
+    )
+    stream_url = models.URLField(
+        _("live stream"), blank=True, help_text=_("A link to the live stream, shown on the page.")
+    )
+    recording_url = models.URLField(
+        _("recording"),
+        blank=True,
+        help_text=_("The recording after the event; the archive links each live answer into it."),
+    )
+    written_answer_days = models.PositiveSmallIntegerField(
+        _("days to answer in writing"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("Questions not answered live are due in writing this many days after the end."),
+    )
+    # The secret of the stage screen's link; making a new one revokes the old link.
+    stage_token = models.CharField(
+        max_length=64, unique=True, default=new_stage_token, editable=False
     )
     # Sequence number of the last delta sent to the public audience; see docs/protocol.md.
     public_seq = models.BigIntegerField(default=0, editable=False)
@@ -320,3 +343,22 @@ class Invitation(models.Model):
 
     def get_status_display(self) -> str:
         return str(self.Status(self.status).label)
+
+
+class LegalDocument(models.Model):
+    """A law, decree or circular that a dialogue concerns, linked from its page and archive."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="legal_documents")
+    title = models.CharField(_("title"), max_length=300)
+    number = models.CharField(
+        _("number"), max_length=60, blank=True, help_text=_("e.g. 31/2024/QH15")
+    )
+    url = models.URLField(_("link"), blank=True)
+
+    class Meta:
+        verbose_name = _("legal document")
+        verbose_name_plural = _("legal documents")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.number})" if self.number else self.title

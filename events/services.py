@@ -181,7 +181,9 @@ def accept_invitation(*, user: User, token: str) -> Invitation:
     """Give the invited person the role, once; the invitation is used up."""
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
+            # Lock the invitation row only: PostgreSQL cannot lock the nullable side of the
+            # outer join to the dialogue.
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("agency", "event")
             .filter(token_hash=invitation_token_hash(token))
             .first()

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from dialogue.models import Question
 from dialogue.sessions import ensure_signed_in
-from events.errors import DomainError, NotFound
+from events import permissions
+from events.errors import DomainError, NotAllowed, NotFound
 from events.models import Event, User
 from moderation import messages, selectors, services
 
@@ -146,3 +147,51 @@ def conflict_frame(
     if reply_to is not None:
         frame["reply_to"] = reply_to
     return frame
+
+
+# --- The official's socket ---------------------------------------------------------------------
+
+
+def official_snapshot(user: User, event: Event) -> dict[str, Any]:
+    return {
+        "type": "official.snapshot",
+        "event": {"id": event.pk, "slug": event.slug, "title": event.title, "status": event.status},
+        "questions": [
+            messages.official_question(q) for q in selectors.routed_questions(event, user)
+        ],
+    }
+
+
+def handle_official(
+    user: User, event_id: int, command: messages.OfficialCommand, session_key: str | None = None
+) -> dict[str, Any]:
+    """Run one validated command of an official's console and return its reply frame."""
+    event = _event(event_id)
+    ensure_signed_in(user, session_key)
+    if not (permissions.can_answer(user, event) or permissions.can_moderate(user, event)):
+        raise NotAllowed(_("Only the officials of this dialogue may do that."))
+    c = command
+    if isinstance(c, messages.Ping):
+        return {"type": "pong", "reply_to": c.id}
+    if isinstance(c, messages.Resync):
+        return {**official_snapshot(user, event), "reply_to": c.id}
+    if isinstance(c, messages.Answering):
+        changed = services.start_answering(actor=user, event=event, question_id=c.question)
+    elif isinstance(c, messages.Note):
+        changed = [
+            services.save_live_note(actor=user, event=event, question_id=c.question, note=c.note)
+        ]
+    else:
+        changed = [
+            services.write_answer(
+                actor=user, event=event, question_id=c.question, body=c.body, publish=c.publish
+            )
+        ]
+    fresh = Question.objects.select_related("author__user", "answer").filter(
+        pk__in=[q.pk for q in changed]
+    )
+    return {
+        "type": "done",
+        "reply_to": c.id,
+        "questions": [messages.official_question(q) for q in fresh],
+    }

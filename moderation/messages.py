@@ -143,9 +143,13 @@ COMMAND_TYPES = (
 
 def parse_command(text: str | None) -> ModeratorCommand:
     """Parse and validate one inbound frame of the moderator socket."""
+    return _parse(text, _moderator_command, limit=settings.DIALOGUE["MAX_FRAME_BYTES"] * 4)
+
+
+def _parse(text: str | None, adapter: TypeAdapter[Any], *, limit: int) -> Any:
     if text is None:
         raise InvalidMessage("Only JSON text frames are accepted.")
-    if len(text.encode()) > settings.DIALOGUE["MAX_FRAME_BYTES"] * 4:
+    if len(text.encode()) > limit:
         raise InvalidMessage("The message is too large.", code="too_large")
     try:
         data = json.loads(text)
@@ -154,7 +158,7 @@ def parse_command(text: str | None) -> ModeratorCommand:
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise InvalidMessage("A message is a JSON object with a string 'type'.")
     try:
-        return _moderator_command.validate_python(data)
+        return adapter.validate_python(data)
     except ValidationError as error:
         first = error.errors()[0]
         if first["type"] == "union_tag_invalid":
@@ -163,6 +167,36 @@ def parse_command(text: str | None) -> ModeratorCommand:
             ) from None
         where = ".".join(str(part) for part in first["loc"][1:]) or "message"
         raise InvalidMessage(f"{where}: {first['msg']}") from None
+
+
+class Answering(Command):
+    type: Literal["answering"]
+    question: QuestionId
+
+
+class Note(Command):
+    type: Literal["note"]
+    question: QuestionId
+    note: Annotated[str, Field(max_length=300)]
+
+
+class AnswerCommand(Command):
+    type: Literal["answer"]
+    question: QuestionId
+    body: Annotated[str, Field(min_length=1, max_length=20000)]
+    publish: bool = False
+
+
+OfficialCommand = Annotated[
+    Answering | Note | AnswerCommand | Resync | Ping, Field(discriminator="type")
+]
+_official_command = TypeAdapter(OfficialCommand)
+OFFICIAL_COMMAND_TYPES = ("answering", "note", "answer", "resync", "ping")
+
+
+def parse_official_command(text: str | None) -> OfficialCommand:
+    """Parse and validate one inbound frame of the official's socket."""
+    return _parse(text, _official_command, limit=settings.DIALOGUE["MAX_FRAME_BYTES"] * 16)
 
 
 # --- Outbound ------------------------------------------------------------------------------------
@@ -225,3 +259,37 @@ def public_event_updated(event: Event) -> dict[str, Any]:
 
 def banned_notice() -> dict[str, Any]:
     return {"type": "banned"}
+
+
+def official_question(question: Question) -> dict[str, Any]:
+    """A question as the official it is routed to sees it: never an anonymous asker's name."""
+    answer = getattr(question, "answer", None)
+    return {
+        "id": question.pk,
+        "version": question.version,
+        "text": question.text,
+        "author": question.public_author_name,
+        "status": question.status,
+        "stage": question.stage or None,
+        "queue_position": question.queue_position,
+        "topic": question.topic or None,
+        "votes": question.vote_count,
+        "asked_at": question.created_at.isoformat(),
+        "due_at": question.answer_due_at.isoformat() if question.answer_due_at else None,
+        "answer": {
+            "kind": answer.kind,
+            "body": answer.body,
+            "live_note": answer.live_note,
+            "published": answer.is_published,
+        }
+        if answer
+        else None,
+    }
+
+
+def official_question_updated(question: Question) -> dict[str, Any]:
+    return {"type": "official.question", "question": official_question(question)}
+
+
+def official_question_removed(question: Question) -> dict[str, Any]:
+    return {"type": "official.removed", "question_id": question.pk}

@@ -25,6 +25,8 @@ class ModerationLog(models.Model):
         MODES = "modes", _("Changed the dialogue's modes")
         BAN = "ban", _("Banned a participant")
         UNBAN = "unban", _("Lifted a ban")
+        ANSWER = "answer", _("Answered")
+        STATUS = "status", _("Changed the dialogue's status")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="moderation_log")
     question = models.ForeignKey(

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
+from dialogue.audiences import moderators_group
 from dialogue.fanout import broadcast_on_commit
 from dialogue.models import Participant, Question
 from dialogue.sessions import user_group
@@ -18,9 +19,7 @@ from moderation import selectors, services
 @receiver(question_asked)
 def show_new_question_to_moderators(sender: Any, question: Question, **kwargs: Any) -> None:
     event = question.event
-    broadcast_on_commit(
-        services.moderators_group(event.pk), selectors.moderator_view(question, event)
-    )
+    broadcast_on_commit(moderators_group(event.pk), selectors.moderator_view(question, event))
 
 
 @receiver(post_delete, sender=EventRole)

@@ -98,3 +98,63 @@ def moderated_events(user: User) -> QuerySet[Event]:
         Q(roles__user=user, roles__role=EventRole.Role.MODERATOR)
         | Q(agency__memberships__user=user)
     ).distinct()
+
+
+def _stage_item(question: Question, titles: dict[int, str]) -> dict[str, Any]:
+    answer = getattr(question, "answer", None)
+    official = question.routed_to
+    return {
+        "id": question.pk,
+        "text": question.text,
+        "author": question.public_author_name,
+        "votes": question.vote_count,
+        "topic": question.topic or None,
+        "official": {"name": official.public_name, "title": titles.get(official.pk, "")}
+        if official
+        else None,
+        "note": answer.live_note if answer else None,
+    }
+
+
+def stage_frame(event: Event) -> dict[str, Any]:
+    """What the hall's screen shows: the question being answered now and the next two."""
+    on_stage = (
+        Question.objects.filter(event=event, stage__in=[Question.Stage.NOW, Question.Stage.NEXT])
+        .select_related("author__user", "routed_to", "answer")
+        .order_by("queue_position", "pk")
+    )
+    titles = dict(
+        EventRole.objects.filter(event=event, role=EventRole.Role.OFFICIAL).values_list(
+            "user_id", "title"
+        )
+    )
+    now = next((q for q in on_stage if q.stage == Question.Stage.NOW), None)
+    upcoming = [q for q in on_stage if q.stage == Question.Stage.NEXT][:2]
+    return {
+        "type": "stage.state",
+        "event": {"title": event.title, "status": event.status},
+        "now": _stage_item(now, titles) if now else None,
+        "next": [_stage_item(q, titles) for q in upcoming],
+    }
+
+
+def routed_questions(event: Event, official: User) -> list[Question]:
+    """An official's questions in the moderators' order: on stage, up next, then by votes."""
+    questions = (
+        Question.objects.filter(event=event, routed_to=official)
+        .exclude(status__in=[Question.Status.REJECTED, Question.Status.MERGED])
+        .select_related("author__user", "answer")
+    )
+    order = {Question.Stage.NOW: 0, Question.Stage.NEXT: 1, "": 2}
+    return sorted(questions, key=lambda q: (order[q.stage], q.queue_position, -q.vote_count, q.pk))
+
+
+def written_answers_due(event: Event) -> list[Question]:
+    """Questions left to answer in writing, soonest due first, with who has them."""
+    return list(
+        Question.objects.filter(
+            event=event, answer_due_at__isnull=False, status=Question.Status.APPROVED
+        )
+        .select_related("routed_to", "answer")
+        .order_by("answer_due_at", "pk")
+    )

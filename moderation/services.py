@@ -8,6 +8,7 @@ the console refreshes that item instead of overwriting the other moderator's cha
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -15,20 +16,18 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dialogue.audiences import moderators_group, official_group, stage_group
 from dialogue.fanout import broadcast_on_commit, participant_group, public_group
-from dialogue.models import Participant, Question, Vote
+from dialogue.models import Answer, Participant, Question, Vote
 from dialogue.services import announce_change, clean_text
 from events import permissions
 from events.errors import Conflict, InvalidMessage, NotAllowed, NotFound
-from events.models import Event, EventRole, User
+from events.models import Event, EventRole, User, new_stage_token
 from moderation import messages
 from moderation.models import AgencyBan, ModerationLog
+from moderation.selectors import stage_frame
 
 Action = ModerationLog.Action
-
-
-def moderators_group(event_id: int) -> str:
-    return f"event.{event_id}.moderators"
 
 
 class StaleVersion(Conflict):
@@ -103,6 +102,18 @@ def _save(
     _log(event, actor, action, question, before, _state(question))
     broadcast_on_commit(moderators_group(event.pk), messages.question_updated(question, event))
     announce_change(question, was_public=was_public)
+    if before["routed_to"] and before["routed_to"] != question.routed_to_id:
+        broadcast_on_commit(
+            official_group(event.pk, before["routed_to"]),
+            messages.official_question_removed(question),
+        )
+    if question.routed_to_id:
+        broadcast_on_commit(
+            official_group(event.pk, question.routed_to_id),
+            messages.official_question_updated(question),
+        )
+    if question.stage or before["stage"]:
+        broadcast_on_commit(stage_group(event.pk), stage_frame(event))
     return question
 
 
@@ -223,7 +234,10 @@ def set_stage(
     ensure_can_moderate(actor, event)
     if stage not in ("next", "now", "answered", "none"):
         raise InvalidMessage(_("Unknown stage."), code="invalid_stage")
-    question = _lock(event, question_id, version)
+    return _set_stage(actor, event, _lock(event, question_id, version), stage)
+
+
+def _set_stage(actor: User, event: Event, question: Question, stage: str) -> list[Question]:
     if question.status in (Question.Status.REJECTED, Question.Status.MERGED):
         raise InvalidMessage(_("Approve the question first."), code="invalid_state")
     changed = []
@@ -417,3 +431,196 @@ def apply_agency_bans(participant: Participant) -> None:
         ).exists()
     ):
         Participant.objects.filter(pk=participant.pk).update(banned_at=timezone.now())
+
+
+# --- Officials: answering live and in writing ------------------------------------------------
+
+
+def _ensure_can_answer(actor: User, event: Event, question: Question) -> None:
+    """Officials answer what is routed to them; moderators and organisers may act for them."""
+    if permissions.can_moderate(actor, event):
+        return
+    if permissions.can_answer(actor, event) and question.routed_to_id == actor.pk:
+        return
+    raise NotAllowed(_("This question is not routed to you."))
+
+
+@transaction.atomic
+def start_answering(*, actor: User, event: Event, question_id: int) -> list[Question]:
+    """An official takes a question on stage: "I am answering this"."""
+    question = _lock(event, question_id, None)
+    _ensure_can_answer(actor, event, question)
+    if not question.is_public and question.status != Question.Status.PENDING:
+        raise InvalidMessage(_("This question cannot be answered."), code="invalid_state")
+    offset = None
+    if event.status == Event.Status.LIVE:
+        offset = max(0, int((timezone.now() - event.starts_at).total_seconds()))
+    official = question.routed_to or (actor if permissions.can_answer(actor, event) else None)
+    Answer.objects.update_or_create(
+        question=question,
+        defaults={"kind": Answer.Kind.LIVE, "official": official, "recording_offset": offset},
+    )
+    return _set_stage(actor, event, question, "now")
+
+
+@transaction.atomic
+def save_live_note(*, actor: User, event: Event, question_id: int, note: str) -> Question:
+    """A short line shown while answering live, e.g. the article of the law concerned."""
+    question = _lock(event, question_id, None)
+    _ensure_can_answer(actor, event, question)
+    answer, _created = Answer.objects.get_or_create(
+        question=question,
+        defaults={"kind": Answer.Kind.LIVE, "official": question.routed_to or actor},
+    )
+    answer.live_note = " ".join(note.split())[:300]
+    answer.save(update_fields=["live_note", "updated_at"])
+    question.version += 1
+    question.save(update_fields=["version"])
+    _announce_answer_change(event, question)
+    return question
+
+
+@transaction.atomic
+def write_answer(
+    *, actor: User, event: Event, question_id: int, body: str, publish: bool = False
+) -> Question:
+    """Save (and optionally publish) the written answer; publishing tells the asker."""
+    question = _lock(event, question_id, None)
+    _ensure_can_answer(actor, event, question)
+    if not question.is_public:
+        raise InvalidMessage(_("Only published questions are answered."), code="invalid_state")
+    body = clean_text(body, max_length=20000, field=_("answer"))
+    before, was_public = _state(question), question.is_public
+    answer, _created = Answer.objects.get_or_create(
+        question=question,
+        defaults={"kind": Answer.Kind.WRITTEN, "official": question.routed_to or actor},
+    )
+    answer.body = body
+    if publish:
+        if question.status != Question.Status.ANSWERED:
+            answer.kind = Answer.Kind.WRITTEN
+        answer.published_at = answer.published_at or timezone.now()
+        question.status = Question.Status.ANSWERED
+        question.stage = Question.Stage.NONE
+        question.answered_at = question.answered_at or answer.published_at
+        transaction.on_commit(lambda: _email_asker(question.pk))
+    answer.save()
+    return _save(
+        event,
+        actor,
+        Action.ANSWER,
+        question,
+        before,
+        was_public=was_public,
+        fields=["status", "stage", "answered_at"],
+    )
+
+
+def _announce_answer_change(event: Event, question: Question) -> None:
+    broadcast_on_commit(moderators_group(event.pk), messages.question_updated(question, event))
+    if question.routed_to_id:
+        broadcast_on_commit(
+            official_group(event.pk, question.routed_to_id),
+            messages.official_question_updated(question),
+        )
+    if question.stage:
+        broadcast_on_commit(stage_group(event.pk), stage_frame(event))
+
+
+def _email_asker(question_id: int) -> None:
+    """Tell a signed-in asker by email that their question has a written answer."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    question = Question.objects.select_related("author__user", "event").get(pk=question_id)
+    user = question.author.user
+    if user is None or not user.email:
+        return
+    context = {
+        "question": question,
+        "url": settings.SITE_URL
+        + question.event.get_absolute_url()
+        + "archive/#q"
+        + str(question.pk),
+    }
+    send_mail(
+        subject=_("Your question has been answered: %(title)s") % {"title": question.event.title},
+        message=render_to_string("moderation/email/answered.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+        fail_silently=True,
+    )
+
+
+# --- The lifecycle of a dialogue -------------------------------------------------------------
+
+# Which status may follow which, and who may make the change.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (Event.Status.DRAFT, Event.Status.SCHEDULED): "organiser",
+    (Event.Status.SCHEDULED, Event.Status.DRAFT): "organiser",
+    (Event.Status.SCHEDULED, Event.Status.LIVE): "moderator",
+    (Event.Status.LIVE, Event.Status.ENDED): "moderator",
+    (Event.Status.ENDED, Event.Status.LIVE): "organiser",
+    (Event.Status.ENDED, Event.Status.ARCHIVED): "organiser",
+}
+
+
+@transaction.atomic
+def change_status(*, actor: User, event: Event, status: str) -> Event:
+    """Move a dialogue along draft → scheduled → live → ended → archived.
+
+    Ending it gives every published question not answered live a written-answer due date and,
+    if no official has it yet, the dialogue's first official.
+    """
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    who = TRANSITIONS.get((event.status, status))
+    if who is None:
+        raise InvalidMessage(
+            _("A dialogue cannot go from “%(old)s” to “%(new)s”.")
+            % {
+                "old": event.get_status_display(),
+                "new": Event.Status(status).label if status in Event.Status.values else status,
+            },
+            code="invalid_transition",
+        )
+    allowed = (
+        permissions.can_manage_event(actor, event)
+        if who == "organiser"
+        else permissions.can_moderate(actor, event)
+    )
+    if not allowed:
+        raise NotAllowed(_("You may not change the status of this dialogue."))
+    before = {"status": event.status}
+    event.status = status
+    event.save(update_fields=["status"])
+    if status == Event.Status.ENDED:
+        _assign_written_answers(event)
+    _log(event, actor, Action.STATUS, None, before, {"status": status})
+    broadcast_on_commit(moderators_group(event.pk), messages.event_updated(event))
+    broadcast_on_commit(public_group(event.pk), messages.public_event_updated(event))
+    broadcast_on_commit(stage_group(event.pk), stage_frame(event))
+    return event
+
+
+def _assign_written_answers(event: Event) -> None:
+    due = timezone.now() + timedelta(days=event.written_answer_days)
+    first_official = (
+        EventRole.objects.filter(event=event, role=EventRole.Role.OFFICIAL).order_by("pk").first()
+    )
+    left = Question.objects.filter(event=event, status=Question.Status.APPROVED)
+    left.filter(answer_due_at__isnull=True).update(answer_due_at=due, stage=Question.Stage.NONE)
+    if first_official is not None:
+        left.filter(routed_to__isnull=True).update(routed_to=first_official.user)
+
+
+@transaction.atomic
+def renew_stage_link(*, actor: User, event: Event) -> Event:
+    """Make a new secret stage link; the old one stops working at once."""
+    if not permissions.can_manage_event(actor, event):
+        raise NotAllowed(_("Only the organisers may renew the stage link."))
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    event.stage_token = new_stage_token()
+    event.save(update_fields=["stage_token"])
+    broadcast_on_commit(stage_group(event.pk), {"type": "stage.revoked"})
+    return event

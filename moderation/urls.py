@@ -9,4 +9,13 @@ app_name = "moderation"
 urlpatterns = [
     path("e/<slug:slug>/moderate/", views.console, name="console"),
     path("e/<slug:slug>/moderate/log/", views.audit_log, name="log"),
+    path("e/<slug:slug>/moderate/status/", views.change_status, name="status"),
+    path("e/<slug:slug>/moderate/stage-link/", views.renew_stage_link, name="renew_stage_link"),
+    path("e/<slug:slug>/moderate/due/", views.answers_due, name="due"),
+    path("e/<slug:slug>/answer/", views.official_console, name="official"),
+]
+
+# The stage screen is opened without an account, so it is not among the staff pages (2FA).
+stage_patterns = [
+    path("stage/<str:token>/", views.stage, name="screen"),
 ]

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import segno
+from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from dialogue.models import Question
 from events import permissions
-from events.models import Event
-from moderation import selectors
+from events.errors import DomainError
+from events.models import Event, User
+from moderation import selectors, services
 
 
 def _labels() -> dict[str, object]:
@@ -56,21 +62,155 @@ def _labels() -> dict[str, object]:
     }
 
 
+def _person(request: HttpRequest) -> User:
+    """The signed-in person of a view behind login_required."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _transitions(user: User, event: Event) -> list[tuple[str, str]]:
+    """The status changes this person may make now, as (status, button label)."""
+    labels = {
+        Event.Status.SCHEDULED: _("Publish the schedule"),
+        Event.Status.DRAFT: _("Back to draft"),
+        Event.Status.LIVE: _("Start the dialogue"),
+        Event.Status.ENDED: _("End the dialogue"),
+        Event.Status.ARCHIVED: _("Publish the archive"),
+    }
+    allowed = []
+    for (old, new), who in services.TRANSITIONS.items():
+        if old != event.status:
+            continue
+        if permissions.can_manage_event(user, event) or (
+            who == "moderator" and permissions.can_moderate(user, event)
+        ):
+            allowed.append((new, str(labels[Event.Status(new)])))
+    return allowed
+
+
 @login_required
 def console(request: HttpRequest, slug: str) -> HttpResponse:
     event = get_object_or_404(Event, slug=slug)
     if not permissions.can_moderate(request.user, event):
         raise PermissionDenied
-    return render(
-        request,
-        "moderation/console.html",
-        {
-            "event": event,
-            "labels": _labels(),
-            "reasons": Question.RejectionReason.choices,
-            "can_see_log": permissions.can_manage_event(request.user, event),
-        },
-    )
+    stage_url = request.build_absolute_uri(reverse("stage:screen", args=[event.stage_token]))
+    context = {
+        "event": event,
+        "labels": _labels(),
+        "reasons": Question.RejectionReason.choices,
+        "can_see_log": permissions.can_manage_event(request.user, event),
+        "transitions": _transitions(_person(request), event),
+        "stage_url": stage_url,
+    }
+    return render(request, "moderation/console.html", context)
+
+
+@login_required
+@require_POST
+def change_status(request: HttpRequest, slug: str) -> HttpResponse:
+    event = get_object_or_404(Event, slug=slug)
+    user = _person(request)
+    if not (permissions.can_moderate(user, event) or permissions.can_answer(user, event)):
+        raise PermissionDenied
+    try:
+        event = services.change_status(
+            actor=user, event=event, status=request.POST.get("status", "")
+        )
+    except DomainError as error:
+        flash.error(request, error.message)
+    else:
+        status = event.get_status_display()
+        flash.success(request, _("The dialogue is now “%(status)s”.") % {"status": status})
+    return redirect("moderation:console", slug=event.slug)
+
+
+@login_required
+@require_POST
+def renew_stage_link(request: HttpRequest, slug: str) -> HttpResponse:
+    event = get_object_or_404(Event, slug=slug)
+    try:
+        services.renew_stage_link(actor=_person(request), event=event)
+    except DomainError as error:
+        raise PermissionDenied from error
+    flash.success(request, _("A new stage link was made; the old one no longer works."))
+    return redirect("moderation:console", slug=event.slug)
+
+
+@login_required
+def official_console(request: HttpRequest, slug: str) -> HttpResponse:
+    """The official's console: the questions routed to them, live, and their answers."""
+    event = get_object_or_404(Event, slug=slug)
+    user = _person(request)
+    if not (permissions.can_answer(user, event) or permissions.can_moderate(user, event)):
+        raise PermissionDenied
+    context = {"event": event, "labels": _official_labels()}
+    return render(request, "moderation/official.html", context)
+
+
+@login_required
+def answers_due(request: HttpRequest, slug: str) -> HttpResponse:
+    """Questions left to answer in writing, with who has them and when they are due."""
+    event = get_object_or_404(Event, slug=slug)
+    user = _person(request)
+    if not (permissions.can_moderate(user, event) or permissions.can_answer(user, event)):
+        raise PermissionDenied
+    due = selectors.written_answers_due(event)
+    if not permissions.can_moderate(user, event):
+        due = [q for q in due if q.routed_to_id == user.pk]
+    now = timezone.now()
+    overdue = sum(1 for q in due if q.answer_due_at and q.answer_due_at < now)
+    context = {"event": event, "due": due, "now": now, "overdue": overdue}
+    return render(request, "moderation/due.html", context)
+
+
+def stage(request: HttpRequest, token: str) -> HttpResponse:
+    """The hall's screen, opened by its secret link; no account and no controls."""
+    event = get_object_or_404(Event.objects.exclude(status=Event.Status.DRAFT), stage_token=token)
+    join_url = request.build_absolute_uri(event.get_absolute_url())
+    qr = segno.make(join_url, error="m").svg_data_uri(dark="#000", light="#fff", border=2, scale=8)
+    labels = {
+        "anonymous": _("Anonymous"),
+        "votes": _("votes"),
+        "waiting": _("The next question will appear here."),
+        "revoked": _("This stage link is no longer valid."),
+    }
+    context = {
+        "event": event,
+        "join_url": join_url,
+        "short_url": join_url.split("://", 1)[-1],
+        "qr": qr,
+        "labels": labels,
+    }
+    response = render(request, "moderation/stage.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _official_labels() -> dict[str, str]:
+    return {
+        "connecting": _("Connecting…"),
+        "live": _("Live"),
+        "reconnecting": _("Connection lost. Reconnecting in %(seconds)s s…"),
+        "signed_out": _("You have signed out. Sign in again to continue."),
+        "revoked": _("You are no longer an official of this dialogue."),
+        "anonymous": _("Anonymous"),
+        "answering": _("I am answering this"),
+        "on_stage": _("On stage now"),
+        "next": _("Up next"),
+        "note": _("Live note (shown on stage)"),
+        "save_note": _("Show note"),
+        "answer": _("Written answer"),
+        "save": _("Save draft"),
+        "publish": _("Publish the answer"),
+        "published": _("Answer published"),
+        "due": _("Due %(date)s"),
+        "overdue": _("Overdue since %(date)s"),
+        "votes": _("votes"),
+        "empty": _("No question is routed to you yet."),
+        "failed": _("That did not work: %(message)s"),
+        "saved": _("Saved."),
+    }
 
 
 @login_required

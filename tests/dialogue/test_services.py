@@ -8,7 +8,14 @@ from django.contrib.sessions.backends.db import SessionStore
 
 from dialogue import services
 from dialogue.models import Question, Vote
-from events.errors import InvalidMessage, NotAllowed, NotFound, QuestionsClosed, VotingClosed
+from events.errors import (
+    InvalidMessage,
+    NotAllowed,
+    NotFound,
+    QuestionsClosed,
+    RateLimited,
+    VotingClosed,
+)
 from events.models import Event
 from tests.factories import EventFactory, ParticipantFactory, QuestionFactory
 
@@ -140,3 +147,36 @@ def test_events_without_anonymous_participation_require_sign_in(citizen):
         )
     participant = services.join_event(event=event, user=citizen, session=None)
     assert services.join_event(event=event, user=citizen, session=None).pk == participant.pk
+
+
+def test_asking_too_often_is_refused_and_stores_nothing(participant, settings):
+    settings.DIALOGUE = {
+        **settings.DIALOGUE,
+        "RATE_LIMITS": {
+            **settings.DIALOGUE["RATE_LIMITS"],
+            "ask": {"participant": "2/minute", "ip": "50/minute"},
+        },
+    }
+    for n in range(2):
+        services.ask_question(participant=participant, text=f"Câu {n}", client_id=uuid.uuid4())
+    with pytest.raises(RateLimited):
+        services.ask_question(participant=participant, text="Câu thứ ba", client_id=uuid.uuid4())
+    assert Question.objects.count() == 2
+
+
+def test_votes_are_limited_per_address_across_participants(event, settings):
+    settings.DIALOGUE = {
+        **settings.DIALOGUE,
+        "RATE_LIMITS": {
+            **settings.DIALOGUE["RATE_LIMITS"],
+            "vote": {"participant": "50/minute", "ip": "3/minute"},
+        },
+    }
+    questions = [QuestionFactory(event=event) for _ in range(4)]
+    voters = [ParticipantFactory(event=event) for _ in range(4)]
+    for voter, question in zip(voters[:3], questions, strict=False):
+        services.vote(participant=voter, question_id=question.pk, ip="203.0.113.7")
+    with pytest.raises(RateLimited):
+        services.vote(participant=voters[3], question_id=questions[3].pk, ip="203.0.113.7")
+    services.vote(participant=voters[3], question_id=questions[3].pk, ip="203.0.113.8")
+    assert Vote.objects.count() == 4

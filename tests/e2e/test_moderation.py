@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
@@ -12,6 +15,7 @@ from events.models import Event, EventRole, User
 from moderation.models import ModerationLog
 from tests.e2e.browser import PHONE, BrowserTestCase
 from tests.factories import (
+    AgencyFactory,
     EventFactory,
     ParticipantFactory,
     QuestionFactory,
@@ -123,3 +127,59 @@ class ModerationConsoleTests(BrowserTestCase):
         page.keyboard.press("6")  # the sixth reason: advertising or spam
         expect(page.locator("[data-column=rejected]")).to_contain_text("Quảng cáo dịch vụ")
         assert Question.objects.get().rejection_reason == "advertising"
+
+
+class StageScreenTests(BrowserTestCase):
+    def test_the_stage_follows_the_moderator_within_moments(self) -> None:
+        event = EventFactory(
+            slug="doi-thoai-luat-dat-dai",
+            agency=AgencyFactory(name="Sở Tư pháp tỉnh Bắc Ninh", slug="so-tu-phap-bac-ninh"),
+            title="Đối thoại chính sách – pháp luật: Luật Đất đai năm 2024",
+            moderation_mode=Event.Moderation.PRE,
+        )
+        moderator = UserFactory(display_name="Phạm Thu Hà")
+        EventRole.objects.create(event=event, user=moderator, role=EventRole.Role.MODERATOR)
+        official = UserFactory(display_name="Nguyễn Đức Long")
+        EventRole.objects.create(
+            event=event,
+            user=official,
+            role=EventRole.Role.OFFICIAL,
+            title="Phó Giám đốc Sở Tư pháp",
+        )
+        enable_totp(moderator)
+        asker = ParticipantFactory(event=event, nickname="Chị Lan – Từ Sơn")
+        now = QuestionFactory(
+            event=event,
+            author=asker,
+            routed_to=official,
+            vote_count=0,
+            text="Gia đình tôi sử dụng đất ổn định từ năm 1995 nhưng không có giấy tờ. "
+            "Theo Luật Đất đai 2024, chúng tôi có được cấp Giấy chứng nhận không và "
+            "phải nộp tiền sử dụng đất như thế nào?",
+        )
+        for text in (
+            "Bảng giá đất mới được áp dụng từ khi nào?",
+            "Đất nông nghiệp có được tách thửa để chia cho con không?",
+        ):
+            upcoming = QuestionFactory(event=event, text=text, is_anonymous=True)
+            Question.objects.filter(pk=upcoming.pk).update(stage="next", queue_position=upcoming.pk)
+
+        stage = self.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+        stage.goto(f"/stage/{event.stage_token}/")
+        expect(stage.locator("#stage-waiting")).to_be_visible()
+        expect(stage.locator("#stage-next li")).to_have_count(2)
+
+        console = signed_in(self.new_context(), moderator, self.live_server_url).new_page()
+        console.goto(f"/e/{event.slug}/moderate/")
+        console.locator(f"#m{now.pk} [data-stage=now]").click()
+        expect(stage.locator("#stage-question")).to_contain_text("sử dụng đất ổn định từ năm 1995")
+        expect(stage.locator("#stage-asker")).to_contain_text("Chị Lan – Từ Sơn")
+        expect(stage.locator("#stage-official")).to_contain_text("Phó Giám đốc Sở Tư pháp")
+        # Nothing to scroll: the screen fits the projector.
+        assert stage.evaluate("document.documentElement.scrollHeight <= window.innerHeight")
+        if os.environ.get("SCREENSHOTS"):
+            stage.screenshot(
+                path=str(
+                    Path(__file__).resolve().parents[2] / "docs/screenshots/stage-1920x1080.png"
+                )
+            )
