@@ -1,0 +1,393 @@
+"""Every role against every endpoint and socket command, as docs/security.md's table says.
+
+The table is the policy: this test reads it, runs each cell on fresh data, and checks the
+outcome. A refusal must write nothing and broadcast nothing. Every URL the project serves and
+every socket command it accepts must have a row, so a new one cannot slip in unreviewed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from config.asgi import application
+from dialogue import messages as citizen_messages
+from dialogue.models import Answer, Participant, Question, Vote
+from events import services as event_services
+from events.models import AgencyMembership, Event, EventRole, Invitation, User
+from moderation import messages as moderator_messages
+from moderation.models import ModerationLog
+from tests.factories import (
+    AgencyFactory,
+    EventFactory,
+    ParticipantFactory,
+    QuestionFactory,
+    UserFactory,
+    enable_totp,
+    verify_email,
+)
+from tests.socket import Client as SocketClient
+from tests.socket import session_cookie
+
+POLICY = Path(__file__).resolve().parents[1] / "docs" / "security.md"
+ROLES = [
+    "anonymous",
+    "citizen",
+    "moderator",
+    "moderator elsewhere",
+    "official",
+    "organiser",
+    "other organiser",
+    "admin",
+]
+# allauth's pages guard themselves (docs/security.md); the admin is covered by its index.
+OUTSIDE_THE_TABLE = re.compile(r"^(account_|mfa_|socialaccount_|openid_connect_|admin:(?!index$))")
+
+
+def read_policy() -> dict[tuple[str, str], dict[str, str]]:
+    rows: dict[tuple[str, str], dict[str, str]] = {}
+    for line in POLICY.read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 2 + len(ROLES) or cells[1] not in ("GET", "POST", "WS"):
+            continue
+        rows[(cells[0].replace("`", ""), cells[1])] = dict(zip(ROLES, cells[2:], strict=True))
+    return rows
+
+
+POLICY_ROWS = read_policy()
+CELLS = [
+    (name, method, role, outcome)
+    for (name, method), row in POLICY_ROWS.items()
+    for role, outcome in row.items()
+]
+
+
+# --- The world each cell runs in ---------------------------------------------------------------
+
+
+@dataclass
+class World:
+    event: Event
+    ended: Event
+    people: dict[str, User | None]
+    question: Question
+    pending: Question
+    other_question: Question
+    participant: Participant
+    invitation: Invitation
+    invitation_token: str
+
+
+def build_world() -> World:
+    agency, elsewhere = AgencyFactory(), AgencyFactory()
+    event = EventFactory(agency=agency, moderation_mode=Event.Moderation.PRE)
+    ended = EventFactory(agency=agency, status=Event.Status.ENDED)
+    other_event = EventFactory(agency=elsewhere)
+    people: dict[str, User | None] = {"anonymous": None}
+    for role in ROLES[1:]:
+        people[role] = UserFactory(is_superuser=role == "admin", is_staff=role == "admin")
+        verify_email(people[role])  # type: ignore[arg-type]
+    EventRole.objects.create(event=event, user=people["moderator"], role="moderator")
+    EventRole.objects.create(
+        event=other_event, user=people["moderator elsewhere"], role="moderator"
+    )
+    EventRole.objects.create(event=event, user=people["official"], role="official")
+    AgencyMembership.objects.create(agency=agency, user=people["organiser"])
+    AgencyMembership.objects.create(agency=elsewhere, user=people["other organiser"])
+    for role in ROLES[2:]:
+        enable_totp(people[role])  # type: ignore[arg-type]
+    participant = ParticipantFactory(event=event)
+    token = "matrix-" + uuid.uuid4().hex
+    invitation = Invitation.objects.create(
+        agency=agency,
+        event=event,
+        email=people["citizen"].email,
+        role="moderator",  # type: ignore[union-attr]
+        token_hash=event_services.invitation_token_hash(token),
+        invited_by=people["organiser"],
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+    return World(
+        event=event,
+        ended=ended,
+        people=people,
+        participant=participant,
+        question=QuestionFactory(event=event, author=participant, routed_to=people["official"]),
+        pending=QuestionFactory(event=event, author=participant, status="pending"),
+        other_question=QuestionFactory(event=event, author=participant),
+        invitation=invitation,
+        invitation_token=token,
+    )
+
+
+def state() -> str:
+    """Everything a refused request must leave as it was."""
+    tables: list[Any] = [
+        Question,
+        Vote,
+        Participant,
+        Answer,
+        Event,
+        EventRole,
+        AgencyMembership,
+        Invitation,
+        ModerationLog,
+    ]
+    dump = {t.__name__: list(t.objects.order_by("pk").values()) for t in tables}
+    dump["User"] = list(User.objects.order_by("pk").values("pk", "is_active", "email"))
+    return json.dumps(dump, default=str, sort_keys=True)
+
+
+# --- HTTP ----------------------------------------------------------------------------------------
+
+REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] = {
+    ("dialogue:catalogue", "GET"): lambda w: (reverse("dialogue:catalogue"), {}),
+    ("dialogue:event", "GET"): lambda w: (w.event.get_absolute_url(), {}),
+    ("dialogue:join", "POST"): lambda w: (
+        reverse("dialogue:join", args=[w.event.slug]),
+        {"nickname": "Người thử"},
+    ),
+    ("dialogue:ask", "POST"): lambda w: (
+        reverse("dialogue:ask", args=[w.event.slug]),
+        {"text": "Câu hỏi thử quyền", "client_id": str(uuid.uuid4())},
+    ),
+    ("dialogue:vote", "POST"): lambda w: (
+        reverse("dialogue:vote", args=[w.event.slug, w.question.pk]),
+        {"action": "vote"},
+    ),
+    ("dialogue:archive", "GET"): lambda w: (reverse("dialogue:archive", args=[w.ended.slug]), {}),
+    ("moderation:console", "GET"): lambda w: (
+        reverse("moderation:console", args=[w.event.slug]),
+        {},
+    ),
+    ("moderation:log", "GET"): lambda w: (reverse("moderation:log", args=[w.event.slug]), {}),
+    ("moderation:status", "POST"): lambda w: (
+        reverse("moderation:status", args=[w.event.slug]),
+        {"status": "ended"},
+    ),
+    ("moderation:renew_stage_link", "POST"): lambda w: (
+        reverse("moderation:renew_stage_link", args=[w.event.slug]),
+        {},
+    ),
+    ("moderation:due", "GET"): lambda w: (reverse("moderation:due", args=[w.event.slug]), {}),
+    ("moderation:official", "GET"): lambda w: (
+        reverse("moderation:official", args=[w.event.slug]),
+        {},
+    ),
+    ("stage:screen", "GET"): lambda w: (reverse("stage:screen", args=[w.event.stage_token]), {}),
+    ("events:manage:index", "GET"): lambda w: (reverse("events:manage:index"), {}),
+    ("events:manage:agency", "GET"): lambda w: (
+        reverse("events:manage:agency", args=[w.event.agency.slug]),
+        {},
+    ),
+    ("events:manage:invite", "POST"): lambda w: (
+        reverse("events:manage:invite", args=[w.event.agency.slug]),
+        {"email": "can-bo-moi@example.org", "role": "official", "event": w.event.pk, "title": ""},
+    ),
+    ("events:manage:revoke", "POST"): lambda w: (
+        reverse("events:manage:revoke", args=[w.event.agency.slug, w.invitation.pk]),
+        {},
+    ),
+    ("events:invitation", "GET"): lambda w: (
+        reverse("events:invitation", args=[w.invitation_token]),
+        {},
+    ),
+    ("events:invitation", "POST"): lambda w: (
+        reverse("events:invitation", args=[w.invitation_token]),
+        {},
+    ),
+    ("events:account", "GET"): lambda w: (reverse("events:account"), {}),
+    ("events:export_data", "GET"): lambda w: (reverse("events:export_data"), {}),
+    ("events:delete_account", "POST"): lambda w: (
+        reverse("events:delete_account"),
+        {"confirmation": "@self"},
+    ),
+    ("events:privacy", "GET"): lambda w: (reverse("events:privacy"), {}),
+    ("set_language", "POST"): lambda w: (reverse("set_language"), {"language": "en", "next": "/"}),
+    ("admin:index", "GET"): lambda w: (reverse("admin:index"), {}),
+}
+
+# Writes whose "ok" must change the database (reads and preferences change nothing).
+WRITES = {
+    "dialogue:join",
+    "dialogue:ask",
+    "dialogue:vote",
+    "moderation:status",
+    "moderation:renew_stage_link",
+    "events:manage:invite",
+    "events:manage:revoke",
+    "events:delete_account",
+}
+
+
+def served_url_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns: list[Any], namespace: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                names.add(namespace + pattern.name)
+
+    walk(get_resolver().url_patterns, "")
+    return {name for name in names if not OUTSIDE_THE_TABLE.match(name)}
+
+
+def test_every_endpoint_has_a_row_in_the_policy():
+    in_table = {name for name, method in POLICY_ROWS if method != "WS"}
+    assert served_url_names() - in_table == set()
+    assert {key for key in POLICY_ROWS if key[1] != "WS"} == set(REQUESTS)
+
+
+def test_every_socket_command_has_a_row_in_the_policy():
+    def types(adapter_union: Any) -> set[str]:
+        return {
+            member.model_fields["type"].annotation.__args__[0]
+            for member in adapter_union.__args__[0].__args__
+        }
+
+    expected = {f"citizen socket: {t}" for t in types(citizen_messages.CitizenCommand)}
+    expected |= {f"moderator socket: {t}" for t in moderator_messages.COMMAND_TYPES}
+    expected |= {f"official socket: {t}" for t in moderator_messages.OFFICIAL_COMMAND_TYPES}
+    expected |= {
+        f"{kind} socket: connect" for kind in ("citizen", "moderator", "official", "stage")
+    }
+    assert expected == {name for name, method in POLICY_ROWS if method == "WS"}
+
+
+HTTP_CELLS = [cell for cell in CELLS if cell[1] != "WS"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "method", "role", "outcome"),
+    HTTP_CELLS,
+    ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in HTTP_CELLS],
+)
+def test_http_cell(name, method, role, outcome, django_capture_on_commit_callbacks):
+    world = build_world()
+    client = Client()
+    person = world.people[role]
+    if person is not None:
+        client.force_login(person, backend=settings.AUTHENTICATION_BACKENDS[0])
+    url, data = REQUESTS[(name, method)](world)
+    if data.get("confirmation") == "@self":
+        data["confirmation"] = person.email if person else ""
+    before = state()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.get(url) if method == "GET" else client.post(url, data)
+    after = state()
+    location = response.headers.get("Location", "")
+    to_login = response.status_code == 302 and (
+        "/accounts/login" in location or "/admin/login" in location
+    )
+    if outcome == "ok":
+        assert response.status_code < 400 and not to_login, (response.status_code, location)
+        if name in WRITES:
+            assert after != before, "an allowed write changed nothing"
+        return
+    assert after == before, "a refused request changed the database"
+    assert callbacks == [], "a refused request broadcast something"
+    if outcome == "login":
+        assert to_login, (response.status_code, location)
+    elif outcome == "deny":
+        assert response.status_code in (403, 404), response.status_code
+    else:
+        assert response.status_code in (200, 302, 400) and not to_login, (
+            response.status_code,
+            location,
+        )
+
+
+# --- Sockets -------------------------------------------------------------------------------------
+
+
+def socket_frame(kind: str, command: str, world: World) -> dict[str, Any]:
+    q, pending, other = world.question, world.pending, world.other_question
+    frames: dict[str, dict[str, Any]] = {
+        "ask": {"client_id": str(uuid.uuid4()), "text": "Câu hỏi thử quyền"},
+        "vote": {"question": q.pk},
+        "unvote": {"question": q.pk},
+        "approve": {"question": pending.pk, "version": pending.version},
+        "reject": {"question": pending.pk, "version": pending.version, "reason": "off_topic"},
+        "edit": {"question": q.pk, "version": q.version, "text": "Câu hỏi đã sửa"},
+        "tag": {"question": q.pk, "version": q.version, "topic": "Đất đai"},
+        "star": {"question": q.pk, "version": q.version, "starred": True},
+        "route": {"question": q.pk, "version": q.version, "official": None},
+        "stage": {"question": q.pk, "version": q.version, "stage": "next"},
+        "merge": {
+            "question": q.pk,
+            "version": q.version,
+            "sources": [{"question": other.pk, "version": other.version}],
+        },
+        "bulk": {
+            "action": "approve",
+            "items": [{"question": pending.pk, "version": pending.version}],
+        },
+        "modes": {"voting_open": False},
+        "ban": {"participant": world.participant.pk},
+        "answering": {"question": q.pk},
+        "note": {"question": q.pk, "note": "Điều 137"},
+        "answer": {"question": q.pk, "body": "Trả lời thử"},
+    }
+    return {"type": command, **frames.get(command, {})}
+
+
+SOCKET_PATHS = {
+    "citizen": lambda w: f"/ws/events/{w.event.slug}/",
+    "moderator": lambda w: f"/ws/events/{w.event.slug}/moderate/",
+    "official": lambda w: f"/ws/events/{w.event.slug}/official/",
+    "stage": lambda w: f"/ws/stage/{w.event.stage_token}/",
+}
+WS_CELLS = [cell for cell in CELLS if cell[1] == "WS"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("name", "method", "role", "outcome"), WS_CELLS, ids=[f"{c[0]}-{c[2]}" for c in WS_CELLS]
+)
+async def test_socket_cell(name, method, role, outcome):
+    kind, command = re.match(r"(\w+) socket: `?(\w+)`?", name).groups()  # type: ignore[union-attr]
+    world = await sync_to_async(build_world)()
+    person = world.people[role]
+    headers = [(b"origin", b"http://127.0.0.1:8000"), (b"host", b"127.0.0.1:8000")]
+    if person is not None:
+        headers.append((b"cookie", (await session_cookie(user=person)).encode()))
+    communicator = WebsocketCommunicator(application, SOCKET_PATHS[kind](world), headers=headers)
+    accepted, _ = await communicator.connect(timeout=5)
+    if outcome == "deny":
+        assert not accepted
+        return
+    assert accepted
+    client = SocketClient(communicator)
+    await client.next()  # the snapshot
+    if command == "connect":
+        await client.close()
+        return
+    before = await sync_to_async(state)()
+    command_id = await client.send(socket_frame(kind, command, world))
+    while (reply := await client.next()).get("reply_to") != command_id:
+        pass
+    after = await sync_to_async(state)()
+    await client.close()
+    if outcome == "ok":
+        assert reply["type"] != "error", reply
+    else:
+        assert reply["type"] == "error", reply
+        assert after == before
