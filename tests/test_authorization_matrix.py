@@ -298,7 +298,8 @@ def test_http_cell(name, method, role, outcome, django_capture_on_commit_callbac
         "/accounts/login" in location or "/admin/login" in location
     )
     if outcome == "ok":
-        assert response.status_code < 400 and not to_login, (response.status_code, location)
+        assert response.status_code < 400, (response.status_code, location)
+        assert not to_login, location
         if name in WRITES:
             assert after != before, "an allowed write changed nothing"
         return
@@ -309,10 +310,8 @@ def test_http_cell(name, method, role, outcome, django_capture_on_commit_callbac
     elif outcome == "deny":
         assert response.status_code in (403, 404), response.status_code
     else:
-        assert response.status_code in (200, 302, 400) and not to_login, (
-            response.status_code,
-            location,
-        )
+        assert response.status_code in (200, 302, 400), (response.status_code, location)
+        assert not to_login, location
 
 
 # --- Sockets -------------------------------------------------------------------------------------
