@@ -327,10 +327,13 @@ class Bench:
                 PORT, slug, participants, cookies, self.options.join_rate
             )
             if kind == "bare":
-                drive = await self.bare_driver(pending, rate, PORT, True, label)
+                drive = await self.bare_driver(
+                    pending, rate, PORT, bool(self.options.fanout_votes), label
+                )
             else:
                 drive = self.django_driver(pending, rate, server, label)
-            row = Row("fanout", kind, participants, f"{rate:g}/s + tallies")
+            votes = self.options.fanout_votes
+            row = Row("fanout", kind, participants, f"{rate:g}/s" + (" + tallies" if votes else ""))
             # A few votes a second from the probes keep the tally coalescer busy (4 frames/s).
             await self.measure(
                 row=row,
@@ -339,7 +342,7 @@ class Bench:
                 probes=probes,
                 duration=duration,
                 drive=drive,
-                vote_rate=20,
+                vote_rate=votes,
             )
             self.record(row)
             return row
@@ -755,6 +758,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--participants", default="1000,5000,10000")
     parser.add_argument("--rate", type=float, default=10, help="approvals per second (fanout)")
     parser.add_argument("--duration", type=float, default=30, help="seconds per measured run")
+    parser.add_argument(
+        "--fanout-votes", type=float, default=20, help="votes/s during fanout (0: no tallies)"
+    )
     parser.add_argument("--join-rate", type=float, default=1000, help="joins per second")
     parser.add_argument("--capacity-participants", type=int, default=5000)
     parser.add_argument("--capacity-rates", default="4,8,12,16,20,25,30,40")

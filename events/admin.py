@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from events import services
 from events.errors import DomainError
-from events.models import Agency, AgencyMembership, Event, EventRole, Invitation, User
+from events.models import Agency, AgencyMembership, Event, EventRole, Invitation, LegalDocument, User
 
 # The admin signs in through allauth's pages, so its login asks staff for their TOTP code too;
 # Django's own admin login form would skip the second factor.
@@ -39,6 +39,11 @@ class AgencyMembershipInline(admin.TabularInline):
     raw_id_fields = ["user"]
 
 
+class LegalDocumentInline(admin.TabularInline):
+    model = LegalDocument
+    extra = 0
+
+
 class EventRoleInline(admin.TabularInline):
     model = EventRole
     extra = 0
@@ -60,7 +65,7 @@ class EventAdmin(admin.ModelAdmin):
     search_fields = ["title", "description"]
     date_hierarchy = "starts_at"
     readonly_fields = ["public_seq", "created_at"]
-    inlines = [EventRoleInline]
+    inlines = [EventRoleInline, LegalDocumentInline]
 
 
 @admin.register(Invitation)

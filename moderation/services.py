@@ -272,12 +272,19 @@ def _set_stage(actor: User, event: Event, question: Question, stage: str) -> lis
 def _mark_answered(
     event: Event, actor: User, question: Question, before: dict[str, Any] | None = None
 ) -> Question:
+    """Answered live: the question leaves the stage and its live answer goes to the archive."""
     before = before or _state(question)
     was_public = question.is_public
     question.status = Question.Status.ANSWERED
     question.stage = Question.Stage.NONE
     question.answered_at = question.answered_at or timezone.now()
     question.published_at = question.published_at or question.answered_at
+    answer, _created = Answer.objects.get_or_create(
+        question=question, defaults={"kind": Answer.Kind.LIVE, "official": question.routed_to}
+    )
+    if answer.published_at is None:
+        answer.published_at = question.answered_at
+        answer.save(update_fields=["published_at", "updated_at"])
     fields = ["status", "stage", "answered_at", "published_at"]
     return _save(event, actor, Action.STAGE, question, before, was_public=was_public, fields=fields)
 

@@ -283,9 +283,20 @@ function act(frame, card) {
     });
 }
 
+// Actions on one question run one after another, each with the version the previous left,
+// so a moderator's own quick actions (approve, then route) never conflict with each other.
+const chains = new Map();
+
 function onQuestion(card, frame) {
-  const question = questions.get(Number(card.dataset.id));
-  return act({ ...frame, question: question.id, version: question.version }, card);
+  const id = Number(card.dataset.id);
+  const run = () => {
+    const question = questions.get(id);
+    const current = document.getElementById(card.id) ?? card;
+    return act({ ...frame, question: id, version: question.version }, current);
+  };
+  const next = (chains.get(id) ?? Promise.resolve()).then(run, run);
+  chains.set(id, next);
+  return next;
 }
 
 function startEdit(card) {
