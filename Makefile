@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST := $(PY) -m pytest
 
-.PHONY: run test lint check format messages bench clean
+.PHONY: run test lint check format messages bench clean screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ messages: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	$(PY) -m bench.run --short
+
+# Every kind of page in Vietnamese, phone 360×740, desktop 1280×800 and the stage at 1920×1080,
+# on the demo data, into docs/screenshots/ (shown in the README). Needs Chromium, like the tests.
+screenshots: $(STAMP)
+	$(PY) -m tests.e2e.screenshots --out docs/screenshots
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache

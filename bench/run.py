@@ -33,6 +33,7 @@ REDIS_URL = "redis://127.0.0.1:6379/2"
 PORT = 8100
 PROBES = 100
 P99_BOUND_MS = 250.0
+QUIET = 0.35  # the busiest core's share, with the bench idle, below which a run may start
 
 
 @dataclass
@@ -89,6 +90,7 @@ class Bench:
         self.out = Path(options.out) / time.strftime("%Y%m%d-%H%M%S")
         self.out.mkdir(parents=True, exist_ok=True)
         self.env = procs.server_env(DATABASE_URL, REDIS_URL)
+        self.bare_seq = 0
 
     def say(self, text: str) -> None:
         print(text, flush=True)
@@ -163,6 +165,7 @@ class Bench:
         window: bool = False,
     ) -> tuple[Row, dict[str, Any], dict[str, Any]]:
         """Drive for `duration`, then read both load processes and fill in `row`."""
+        await self.wait_for_quiet()
         sinks.send("mark")
         probes.send("mark")
         if vote_rate:
@@ -184,7 +187,7 @@ class Bench:
         sinks.send(command)
         probes.send(command)
         sink_result = await sinks.expect("result", 30)
-        probe_result = await probes.expect("result", 60)
+        probe_result = await probes.expect("result", 200)  # votes: the probes wait for replies
         audience = sink_result["readers"] + probe_result["opened"]
         row.expected = published * audience
         row.delivered = sink_result["reader_published"] + probe_result["published"]
@@ -217,6 +220,21 @@ class Bench:
         if other > 15:
             row.notes.append(f"server core {other:.0f}% busy with other processes")
         return row, sink_result, probe_result
+
+    async def wait_for_quiet(self) -> None:
+        """Wait (bounded) until other work on this machine leaves the cores mostly idle."""
+        # The bench's own processes are idle between runs, so what keeps the cores busy now is
+        # someone else's (a test suite, a browser); measuring over it measures them.
+        deadline = time.monotonic() + self.options.quiet_wait
+        while time.monotonic() < deadline:
+            before = psutil.cpu_times(percpu=True)
+            await asyncio.sleep(1)
+            busy = core_busy(before, psutil.cpu_times(percpu=True))
+            if max(busy) < QUIET:
+                return
+            shares = ", ".join(f"{b * 100:.0f}%" for b in busy)
+            self.say(f"    waiting for a quiet machine: cores {shares} busy")
+        self.say("    the machine stayed busy; measuring anyway (see the flags in the table)")
 
     # --- drivers -------------------------------------------------------------------------
 
@@ -258,7 +276,9 @@ class Bench:
         socket = await connect(f"ws://127.0.0.1:{port}/publish", max_size=None)
 
         async def publish(number: int) -> None:
-            frame = messages.question_published(questions[number], number + 1)
+            # The bare server keeps no state: the sequence runs on across drivers (ramp steps).
+            self.bare_seq += 1
+            frame = messages.question_published(questions[number], self.bare_seq)
             await socket.send(stamped(frame))
 
         async def tally_loop() -> None:
@@ -403,7 +423,10 @@ class Bench:
                 )
                 self.record(row)
                 within = row.p99 is not None and row.p99 <= P99_BOUND_MS
-                if within and row.delivered == row.expected and row.valid:
+                # The bare server's broadcast() skips a socket whose buffer is full, by design;
+                # a handful of frames in a window is that, not a server that cannot keep up.
+                complete = row.delivered >= row.expected * 0.999
+                if within and complete and row.valid:
                     best = max(best, row.deliveries_per_s)
                 else:
                     break
@@ -434,6 +457,7 @@ class Bench:
             await server.start()
             sinks = None
             try:
+                await self.wait_for_quiet()
                 overflows = procs.listen_overflows()
                 server.mark()
                 started = time.monotonic()
@@ -772,16 +796,23 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--vote-participants", type=int, default=1000)
     parser.add_argument("--soak-minutes", type=float, default=30)
     parser.add_argument("--soak-rate", type=float, default=5, help="soak: approvals per second")
+    parser.add_argument(
+        "--quiet-wait", type=float, default=180, help="seconds to wait for an idle machine"
+    )
     parser.add_argument("--out", default=str(procs.ROOT / "bench" / "results"))
     options = parser.parse_args(argv)
     if options.short:
-        options.scenarios = options.scenarios or ["fanout", "capacity", "joins", "votes", "slow"]
+        # A few minutes: every server, the smaller sizes, shorter windows.
+        options.scenarios = options.scenarios or ["fanout", "capacity", "joins", "votes"]
         options.participants = "1000,5000"
-        options.duration = min(options.duration, 15)
+        options.duration = min(options.duration, 10)
         options.capacity_participants = 2000
-        options.capacity_rates = "10,20,30,40,50"
-        options.step = 6
-        options.vote_seconds = min(options.vote_seconds, 20)
+        options.capacity_rates = "10,20,30"
+        options.step = 5
+        options.joins, options.join_seconds = 2000, 4
+        options.vote_rate, options.vote_seconds = 200, 10
+        options.vote_participants = 500
+        options.quiet_wait = 30
     # Everything but the soak, which takes half an hour.
     options.scenarios = options.scenarios or [name for name in SCENARIOS if name != "soak"]
     unknown = set(options.scenarios) - set(SCENARIOS)

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sites",
+    # Full-text search in the archive (SearchVector); harmless on SQLite.
+    "django.contrib.postgres",
     "channels",
     "allauth",
     "allauth.account",
@@ -287,6 +289,8 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+# The players the event page may frame for its live stream (Event.stream_embed_url).
+STREAM_EMBED_ORIGINS = ["https://www.youtube-nocookie.com"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "SAMEORIGIN"

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from dialogue.api import api
 from moderation.urls import stage_patterns
 
 urlpatterns = [
@@ -13,4 +14,5 @@ urlpatterns = [
     path("", include("dialogue.urls")),
     path("", include("moderation.urls")),
     path("", include((stage_patterns, "stage"))),
+    path("api/", api.urls),
 ]

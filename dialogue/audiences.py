@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialogue.fanout import participant_group, public_group
+from dialogue.fanout import participant_group, public_group, stage_group
 
 __all__ = ["moderators_group", "official_group", "participant_group", "public_group", "stage_group"]
 
@@ -15,8 +15,3 @@ def moderators_group(event_id: int) -> str:
 def official_group(event_id: int, user_id: int) -> str:
     """What is routed to one official; never an anonymous asker's identity."""
     return f"event.{event_id}.official.{user_id}"
-
-
-def stage_group(event_id: int) -> str:
-    """The hall's screen: the question being answered and the next ones."""
-    return f"event.{event_id}.stage"

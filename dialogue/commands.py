@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from dialogue import messages, services
 from dialogue.models import Participant
 from dialogue.selectors import event_snapshot
+from dialogue.sessions import ensure_signed_in
 from events.errors import NotAllowed, NotFound
 from events.models import Event, User
 
@@ -27,6 +28,7 @@ class Connection:
     user: User | AnonymousUser
     participant_id: int | None
     ip: str | None = None
+    session_key: str | None = None
 
 
 def _event(connection: Connection) -> Event:
@@ -61,6 +63,9 @@ def handle(connection: Connection, command: messages.CitizenCommand) -> dict[str
             else None
         )
         return {**event_snapshot(event=event, participant=participant), "reply_to": command.id}
+    if connection.user.is_authenticated:
+        # Acting as an account: the session it came with must still be signed in.
+        ensure_signed_in(connection.user, connection.session_key)
     participant = _participant(connection)
     if isinstance(command, messages.Ask):
         question = services.ask_question(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -24,6 +25,7 @@ from dialogue.fanout import (
 )
 from dialogue.permissions import can_view_event
 from dialogue.selectors import participant_for, public_snapshot_text, snapshot_text
+from dialogue.sessions import session_group
 from events.errors import DomainError
 from events.models import Event
 
@@ -32,15 +34,43 @@ STALLED_CLOSE_CODE = 1013
 STALLED_CLOSE_SECONDS = 30.0
 
 
-def _open(slug: str, scope: dict[str, Any]) -> tuple[commands.Connection, dict[str, Any]] | None:
+Opened = tuple[commands.Connection, dict[str, Any]]
+
+# Public dialogues by slug, for a few seconds: a crowd of anonymous viewers joining at once then
+# costs no query and no thread hop each (their snapshot comes from the hub's cache).
+_EVENTS: dict[str, tuple[float, Event]] = {}
+EVENT_CACHE_SECONDS = 2.0
+
+
+def _open(slug: str, scope: dict[str, Any]) -> Opened | None:
     event = Event.objects.filter(slug=slug).first()
     if event is None or not can_view_event(scope["user"], event):
         return None
+    if event.is_public:
+        _EVENTS[slug] = (time.monotonic() + EVENT_CACHE_SECONDS, event)
     participant = participant_for(event=event, user=scope["user"], session=scope.get("session"))
-    connection = commands.Connection(
-        event.pk, scope["user"], participant.pk if participant else None
-    )
+    participant_id = participant.pk if participant else None
+    connection = commands.Connection(event.pk, scope["user"], participant_id, **_origin(scope))
     return connection, {"event": event, "participant": participant}
+
+
+def _origin(scope: dict[str, Any]) -> dict[str, str | None]:
+    """The client's address (for rate limits) and its session (to notice a sign-out)."""
+    client = scope.get("client") or (None, None)
+    session = scope.get("session")
+    return {"ip": client[0], "session_key": getattr(session, "session_key", None)}
+
+
+def _open_cached(slug: str, scope: dict[str, Any]) -> Opened | None:
+    """`_open` without the database, for a viewer with no account and no participant yet."""
+    cached = _EVENTS.get(slug)
+    session = scope.get("session")
+    if cached is None or cached[0] < time.monotonic() or scope["user"].is_authenticated:
+        return None
+    if session is not None and session.session_key is not None:
+        return None  # this browser may be a participant: look it up
+    connection = commands.Connection(cached[1].pk, scope["user"], None, **_origin(scope))
+    return connection, {"event": cached[1], "participant": None}
 
 
 class EventConsumer(AsyncWebsocketConsumer):
@@ -58,20 +88,26 @@ class EventConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def connect(self) -> None:
-        opened = await database_sync_to_async(_open)(
-            self.scope["url_route"]["kwargs"]["slug"], self.scope
-        )
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        opened: Opened | None = _open_cached(slug, self.scope)
+        if opened is None:
+            opened = await database_sync_to_async(_open)(slug, self.scope)
         if opened is None:
             await self.close()  # Before accept: the handshake is refused with 403.
             return
-        self.connection, found = opened
+        connection, found = opened
+        self.connection = connection
         await self.accept()
         # Join first, then snapshot: frames arriving meanwhile are held back, then sent after it.
         self.audiences = [public_group(self.connection.event_id)]
         if self.connection.participant_id is not None:
             self.audiences.append(participant_group(self.connection.participant_id))
+        if self.scope["user"].is_authenticated and self.connection.session_key:
+            self.audiences.append(session_group(self.connection.session_key))
         self._send_frame = server_send(self.base_send)
-        self.subscriber = Subscriber(self._send_text, on_stall=self._stalled)
+        self.subscriber = Subscriber(
+            self._send_text, on_stall=self._stalled, asgi_send=self._send_frame
+        )
         hub = hub_for_running_loop()
         await hub.subscribe(self.audiences, self.subscriber)
         # The public part is built once per change and shared by every join (no query per join).

@@ -19,7 +19,7 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import Any, cast
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -37,6 +37,11 @@ Send = Callable[[str], Awaitable[None]]
 
 def public_group(event_id: int) -> str:
     return f"event.{event_id}.public"
+
+
+def stage_group(event_id: int) -> str:
+    """The hall's screen: the question being answered and the next ones."""
+    return f"event.{event_id}.stage"
 
 
 def participant_group(participant_id: int) -> str:
@@ -108,11 +113,19 @@ class Subscriber:
     and a socket that stays blocked is dropped (`on_stall`) so it never slows the others.
     """
 
-    __slots__ = ("_backlog", "_held", "_on_stall", "_send", "_task", "stalled")
+    __slots__ = ("_asgi_send", "_backlog", "_held", "_on_stall", "_send", "_task", "stalled")
 
-    def __init__(self, send: Send, on_stall: Callable[[], object] | None = None) -> None:
+    def __init__(
+        self,
+        send: Send,
+        on_stall: Callable[[], object] | None = None,
+        asgi_send: Callable[[dict[str, Any]], Awaitable[None]] | None = None,
+    ) -> None:
         self._send = send
         self._on_stall = on_stall
+        # The server's own ASGI send, when the owner offers it: the hub then hands every socket
+        # the same `websocket.send` message, built once per broadcast (see Hub.dispatch).
+        self._asgi_send = asgi_send
         self._held: list[str] | None = []
         self._backlog: deque[str] | None = None
         self._task: asyncio.Task[None] | None = None
@@ -121,7 +134,7 @@ class Subscriber:
     async def deliver(self, text: str) -> None:
         self.push(text)
 
-    def push(self, text: str) -> None:
+    def push(self, text: str, message: dict[str, Any] | None = None) -> None:
         """Hand one frame to the socket without waiting for it (the hub's fast path)."""
         if self.stalled:
             return
@@ -133,10 +146,13 @@ class Subscriber:
             self._backlog.append(text)
             if len(self._backlog) > BACKLOG_LIMIT:
                 self.stall()
+        elif message is not None and self._asgi_send is not None:
+            self._step(self._asgi_send(message))
         else:
             self._step(self._send(text))
 
-    def _step(self, sending: Coroutine[Any, Any, None]) -> None:
+    def _step(self, send: Awaitable[None]) -> None:
+        sending = cast(Coroutine[Any, Any, None], send)  # ASGI sends are coroutine functions
         try:
             blocked = sending.send(None)
         except StopIteration:
@@ -213,7 +229,13 @@ async def _finish(sending: Coroutine[Any, Any, None], blocked: Any) -> None:
 
 
 class TallyCoalescer:
-    """Collects changed vote counts per event and flushes each event at most once per interval."""
+    """Collects changed vote counts per event and flushes each event at most once per interval.
+
+    With Redis, the limit holds across workers: each worker adds what changed to a shared set,
+    and only the worker that takes the event's lock for this interval reads the set and sends the
+    tally. A worker that finds the lock taken tries again when it expires, until the set has been
+    taken by someone, so no change is left behind.
+    """
 
     def __init__(self, interval: float) -> None:
         self.interval = interval
@@ -226,10 +248,13 @@ class TallyCoalescer:
             changed.add(question_id)
             return
         self._changed[event_id] = {question_id}
+        self._schedule(event_id, self.interval)
+
+    def _schedule(self, event_id: int, delay: float) -> None:
         # A fresh context: the caller's belongs to a finished sync-to-async call, whose thread
         # executor the flush must not reuse.
         asyncio.get_running_loop().call_later(
-            self.interval, self._start_flush, event_id, context=contextvars.Context()
+            delay, self._start_flush, event_id, context=contextvars.Context()
         )
 
     def _start_flush(self, event_id: int) -> None:
@@ -241,15 +266,45 @@ class TallyCoalescer:
         from dialogue.selectors import vote_counts
 
         try:
+            layer = get_channel_layer()
+            if hasattr(layer, "connection"):
+                claimed = await self._claim(layer, event_id, question_ids)
+                if claimed is None:
+                    return
+                question_ids = claimed
+            if not question_ids:
+                return
             counts = await database_sync_to_async(vote_counts)(question_ids=question_ids)
             if counts:
                 text = stamped(messages.tally(counts))
-                group = public_group(event_id)
-                await get_channel_layer().group_send(
-                    group, {"type": "hub.frame", "group": group, "text": text}
-                )
+                # The stage shows vote counts too; a tally carries only ids and numbers.
+                for group in (public_group(event_id), stage_group(event_id)):
+                    message = {"type": "hub.frame", "group": group, "text": text}
+                    await layer.group_send(group, message)
         except Exception:
             log.exception("tally flush for event %s failed", event_id)
+
+    async def _claim(self, layer: Any, event_id: int, question_ids: set[int]) -> set[int] | None:
+        """Share what changed; return every worker's changes if ours is this interval's flush."""
+        key = f"{layer.prefix}:tally:{event_id}"
+        redis = layer.connection(layer.consistent_hash(key))
+        if question_ids:
+            await redis.sadd(key, *question_ids)
+            await redis.pexpire(key, 60_000)
+        lock = int(self.interval * 1000)
+        if not await redis.set(f"{key}:lock", 1, nx=True, px=lock):
+            # Another worker flushed within this interval: look again when its lock expires.
+            wait = await redis.pttl(f"{key}:lock")
+            self._schedule_retry(event_id, max(wait, 1) / 1000)
+            return None
+        async with redis.pipeline(transaction=True) as pipe:
+            members, _ = await pipe.smembers(key).delete(key).execute()
+        return {int(member) for member in members}
+
+    def _schedule_retry(self, event_id: int, delay: float) -> None:
+        if event_id not in self._changed:
+            self._changed[event_id] = set()  # later votes join this retry
+            self._schedule(event_id, delay)
 
 
 class SnapshotCache:
@@ -344,9 +399,10 @@ class Hub:
     async def dispatch(self, message: dict[str, Any]) -> None:
         text = message["text"]
         self.snapshots.invalidate(message["group"])
+        frame = {"type": "websocket.send", "text": text}  # one ASGI message for every socket
         for subscriber in tuple(self.members.get(message["group"], ())):
             # Never awaits a socket: one slow reader must not hold up the frame for the rest.
-            subscriber.push(text)
+            subscriber.push(text, frame)
 
     async def _read(self) -> None:
         assert self.channel is not None

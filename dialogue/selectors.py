@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
-from django.db.models import Count, QuerySet
+from django.db import connection
+from django.db.models import Case, Count, F, Func, QuerySet, TextField, Value, When
 from django.utils import timezone
 
 from dialogue import messages
 from dialogue.models import Participant, Question, Vote
-from events.models import Event, User
+from events import selectors as event_selectors
+from events.models import Agency, Event, User
 
 SESSION_KEY = "dialogue.participants"
 
@@ -24,10 +28,24 @@ def public_events() -> QuerySet[Event]:
     return Event.objects.exclude(status=Event.Status.DRAFT).select_related("agency")
 
 
-def catalogue() -> dict[str, list[Event]]:
-    """Dialogues grouped as the catalogue shows them: live now, upcoming, past."""
+def catalogue(
+    *,
+    agency: Agency | None = None,
+    legal_field: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> dict[str, list[Event]]:
+    """Dialogues grouped as the catalogue shows them: live now, upcoming, past; maybe filtered."""
     now = timezone.now()
     events = public_events()
+    if agency is not None:
+        events = events.filter(agency_id__in=event_selectors.agency_family(agency=agency))
+    if legal_field:
+        events = events.filter(legal_field=legal_field)
+    if date_from is not None:
+        events = events.filter(ends_at__date__gte=date_from)
+    if date_to is not None:
+        events = events.filter(starts_at__date__lte=date_to)
     return {
         "live": list(events.filter(status=Event.Status.LIVE).order_by("starts_at")),
         "upcoming": list(
@@ -158,3 +176,84 @@ def recording_link(url: str, offset: int | None) -> str:
     if "youtube.com" in host or "youtu.be" in host:
         return f"{url}{'&' if '?' in url else '?'}t={offset}"
     return f"{url}#t={offset}"
+
+
+# --- Search over the questions and published answers -------------------------------------------
+
+SEARCH_LIMIT = 50
+# Without PostgreSQL, the newest this many public questions are folded and matched in Python.
+FALLBACK_SCAN = 3000
+
+
+def fold(text: str) -> str:
+    """Lower case, without diacritics: "Đất Đai" and "dat dai" fold alike (as in screening)."""
+    decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text).casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d")
+
+
+class _FoldSQL(Func):
+    """PostgreSQL's side of `fold`: unaccent, then "đ" → "d" (not every unaccent maps it)."""
+
+    template = "lower(translate(unaccent(%(expressions)s), 'đĐ', 'dD'))"
+
+
+def search_questions(
+    *, query: str, agency: Agency | None = None, legal_field: str = ""
+) -> list[Question]:
+    """Public questions whose text, or published answer, matches all the words typed."""
+    words = fold(query).split()
+    if not words:
+        return []
+    questions = Question.objects.filter(
+        status__in=Question.PUBLIC_STATUSES, event__in=public_events().values("pk")
+    ).select_related("event__agency", "answer", "author__user")
+    if agency is not None:
+        questions = questions.filter(
+            event__agency_id__in=event_selectors.agency_family(agency=agency)
+        )
+    if legal_field:
+        questions = questions.filter(event__legal_field=legal_field)
+    answer_body = Case(
+        When(answer__published_at__isnull=False, then=F("answer__body")),
+        default=Value(""),
+        output_field=TextField(),
+    )
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        document = SearchVector(
+            _FoldSQL(F("text"), output_field=TextField()), config="simple"
+        ) + SearchVector(_FoldSQL(answer_body, output_field=TextField()), config="simple")
+        search = SearchQuery(" ".join(words), config="simple", search_type="plain")
+        return list(
+            questions.annotate(document=document, rank=SearchRank(document, search))
+            .filter(document=search)
+            .order_by("-rank", "-created_at")[:SEARCH_LIMIT]
+        )
+    found: list[Question] = []
+    rows = questions.annotate(answer_text=answer_body).order_by("-created_at")[:FALLBACK_SCAN]
+    for question in rows:
+        haystack = fold(f"{question.text} {question.answer_text or ''}")
+        if all(word in haystack for word in words):
+            found.append(question)
+            if len(found) == SEARCH_LIMIT:
+                break
+    return found
+
+
+def published_answers(
+    *, agency: Agency | None = None, event: Event | None = None, limit: int = 50, offset: int = 0
+) -> list[Question]:
+    """Answered questions whose answer is published in a public archive, newest answer first."""
+    questions = Question.objects.filter(
+        status=Question.Status.ANSWERED,
+        answer__published_at__isnull=False,
+        event__status__in=[Event.Status.ENDED, Event.Status.ARCHIVED],
+    ).select_related("event__agency", "answer__official", "author__user")
+    if agency is not None:
+        questions = questions.filter(
+            event__agency_id__in=event_selectors.agency_family(agency=agency)
+        )
+    if event is not None:
+        questions = questions.filter(event=event)
+    return list(questions.order_by("-answer__published_at", "-pk")[offset : offset + limit])

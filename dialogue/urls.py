@@ -1,16 +1,31 @@
 from __future__ import annotations
 
+from csp.decorators import csp_update
+from django.conf import settings
 from django.urls import path
 
 from dialogue import views
+from dialogue.feeds import PublishedAnswersFeed
 
 app_name = "dialogue"
 
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
-    path("e/<slug:slug>/", views.event_page, name="event"),
+    # The event page may show the stream's player (events/models.py: Event.stream_embed_url).
+    path(
+        "e/<slug:slug>/",
+        # django-csp types its decorators for views of one argument only.
+        csp_update({"frame-src": settings.STREAM_EMBED_ORIGINS})(views.event_page),  # type: ignore[arg-type]
+        name="event",
+    ),
     path("e/<slug:slug>/join/", views.join, name="join"),
     path("e/<slug:slug>/archive/", views.archive, name="archive"),
     path("e/<slug:slug>/ask/", views.ask, name="ask"),
     path("e/<slug:slug>/questions/<int:question_id>/vote/", views.vote, name="vote"),
+    # Integration (docs/integration.md): feed, embeddable widget; the phone's home screen.
+    path("answers.atom", PublishedAnswersFeed(), name="answers_feed"),
+    path("embed/a/<slug:slug>/", views.embed_agency, name="embed_agency"),
+    path("embed/e/<slug:slug>/", views.embed_event, name="embed_event"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("sw.js", views.service_worker, name="service_worker"),
 ]

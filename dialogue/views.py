@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages as flash
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,12 +18,46 @@ from dialogue import permissions, selectors, services
 from dialogue.forms import AskForm, JoinForm
 from dialogue.models import Participant, Question
 from events import permissions as staff
+from events import selectors as event_selectors
 from events.errors import DomainError, NotAllowed
-from events.models import Event, EventRole
+from events.forms import CatalogueFilterForm
+from events.models import Agency, Event, EventRole
+from events.services import clean_origins
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
-    return render(request, "dialogue/catalogue.html", {"groups": selectors.catalogue()})
+    """Live, upcoming and past dialogues, filtered by agency, legal field and date; search."""
+    form = CatalogueFilterForm(request.GET or None)
+    filters: dict[str, Any] = {}
+    query = ""
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            data = form.cleaned_data
+            filters = {
+                "agency": data["agency"],
+                "legal_field": data["field"],
+                "date_from": data["date_from"],
+                "date_to": data["date_to"],
+            }
+            query = data["q"].strip()
+        else:
+            status = 400
+    results = (
+        selectors.search_questions(
+            query=query, agency=filters.get("agency"), legal_field=filters.get("legal_field", "")
+        )
+        if query
+        else None
+    )
+    context = {
+        "groups": selectors.catalogue(**filters),
+        "form": form,
+        "query": query,
+        "results": results,
+        "filtered": bool(filters and any(filters.values())),
+    }
+    return render(request, "dialogue/catalogue.html", context, status=status)
 
 
 def _visible_event(request: HttpRequest, slug: str) -> Event:
@@ -188,3 +228,97 @@ def archive(request: HttpRequest, slug: str) -> HttpResponse:
         )
     context = {"event": event, "entries": entries, "documents": event.legal_documents.all()}
     return render(request, "dialogue/archive.html", context)
+
+
+# --- Integration: the embeddable widget, the web app manifest and service worker ------------------
+
+
+def _framed_by(response: HttpResponse, agency: Agency) -> HttpResponse:
+    """Let the agency's own sites (and those of the agencies above it) frame this response.
+
+    CSP `frame-ancestors` is the one rule browsers apply; X-Frame-Options cannot name several
+    sites, so it is left off here and every other page keeps SAMEORIGIN.
+    """
+    origins: list[str] = []
+    for ancestor in Agency.objects.filter(pk__in=staff.agency_lineage(agency)):
+        # Checked strictly when saved; checked again here, as it goes into a header.
+        for origin in ancestor.frame_origins:
+            try:
+                origins.extend(clean_origins(origin))
+            except DomainError:
+                continue
+    response._csp_replace = {"frame-ancestors": ["'self'", *dict.fromkeys(origins)]}  # type: ignore[attr-defined]
+    response.xframe_options_exempt = True
+    return response
+
+
+def embed_agency(request: HttpRequest, slug: str) -> HttpResponse:
+    """The widget an agency portal frames: its live and upcoming dialogues."""
+    agency = get_object_or_404(Agency, slug=slug)
+    groups = event_selectors.agency_dialogues(agency=agency)
+    context = {"agency": agency, "live": groups["live"], "upcoming": groups["upcoming"][:10]}
+    return _framed_by(render(request, "dialogue/embed_agency.html", context), agency)
+
+
+def embed_event(request: HttpRequest, slug: str) -> HttpResponse:
+    """The widget of one dialogue: its questions and their answers, refreshed while live."""
+    event = _visible_event(request, slug)
+    questions = list(selectors.visible_questions(event=event, sort="popular")[:30])
+    context = {"event": event, "questions": questions, "refresh": event.status == Event.Status.LIVE}
+    return _framed_by(render(request, "dialogue/embed_event.html", context), event.agency)
+
+
+def manifest(request: HttpRequest) -> HttpResponse:
+    """The web app manifest: citizens add the platform to their phone's home screen."""
+    data = {
+        "name": _("Policy and law dialogues"),
+        "short_name": _("Dialogues"),
+        "description": _("Ask the agencies, vote for questions and follow the answers live."),
+        "lang": get_language() or "vi",
+        "start_url": reverse("dialogue:catalogue") + "?source=homescreen",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f4f6f8",
+        "theme_color": "#a3141b",
+        "icons": [
+            {
+                "src": static(f"icons/icon-{size}.png"),
+                "sizes": f"{size}x{size}",
+                "type": "image/png",
+            }
+            for size in (192, 512)
+        ]
+        + [
+            {
+                "src": static("icons/icon-maskable-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            }
+        ],
+    }
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/manifest+json"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+# A new service worker (and cache) with each release: the version of the deployed code.
+STATIC_VERSION = "1"
+
+
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, served from the root so that it may control every page."""
+    response = render(
+        request,
+        "dialogue/service-worker.js",
+        {
+            "version": STATIC_VERSION,
+            "offline_url": static("offline.html"),
+            "static_prefix": settings.STATIC_URL,
+        },
+        content_type="text/javascript",
+    )
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = "/"
+    return response

@@ -9,7 +9,15 @@ from django.utils.translation import gettext_lazy as _
 
 from events import services
 from events.errors import DomainError
-from events.models import Agency, AgencyMembership, Event, EventRole, Invitation, LegalDocument, User
+from events.models import (
+    Agency,
+    AgencyMembership,
+    Event,
+    EventRole,
+    Invitation,
+    LegalDocument,
+    User,
+)
 
 # The admin signs in through allauth's pages, so its login asks staff for their TOTP code too;
 # Django's own admin login form would skip the second factor.
@@ -53,7 +61,7 @@ class EventRoleInline(admin.TabularInline):
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
     inlines = [AgencyMembershipInline]
-    list_display = ["name", "slug", "website"]
+    list_display = ["name", "slug", "parent", "website"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 

@@ -43,3 +43,116 @@ class DeleteAccountForm(forms.Form):
     confirmation = forms.CharField(
         label=_("Type your email address to confirm"), max_length=254, strip=True
     )
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """A phone-friendly date and time picker (the browser's own); times are Vietnam time."""
+
+    input_type = "datetime-local"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M")
+
+
+class EventForm(forms.Form):
+    """The organiser's dialogue form; `services.check_event_details` has the last word."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    slug = forms.SlugField(
+        label=_("Short link"),
+        max_length=90,
+        required=False,
+        help_text=_("Part of the address, e.g. dat-dai-2025. Empty: made from the title."),
+    )
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    legal_field = forms.ChoiceField(label=_("Legal field"), choices=Event.LegalField.choices)
+    topic = forms.CharField(
+        label=_("Topic"), max_length=120, required=False, help_text=_("e.g. the 2024 Land Law")
+    )
+    starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeInput())
+    ends_at = forms.DateTimeField(label=_("Ends at"), widget=DateTimeInput())
+    questions_open_at = forms.DateTimeField(
+        label=_("Questions open at"),
+        required=False,
+        widget=DateTimeInput(),
+        help_text=_("Empty: questions are accepted from the start of the dialogue."),
+    )
+    intake_closed = forms.BooleanField(label=_("Close questions now"), required=False)
+    moderation_mode = forms.ChoiceField(label=_("Moderation"), choices=Event.Moderation.choices)
+    allow_anonymous = forms.BooleanField(
+        label=_("Citizens may take part with a nickname, without an account"), required=False
+    )
+    question_max_length = forms.IntegerField(
+        label=_("Longest question (characters)"), min_value=50, max_value=2000, initial=500
+    )
+    written_answer_days = forms.IntegerField(
+        label=_("Days to answer in writing"), min_value=1, max_value=90, initial=15
+    )
+    stream_url = forms.URLField(
+        label=_("Live stream"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("A YouTube link is shown in the page; any other link is offered as a link."),
+    )
+    recording_url = forms.URLField(label=_("Recording"), required=False, assume_scheme="https")
+
+    def __init__(self, *args: Any, creating: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not creating:
+            # The short link is already shared; it does not change after creation.
+            del self.fields["slug"]
+
+
+class LegalDocumentForm(forms.Form):
+    title = forms.CharField(label=_("Document title"), max_length=300, required=False)
+    number = forms.CharField(
+        label=_("Number"), max_length=60, required=False, help_text=_("e.g. 31/2024/QH15")
+    )
+    url = forms.URLField(label=_("Link"), required=False, assume_scheme="https")
+
+
+LegalDocumentFormSet = forms.formset_factory(
+    LegalDocumentForm, extra=2, max_num=20, validate_max=True, absolute_max=20
+)
+
+
+class EmbedOriginsForm(forms.Form):
+    embed_origins = forms.CharField(
+        label=_("Sites that may embed the widget"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One origin per line, e.g. https://sotuphap.example.gov.vn."),
+    )
+
+
+class CatalogueFilterForm(forms.Form):
+    """The public catalogue's filters and search box, read from the query string."""
+
+    q = forms.CharField(label=_("Search questions and answers"), max_length=200, required=False)
+    agency = forms.ModelChoiceField(
+        label=_("Agency"),
+        queryset=Agency.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("All agencies"),
+    )
+    field = forms.ChoiceField(
+        label=_("Legal field"),
+        choices=[("", _("All fields")), *Event.LegalField.choices],
+        required=False,
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return cleaned

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 from typing import ClassVar
@@ -65,6 +66,24 @@ class Agency(models.Model):
     slug = models.SlugField(_("short name"), max_length=80, unique=True)
     description = models.TextField(_("description"), blank=True)
     website = models.URLField(_("website"), blank=True)
+    # A province's departments and districts sit under it; its organisers run theirs too
+    # (events/permissions.py: is_organiser).
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("part of"),
+    )
+    embed_origins = models.TextField(
+        _("sites that may embed the widget"),
+        blank=True,
+        help_text=_(
+            "One origin per line, e.g. https://sotuphap.example.gov.vn. Only these sites may "
+            "show this agency's dialogues in a frame."
+        ),
+    )
 
     class Meta:
         verbose_name = _("agency")
@@ -73,6 +92,21 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("events:agency", kwargs={"slug": self.slug})
+
+    @property
+    def frame_origins(self) -> list[str]:
+        """The origins allowed to frame this agency's widget, as written by its organisers."""
+        return [line.strip() for line in self.embed_origins.splitlines() if line.strip()]
+
+
+# watch?v=ID, youtu.be/ID, /live/ID and /embed/ID links to one YouTube video or live stream.
+YOUTUBE = re.compile(
+    r"^https://(?:www\.|m\.)?(?:youtube\.com/(?:watch\?(?:.*&)?v=|live/|embed/)|youtu\.be/)"
+    r"([A-Za-z0-9_-]{11})(?:[?&#/].*)?$"
+)
 
 
 def new_stage_token() -> str:
@@ -89,6 +123,19 @@ class Event(models.Model):
         ENDED = "ended", _("Ended")
         ARCHIVED = "archived", _("Archived")
 
+    class LegalField(models.TextChoices):
+        LAND = "land", _("Land and housing")
+        FAMILY = "family", _("Marriage and family")
+        LABOUR = "labour", _("Labour and social insurance")
+        TAX = "tax", _("Tax and fees")
+        BUSINESS = "business", _("Business and investment")
+        ADMINISTRATIVE = "administrative", _("Administrative procedures")
+        CIVIL = "civil", _("Civil law")
+        CRIMINAL = "criminal", _("Criminal law")
+        ENVIRONMENT = "environment", _("Environment")
+        HEALTH_EDUCATION = "health_education", _("Health and education")
+        OTHER = "other", _("Other")
+
     class Moderation(models.TextChoices):
         PRE = "pre", _("Pre-moderation: questions wait for approval")
         POST = "post", _("Post-moderation: questions appear at once")
@@ -99,6 +146,12 @@ class Event(models.Model):
     slug = models.SlugField(_("short link"), max_length=100, unique=True)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    legal_field = models.CharField(
+        _("legal field"), max_length=20, choices=LegalField.choices, default=LegalField.OTHER
+    )
+    topic = models.CharField(
+        _("topic"), max_length=120, blank=True, help_text=_("e.g. the 2024 Land Law")
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     status = models.CharField(
@@ -177,6 +230,12 @@ class Event(models.Model):
     @property
     def is_public(self) -> bool:
         return self.status != self.Status.DRAFT
+
+    @property
+    def stream_embed_url(self) -> str:
+        """The stream as a player to show in the page (YouTube, without tracking cookies)."""
+        match = YOUTUBE.match(self.stream_url)
+        return f"https://www.youtube-nocookie.com/embed/{match.group(1)}" if match else ""
 
     @property
     def intake_opens_at(self) -> datetime:

@@ -9,20 +9,42 @@ from events.models import Agency, AgencyMembership, Event, EventRole, User
 
 Person = User | AnonymousUser
 
+# How far up the agency tree an organiser's standing reaches (ministry → province → department
+# → district is four levels); it also bounds the walk if a cycle were ever stored.
+MAX_AGENCY_DEPTH = 6
+
+
+def agency_lineage(agency: Agency | int) -> list[int]:
+    """The agency's id, then its parent's, up to the top of the hierarchy."""
+    agency_id = agency if isinstance(agency, int) else agency.pk
+    lineage = [agency_id]
+    parent_id = (
+        agency.parent_id
+        if isinstance(agency, Agency)
+        else Agency.objects.filter(pk=agency_id).values_list("parent_id", flat=True).first()
+    )
+    while parent_id is not None and parent_id not in lineage and len(lineage) < MAX_AGENCY_DEPTH:
+        lineage.append(parent_id)
+        parent_id = Agency.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
+    return lineage
+
 
 def is_site_admin(user: Person) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_superuser)
 
 
 def is_organiser(user: Person, agency: Agency | int) -> bool:
-    """Organisers of an agency run all of its dialogues."""
+    """Organisers of an agency, or of any agency above it, run all of its dialogues.
+
+    A province's organisers may step in for its departments and districts; a department's
+    organisers never reach up to the province or across to a sibling.
+    """
     if not user.is_authenticated or not user.is_active:
         return False
     if is_site_admin(user):
         return True
-    agency_id = agency if isinstance(agency, int) else agency.pk
     return AgencyMembership.objects.filter(
-        agency_id=agency_id, user_id=user.pk, role=AgencyMembership.Role.ORGANISER
+        agency_id__in=agency_lineage(agency), user_id=user.pk, role=AgencyMembership.Role.ORGANISER
     ).exists()
 
 
@@ -80,4 +102,9 @@ def can_invite(user: Person, agency: Agency) -> bool:
 
 def can_manage_agency(user: Person, agency: Agency) -> bool:
     """Organisers of an agency see its staff page: members, roles and invitations."""
+    return is_organiser(user, agency)
+
+
+def can_create_event(user: Person, agency: Agency) -> bool:
+    """Organisers of an agency (or of one above it) create its dialogues."""
     return is_organiser(user, agency)

@@ -18,9 +18,12 @@ def managed_agencies(*, user: User) -> QuerySet[Agency]:
     """The agencies whose staff page this person may open (all of them for site admins)."""
     if permissions.is_site_admin(user):
         return Agency.objects.all()
-    return Agency.objects.filter(
+    direct = Agency.objects.filter(
         memberships__user_id=user.pk, memberships__role=AgencyMembership.Role.ORGANISER
-    ).distinct()
+    )
+    # Organisers of an agency manage those below it too (events/permissions.py).
+    family = {pk for agency in direct for pk in agency_family(agency=agency)}
+    return Agency.objects.filter(pk__in=family)
 
 
 def agency_events(*, agency: Agency) -> QuerySet[Event]:
@@ -100,3 +103,44 @@ def personal_data(*, user: User) -> dict[str, Any]:
         if isinstance(section, dict):
             data.update(section)
     return data
+
+
+def agency_family(*, agency: Agency) -> list[int]:
+    """The agency's id and those of every agency below it (its departments, districts...)."""
+    ids = [agency.pk]
+    level = [agency.pk]
+    for _depth in range(permissions.MAX_AGENCY_DEPTH):
+        level = list(
+            Agency.objects.filter(parent_id__in=level)
+            .exclude(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
+        if not level:
+            break
+        ids.extend(level)
+    return ids
+
+
+def published_events(*, agency: Agency | None = None) -> QuerySet[Event]:
+    """Dialogues anyone may see (all but drafts), of the agency and those below it if given."""
+    events = Event.objects.exclude(status=Event.Status.DRAFT).select_related("agency")
+    if agency is not None:
+        events = events.filter(agency_id__in=agency_family(agency=agency))
+    return events
+
+
+def agency_dialogues(*, agency: Agency) -> dict[str, list[Event]]:
+    """An agency's public page: its dialogues (and its sub-agencies'), live, upcoming and past."""
+    now = timezone.now()
+    events = published_events(agency=agency)
+    return {
+        "live": list(events.filter(status=Event.Status.LIVE).order_by("starts_at")),
+        "upcoming": list(
+            events.filter(status=Event.Status.SCHEDULED, ends_at__gte=now).order_by("starts_at")
+        ),
+        "past": list(
+            events.filter(status__in=[Event.Status.ENDED, Event.Status.ARCHIVED]).order_by(
+                "-starts_at"
+            )[:50]
+        ),
+    }

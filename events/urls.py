@@ -2,13 +2,20 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from events import views
+from events import organiser, public, views
 
 app_name = "events"
 
 # Staff pages: their "manage" namespace is in STAFF_URL_NAMESPACES, so they need 2FA.
 staff_patterns = [
     path("", views.manage_index, name="index"),
+    # Organiser pages: an agency's dialogues (events/organiser.py).
+    path("<slug:slug>/dialogues/", organiser.agency_events, name="events"),
+    path("<slug:slug>/dialogues/new/", organiser.create_event, name="create_event"),
+    path("<slug:slug>/dialogues/<slug:event>/", organiser.edit_event, name="event"),
+    path("<slug:slug>/dialogues/<slug:event>/copy/", organiser.clone_event, name="clone_event"),
+    path("<slug:slug>/dialogues/<slug:event>/status/", organiser.event_status, name="event_status"),
+    path("<slug:slug>/integration/", organiser.integration, name="integration"),
     path("<slug:slug>/", views.agency_staff, name="agency"),
     path("<slug:slug>/invite/", views.invite, name="invite"),
     path("<slug:slug>/invitations/<int:pk>/revoke/", views.revoke, name="revoke"),
@@ -21,4 +28,7 @@ urlpatterns = [
     path("account/data.json", views.export_data, name="export_data"),
     path("account/delete/", views.delete_account, name="delete_account"),
     path("privacy/", views.privacy, name="privacy"),
+    path("a/<slug:slug>/", public.agency_page, name="agency"),
+    path("a/<slug:slug>/calendar.ics", public.agency_calendar, name="agency_calendar"),
+    path("e/<slug:slug>/calendar.ics", public.event_calendar, name="event_calendar"),
 ]

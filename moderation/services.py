@@ -261,12 +261,32 @@ def _set_stage(actor: User, event: Event, question: Question, stage: str) -> lis
     if stage == "next":
         highest = Question.objects.filter(event=event).aggregate(top=Max("queue_position"))["top"]
         question.queue_position = (highest or 0) + 1
+    if stage == "now":
+        _start_live_answer(event, question, official=question.routed_to)
     question.stage = {"next": Question.Stage.NEXT, "now": Question.Stage.NOW}.get(stage, "")
     fields = ["status", "published_at", "stage", "queue_position"]
     changed.append(
         _save(event, actor, Action.STAGE, question, before, was_public=was_public, fields=fields)
     )
     return changed
+
+
+def _start_live_answer(event: Event, question: Question, *, official: User | None) -> None:
+    """Note who answers on stage and where in the recording the answer starts."""
+    offset = None
+    if event.status == Event.Status.LIVE:
+        offset = max(0, int((timezone.now() - event.starts_at).total_seconds()))
+    answer, created = Answer.objects.get_or_create(
+        question=question,
+        defaults={"kind": Answer.Kind.LIVE, "official": official, "recording_offset": offset},
+    )
+    if not created and answer.published_at is None:
+        answer.kind = Answer.Kind.LIVE
+        answer.official = official or answer.official
+        answer.recording_offset = (
+            answer.recording_offset if answer.recording_offset is not None else offset
+        )
+        answer.save(update_fields=["kind", "official", "recording_offset", "updated_at"])
 
 
 def _mark_answered(
@@ -459,14 +479,8 @@ def start_answering(*, actor: User, event: Event, question_id: int) -> list[Ques
     _ensure_can_answer(actor, event, question)
     if not question.is_public and question.status != Question.Status.PENDING:
         raise InvalidMessage(_("This question cannot be answered."), code="invalid_state")
-    offset = None
-    if event.status == Event.Status.LIVE:
-        offset = max(0, int((timezone.now() - event.starts_at).total_seconds()))
     official = question.routed_to or (actor if permissions.can_answer(actor, event) else None)
-    Answer.objects.update_or_create(
-        question=question,
-        defaults={"kind": Answer.Kind.LIVE, "official": official, "recording_offset": offset},
-    )
+    _start_live_answer(event, question, official=official)
     return _set_stage(actor, event, question, "now")
 
 

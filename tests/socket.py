@@ -65,13 +65,18 @@ class Client:
 
 
 async def open_socket(
-    slug: str, *, cookie: str = "", origin: str = "http://127.0.0.1:8000"
+    slug: str,
+    *,
+    cookie: str = "",
+    origin: str = "http://127.0.0.1:8000",
+    client_ip: str = "198.51.100.7",
 ) -> tuple[bool, Client, dict[str, Any] | None]:
     """Connect; return (accepted, client, snapshot)."""
     headers = [(b"origin", origin.encode()), (b"host", b"127.0.0.1:8000")]
     if cookie:
         headers.append((b"cookie", cookie.encode()))
     communicator = WebsocketCommunicator(application, f"/ws/events/{slug}/", headers=headers)
+    communicator.scope["client"] = (client_ip, 40000)  # as a server puts the peer's address
     accepted, _code = await communicator.connect(timeout=5)
     client = Client(communicator)
     if not accepted:

@@ -28,7 +28,15 @@ from config.asgi import application
 from dialogue import messages as citizen_messages
 from dialogue.models import Answer, Participant, Question, Vote
 from events import services as event_services
-from events.models import AgencyMembership, Event, EventRole, Invitation, User
+from events.models import (
+    Agency,
+    AgencyMembership,
+    Event,
+    EventRole,
+    Invitation,
+    LegalDocument,
+    User,
+)
 from moderation import messages as moderator_messages
 from moderation.models import ModerationLog
 from tests.factories import (
@@ -142,6 +150,8 @@ def state() -> str:
         Participant,
         Answer,
         Event,
+        LegalDocument,
+        Agency,
         EventRole,
         AgencyMembership,
         Invitation,
@@ -153,6 +163,27 @@ def state() -> str:
 
 
 # --- HTTP ----------------------------------------------------------------------------------------
+
+
+def event_form(*, title: str) -> dict[str, Any]:
+    """A valid organiser's dialogue form (events/forms.py: EventForm), one legal document."""
+    starts = timezone.localtime() + timedelta(days=3)
+    return {
+        "title": title,
+        "legal_field": "land",
+        "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (starts + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "moderation_mode": "pre",
+        "allow_anonymous": "on",
+        "question_max_length": "500",
+        "written_answer_days": "15",
+        "documents-TOTAL_FORMS": "1",
+        "documents-INITIAL_FORMS": "0",
+        "documents-0-title": "Luật Đất đai",
+        "documents-0-number": "31/2024/QH15",
+        "documents-0-url": "https://vanban.chinhphu.vn/",
+    }
+
 
 REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] = {
     ("dialogue:catalogue", "GET"): lambda w: (reverse("dialogue:catalogue"), {}),
@@ -202,6 +233,72 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         reverse("events:manage:revoke", args=[w.event.agency.slug, w.invitation.pk]),
         {},
     ),
+    ("events:manage:events", "GET"): lambda w: (
+        reverse("events:manage:events", args=[w.event.agency.slug]),
+        {},
+    ),
+    ("events:manage:create_event", "GET"): lambda w: (
+        reverse("events:manage:create_event", args=[w.event.agency.slug]),
+        {},
+    ),
+    ("events:manage:create_event", "POST"): lambda w: (
+        reverse("events:manage:create_event", args=[w.event.agency.slug]),
+        event_form(title="Đối thoại mới"),
+    ),
+    ("events:manage:event", "GET"): lambda w: (
+        reverse("events:manage:event", args=[w.event.agency.slug, w.event.slug]),
+        {},
+    ),
+    ("events:manage:event", "POST"): lambda w: (
+        reverse("events:manage:event", args=[w.event.agency.slug, w.event.slug]),
+        event_form(title="Tên mới của cuộc đối thoại"),
+    ),
+    ("events:manage:clone_event", "POST"): lambda w: (
+        reverse("events:manage:clone_event", args=[w.event.agency.slug, w.event.slug]),
+        {},
+    ),
+    ("events:manage:event_status", "POST"): lambda w: (
+        reverse("events:manage:event_status", args=[w.event.agency.slug, w.event.slug]),
+        {"status": "ended"},
+    ),
+    ("events:manage:integration", "GET"): lambda w: (
+        reverse("events:manage:integration", args=[w.event.agency.slug]),
+        {},
+    ),
+    ("events:manage:integration", "POST"): lambda w: (
+        reverse("events:manage:integration", args=[w.event.agency.slug]),
+        {"embed_origins": "https://portal.example.gov.vn"},
+    ),
+    ("events:agency", "GET"): lambda w: (w.event.agency.get_absolute_url(), {}),
+    ("events:agency_calendar", "GET"): lambda w: (
+        reverse("events:agency_calendar", args=[w.event.agency.slug]),
+        {},
+    ),
+    ("events:event_calendar", "GET"): lambda w: (
+        reverse("events:event_calendar", args=[w.event.slug]),
+        {},
+    ),
+    ("dialogue:answers_feed", "GET"): lambda w: (reverse("dialogue:answers_feed"), {}),
+    ("dialogue:embed_agency", "GET"): lambda w: (
+        reverse("dialogue:embed_agency", args=[w.event.agency.slug]),
+        {},
+    ),
+    ("dialogue:embed_event", "GET"): lambda w: (
+        reverse("dialogue:embed_event", args=[w.event.slug]),
+        {},
+    ),
+    ("dialogue:manifest", "GET"): lambda w: (reverse("dialogue:manifest"), {}),
+    ("dialogue:service_worker", "GET"): lambda w: (reverse("dialogue:service_worker"), {}),
+    ("api:index", "GET"): lambda w: (reverse("api:index"), {}),
+    ("api:api-root", "GET"): lambda w: (reverse("api:api-root"), {}),
+    ("api:openapi-json", "GET"): lambda w: (reverse("api:openapi-json"), {}),
+    ("api:events", "GET"): lambda w: (reverse("api:events"), {}),
+    ("api:event", "GET"): lambda w: (reverse("api:event", args=[w.event.slug]), {}),
+    ("api:event_questions", "GET"): lambda w: (
+        reverse("api:event_questions", args=[w.event.slug]),
+        {},
+    ),
+    ("api:answers", "GET"): lambda w: (reverse("api:answers"), {}),
     ("events:invitation", "GET"): lambda w: (
         reverse("events:invitation", args=[w.invitation_token]),
         {},
@@ -221,7 +318,8 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
     ("admin:index", "GET"): lambda w: (reverse("admin:index"), {}),
 }
 
-# Writes whose "ok" must change the database (reads and preferences change nothing).
+# Writes whose "ok" must change the database (reads and preferences change nothing); a GET of
+# the same name (a form page) reads only.
 WRITES = {
     "dialogue:join",
     "dialogue:ask",
@@ -230,6 +328,11 @@ WRITES = {
     "moderation:renew_stage_link",
     "events:manage:invite",
     "events:manage:revoke",
+    "events:manage:create_event",
+    "events:manage:event",
+    "events:manage:clone_event",
+    "events:manage:event_status",
+    "events:manage:integration",
     "events:delete_account",
 }
 
@@ -300,7 +403,7 @@ def test_http_cell(name, method, role, outcome, django_capture_on_commit_callbac
     if outcome == "ok":
         assert response.status_code < 400, (response.status_code, location)
         assert not to_login, location
-        if name in WRITES:
+        if name in WRITES and method == "POST":
             assert after != before, "an allowed write changed nothing"
         return
     assert after == before, "a refused request changed the database"

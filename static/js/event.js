@@ -98,6 +98,8 @@ function upsert(question, announce) {
   item.querySelector(".vote-count").textContent = question.votes;
   const answered = item.querySelector(".answered");
   if (answered) answered.hidden = question.status !== "answered";
+  const now = item.querySelector(".now");
+  if (now) now.hidden = question.stage !== "now";
   showVoted(item, state.voted.has(question.id));
   if (isNew && announce) {
     document.getElementById("announcer").textContent = labels.new_question.replace("%(text)s", question.text);

@@ -31,6 +31,7 @@ export class LiveSocket {
     socket.addEventListener("close", () => {
       if (this.socket !== socket) return;
       this.socket = null;
+      if (this.stopped) return;   // told by the server that this page is no longer valid
       // Exponential backoff with full jitter, so a restarted server is not hit by all at once.
       const ceiling = Math.min(30, 0.5 * 2 ** this.attempts);
       const delay = Math.random() * ceiling + 0.25;

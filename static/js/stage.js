@@ -44,5 +44,9 @@ function receive(frame) {
   }
 }
 
-const live = new LiveSocket(root.dataset.socket, { onFrame: receive, onState: () => {} });
+// No indicator on the hall's screen; the state is kept on the page for support and for tests.
+const live = new LiveSocket(root.dataset.socket, {
+  onFrame: receive,
+  onState: (kind) => { root.dataset.connection = kind; },
+});
 live.connect();

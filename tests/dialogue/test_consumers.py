@@ -244,3 +244,39 @@ async def test_resync_returns_a_fresh_snapshot():
     assert snapshot["reply_to"] == command
     assert [q["text"] for q in snapshot["questions"]] == ["Mới thêm"]
     await client.close()
+
+
+async def test_signing_out_stops_the_open_socket_acting_as_the_account(citizen):
+    from django.test import Client as HttpClient
+
+    event = await create_event()
+    cookie = await session_cookie(user=citizen)
+    _, client, _ = await open_socket(event.slug, cookie=cookie)
+    browser = HttpClient()
+    name, value = cookie.split("=", 1)
+    browser.cookies[name] = value
+    assert (await sync_to_async(browser.post)("/accounts/logout/")).status_code == 302
+    assert (await client.next_of("signed_out"))["type"] == "signed_out"
+    await client.send({"type": "ask", "client_id": str(uuid.uuid4()), "text": "Sau khi đăng xuất"})
+    assert (await client.next_of("error"))["code"] == "signed_out"
+    assert not await sync_to_async(Question.objects.exists)()
+    await client.close()
+
+
+async def test_rate_limits_count_the_socket_s_address(settings):
+    settings.DIALOGUE = {
+        **settings.DIALOGUE,
+        "RATE_LIMITS": {
+            **settings.DIALOGUE["RATE_LIMITS"],
+            "ask": {"participant": "50/minute", "ip": "2/minute"},
+        },
+    }
+    event = await create_event()
+    clients = [(await joined(event, f"Người {n}"))[1] for n in range(3)]
+    for client in clients[:2]:
+        await client.send({"type": "ask", "client_id": str(uuid.uuid4()), "text": "Hỏi"})
+        await client.next_of("asked")
+    await clients[2].send({"type": "ask", "client_id": str(uuid.uuid4()), "text": "Hỏi nữa"})
+    assert (await clients[2].next_of("error"))["code"] == "rate_limited"
+    for client in clients:
+        await client.close()

@@ -7,7 +7,9 @@ import socket
 import subprocess
 import sys
 import time
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 from django.db import connection
@@ -27,6 +29,25 @@ PHONE = {
     "has_touch": True,
 }
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+T = TypeVar("T")
+
+
+def in_thread(work: Callable[[], T]) -> T:
+    """Run `work` (ORM writes through the services) in a worker thread and return its result.
+
+    The services broadcast after commit through `async_to_sync`, which refuses to run in this
+    thread, where Playwright's event loop runs; from a worker thread the broadcast goes out to
+    the test process's own (empty) channel layer, and the live server sees the database.
+    """
+
+    def run() -> T:
+        try:
+            return work()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(run).result()
 
 
 def free_port() -> int:
@@ -88,6 +109,15 @@ class LiveServer:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+
+    def restart(self, while_down: Callable[[], None] | None = None) -> None:
+        """Stop daphne and start it again on the same port, as a deploy or a crash would: the
+        pages' sockets drop and must find the server again at the same address by themselves.
+        `while_down` runs between the two, e.g. to change the database behind the pages' back."""
+        self.stop()
+        if while_down is not None:
+            while_down()
+        self.start()
 
 
 @pytest.mark.browser

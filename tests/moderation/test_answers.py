@@ -166,3 +166,16 @@ def test_renewing_the_stage_link_revokes_the_old_one(live_event, organiser, mode
     services.renew_stage_link(actor=organiser, event=live_event)
     live_event.refresh_from_db()
     assert live_event.stage_token != old
+
+
+def test_a_question_put_on_stage_by_a_moderator_gets_its_place_in_the_recording(
+    live_event, moderator, official
+):
+    question = QuestionFactory(event=live_event, routed_to=official)
+    services.set_stage(
+        actor=moderator, event=live_event, question_id=question.pk, version=1, stage="now"
+    )
+    question.refresh_from_db()
+    assert question.answer.kind == Answer.Kind.LIVE
+    assert question.answer.official == official
+    assert question.answer.recording_offset >= 30 * 60 - 5  # the event started 30 minutes ago

@@ -1,0 +1,279 @@
+"""Organiser pages: an agency's dialogues created, edited, scheduled, copied, run and cancelled.
+
+They sit in the "manage" URL namespace, so staff need two-factor authentication first
+(events/middleware.py). Every write goes through `events.services`; starting, ending and
+cancelling go through the one lifecycle service, `moderation.services.change_status`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from events import permissions, selectors, services
+from events.errors import DomainError
+from events.forms import EmbedOriginsForm, EventForm, LegalDocumentFormSet
+from events.models import Agency, Event, User
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _managed_agency(request: HttpRequest, slug: str) -> Agency:
+    agency = get_object_or_404(Agency, slug=slug)
+    if not permissions.can_manage_agency(request.user, agency):
+        raise PermissionDenied
+    return agency
+
+
+def _managed_event(request: HttpRequest, slug: str, event_slug: str) -> Event:
+    agency = _managed_agency(request, slug)
+    event = get_object_or_404(
+        Event.objects.select_related("agency"), slug=event_slug, agency=agency
+    )
+    if not permissions.can_manage_event(request.user, event):
+        raise PermissionDenied
+    return event
+
+
+def lifecycle_actions(user: User, event: Event) -> list[tuple[str, str, str]]:
+    """The status changes the organiser may make now, as (status, button label, style)."""
+    # The one lifecycle table lives with the moderation workflow; reading it here, rather than
+    # copying it, keeps the organiser pages and the console in step. (A deliberate exception to
+    # "events imports nothing of the other apps", imported late so the apps still load alone.)
+    from moderation.services import TRANSITIONS
+
+    labels: dict[tuple[str, str], tuple[str, str]] = {
+        (Event.Status.DRAFT, Event.Status.SCHEDULED): (_("Publish the schedule"), "button"),
+        (Event.Status.SCHEDULED, Event.Status.DRAFT): (
+            _("Cancel the dialogue (back to draft)"),
+            "button button-danger",
+        ),
+        (Event.Status.SCHEDULED, Event.Status.LIVE): (_("Start the dialogue"), "button"),
+        (Event.Status.LIVE, Event.Status.ENDED): (_("End the dialogue"), "button button-danger"),
+        (Event.Status.ENDED, Event.Status.LIVE): (_("Reopen the dialogue"), "button"),
+        (Event.Status.ENDED, Event.Status.ARCHIVED): (_("Publish the archive"), "button"),
+    }
+    if not permissions.can_manage_event(user, event):
+        return []
+    actions = []
+    for (old, new), _who in TRANSITIONS.items():
+        if old == event.status and (old, new) in labels:
+            label, style = labels[(old, new)]
+            actions.append((new, str(label), style))
+    return actions
+
+
+def _details(form: EventForm, documents: Any) -> services.EventDetails:
+    data = form.cleaned_data
+    return services.EventDetails(
+        title=data["title"],
+        description=data["description"],
+        legal_field=data["legal_field"],
+        topic=data["topic"],
+        starts_at=data["starts_at"],
+        ends_at=data["ends_at"],
+        questions_open_at=data["questions_open_at"],
+        intake_closed=data["intake_closed"],
+        moderation_mode=data["moderation_mode"],
+        allow_anonymous=data["allow_anonymous"],
+        question_max_length=data["question_max_length"],
+        written_answer_days=data["written_answer_days"],
+        stream_url=data["stream_url"],
+        recording_url=data["recording_url"],
+        documents=tuple(
+            services.LegalDocumentDetails(title=row["title"], number=row["number"], url=row["url"])
+            for row in documents.cleaned_data
+            if row and not row.get("DELETE") and row.get("title", "").strip()
+        ),
+    )
+
+
+_FIELD_OF_CODE = {
+    "invalid_title": "title",
+    "invalid_legal_field": "legal_field",
+    "invalid_moderation_mode": "moderation_mode",
+    "invalid_schedule": "ends_at",
+    "invalid_intake": "questions_open_at",
+    "invalid_question_length": "question_max_length",
+    "invalid_answer_days": "written_answer_days",
+    "invalid_stream_url": "stream_url",
+    "invalid_recording_url": "recording_url",
+    "slug_taken": "slug",
+}
+
+
+def _add_error(form: EventForm, error: DomainError) -> None:
+    name = _FIELD_OF_CODE.get(error.code)
+    form.add_error(name if name in form.fields else None, error.message)
+
+
+@login_required
+def agency_events(request: HttpRequest, slug: str) -> HttpResponse:
+    agency = _managed_agency(request, slug)
+    context = {
+        "agency": agency,
+        "events": selectors.agency_events(agency=agency).prefetch_related("roles"),
+        "children": agency.children.all(),
+    }
+    return render(request, "events/organiser/events.html", context)
+
+
+@login_required
+def create_event(request: HttpRequest, slug: str) -> HttpResponse:
+    agency = _managed_agency(request, slug)
+    if request.method != "POST":
+        form = EventForm(initial={"allow_anonymous": True, "moderation_mode": "pre"})
+        documents = LegalDocumentFormSet(prefix="documents")
+        return _edit_page(request, agency, None, form, documents)
+    form = EventForm(request.POST)
+    documents = LegalDocumentFormSet(request.POST, prefix="documents")
+    if form.is_valid() and documents.is_valid():
+        try:
+            event = services.create_event(
+                actor=_user(request),
+                agency=agency,
+                details=_details(form, documents),
+                slug=form.cleaned_data.get("slug") or "",
+            )
+        except DomainError as error:
+            _add_error(form, error)
+        else:
+            flash.success(
+                request,
+                _(
+                    "The dialogue “%(title)s” was created as a draft. Publish the schedule when it "
+                    "is ready."
+                )
+                % {"title": event.title},
+            )
+            return redirect("events:manage:event", slug=agency.slug, event=event.slug)
+    return _edit_page(request, agency, None, form, documents, status=400)
+
+
+def _edit_page(
+    request: HttpRequest,
+    agency: Agency,
+    event: Event | None,
+    form: EventForm,
+    documents: Any,
+    status: int = 200,
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "agency": agency,
+        "event": event,
+        "form": form,
+        "documents": documents,
+    }
+    if event is not None:
+        context["actions"] = lifecycle_actions(_user(request), event)
+        context["staff"] = event.roles.select_related("user").order_by("role")
+        context["calendar_url"] = request.build_absolute_uri(
+            reverse("events:event_calendar", args=[event.slug])
+        )
+    return render(request, "events/organiser/event_form.html", context, status=status)
+
+
+@login_required
+def edit_event(request: HttpRequest, slug: str, event: str) -> HttpResponse:
+    found = _managed_event(request, slug, event)
+    if request.method != "POST":
+        details = services.event_details(found)
+        initial = {name: getattr(details, name) for name in services.EVENT_FIELDS}
+        form = EventForm(initial=initial, creating=False)
+        documents = LegalDocumentFormSet(
+            prefix="documents",
+            initial=[
+                {"title": d.title, "number": d.number, "url": d.url} for d in details.documents
+            ],
+        )
+        return _edit_page(request, found.agency, found, form, documents)
+    form = EventForm(request.POST, creating=False)
+    documents = LegalDocumentFormSet(request.POST, prefix="documents")
+    if form.is_valid() and documents.is_valid():
+        try:
+            services.update_event(
+                actor=_user(request), event=found, details=_details(form, documents)
+            )
+        except DomainError as error:
+            _add_error(form, error)
+        else:
+            flash.success(request, _("The dialogue was saved."))
+            return redirect("events:manage:event", slug=found.agency.slug, event=found.slug)
+    return _edit_page(request, found.agency, found, form, documents, status=400)
+
+
+@login_required
+@require_POST
+def clone_event(request: HttpRequest, slug: str, event: str) -> HttpResponse:
+    found = _managed_event(request, slug, event)
+    try:
+        copy = services.clone_event(actor=_user(request), event=found)
+    except DomainError as error:
+        flash.error(request, error.message)
+        return redirect("events:manage:event", slug=found.agency.slug, event=found.slug)
+    flash.success(
+        request, _("A copy was made as a draft, a week later. Check its date and details.")
+    )
+    return redirect("events:manage:event", slug=copy.agency.slug, event=copy.slug)
+
+
+@login_required
+@require_POST
+def event_status(request: HttpRequest, slug: str, event: str) -> HttpResponse:
+    from moderation.services import change_status  # the one lifecycle service; see above
+
+    found = _managed_event(request, slug, event)
+    try:
+        found = change_status(
+            actor=_user(request), event=found, status=request.POST.get("status", "")
+        )
+    except DomainError as error:
+        flash.error(request, error.message)
+    else:
+        flash.success(
+            request, _("The dialogue is now “%(status)s”.") % {"status": found.get_status_display()}
+        )
+    return redirect("events:manage:event", slug=found.agency.slug, event=found.slug)
+
+
+@login_required
+def integration(request: HttpRequest, slug: str) -> HttpResponse:
+    """Feeds, calendar, API and the embeddable widget, and which sites may frame it."""
+    agency = _managed_agency(request, slug)
+    status = 200
+    if request.method == "POST":
+        form = EmbedOriginsForm(request.POST)
+        if form.is_valid():
+            try:
+                services.set_embed_origins(
+                    actor=_user(request), agency=agency, origins=form.cleaned_data["embed_origins"]
+                )
+            except DomainError as error:
+                form.add_error("embed_origins", error.message)
+            else:
+                flash.success(request, _("The list of sites was saved."))
+                return redirect("events:manage:integration", slug=agency.slug)
+        status = 400
+    else:
+        form = EmbedOriginsForm(initial={"embed_origins": agency.embed_origins})
+    absolute = request.build_absolute_uri
+    context = {
+        "agency": agency,
+        "form": form,
+        "calendar_url": absolute(reverse("events:agency_calendar", args=[agency.slug])),
+        "widget_url": absolute(f"/embed/a/{agency.slug}/"),
+        "feed_url": absolute(f"/answers.atom?agency={agency.slug}"),
+        "api_url": absolute("/api/openapi.json"),
+    }
+    return render(request, "events/organiser/integration.html", context, status=status)

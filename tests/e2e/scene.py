@@ -1,0 +1,164 @@
+"""A realistic Vietnamese scene for the page-level browser tests and the screenshots.
+
+`seed_demo` makes the agencies, dialogues, accounts, questions and votes; on top of it the
+moderation services put the live dialogue mid-answer (routed questions, one on stage with a
+note, one queued next) and the ended dialogue gets published answers and written answers due.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from dialogue.models import Answer, Question
+from events.models import Agency, Event, User
+from moderation import services
+from tests.e2e.browser import in_thread
+from tests.factories import enable_totp
+
+LIVE_SLUG = "doi-thoai-luat-dat-dai-2024"
+ENDED_SLUG = "doi-thoai-xu-ly-vi-pham-giao-thong"
+
+WRITTEN_ANSWERS = (
+    "Theo Nghị định 168/2024/NĐ-CP, người điều khiển xe mô tô, xe gắn máy không chấp hành hiệu "
+    "lệnh của đèn tín hiệu giao thông bị phạt tiền từ 4.000.000 đồng đến 6.000.000 đồng và bị "
+    "trừ 4 điểm giấy phép lái xe.",
+    "Trường hợp xe đã bán nhưng chưa làm thủ tục sang tên, cơ quan công an gửi thông báo đến chủ "
+    "xe đứng tên trong đăng ký. Ông cần phối hợp xác định người trực tiếp điều khiển phương tiện "
+    "khi vi phạm; người vi phạm là người nộp phạt.",
+    "Người vi phạm nộp phạt trên Cổng Dịch vụ công quốc gia; sau khi nộp, giấy tờ bị tạm giữ "
+    "được gửi trả qua dịch vụ bưu chính công ích nếu có yêu cầu, không cần lên trụ sở.",
+)
+
+
+@dataclass
+class Scene:
+    live: Event
+    ended: Event
+    agency: Agency
+    moderator: User
+    official: User
+    organiser: User
+    citizen: User
+
+
+def build_scene() -> Scene:
+    """Seed the demo and move it to the moment worth looking at: mid-dialogue, and after one."""
+    return in_thread(_build)
+
+
+def _build() -> Scene:
+    call_command("seed_demo", stdout=io.StringIO())
+    live = Event.objects.get(slug=LIVE_SLUG)
+    ended = Event.objects.get(slug=ENDED_SLUG)
+    accounts = {user.email.split("@")[0]: user for user in User.objects.all()}
+    moderator, official, organiser = (accounts[k] for k in ("bientap", "canbo", "tochuc"))
+    for person in (moderator, official, organiser):
+        enable_totp(person)
+
+    # The live dialogue: the most popular questions are routed to the official; the first is
+    # being answered on stage with the article of the law, the second is queued next.
+    popular = list(
+        Question.objects.filter(event=live, status=Question.Status.APPROVED).order_by(
+            "-vote_count", "pk"
+        )[:4]
+    )
+    for question in popular:
+        services.route_question(
+            actor=moderator,
+            event=live,
+            question_id=question.pk,
+            version=None,
+            official_id=official.pk,
+        )
+    services.start_answering(actor=official, event=live, question_id=popular[0].pk)
+    services.save_live_note(
+        actor=official,
+        event=live,
+        question_id=popular[0].pk,
+        note="Điều 138 Luật Đất đai 2024; Nghị định 101/2024/NĐ-CP",
+    )
+    services.set_stage(
+        actor=moderator, event=live, question_id=popular[1].pk, version=None, stage="next"
+    )
+
+    # The ended dialogue: answers published (live and written), and questions left to answer
+    # in writing, one of them overdue.
+    now = timezone.now()
+    answered = Question.objects.filter(event=ended, status=Question.Status.ANSWERED).order_by(
+        "created_at"
+    )
+    for index, question in enumerate(answered):
+        written = index < len(WRITTEN_ANSWERS)
+        Answer.objects.create(
+            question=question,
+            official=official,
+            kind=Answer.Kind.WRITTEN if written else Answer.Kind.LIVE,
+            body=WRITTEN_ANSWERS[index] if written else "",
+            live_note="" if written else "Điều 7 Nghị định 168/2024/NĐ-CP",
+            recording_offset=None if written else 600 + index * 420,
+            published_at=ended.ends_at + timedelta(days=1 if written else 0),
+        )
+        Question.objects.filter(pk=question.pk).update(
+            answered_at=ended.starts_at + timedelta(minutes=10 * index)
+        )
+    Event.objects.filter(pk=ended.pk).update(
+        recording_url="https://video.example.org/doi-thoai-giao-thong.mp4"
+    )
+    left = Question.objects.filter(event=ended, status=Question.Status.APPROVED).order_by("pk")
+    for index, question in enumerate(left):
+        Question.objects.filter(pk=question.pk).update(
+            routed_to=official, answer_due_at=now + timedelta(days=index * 5 - 2)
+        )
+    ended.legal_documents.create(
+        title="Nghị định quy định xử phạt vi phạm hành chính về trật tự, an toàn giao thông",
+        number="168/2024/NĐ-CP",
+        url="https://vbpl.example.org/168-2024-nd-cp",
+    )
+    live.refresh_from_db()
+    ended.refresh_from_db()
+    return Scene(
+        live=live,
+        ended=ended,
+        agency=live.agency,
+        moderator=moderator,
+        official=official,
+        organiser=organiser,
+        citizen=accounts["congdan"],
+    )
+
+
+@dataclass(frozen=True)
+class PageType:
+    """One kind of page: its name (also the screenshot's), address, and who looks at it."""
+
+    name: str
+    path: str
+    who: str = ""  # "", or a Scene attribute naming the signed-in account
+    joined: bool = False  # a citizen who has joined the live dialogue with a nickname
+
+
+def page_types(scene: Scene) -> list[PageType]:
+    """Every kind of page of the site, on the scene's data."""
+    live, ended = scene.live.slug, scene.ended.slug
+    return [
+        PageType("catalogue", "/"),
+        PageType("event", f"/e/{live}/"),
+        PageType("event-joined", f"/e/{live}/", joined=True),
+        PageType("event-ended", f"/e/{ended}/"),
+        PageType("archive", f"/e/{ended}/archive/"),
+        PageType("login", "/accounts/login/"),
+        PageType("signup", "/accounts/signup/"),
+        PageType("privacy", "/privacy/"),
+        PageType("account", "/account/", who="citizen"),
+        PageType("moderation", f"/e/{live}/moderate/", who="moderator"),
+        PageType("audit-log", f"/e/{live}/moderate/log/", who="organiser"),
+        PageType("official", f"/e/{live}/answer/", who="official"),
+        PageType("answers-due", f"/e/{ended}/moderate/due/", who="official"),
+        PageType("agency-staff", f"/manage/{scene.agency.slug}/", who="organiser"),
+        PageType("stage", f"/stage/{scene.live.stage_token}/"),
+    ]

@@ -1,0 +1,100 @@
+"""Screenshots of every kind of page, in Vietnamese, into docs/screenshots/ (`make screenshots`).
+
+    python -m tests.e2e.screenshots [--out docs/screenshots]
+
+A fresh SQLite database in a temporary folder gets the demo data (`seed_demo`) moved to a live
+moment (tests/e2e/scene.py); daphne serves it as in the browser tests, and Debian's Chromium takes
+each page at phone size (360×740), desktop size (1280×800), and the stage at 1920×1080.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 1,
+    "is_mobile": True,
+    "has_touch": True,
+}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+STAGE = {"viewport": {"width": 1920, "height": 1080}}
+SIZES = {"360x740": PHONE, "1280x800": DESKTOP}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="screenshots-") as folder:
+        database = Path(folder) / "db.sqlite3"
+        # The settings read these at import: set them before Django starts.
+        os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+        os.environ.pop("REDIS_URL", None)
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+        import django
+
+        django.setup()
+        take_all(database, arguments.out)
+
+
+def take_all(database: Path, out: Path) -> None:
+    from django.core.management import call_command
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.conftest import CHROMIUM
+    from tests.e2e.browser import LiveServer
+    from tests.e2e.scene import build_scene, page_types
+    from tests.e2e.test_moderation import signed_in
+
+    call_command("migrate", verbosity=0)
+    scene = build_scene()
+    server = LiveServer(str(database))
+    server.start()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            for kind in page_types(scene):
+                sizes = {"1920x1080": STAGE} if kind.name == "stage" else SIZES
+                for size, options in sizes.items():
+                    context = browser.new_context(
+                        base_url=server.url,
+                        locale="vi-VN",
+                        timezone_id="Asia/Ho_Chi_Minh",
+                        **options,  # type: ignore[arg-type]
+                    )
+                    context.set_default_timeout(15_000)
+                    if kind.who:
+                        signed_in(context, getattr(scene, kind.who), server.url)
+                    page = context.new_page()
+                    page.goto(kind.path)
+                    if kind.joined:
+                        page.get_by_label("Biệt danh của bạn").fill("Chị Hằng – Thuận Thành")
+                        page.get_by_role("button", name="Tham gia").click()
+                        page.get_by_label("Câu hỏi của bạn").fill(
+                            "Đất trồng cây lâu năm có được chuyển sang đất ở không, thủ tục "
+                            "thế nào?"
+                        )
+                    if page.locator("#connection").count():
+                        expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+                    if kind.name == "stage":
+                        expect(page.locator("#stage-question")).to_be_visible()
+                    if kind.name in ("moderation", "official"):
+                        expect(page.locator(".card").first).to_be_visible()
+                    page.wait_for_load_state("networkidle")
+                    path = out / f"{kind.name}-{size}.png"
+                    page.screenshot(path=str(path))
+                    print(path)
+                    context.close()
+            browser.close()
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
