@@ -56,9 +56,14 @@ _citizen_command = TypeAdapter(CitizenCommand)
 
 def parse_command(text: str | None) -> CitizenCommand:
     """Parse and validate one inbound text frame; raise InvalidMessage with a clear reason."""
+    return parse_frame(text, _citizen_command, limit=settings.DIALOGUE["MAX_FRAME_BYTES"])
+
+
+def parse_frame(text: str | None, adapter: TypeAdapter[Any], *, limit: int) -> Any:
+    """Check size, JSON and schema of one frame, for any socket; bad frames raise InvalidMessage."""
     if text is None:
         raise InvalidMessage("Only JSON text frames are accepted.", code="invalid_message")
-    if len(text.encode()) > settings.DIALOGUE["MAX_FRAME_BYTES"]:
+    if len(text.encode()) > limit:
         raise InvalidMessage("The message is too large.", code="too_large")
     try:
         data = json.loads(text)
@@ -67,7 +72,7 @@ def parse_command(text: str | None) -> CitizenCommand:
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise InvalidMessage("A message is a JSON object with a string 'type'.")
     try:
-        return _citizen_command.validate_python(data)
+        return adapter.validate_python(data)
     except ValidationError as error:
         first = error.errors()[0]
         if first["type"] == "union_tag_invalid":

@@ -7,6 +7,7 @@ call one command.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -23,166 +24,132 @@ from moderation import commands, messages, selectors
 from moderation.services import StaleVersion
 
 
-def _authorise(slug: str, user: Any) -> int | None:
-    event = Event.objects.filter(slug=slug).first()
-    if event is None or not user.is_authenticated or not can_moderate(user, event):
-        return None
-    if needs_two_factor_setup(user):  # as for the console page: staff work with two factors
-        return None
-    return event.pk
+class HubSocket(AsyncWebsocketConsumer):
+    """A socket fed by the process's hub: join the audiences, send the snapshot, then deltas."""
 
-
-def _snapshot(event_id: int) -> dict[str, Any]:
-    return selectors.moderator_snapshot(Event.objects.get(pk=event_id))
-
-
-class ModeratorConsumer(AsyncWebsocketConsumer):
     channel_layer_alias = None  # the hub delivers; see dialogue/fanout.py
+    audiences: list[str]
+    # The staff sockets' schema and command handler (see ModeratorConsumer, OfficialConsumer).
+    parse: Callable[[str | None], Any]
+    handle: Callable[..., dict[str, Any]]
+
+    async def start(self, audiences: list[str], snapshot: Callable[[], dict[str, Any]]) -> None:
+        """Accept, join first, then send the snapshot; frames arriving meanwhile are held."""
+        await self.accept()
+        self.audiences = audiences
+        self.subscriber = Subscriber(self._send_text)
+        await hub_for_running_loop().subscribe(self.audiences, self.subscriber)
+        await self._send_text(messages.dumps(await database_sync_to_async(snapshot)()))
+        await self.subscriber.release()
+
+    def staff_audiences(self, *groups: str) -> list[str]:
+        """The given groups, and those that tell this account and session of lost access."""
+        self.session_key = getattr(self.scope.get("session"), "session_key", None)
+        audiences = [*groups, user_group(self.scope["user"].pk)]
+        if self.session_key:
+            audiences.append(session_group(self.session_key))
+        return audiences
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Parse one frame, then run its command for this account in a worker thread."""
+        try:
+            command = self.parse(text_data)
+        except DomainError as error:
+            await self.refuse(error, text_data)
+            return
+        user, session_key = self.scope["user"], self.session_key
+        try:
+            handle = self.handle
+            reply = await database_sync_to_async(handle)(user, self.event_id, command, session_key)
+        except StaleVersion as error:
+            conflict = commands.conflict_frame
+            reply = await database_sync_to_async(conflict)(error, self.event_id, command.id)
+        except DomainError as error:
+            reply = error_frame(error, reply_to=command.id)
+        await self._send_text(messages.dumps(reply))
+
+    async def refuse(self, error: DomainError, text_data: str | None) -> None:
+        await self._send_text(messages.dumps(error_frame(error, reply_to=command_id(text_data))))
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "subscriber"):
+            await hub_for_running_loop().unsubscribe(self.audiences, self.subscriber)
+
+    async def _send_text(self, text: str) -> None:
+        await self.base_send({"type": "websocket.send", "text": text})
+
+
+def _authorise(slug: str, user: Any, may: Callable[[Any, Event], bool]) -> int | None:
+    """The event's id if `user` may open this staff socket (with two factors), else None."""
+    event = Event.objects.filter(slug=slug).first()
+    if event is None or not user.is_authenticated or needs_two_factor_setup(user):
+        return None
+    return event.pk if may(user, event) else None
+
+
+def _may_answer(user: Any, event: Event) -> bool:
+    return can_answer(user, event) or can_moderate(user, event)
+
+
+class ModeratorConsumer(HubSocket):
+    """The moderators' console: every question live, and the moderation commands."""
 
     async def connect(self) -> None:
-        slug = self.scope["url_route"]["kwargs"]["slug"]
-        event_id = await database_sync_to_async(_authorise)(slug, self.scope["user"])
+        slug, user = self.scope["url_route"]["kwargs"]["slug"], self.scope["user"]
+        event_id = await database_sync_to_async(_authorise)(slug, user, can_moderate)
         if event_id is None:
             await self.close()  # Before accept: the handshake is refused with 403.
             return
         self.event_id = event_id
-        await self.accept()
-        # Join first, then snapshot. Moderators also follow the public audience, for tallies.
-        self.session_key = getattr(self.scope.get("session"), "session_key", None)
-        self.audiences = [
-            moderators_group(event_id),
-            public_group(event_id),
-            user_group(self.scope["user"].pk),
-        ]
-        if self.session_key:
-            self.audiences.append(session_group(self.session_key))
-        self.subscriber = Subscriber(self._send_text)
-        await hub_for_running_loop().subscribe(self.audiences, self.subscriber)
-        snapshot = await database_sync_to_async(_snapshot)(event_id)
-        await self._send_text(messages.dumps(snapshot))
-        await self.subscriber.release()
+        # Moderators also follow the public audience, for the vote tallies.
+        audiences = self.staff_audiences(moderators_group(event_id), public_group(event_id))
+        await self.start(
+            audiences, lambda: selectors.moderator_snapshot(Event.objects.get(pk=event_id))
+        )
 
-    async def disconnect(self, code: int) -> None:
-        if hasattr(self, "subscriber"):
-            await hub_for_running_loop().unsubscribe(self.audiences, self.subscriber)
-
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        reply_to = command_id(text_data)
-        try:
-            command = messages.parse_command(text_data)
-            reply = await database_sync_to_async(commands.handle)(
-                self.scope["user"], self.event_id, command, self.session_key
-            )
-        except StaleVersion as error:
-            reply = await database_sync_to_async(commands.conflict_frame)(
-                error, self.event_id, reply_to
-            )
-        except DomainError as error:
-            reply = error_frame(error, reply_to=reply_to)
-        await self._send_text(messages.dumps(reply))
-
-    async def _send_text(self, text: str) -> None:
-        await self.base_send({"type": "websocket.send", "text": text})
+    parse = staticmethod(messages.parse_command)
+    handle = staticmethod(commands.handle)
 
 
-def _authorise_official(slug: str, user: Any) -> int | None:
-    event = Event.objects.filter(slug=slug).first()
-    if event is None or not user.is_authenticated or needs_two_factor_setup(user):
-        return None
-    if not (can_answer(user, event) or can_moderate(user, event)):
-        return None
-    return event.pk
-
-
-def _official_snapshot(user: Any, event_id: int) -> dict[str, Any]:
-    return commands.official_snapshot(user, Event.objects.get(pk=event_id))
-
-
-class OfficialConsumer(AsyncWebsocketConsumer):
+class OfficialConsumer(HubSocket):
     """The official's console: the questions routed to them, live; answering and writing."""
 
-    channel_layer_alias = None  # the hub delivers; see dialogue/fanout.py
-
     async def connect(self) -> None:
-        user = self.scope["user"]
-        slug = self.scope["url_route"]["kwargs"]["slug"]
-        event_id = await database_sync_to_async(_authorise_official)(slug, user)
+        slug, user = self.scope["url_route"]["kwargs"]["slug"], self.scope["user"]
+        event_id = await database_sync_to_async(_authorise)(slug, user, _may_answer)
         if event_id is None:
             await self.close()
             return
         self.event_id = event_id
-        await self.accept()
-        self.session_key = getattr(self.scope.get("session"), "session_key", None)
-        self.audiences = [official_group(event_id, user.pk), user_group(user.pk)]
-        if self.session_key:
-            self.audiences.append(session_group(self.session_key))
-        self.subscriber = Subscriber(self._send_text)
-        await hub_for_running_loop().subscribe(self.audiences, self.subscriber)
-        snapshot = await database_sync_to_async(_official_snapshot)(user, event_id)
-        await self._send_text(messages.dumps(snapshot))
-        await self.subscriber.release()
+        audiences = self.staff_audiences(official_group(event_id, user.pk))
+        await self.start(
+            audiences, lambda: commands.official_snapshot(user, Event.objects.get(pk=event_id))
+        )
 
-    async def disconnect(self, code: int) -> None:
-        if hasattr(self, "subscriber"):
-            await hub_for_running_loop().unsubscribe(self.audiences, self.subscriber)
-
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        reply_to = command_id(text_data)
-        try:
-            command = messages.parse_official_command(text_data)
-            reply = await database_sync_to_async(commands.handle_official)(
-                self.scope["user"], self.event_id, command, self.session_key
-            )
-        except DomainError as error:
-            reply = error_frame(error, reply_to=reply_to)
-        await self._send_text(messages.dumps(reply))
-
-    async def _send_text(self, text: str) -> None:
-        await self.base_send({"type": "websocket.send", "text": text})
+    parse = staticmethod(messages.parse_official_command)
+    handle = staticmethod(commands.handle_official)
 
 
-def _stage_event(token: str) -> tuple[int, dict[str, Any]] | None:
+def _stage_event_id(token: str) -> int | None:
     event = Event.objects.filter(stage_token=token).exclude(status=Event.Status.DRAFT).first()
-    if event is None:
-        return None
-    return event.pk, selectors.stage_frame(event)
+    return event.pk if event else None
 
 
-class StageConsumer(AsyncWebsocketConsumer):
+class StageConsumer(HubSocket):
     """The hall's screen: receives stage frames only, opened by the secret stage link."""
 
-    channel_layer_alias = None  # the hub delivers; see dialogue/fanout.py
-
     async def connect(self) -> None:
-        opened = await database_sync_to_async(_stage_event)(
+        event_id = await database_sync_to_async(_stage_event_id)(
             self.scope["url_route"]["kwargs"]["token"]
         )
-        if opened is None:
+        if event_id is None:
             await self.close()
             return
-        event_id, _snapshot = opened
-        await self.accept()
-        self.audiences = [stage_group(event_id)]
-        self.subscriber = Subscriber(self._send_text)
-        await hub_for_running_loop().subscribe(self.audiences, self.subscriber)
-        # Read again after joining, so nothing between the first read and the join is missed.
-        opened = await database_sync_to_async(_stage_event)(
-            self.scope["url_route"]["kwargs"]["token"]
+        self.event_id = event_id
+        await self.start(
+            [stage_group(event_id)], lambda: selectors.stage_frame(Event.objects.get(pk=event_id))
         )
-        if opened is None:
-            await self.close()
-            return
-        await self._send_text(messages.dumps(opened[1]))
-        await self.subscriber.release()
-
-    async def disconnect(self, code: int) -> None:
-        if hasattr(self, "subscriber"):
-            await hub_for_running_loop().unsubscribe(self.audiences, self.subscriber)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         # The stage only listens; anything it is sent is answered with an error and ignored.
-        error = NotAllowed("The stage screen sends no commands.", code="not_allowed")
-        await self._send_text(messages.dumps(error_frame(error, reply_to=command_id(text_data))))
-
-    async def _send_text(self, text: str) -> None:
-        await self.base_send({"type": "websocket.send", "text": text})
+        await self.refuse(NotAllowed("The stage screen sends no commands."), text_data)

@@ -5,15 +5,13 @@ Path: /ws/events/<slug>/moderate/. docs/protocol.md ("The moderator socket") is 
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from dialogue.messages import dumps
+from dialogue.messages import dumps, parse_frame
 from dialogue.models import Question
-from events.errors import InvalidMessage
 from events.models import Event
 
 __all__ = ["dumps"]
@@ -143,30 +141,7 @@ COMMAND_TYPES = (
 
 def parse_command(text: str | None) -> ModeratorCommand:
     """Parse and validate one inbound frame of the moderator socket."""
-    return _parse(text, _moderator_command, limit=settings.DIALOGUE["MAX_FRAME_BYTES"] * 4)
-
-
-def _parse(text: str | None, adapter: TypeAdapter[Any], *, limit: int) -> Any:
-    if text is None:
-        raise InvalidMessage("Only JSON text frames are accepted.")
-    if len(text.encode()) > limit:
-        raise InvalidMessage("The message is too large.", code="too_large")
-    try:
-        data = json.loads(text)
-    except ValueError:
-        raise InvalidMessage("The message is not valid JSON.") from None
-    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
-        raise InvalidMessage("A message is a JSON object with a string 'type'.")
-    try:
-        return adapter.validate_python(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        if first["type"] == "union_tag_invalid":
-            raise InvalidMessage(
-                f"Unknown message type {data['type']!r}.", code="unknown_type"
-            ) from None
-        where = ".".join(str(part) for part in first["loc"][1:]) or "message"
-        raise InvalidMessage(f"{where}: {first['msg']}") from None
+    return parse_frame(text, _moderator_command, limit=settings.DIALOGUE["MAX_FRAME_BYTES"] * 4)
 
 
 class Answering(Command):
@@ -196,7 +171,7 @@ OFFICIAL_COMMAND_TYPES = ("answering", "note", "answer", "resync", "ping")
 
 def parse_official_command(text: str | None) -> OfficialCommand:
     """Parse and validate one inbound frame of the official's socket."""
-    return _parse(text, _official_command, limit=settings.DIALOGUE["MAX_FRAME_BYTES"] * 16)
+    return parse_frame(text, _official_command, limit=settings.DIALOGUE["MAX_FRAME_BYTES"] * 16)
 
 
 # --- Outbound ------------------------------------------------------------------------------------
