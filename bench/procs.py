@@ -19,18 +19,19 @@ PYTHON = sys.executable
 SERVER_CORE = "0"
 BENCH_NICE = -10
 LOAD_CORE = "1"
+APPLICATION = "config.asgi:application"
 
 # The same ASGI application under each server; `bare` is the websockets ceiling.
 SERVERS: dict[str, list[str]] = {
     "uvicorn": [
-        PYTHON, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+        PYTHON, "-m", "uvicorn", APPLICATION, "--host", "127.0.0.1",
         "--port", "{port}", "--backlog", "4096", "--loop", "uvloop", "--http", "httptools",
         "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--lifespan", "off",
         "--no-access-log", "--log-level", "warning",
     ],
     "daphne": [
         PYTHON, "-m", "daphne", "-e", "tcp:{port}:interface=127.0.0.1:backlog=4096", "-v", "0",
-        "config.asgi:application",
+        APPLICATION,
     ],
     "bare": [PYTHON, "-m", "bench.bare_server", "--port", "{port}"],
 }  # fmt: skip
@@ -93,17 +94,21 @@ async def wait_for_port(port: int, timeout: float = 20) -> None:
 class Server:
     """A server process pinned to the server core, with its CPU and memory readable."""
 
-    def __init__(self, kind: str, port: int, env: dict[str, str]) -> None:
+    def __init__(self, kind: str, port: int, env: dict[str, str], app: str = APPLICATION) -> None:
         self.kind = kind
         self.port = port
         self.env = env
+        self.app = app  # another ASGI application in place of config.asgi's (uvicorn, daphne)
         self.process: asyncio.subprocess.Process | None = None
         self.ps: psutil.Process | None = None
         self._cpu = 0.0
         self._at = 0.0
 
     async def start(self) -> None:
-        command = [part.format(port=self.port) for part in SERVERS[self.kind]]
+        command = [
+            self.app if part == APPLICATION else part.format(port=self.port)
+            for part in SERVERS[self.kind]
+        ]
         self.process = await asyncio.create_subprocess_exec(
             *pinned(SERVER_CORE, command), cwd=ROOT, env=self.env, stdin=asyncio.subprocess.DEVNULL
         )

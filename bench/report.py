@@ -70,7 +70,8 @@ def plot(rows: list[Any], path: Path) -> None:
     left.set_title("Fan-out: approvals + tallies")
     left.set_yscale("log")
     left.grid(True, alpha=0.3)
-    left.legend(fontsize=8)
+    if fanout:
+        left.legend(fontsize=8)
     for server in sorted({row.server for row in capacity}):
         mine = [row for row in capacity if row.server == server]
         right.plot(

@@ -3,6 +3,7 @@
     python -m bench.run --short                       # what `make bench` runs
     python -m bench.run fanout capacity --servers uvicorn,daphne,bare \\
         --participants 1000,5000,10000 --rate 10 --duration 30
+    python -m bench.run http idle --servers uvicorn,daphne,bare   # needs wrk (apt-get install wrk)
 
 The server is pinned to core 0 and every load process to core 1 (taskset). See
 docs/performance.md for what each scenario measures and the numbers of one full run.
@@ -34,6 +35,13 @@ PORT = 8100
 PROBES = 100
 P99_BOUND_MS = 250.0
 QUIET = 0.35  # the busiest core's share, with the bench idle, below which a run may start
+HTTP_APP = "bench.http_app:application"  # config.asgi's application plus a bare view
+HTTP_QUESTIONS = 100  # approved questions on the event page of the http scenario
+HTTP_WARMUP = 2.0  # seconds of unmeasured load before each page's window
+IDLE_SETTLE = 5.0  # seconds after the server starts, and after the last join
+IDLE_CPU_TARGET = 5.0  # % of one core for 10,000 idle sockets (docs/performance.md, targets)
+IDLE_KB_TARGET = 40.0  # KB of RSS per participant (the same table)
+IDLE_PING = 20.0  # seconds between the servers' keepalive pings (uvicorn, daphne, websockets)
 
 
 @dataclass
@@ -214,11 +222,7 @@ class Bench:
         if row.generator_cpu > 90:
             row.valid = False
             row.notes.append("generator saturated")
-        # Other processes on this machine (the database, Redis, anything else) that took the
-        # server's core make the run say less about the server: flag it rather than hide it.
-        other = busy[int(procs.SERVER_CORE)] * 100 - row.server_cpu
-        if other > 15:
-            row.notes.append(f"server core {other:.0f}% busy with other processes")
+        self.flag(row, busy)
         return row, sink_result, probe_result
 
     async def wait_for_quiet(self) -> None:
@@ -735,6 +739,216 @@ class Bench:
                     await load.stop()
             await server.stop()
 
+    async def http(self) -> None:
+        """(g) The event page and the catalogue under HTTP load, against a bare Django view."""
+        from bench import wrk
+        from bench.http_urls import BARE_BODY, BARE_PATH
+        from bench.seed import new_event
+
+        wrk.require()
+        options = self.options
+        kinds = [kind for kind in options.servers if kind != "bare"]  # bare serves no HTTP
+        if not kinds:
+            self.say("== http: skipped, --servers names no Django server")
+            return
+        await self.collect_static()
+        event_id, slug, _, _ = await _sync(new_event, "http", approved=HTTP_QUESTIONS, voters=0)
+        title, listed = await _sync(_http_catalogue, event_id)
+        shown = ", ".join(f"{count} {group}" for group, count in listed.items())
+        self.say(f"== http: {HTTP_QUESTIONS} approved questions on /e/{slug}/; catalogue {shown}")
+        # The bare view first: each page's row gives its ratio to it.
+        pages = [
+            ("bare view", BARE_PATH, BARE_BODY),
+            ("event page", f"/e/{slug}/", title),
+            ("catalogue", "/", title),
+        ]
+        # Django's ASGI handler runs each request's view in a thread of its own, so a connection
+        # kept for CONN_MAX_AGE (the websockets' setting, procs.server_env) stays open with the
+        # thread gone: one per request until garbage collection, past max_connections under
+        # load. Django's advice for ASGI is 0; --http-conn-max-age 60 shows the difference.
+        env = {**self.env, "CONN_MAX_AGE": str(options.http_conn_max_age)}
+        for kind in kinds:
+            await self.flush_redis()
+            server = procs.Server(kind, PORT, env, app=HTTP_APP)
+            await server.start()
+            try:
+                rows = {}
+                for name, path, marker in pages:
+                    rows[name] = await self.http_one(server, kind, name, path, marker)
+                bare = rows["bare view"].deliveries_per_s
+                rows["bare view"].notes.insert(0, f"a constant {len(BARE_BODY)}-byte HttpResponse")
+                rows["event page"].notes.insert(0, f"{HTTP_QUESTIONS} questions of ~860 chars")
+                rows["catalogue"].notes.insert(0, shown)
+                for name in ("event page", "catalogue"):
+                    row = rows[name]
+                    ratio = row.deliveries_per_s / bare if bare else 0.0
+                    row.notes.insert(0, f"{ratio:.2f} × the bare view's req/s")
+                for name in ("event page", "catalogue", "bare view"):
+                    self.record(rows[name])
+            finally:
+                await server.stop()
+
+    async def http_one(
+        self, server: procs.Server, kind: str, name: str, path: str, marker: str
+    ) -> Row:
+        """Check one page is real, warm it up, then load it for --http-seconds with wrk."""
+        from bench import wrk
+
+        options = self.options
+        url = f"http://127.0.0.1:{PORT}{path}"
+        status, body = await asyncio.to_thread(_fetch, url)
+        if status != 200 or marker.encode() not in body:
+            raise RuntimeError(
+                f"http {kind}: GET {path} gave {status}, {len(body):,} bytes, "
+                f"{'with' if marker.encode() in body else 'without'} {marker!r}: not the page"
+            )
+        # A response counts as good only with status 200, the marker and 90 % of this size.
+        floor = len(body) * 9 // 10
+        connections = options.http_connections
+        load = {"connections": connections, "marker": marker, "min_bytes": floor}
+        label = f"http {kind} {name}"
+        self.say(f"    {label}: {len(body):,} bytes; warming up {HTTP_WARMUP:g}s")
+        await wrk.run(url, seconds=HTTP_WARMUP, **load)
+        await self.drain(server)  # the warm-up's queue, which would count as another's load
+        await self.wait_for_quiet()
+        server.mark()
+        cores = psutil.cpu_times(percpu=True)
+        result = await wrk.run(url, seconds=options.http_seconds, **load)
+        row = Row("http", kind, connections, name)
+        row.server_cpu = round(server.cpu() * 100, 1)
+        busy = core_busy(cores, psutil.cpu_times(percpu=True))
+        row.server_rss_mb = round(server.rss() / 2**20, 1)
+        elapsed = result["duration_us"] / 1e6
+        row.p50, row.p99, row.max = (
+            round(result["p50"] / 1000, 1),
+            round(result["p99"] / 1000, 1),
+            round(result["max"] / 1000, 1),
+        )
+        row.delivered, row.expected = result["good"], result["requests"]
+        row.deliveries_per_s = round(result["good"] / elapsed, 1)
+        socket_errors = sum(result[key] for key in ("connect", "read", "write", "timeout"))
+        row.errors = result["bad"] + socket_errors
+        row.generator_cpu = round(result["cpu"] / elapsed * 100, 1)
+        if row.generator_cpu > 90:
+            row.valid = False
+            row.notes.append("generator saturated")
+        await self.drain(server)
+        left = await _sync(_pg_connections)
+        row.notes.append(
+            f"deliveries/s = req/s; {result['bytes'] / max(1, result['requests']) / 1024:.1f} KB "
+            f"per response; {result['bad']} not the page, {socket_errors} socket errors; "
+            f"{left} DB connections left (CONN_MAX_AGE={options.http_conn_max_age})"
+        )
+        self.flag(row, busy)
+        self.say(
+            f"    {label}: {row.deliveries_per_s:,.0f} req/s, p99 {row.p99} ms, "
+            f"{row.errors} errors, server CPU {row.server_cpu}%"
+        )
+        return row
+
+    async def drain(self, server: procs.Server, limit: float = 30) -> None:
+        """Wait (bounded) until the server has answered what was still queued when load stopped."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            server.mark()
+            await asyncio.sleep(0.5)
+            if server.cpu() < 0.1:
+                return
+
+    async def collect_static(self) -> None:
+        """The static files' manifest, which the pages need with DEBUG=0 (bench/http_app.py)."""
+        process = await asyncio.create_subprocess_exec(
+            procs.PYTHON, "-m", "bench.http_app", cwd=procs.ROOT, env=self.env
+        )
+        if await process.wait() != 0:
+            raise RuntimeError("collectstatic failed: python -m bench.http_app")
+
+    async def idle(self) -> None:
+        """--idle-participants idle sockets: the server's CPU % and RSS per socket, no traffic."""
+        from bench.seed import new_event
+
+        options = self.options
+        count = options.idle_participants
+        for kind in [k for k in options.servers if k != "bare"] + (
+            ["bare"] if "bare" in options.servers else []
+        ):
+            await self.flush_redis()
+            _, slug, _, _ = await _sync(
+                new_event, f"idle-{kind}", approved=20, voters=0, text_size=200
+            )
+            label = f"idle {kind} n={count}"
+            self.say(
+                f"== {label}: join at {options.idle_join_rate:g}/s, "
+                f"then {options.idle_seconds:g}s with no broadcasts and no votes"
+            )
+            server = procs.Server(kind, PORT, self.env)
+            await server.start()
+            sinks = None
+            try:
+                await asyncio.sleep(IDLE_SETTLE)  # the server's start-up done
+                rss_before = server.rss()
+                sinks = procs.Load(
+                    "sinks",
+                    [
+                        *("--port", str(PORT), "--path", f"/ws/events/{slug}/"),
+                        *("--count", str(count), "--rate", str(options.idle_join_rate)),
+                    ],
+                )
+                await sinks.start()
+                ready = await self.wait_ready(sinks, count)
+                self.say(
+                    f"    joined: {ready['opened']} ({ready['failed']} failed) in "
+                    f"{ready['join_seconds']}s; settling {IDLE_SETTLE:g}s"
+                )
+                await asyncio.sleep(IDLE_SETTLE)
+                await self.wait_for_quiet()
+                sinks.send("mark")
+                server.mark()
+                cores = psutil.cpu_times(percpu=True)
+                started = time.monotonic()
+                while (elapsed := time.monotonic() - started) < options.idle_seconds:
+                    await asyncio.sleep(min(10.0, options.idle_seconds - elapsed))
+                    self.say(
+                        f"    {label} t={time.monotonic() - started:4.1f}s "
+                        f"server CPU {server.cpu() * 100:.1f}%"
+                    )
+                row = Row("idle", kind, ready["opened"], f"idle {options.idle_seconds:g}s")
+                row.server_cpu = round(server.cpu() * 100, 1)
+                busy = core_busy(cores, psutil.cpu_times(percpu=True))
+                rss_after = server.rss()
+                row.server_rss_mb = round(rss_after / 2**20, 1)
+                sinks.send("stop")
+                result = await sinks.expect("result", 30)
+                row.generator_cpu = round(result["cpu"] * 100, 1)
+                row.delivered, row.expected = ready["opened"], count
+                row.errors = ready["failed"] + result["lost"] + result["closed"]
+                per_socket = (rss_after - rss_before) / 1024 / max(1, ready["opened"])
+                cpu_met = "met" if row.server_cpu <= IDLE_CPU_TARGET else "MISSED"
+                rss_met = "met" if per_socket <= IDLE_KB_TARGET else "MISSED"
+                row.notes.append(
+                    f"{row.server_cpu:.1f}% CPU over {options.idle_seconds:g}s "
+                    f"(≤ {IDLE_CPU_TARGET:g}%: {cpu_met}); {per_socket:.1f} KB RSS per socket "
+                    f"(≤ {IDLE_KB_TARGET:g} KB: {rss_met}), {rss_before / 2**20:.1f} MB before "
+                    f"the joins; in the window {result['frames']} frames, {result['closed']} "
+                    f"closed by the server; {result['lost']} lost since joining"
+                )
+                if options.idle_seconds < IDLE_PING:
+                    row.notes.append(f"window shorter than the {IDLE_PING:g}s keepalive pings")
+                self.flag(row, busy)
+                self.record(row)
+            finally:
+                if sinks is not None:
+                    await sinks.stop()
+                await server.stop()
+
+    def flag(self, row: Row, busy: list[float]) -> None:
+        """Note other processes' share of the server's core during the measurement."""
+        # Other processes on this machine (the database, Redis, anything else) that took the
+        # server's core make the run say less about the server: flag it rather than hide it.
+        other = busy[int(procs.SERVER_CORE)] * 100 - row.server_cpu
+        if other > 15:
+            row.notes.append(f"server core {other:.0f}% busy with other processes")
+
     def record(self, row: Row) -> None:
         self.rows.append(row)
         self.say(table([row], header=False))
@@ -750,6 +964,43 @@ async def _sync(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 def _round_ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 1)
+
+
+def _fetch(url: str) -> tuple[int, bytes]:
+    """One GET: its status and body, whatever the status."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def _http_catalogue(keep: int) -> tuple[str, dict[str, int]]:
+    """End the bench's other live dialogues: the catalogue then shows one live, and the past."""
+    # Every scenario leaves a live dialogue behind; without this the catalogue would list every
+    # one of them ever seeded, and its size would depend on the bench database's history.
+    from dialogue import selectors
+    from events.models import Event
+
+    live = Event.objects.filter(agency__slug="bench", status=Event.Status.LIVE)
+    live.exclude(pk=keep).update(status=Event.Status.ENDED)
+    groups = selectors.catalogue()
+    return Event.objects.get(pk=keep).title, {name: len(found) for name, found in groups.items()}
+
+
+def _pg_connections() -> int:
+    """Connections to the bench database other than the driver's own."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return int(cursor.fetchone()[0])
 
 
 def _vote_counts(event_id: int) -> dict[int, int]:
@@ -769,7 +1020,7 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value * 1000:.0f} ms"
 
 
-SCENARIOS = ["fanout", "capacity", "joins", "votes", "slow", "workers", "soak"]
+SCENARIOS = ["fanout", "capacity", "joins", "votes", "slow", "workers", "http", "idle", "soak"]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -794,6 +1045,21 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--vote-rate", type=float, default=1000, help="vote storm: votes/s")
     parser.add_argument("--vote-seconds", type=float, default=60, help="vote storm: seconds")
     parser.add_argument("--vote-participants", type=int, default=1000)
+    parser.add_argument(
+        "--http-connections", type=int, default=50, help="http: concurrent keep-alive connections"
+    )
+    parser.add_argument("--http-seconds", type=float, default=15, help="http: seconds per page")
+    parser.add_argument(
+        "--http-conn-max-age",
+        type=int,
+        default=0,
+        help="http: the server's CONN_MAX_AGE (0, as Django advises for ASGI)",
+    )
+    parser.add_argument("--idle-participants", type=int, default=10000, help="idle: sockets")
+    parser.add_argument(
+        "--idle-seconds", type=float, default=60, help="idle: seconds of the CPU window"
+    )
+    parser.add_argument("--idle-join-rate", type=float, default=500, help="idle: joins per second")
     parser.add_argument("--soak-minutes", type=float, default=30)
     parser.add_argument("--soak-rate", type=float, default=5, help="soak: approvals per second")
     parser.add_argument(
@@ -828,6 +1094,10 @@ async def main(argv: list[str]) -> int:
     options = parse(argv)
     from bench.seed import ensure_database, setup_django
 
+    if "http" in options.scenarios:
+        from bench import wrk
+
+        wrk.require()  # before any scenario runs, not after the others' minutes
     setup_django(procs.server_env(DATABASE_URL, REDIS_URL))
     await _sync(ensure_database, DATABASE_URL)
     bench = Bench(options)

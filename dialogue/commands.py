@@ -7,7 +7,7 @@ is authorised here again, against the database, so a change since connecting tak
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from dialogue import messages, services
 from dialogue.models import Participant
 from dialogue.selectors import event_snapshot
 from dialogue.sessions import ensure_signed_in
-from events.errors import NotAllowed, NotFound
+from events.errors import DomainError, NotAllowed, NotFound
 from events.models import Event, User
 
 
@@ -63,35 +63,68 @@ def handle(connection: Connection, command: messages.CitizenCommand) -> dict[str
             else None
         )
         return {**event_snapshot(event=event, participant=participant), "reply_to": command.id}
+    if not isinstance(command, messages.Ask):
+        (reply,) = handle_votes([(connection, command)])
+        return reply
     if connection.user.is_authenticated:
         # Acting as an account: the session it came with must still be signed in.
         ensure_signed_in(connection.user, connection.session_key)
-    participant = _participant(connection)
-    if isinstance(command, messages.Ask):
-        question = services.ask_question(
-            participant=participant,
-            text=command.text,
-            client_id=command.client_id,
-            anonymous=command.anonymous,
-            ip=connection.ip,
-        )
-        return {
-            "type": "asked",
-            "reply_to": command.id,
-            "question": messages.own_question(question),
-        }
-    if isinstance(command, messages.VoteCommand):
-        question, voted = services.vote(
-            participant=participant, question_id=command.question, ip=connection.ip
-        )
-    else:
-        question, voted = services.unvote(
-            participant=participant, question_id=command.question, ip=connection.ip
-        )
-    return {
-        "type": "voted",
-        "reply_to": command.id,
-        "question_id": question.pk,
-        "voted": voted,
-        "votes": question.vote_count,
-    }
+    question = services.ask_question(
+        participant=_participant(connection),
+        text=command.text,
+        client_id=command.client_id,
+        anonymous=command.anonymous,
+        ip=connection.ip,
+    )
+    return {"type": "asked", "reply_to": command.id, "question": messages.own_question(question)}
+
+
+VoteRequest = tuple[Connection, messages.VoteCommand | messages.Unvote]
+
+
+def handle_votes(requests: list[VoteRequest]) -> list[dict[str, Any]]:
+    """Run the vote commands of many sockets in one batch; return one reply frame for each."""
+    replies: list[dict[str, Any] | None] = [None] * len(requests)
+    ballots: list[services.Ballot] = []
+    places: list[int] = []
+    signed_in: dict[tuple[int, str | None], DomainError | None] = {}
+    for index, (connection, command) in enumerate(requests):
+        try:
+            if connection.user.is_authenticated:
+                key = (connection.user.pk, connection.session_key)
+                if key not in signed_in:
+                    signed_in[key] = _signed_in_error(connection)
+                refusal = signed_in[key]
+                if refusal is not None:
+                    raise refusal
+            participant_id = connection.participant_id
+            if participant_id is None:
+                participant_id = _participant(connection).pk
+        except DomainError as error:
+            replies[index] = messages.error_frame(error, reply_to=command.id)
+            continue
+        up = isinstance(command, messages.VoteCommand)
+        ballots.append(services.Ballot(participant_id, command.question, up, connection.ip))
+        places.append(index)
+    outcomes = services.cast_ballots(ballots=ballots)
+    for index, outcome in zip(places, outcomes, strict=True):
+        command = requests[index][1]
+        if isinstance(outcome, DomainError):
+            replies[index] = messages.error_frame(outcome, reply_to=command.id)
+        else:
+            replies[index] = {
+                "type": "voted",
+                "reply_to": command.id,
+                "question_id": outcome.question_id,
+                "voted": outcome.voted,
+                "votes": outcome.votes,
+            }
+    return [reply for reply in replies if reply is not None]
+
+
+def _signed_in_error(connection: Connection) -> DomainError | None:
+    try:
+        ensure_signed_in(cast(User, connection.user), connection.session_key)
+    except DomainError as error:
+        return error
+    return None

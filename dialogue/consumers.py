@@ -16,6 +16,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from dialogue import commands, messages
+from dialogue.batching import votes_for_running_loop
 from dialogue.fanout import (
     Subscriber,
     hub_for_running_loop,
@@ -128,7 +129,11 @@ class EventConsumer(AsyncWebsocketConsumer):
         try:
             command = messages.parse_command(text_data)
             known = self.connection.participant_id
-            reply = await database_sync_to_async(commands.handle)(self.connection, command)
+            if isinstance(command, messages.VoteCommand | messages.Unvote):
+                # Stored together with the other sockets' votes: one transaction per batch.
+                reply = await votes_for_running_loop().submit((self.connection, command))
+            else:
+                reply = await database_sync_to_async(commands.handle)(self.connection, command)
             if known is None and self.connection.participant_id is not None:
                 # A signed-in user became a participant with this command: follow their questions.
                 group = participant_group(self.connection.participant_id)

@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, cast
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.sessions import InstanceSessionWrapper
@@ -63,9 +63,9 @@ def stamped(frame: dict[str, Any]) -> str:
     return messages.dumps({**frame, "sent_at": round(time.time() * 1000, 1)})
 
 
-def tally_on_commit(event_id: int, question_id: int) -> None:
-    """Note that a question's vote count changed; its tally frame follows within an interval."""
-    transaction.on_commit(lambda: _mark_tally(event_id, question_id))
+def tally_on_commit(event_id: int, *question_ids: int) -> None:
+    """Note that questions' vote counts changed; their tally frame follows within an interval."""
+    transaction.on_commit(lambda: _mark_tally(event_id, question_ids))
 
 
 def _send_to_group(group: str, text: str) -> None:
@@ -78,15 +78,28 @@ def _send_to_group(group: str, text: str) -> None:
         log.exception("broadcast to %s failed", group)
 
 
-def _mark_tally(event_id: int, question_id: int) -> None:
+def _mark_tally(event_id: int, question_ids: tuple[int, ...]) -> None:
+    # Called after commit in the database thread. Marking takes microseconds in the hub's loop,
+    # so it is handed over without waiting: a blocking hop would hold the next vote batch until
+    # the busy loop came round to it (asgiref keeps the loop of the calling coroutine here).
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
     try:
-        async_to_sync(_amark_tally)(event_id, question_id)
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(_mark_in_loop, event_id, question_ids)
+        else:
+            async_to_sync(_amark_tally)(event_id, question_ids)
     except Exception:
         log.exception("tally for event %s failed", event_id)
 
 
-async def _amark_tally(event_id: int, question_id: int) -> None:
-    hub_for_running_loop().tallies.mark(event_id, question_id)
+def _mark_in_loop(event_id: int, question_ids: tuple[int, ...]) -> None:
+    tallies = hub_for_running_loop().tallies
+    for question_id in question_ids:
+        tallies.mark(event_id, question_id)
+
+
+async def _amark_tally(event_id: int, question_ids: tuple[int, ...]) -> None:
+    _mark_in_loop(event_id, question_ids)
 
 
 # --- The hub -------------------------------------------------------------------------------

@@ -4,21 +4,32 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dialogue import messages, permissions, ratelimit, signals
+from dialogue import messages, permissions, ratelimit, signals, vote_store
 from dialogue.fanout import broadcast_on_commit, participant_group, public_group, tally_on_commit
-from dialogue.models import Participant, Question, Vote
+from dialogue.models import Participant, Question
 from dialogue.selectors import SESSION_KEY
-from events.errors import InvalidMessage, NotAllowed, NotFound, QuestionsClosed, VotingClosed
+from events.errors import (
+    DomainError,
+    InvalidMessage,
+    NotAllowed,
+    NotFound,
+    QuestionsClosed,
+    RateLimited,
+    VotingClosed,
+)
 from events.models import Event, User
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
@@ -134,48 +145,139 @@ def ensure_not_banned(participant: Participant) -> None:
         raise NotAllowed(_("You can no longer take part in this dialogue."), code="banned")
 
 
-def _public_question(*, participant: Participant, question_id: int) -> Question:
-    ensure_not_banned(participant)
-    question = Question.objects.filter(
-        pk=question_id, event_id=participant.event_id, status__in=Question.PUBLIC_STATUSES
-    ).first()
-    if question is None:
-        raise NotFound(_("There is no such question in this dialogue."))
-    if not permissions.can_vote(question.event):
-        raise VotingClosed()
-    return question
+@dataclass(frozen=True)
+class Ballot:
+    """One participant's vote (`up`) or unvote of one question, as a socket or a page asked."""
+
+    participant_id: int
+    question_id: int
+    up: bool
+    ip: str | None = None
+
+
+@dataclass(frozen=True)
+class Cast:
+    """What became of a ballot: whether the participant now votes for it, and its count."""
+
+    question_id: int
+    voted: bool
+    votes: int
 
 
 def vote(
     *, participant: Participant, question_id: int, ip: str | None = None
 ) -> tuple[Question, bool]:
     """Upvote a public question once; voting again changes nothing. Returns (question, voted)."""
-    question = _public_question(participant=participant, question_id=question_id)
-    ratelimit.check("vote", participant_id=participant.pk, ip=ip)
-    try:
-        with transaction.atomic():
-            Vote.objects.create(participant=participant, question=question)
-            Question.objects.filter(pk=question.pk).update(vote_count=F("vote_count") + 1)
-            tally_on_commit(question.event_id, question.pk)
-    except IntegrityError:
-        pass  # Already voted: the unique constraint keeps one vote per participant.
-    question.refresh_from_db(fields=["vote_count"])
-    return question, True
+    return _cast_one(Ballot(participant.pk, question_id, up=True, ip=ip))
 
 
 def unvote(
     *, participant: Participant, question_id: int, ip: str | None = None
 ) -> tuple[Question, bool]:
     """Take back an upvote; taking back a vote that is not there changes nothing."""
-    question = _public_question(participant=participant, question_id=question_id)
-    ratelimit.check("vote", participant_id=participant.pk, ip=ip)
+    return _cast_one(Ballot(participant.pk, question_id, up=False, ip=ip))
+
+
+def _cast_one(ballot: Ballot) -> tuple[Question, bool]:
+    (outcome,) = cast_ballots(ballots=[ballot])
+    if isinstance(outcome, DomainError):
+        raise outcome
+    question = Question.objects.get(pk=outcome.question_id)
+    return question, outcome.voted
+
+
+# Times a batch is tried again when PostgreSQL picks it as the victim of a deadlock (possible
+# only when two workers store votes of the same participant on the same question at once).
+DEADLOCK_RETRIES = 2
+
+
+def cast_ballots(*, ballots: Sequence[Ballot]) -> list[Cast | DomainError]:
+    """Store many votes and unvotes in one transaction; each gets its own result or refusal."""
+    # Every socket of a process sends its votes through here together (dialogue/batching.py):
+    # a handful of statements and one commit per batch instead of eight queries per vote.
+    outcomes: list[Cast | DomainError | None] = [None] * len(ballots)
+    questions = vote_store.public_questions({ballot.question_id for ballot in ballots})
+    admitted = _admit(ballots, questions, outcomes)
+    allowed = ratelimit.check_many(
+        "vote", requests=[(ballots[i].participant_id, ballots[i].ip) for i in admitted]
+    )
+    refused = RateLimited(_("Too many requests. Please wait a moment and try again."))
+    for index, ok in zip(admitted, allowed, strict=True):
+        if not ok:
+            outcomes[index] = refused
+    stored = [ballots[i] for i, ok in zip(admitted, allowed, strict=True) if ok]
+    for attempt in range(DEADLOCK_RETRIES + 1):
+        try:
+            counts = _store_ballots(stored, questions)
+            break
+        except OperationalError as error:
+            if attempt == DEADLOCK_RETRIES or "deadlock" not in str(error):
+                raise
+    for index, ballot in enumerate(ballots):
+        if outcomes[index] is None:
+            outcomes[index] = Cast(ballot.question_id, ballot.up, counts[ballot.question_id])
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _admit(
+    ballots: Sequence[Ballot],
+    questions: dict[int, int],
+    outcomes: list[Cast | DomainError | None],
+) -> list[int]:
+    """Refuse, in `outcomes`, what may not be cast; return the indices of the rest."""
+    # Read fresh: a ban, a withdrawn question or closed voting count from the next ballot on.
+    participants = vote_store.participants({ballot.participant_id for ballot in ballots})
+    admitted = []
+    for index, ballot in enumerate(ballots):
+        event, banned = participants.get(ballot.participant_id, (None, False))
+        if event is None:
+            outcomes[index] = NotAllowed()
+        elif banned:
+            outcomes[index] = NotAllowed(
+                _("You can no longer take part in this dialogue."), code="banned"
+            )
+        elif not event.is_public:
+            outcomes[index] = NotFound(_("This dialogue is not available."))
+        elif questions.get(ballot.question_id) != event.pk:
+            outcomes[index] = NotFound(_("There is no such question in this dialogue."))
+        elif not permissions.can_vote(event):
+            outcomes[index] = VotingClosed()
+        else:
+            admitted.append(index)
+    return admitted
+
+
+def _store_ballots(ballots: list[Ballot], questions: dict[int, int]) -> dict[int, int]:
+    """Write the ballots, keep each question's count equal to its rows; return the counts."""
     with transaction.atomic():
-        deleted, _rows = Vote.objects.filter(participant=participant, question=question).delete()
-        if deleted:
-            Question.objects.filter(pk=question.pk).update(vote_count=F("vote_count") - 1)
-            tally_on_commit(question.event_id, question.pk)
-    question.refresh_from_db(fields=["vote_count"])
-    return question, False
+        changes: Counter[int] = Counter()
+        for ballots_round in _rounds(ballots):
+            ups = sorted({(b.participant_id, b.question_id) for b in ballots_round if b.up})
+            downs = sorted({(b.participant_id, b.question_id) for b in ballots_round if not b.up})
+            changes.update(question_id for _, question_id in vote_store.insert_votes(ups))
+            changes.subtract(question_id for _, question_id in vote_store.delete_votes(downs))
+        counts = vote_store.add_to_counts({pk: delta for pk, delta in changes.items() if delta})
+        by_event: dict[int, list[int]] = {}
+        for pk in counts:
+            by_event.setdefault(questions[pk], []).append(pk)
+        for event_id, question_ids in by_event.items():
+            tally_on_commit(event_id, *question_ids)
+        unchanged = {ballot.question_id for ballot in ballots} - counts.keys()
+        return counts | vote_store.vote_counts(unchanged)
+
+
+def _rounds(ballots: list[Ballot]) -> list[list[Ballot]]:
+    """Split ballots so that each round holds at most one per participant and question, in order."""
+    rounds: list[list[Ballot]] = []
+    seen: Counter[tuple[int, int]] = Counter()
+    for ballot in ballots:
+        key = (ballot.participant_id, ballot.question_id)
+        number = seen[key]
+        seen[key] += 1
+        if number == len(rounds):
+            rounds.append([])
+        rounds[number].append(ballot)
+    return rounds
 
 
 def announce_change(question: Question, *, was_public: bool) -> None:

@@ -280,3 +280,27 @@ async def test_rate_limits_count_the_socket_s_address(settings):
     assert (await clients[2].next_of("error"))["code"] == "rate_limited"
     for client in clients:
         await client.close()
+
+
+async def test_votes_from_many_sockets_at_once_are_each_answered_and_counted_exactly():
+    event = await create_event()
+    questions = [await create_question(event=event) for _ in range(4)]
+    voters = [await joined(event, f"Người {n}") for n in range(6)]
+    # Everything is sent before any reply is read, so the votes reach the batcher together.
+    sent = {}
+    for _, client, _ in voters:
+        for question in questions:
+            sent[await client.send({"type": "vote", "question": question.pk})] = question.pk
+        await client.send({"type": "unvote", "question": questions[0].pk})
+    for _, client, _ in voters:
+        for _ in questions:
+            reply = await client.next_of("voted")
+            assert (reply["question_id"], reply["voted"]) == (sent[reply["reply_to"]], True)
+        assert (await client.next_of("voted"))["voted"] is False
+    counts = await sync_to_async(
+        lambda: dict(Question.objects.filter(event=event).values_list("pk", "vote_count"))
+    )()
+    assert counts == {q.pk: 0 if q == questions[0] else 6 for q in questions}
+    assert await sync_to_async(Vote.objects.count)() == 18
+    for _, client, _ in voters:
+        await client.close()

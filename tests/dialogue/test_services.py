@@ -5,6 +5,7 @@ import uuid
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
 
 from dialogue import services
 from dialogue.models import Question, Vote
@@ -180,3 +181,98 @@ def test_votes_are_limited_per_address_across_participants(event, settings):
         services.vote(participant=voters[3], question_id=questions[3].pk, ip="203.0.113.7")
     services.vote(participant=voters[3], question_id=questions[3].pk, ip="203.0.113.8")
     assert Vote.objects.count() == 4
+
+
+def test_a_batch_of_ballots_gets_one_outcome_each_and_counts_equal_rows(event):
+    questions = [QuestionFactory(event=event) for _ in range(3)]
+    hidden = QuestionFactory(event=event, status=Question.Status.PENDING)
+    voters = [ParticipantFactory(event=event) for _ in range(3)]
+    banned = ParticipantFactory(event=event, banned_at=timezone.now())
+    services.vote(participant=voters[2], question_id=questions[2].pk)
+    Ballot = services.Ballot
+    outcomes = services.cast_ballots(
+        ballots=[
+            Ballot(voters[0].pk, questions[0].pk, up=True),
+            Ballot(voters[1].pk, questions[0].pk, up=True),
+            Ballot(voters[0].pk, questions[1].pk, up=True),
+            Ballot(voters[0].pk, questions[1].pk, up=False),  # taken back in the same batch
+            Ballot(voters[0].pk, questions[1].pk, up=True),  # and given again
+            Ballot(voters[2].pk, questions[2].pk, up=True),  # already there: changes nothing
+            Ballot(voters[2].pk, questions[0].pk, up=False),  # not there: changes nothing
+            Ballot(banned.pk, questions[0].pk, up=True),
+            Ballot(voters[1].pk, hidden.pk, up=True),
+        ]
+    )
+    results = [
+        (o.question_id, o.voted, o.votes) if isinstance(o, services.Cast) else o.code
+        for o in outcomes
+    ]
+    assert results == [
+        (questions[0].pk, True, 2),
+        (questions[0].pk, True, 2),
+        (questions[1].pk, True, 1),
+        (questions[1].pk, False, 1),
+        (questions[1].pk, True, 1),
+        (questions[2].pk, True, 1),
+        (questions[0].pk, False, 2),
+        "banned",
+        "not_found",
+    ]
+    for question in Question.objects.filter(event=event):
+        assert question.vote_count == Vote.objects.filter(question=question).count()
+    assert Vote.objects.filter(participant=banned).count() == 0
+
+
+def test_a_refused_ballot_in_a_batch_leaves_the_others_stored(event, settings):
+    settings.DIALOGUE = {
+        **settings.DIALOGUE,
+        "RATE_LIMITS": {
+            **settings.DIALOGUE["RATE_LIMITS"],
+            "vote": {"participant": "2/minute", "ip": "100/minute"},
+        },
+    }
+    questions = [QuestionFactory(event=event) for _ in range(3)]
+    voter = ParticipantFactory(event=event)
+    outcomes = services.cast_ballots(
+        ballots=[services.Ballot(voter.pk, q.pk, up=True, ip="203.0.113.9") for q in questions]
+    )
+    assert [getattr(o, "code", "stored") for o in outcomes] == ["stored", "stored", "rate_limited"]
+    assert set(Vote.objects.values_list("question_id", flat=True)) == {
+        questions[0].pk,
+        questions[1].pk,
+    }
+
+
+def test_an_empty_batch_does_nothing():
+    assert services.cast_ballots(ballots=[]) == []
+
+
+def test_batched_rate_limits_count_like_single_votes(event, settings):
+    # With Redis the batch counts every key in one pipeline; single votes count one by one.
+    # Both must agree: here the address allows 5 votes in all, each participant 2.
+    settings.DIALOGUE = {
+        **settings.DIALOGUE,
+        "RATE_LIMITS": {
+            **settings.DIALOGUE["RATE_LIMITS"],
+            "vote": {"participant": "2/minute", "ip": "5/minute"},
+        },
+    }
+    questions = [QuestionFactory(event=event) for _ in range(3)]
+    voters = [ParticipantFactory(event=event) for _ in range(3)]
+    services.vote(participant=voters[0], question_id=questions[0].pk, ip="198.51.100.1")
+    outcomes = services.cast_ballots(
+        ballots=[
+            services.Ballot(voter.pk, question.pk, up=True, ip="198.51.100.1")
+            for voter in voters
+            for question in questions
+        ]
+    )
+    codes = [getattr(o, "code", "stored") for o in outcomes]
+    # voters[0]: one vote already counted, so one more; the others two each, until the
+    # address's fifth vote.
+    assert codes == [
+        "stored", "rate_limited", "rate_limited",
+        "stored", "stored", "rate_limited",
+        "stored", "rate_limited", "rate_limited",
+    ]  # fmt: skip
+    assert Vote.objects.count() == 4  # voters[0]'s vote on questions[0] was there already

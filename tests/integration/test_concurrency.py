@@ -95,3 +95,23 @@ def test_concurrent_asks_get_distinct_consecutive_sequence_numbers():
     assert run_together(jobs) == []
     event.refresh_from_db()
     assert event.public_seq == 20
+
+
+def test_concurrent_batches_touching_the_same_rows_neither_deadlock_nor_miscount():
+    # Two workers storing batches at once: each takes row locks in id order (vote_store).
+    event = EventFactory()
+    questions = [QuestionFactory(event=event) for _ in range(6)]
+    voters = [ParticipantFactory(event=event) for _ in range(8)]
+
+    def batch(order: list[int], up: bool) -> Callable[[], object]:
+        return lambda: services.cast_ballots(
+            ballots=[
+                services.Ballot(voter.pk, questions[i].pk, up=up) for voter in voters for i in order
+            ]
+        )
+
+    jobs = [batch([0, 1, 2, 3, 4, 5], True), batch([5, 4, 3, 2, 1, 0], True)] * 3
+    jobs += [batch([0, 2, 4], False), batch([4, 2, 0], False)]
+    assert run_together(jobs) == []
+    for question in Question.objects.filter(event=event):
+        assert question.vote_count == Vote.objects.filter(question=question).count()

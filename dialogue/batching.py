@@ -1,0 +1,96 @@
+"""Votes of every socket of a process stored together: one thread hop and one commit per batch.
+
+A vote is small and frequent: stored one by one, each paid for its own thread hop, eight ORM
+queries and a commit (≈ 5 ms of one core, docs/performance.md). Here the citizen sockets of a
+process hand their vote commands to one batcher. While a batch is being stored, the votes that
+arrive wait and form the next one, so a quiet dialogue stores each vote at once and a vote storm
+pays for a handful of statements per batch instead of per vote. Every vote is still authorised,
+rate limited and acknowledged on its own (dialogue/commands.py, `handle_votes`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import weakref
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from asgiref.sync import sync_to_async
+from django.db import DatabaseError, close_old_connections
+
+from dialogue import commands
+
+Request = TypeVar("Request")
+
+# The most commands stored in one transaction; more wait for the next batch.
+BATCH_LIMIT = 500
+
+
+class Batcher(Generic[Request]):
+    """Runs `handle` on every request that arrived while the previous batch was running."""
+
+    def __init__(self, handle: Callable[[list[Request]], list[dict[str, Any]]]) -> None:
+        self._handle = sync_to_async(_keeping_connection(handle), thread_sensitive=True)
+        self._waiting: list[tuple[Request, asyncio.Future[dict[str, Any]]]] = []
+        self._runner: asyncio.Task[None] | None = None
+
+    async def submit(self, request: Request) -> dict[str, Any]:
+        """Queue one request and wait for its reply frame."""
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._waiting.append((request, future))
+        if self._runner is None:
+            # A fresh context: the runner outlives the socket that happened to start it.
+            self._runner = asyncio.create_task(self._run(), context=contextvars.Context())
+        return await future
+
+    async def _run(self) -> None:
+        try:
+            while self._waiting:
+                batch = self._waiting[:BATCH_LIMIT]
+                del self._waiting[:BATCH_LIMIT]
+                try:
+                    replies = await self._handle([request for request, _ in batch])
+                except Exception as error:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                    continue
+                for (_, future), reply in zip(batch, replies, strict=True):
+                    if not future.done():  # its socket may have gone meanwhile
+                        future.set_result(reply)
+        finally:
+            self._runner = None
+
+
+def _keeping_connection(
+    handle: Callable[[list[Request]], list[dict[str, Any]]],
+) -> Callable[[list[Request]], list[dict[str, Any]]]:
+    """`handle` on the thread's open connection, closed only when it failed."""
+
+    # database_sync_to_async would close stale connections around every call, and with health
+    # checks on, ask PostgreSQL `SELECT 1` at the start of every batch: a round trip that was an
+    # eighth of a batch's time. A broken connection shows itself by an error instead, after
+    # which it is closed here, so the next batch opens a fresh one (a PostgreSQL restart).
+    def run(requests: list[Request]) -> list[dict[str, Any]]:
+        try:
+            return handle(requests)
+        except DatabaseError:
+            close_old_connections()
+            raise
+
+    return run
+
+
+_batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Batcher[commands.VoteRequest]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def votes_for_running_loop() -> Batcher[commands.VoteRequest]:
+    """The vote batcher of this process (one per event loop, like the hub)."""
+    loop = asyncio.get_running_loop()
+    batcher = _batchers.get(loop)
+    if batcher is None:
+        batcher = _batchers[loop] = Batcher(commands.handle_votes)
+    return batcher
