@@ -47,7 +47,6 @@ def server_env(database_url: str, redis_url: str) -> dict[str, str]:
         "SECRET_KEY": "bench-only-not-a-secret",
         "SECURE_COOKIES": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "CONN_MAX_AGE": "60",
         "LOG_LEVEL": "WARNING",
         "RATE_LIMIT_VOTE_PARTICIPANT": "100000/minute",
         "RATE_LIMIT_VOTE_IP": "10000000/minute",

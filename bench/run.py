@@ -763,10 +763,12 @@ class Bench:
             ("catalogue", "/", title),
         ]
         # Django's ASGI handler runs each request's view in a thread of its own, so a connection
-        # kept for CONN_MAX_AGE (the websockets' setting, procs.server_env) stays open with the
-        # thread gone: one per request until garbage collection, past max_connections under
-        # load. Django's advice for ASGI is 0; --http-conn-max-age 60 shows the difference.
-        env = {**self.env, "CONN_MAX_AGE": str(options.http_conn_max_age)}
+        # kept for CONN_MAX_AGE stays open with the thread gone: one per request until garbage
+        # collection, past max_connections under load. The settings use Django's psycopg pool
+        # instead; --http-no-pool serves with CONN_MAX_AGE=60 to show the difference.
+        env = {**self.env, "DATABASE_POOL": "0" if options.http_no_pool else "1"}
+        if options.http_no_pool:
+            env["CONN_MAX_AGE"] = "60"
         for kind in kinds:
             await self.flush_redis()
             server = procs.Server(kind, PORT, env, app=HTTP_APP)
@@ -837,7 +839,8 @@ class Bench:
         row.notes.append(
             f"deliveries/s = req/s; {result['bytes'] / max(1, result['requests']) / 1024:.1f} KB "
             f"per response; {result['bad']} not the page, {socket_errors} socket errors; "
-            f"{left} DB connections left (CONN_MAX_AGE={options.http_conn_max_age})"
+            f"{left} DB connections left "
+            f"({'CONN_MAX_AGE=60, no pool' if self.options.http_no_pool else 'psycopg pool'})"
         )
         self.flag(row, busy)
         self.say(
@@ -1050,10 +1053,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--http-seconds", type=float, default=15, help="http: seconds per page")
     parser.add_argument(
-        "--http-conn-max-age",
-        type=int,
-        default=0,
-        help="http: the server's CONN_MAX_AGE (0, as Django advises for ASGI)",
+        "--http-no-pool",
+        action="store_true",
+        help="http: serve with CONN_MAX_AGE=60 instead of the pool (runs out of connections)",
     )
     parser.add_argument("--idle-participants", type=int, default=10000, help="idle: sockets")
     parser.add_argument(

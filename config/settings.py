@@ -109,7 +109,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             default=str(Path(tempfile.gettempdir()) / f"doithoai-test-{os.getpid()}.sqlite3"),
         )
     }
+elif env.bool("DATABASE_POOL", default=True):
+    # Django's psycopg pool, not persistent connections: under ASGI every HTTP request runs its
+    # database code in a thread of its own, so a connection kept per thread (CONN_MAX_AGE) is
+    # a new connection per request, left open until the thread is collected; 50 concurrent
+    # page loads ran PostgreSQL out of connections (docs/performance.md, "HTTP pages"). The
+    # pool hands each request a connection, checked with a round trip, and takes it back.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # Django passes it to the pool's `check`
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX", default=20),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10),
+    }
 else:
+    # Behind PgBouncer in transaction mode, or wherever a pool per process is not wanted.
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
