@@ -100,6 +100,11 @@ class Bench:
         self.env = procs.server_env(DATABASE_URL, REDIS_URL)
         self.bare_seq = 0
 
+    def servers_bare_last(self) -> list[str]:
+        """The servers of --servers, the bare ceiling last."""
+        servers = self.options.servers
+        return [k for k in servers if k != "bare"] + (["bare"] if "bare" in servers else [])
+
     def say(self, text: str) -> None:
         print(text, flush=True)
 
@@ -447,9 +452,7 @@ class Bench:
         from bench.seed import new_event
 
         options = self.options
-        for kind in [k for k in options.servers if k != "bare"] + (
-            ["bare"] if "bare" in options.servers else []
-        ):
+        for kind in self.servers_bare_last():
             await self.flush_redis()
             # A dialogue already under way: 100 published questions in the snapshot.
             _, slug, _, _ = await _sync(
@@ -591,9 +594,7 @@ class Bench:
 
         options = self.options
         participants = options.capacity_participants
-        for kind in [k for k in options.servers if k != "bare"] + (
-            ["bare"] if "bare" in options.servers else []
-        ):
+        for kind in self.servers_bare_last():
             await self.flush_redis()
             count = int(options.rate * options.duration) + 5
             _, slug, pending, cookies = await _sync(
@@ -872,9 +873,7 @@ class Bench:
 
         options = self.options
         count = options.idle_participants
-        for kind in [k for k in options.servers if k != "bare"] + (
-            ["bare"] if "bare" in options.servers else []
-        ):
+        for kind in self.servers_bare_last():
             await self.flush_redis()
             _, slug, _, _ = await _sync(
                 new_event, f"idle-{kind}", approved=20, voters=0, text_size=200
