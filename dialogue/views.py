@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dialogue import permissions, selectors, services
+from dialogue import fragments, permissions, selectors, services
 from dialogue.forms import AskForm, JoinForm
 from dialogue.models import Participant, Question
 from events import permissions as staff
@@ -108,17 +108,27 @@ def event_page(
     sort = sort if sort in selectors.SORTS else "popular"
     participant = selectors.participant_for(event=event, user=request.user, session=request.session)
     own = list(selectors.own_questions(participant=participant))
+    questions = list(selectors.visible_questions(event=event, sort=sort))
+    voted = selectors.voted_question_ids(participant=participant)
+    can_vote = permissions.can_vote(event)
     context = {
         "event": event,
         "sort": sort,
-        "questions": selectors.visible_questions(event=event, sort=sort),
+        "questions": questions,
+        "question_items": fragments.question_items(
+            request=request,
+            event=event,
+            questions=questions,
+            own_ids={q.pk for q in own},
+            voted=voted,
+            can_vote=can_vote,
+        ),
         "waiting": [q for q in own if not q.is_public],
-        "own_ids": {q.pk for q in own},
-        "voted": selectors.voted_question_ids(participant=participant),
+        "voted": voted,
         "participant": participant,
         "can_take_part": permissions.can_take_part(request.user, event),
         "can_ask": permissions.can_ask(event),
-        "can_vote": permissions.can_vote(event),
+        "can_vote": can_vote,
         "ask_form": ask_form or AskForm(max_length=event.question_max_length),
         "join_form": join_form or JoinForm(),
         "labels": _socket_labels(),

@@ -126,3 +126,46 @@ def test_the_page_carries_no_inline_script_and_a_strict_policy(client, event):
 def test_vietnamese_is_kept_even_when_the_browser_prefers_english(client, event):
     page = client.get(event.get_absolute_url(), headers={"accept-language": "en-US,en;q=0.9"})
     assert 'lang="vi"' in page.content.decode()
+
+
+def _vote_form(page: str, question: Question) -> str:
+    """The vote form of one question in a page's HTML."""
+    start = page.index(f'id="q{question.pk}"')
+    return page[start : page.index("</form>", start)]
+
+
+def test_the_reused_question_list_is_each_visitor_s_own(event):
+    from django.test import Client
+
+    question = QuestionFactory(event=event)
+    lan, minh = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    for browser, name in ((lan, "Chị Lan"), (minh, "Anh Minh")):
+        browser.get(event.get_absolute_url())  # the CSRF cookie
+        token = browser.cookies["csrftoken"].value
+        browser.post(
+            reverse("dialogue:join", args=[event.slug]),
+            {"nickname": name, "csrfmiddlewaretoken": token},
+        )
+    # Lan votes with the token rendered into her page's vote form.
+    form = _vote_form(lan.get(event.get_absolute_url()).content.decode(), question)
+    token = form.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    vote = reverse("dialogue:vote", args=[event.slug, question.pk])
+    assert lan.post(vote, {"action": "vote", "csrfmiddlewaretoken": token}).status_code == 302
+    lan_form = _vote_form(lan.get(event.get_absolute_url()).content.decode(), question)
+    minh_form = _vote_form(minh.get(event.get_absolute_url()).content.decode(), question)
+    assert 'aria-pressed="true"' in lan_form
+    assert 'aria-pressed="false"' in minh_form
+    assert '<span class="vote-count">1</span>' in minh_form  # the new count, at once
+    # Minh's form carries a token of his own that the server accepts.
+    token = minh_form.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    assert minh.post(vote, {"action": "vote", "csrfmiddlewaretoken": token}).status_code == 302
+    assert Vote.objects.filter(question=question).count() == 2
+
+
+def test_a_question_cannot_borrow_the_visitor_s_token(client, event):
+    from dialogue.fragments import _TOKEN_ATTRIBUTE
+
+    question = QuestionFactory(event=event, text=f"Xin hỏi {_TOKEN_ATTRIBUTE} là gì?")
+    page = client.get(event.get_absolute_url()).content.decode()
+    assert "Xin hỏi value=&quot;csrf-token-of-the-visitor&quot; là gì?" in page
+    assert question.text not in page

@@ -1,0 +1,101 @@
+"""The event page's question list, each question rendered once per state and then reused.
+
+Rendering the list is most of an event page: ≈ 0.6 ms of template work per question, ≈ 60 ms
+for a dialogue with a hundred (docs/performance.md, "HTTP pages"), on the first page every
+phone loads when a dialogue starts. Each question's HTML depends only on the question, the
+dialogue's state, the language and two facts about the visitor (their own question? their
+vote?), so it is kept in this process under a digest of exactly those; the CSRF token, the
+one part that is the visitor's alone, is put in after. A changed question has another digest,
+so nothing is invalidated by hand and nothing stale can be shown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from dialogue.models import Question
+from events.models import Event
+
+# Rendered in place of the token, then replaced. Only the whole attribute is replaced, and a
+# question's text cannot produce it: its quotes are escaped.
+_TOKEN = "csrf-token-of-the-visitor"
+_TOKEN_ATTRIBUTE = f'value="{_TOKEN}"'
+# Kept in this process: cheaper than a round trip to Redis, and Django's local-memory cache
+# spent more on checking and pickling a hundred keys a page than a plain dict does on all of it.
+# Entries are never stale (see above); the dict is emptied when it grows past its bound.
+_RENDERED: dict[str, str] = {}
+MAX_ENTRIES = 5_000  # ≈ 20 MB at most, with long questions
+
+
+def question_items(
+    *,
+    request: HttpRequest,
+    event: Event,
+    questions: Iterable[Question],
+    own_ids: set[int],
+    voted: set[int],
+    can_vote: bool,
+) -> SafeString:
+    """The `<li>` of every question in order, as this visitor should see them."""
+    language = get_language()
+    keyed = [
+        (
+            question,
+            _key(question, event, language, own_ids, voted, can_vote),
+        )
+        for question in questions
+    ]
+    if len(_RENDERED) > MAX_ENTRIES:
+        _RENDERED.clear()
+    parts = []
+    for question, key in keyed:
+        html = _RENDERED.get(key)
+        if html is None:
+            context = {
+                "question": question,
+                "event": event,
+                "own_ids": own_ids,
+                "voted": voted,
+                "can_vote": can_vote,
+                "csrf_token": _TOKEN,
+            }
+            html = _RENDERED[key] = render_to_string("dialogue/_question.html", context)
+        parts.append(html)
+    token = f'value="{get_token(request)}"'
+    return mark_safe("".join(parts).replace(_TOKEN_ATTRIBUTE, token))
+
+
+def _key(
+    question: Question,
+    event: Event,
+    language: str,
+    own_ids: set[int],
+    voted: set[int],
+    can_vote: bool,
+) -> str:
+    # Everything _question.html reads, and nothing else.
+    author = "" if question.is_anonymous else question.author.display_name
+    state = (
+        question.pk,
+        question.text,
+        question.vote_count,
+        question.status,
+        question.stage,
+        question.is_anonymous,
+        author,
+        question.created_at.isoformat(),
+        event.slug,
+        event.status,
+        language,
+        question.pk in own_ids,
+        question.pk in voted,
+        can_vote,
+    )
+    return "question:" + hashlib.sha256(repr(state).encode()).hexdigest()
