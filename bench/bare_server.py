@@ -16,7 +16,7 @@ import json
 from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
 
 
-async def main(port: int) -> None:
+async def main(port: int, ping_interval: float = 20) -> None:
     audience: set[ServerConnection] = set()
     seq = 0
 
@@ -45,7 +45,13 @@ async def main(port: int) -> None:
 
     server: Server
     async with serve(
-        handler, "127.0.0.1", port, compression=None, backlog=4096, max_queue=16
+        handler,
+        "127.0.0.1",
+        port,
+        compression=None,
+        backlog=4096,
+        max_queue=16,
+        ping_interval=ping_interval,
     ) as server:
         await server.serve_forever()
 
@@ -53,6 +59,8 @@ async def main(port: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--ping-interval", type=float, default=20, help="keepalive, seconds")
     import uvloop
 
-    uvloop.run(main(parser.parse_args().port))
+    arguments = parser.parse_args()
+    uvloop.run(main(arguments.port, arguments.ping_interval))

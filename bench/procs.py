@@ -20,6 +20,8 @@ SERVER_CORE = "0"
 BENCH_NICE = -10
 LOAD_CORE = "1"
 APPLICATION = "config.asgi:application"
+# Seconds between the servers' keepalive pings to each socket (uvicorn's and websockets' default).
+PING_INTERVAL = 20
 
 # The same ASGI application under each server; `bare` is the websockets ceiling.
 SERVERS: dict[str, list[str]] = {
@@ -27,13 +29,13 @@ SERVERS: dict[str, list[str]] = {
         PYTHON, "-m", "uvicorn", APPLICATION, "--host", "127.0.0.1",
         "--port", "{port}", "--backlog", "4096", "--loop", "uvloop", "--http", "httptools",
         "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--lifespan", "off",
-        "--no-access-log", "--log-level", "warning",
+        "--no-access-log", "--log-level", "warning", "--ws-ping-interval", "{ping}",
     ],
     "daphne": [
         PYTHON, "-m", "daphne", "-e", "tcp:{port}:interface=127.0.0.1:backlog=4096", "-v", "0",
-        APPLICATION,
+        "--ping-interval", "{ping}", APPLICATION,
     ],
-    "bare": [PYTHON, "-m", "bench.bare_server", "--port", "{port}"],
+    "bare": [PYTHON, "-m", "bench.bare_server", "--port", "{port}", "--ping-interval", "{ping}"],
 }  # fmt: skip
 
 
@@ -105,7 +107,7 @@ class Server:
 
     async def start(self) -> None:
         command = [
-            self.app if part == APPLICATION else part.format(port=self.port)
+            self.app if part == APPLICATION else part.format(port=self.port, ping=PING_INTERVAL)
             for part in SERVERS[self.kind]
         ]
         self.process = await asyncio.create_subprocess_exec(

@@ -1056,6 +1056,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="http: serve with CONN_MAX_AGE=60 instead of the pool (runs out of connections)",
     )
+    parser.add_argument(
+        "--ping-interval",
+        type=int,
+        default=procs.PING_INTERVAL,
+        help="seconds between each server's keepalive pings to a socket",
+    )
     parser.add_argument("--idle-participants", type=int, default=10000, help="idle: sockets")
     parser.add_argument(
         "--idle-seconds", type=float, default=60, help="idle: seconds of the CPU window"
@@ -1085,6 +1091,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     unknown = set(options.scenarios) - set(SCENARIOS)
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    procs.PING_INTERVAL = options.ping_interval
     options.servers = options.servers.split(",")
     options.participants = [int(n) for n in options.participants.split(",")]
     options.capacity_rates = [float(n) for n in options.capacity_rates.split(",")]
