@@ -23,6 +23,12 @@ from tests.factories import EventFactory, ParticipantFactory, QuestionFactory
 pytestmark = pytest.mark.django_db
 
 
+def limit(settings, action: str, *, participant: str, ip: str) -> None:  # type: ignore[no-untyped-def]
+    """Set the rate limits of one action ("ask" or "vote") for a test."""
+    limits = {**settings.DIALOGUE["RATE_LIMITS"], action: {"participant": participant, "ip": ip}}
+    settings.DIALOGUE = {**settings.DIALOGUE, "RATE_LIMITS": limits}
+
+
 def test_asking_twice_with_the_same_client_id_stores_one_question(participant):
     client_id = uuid.uuid4()
     first = services.ask_question(
@@ -151,13 +157,7 @@ def test_events_without_anonymous_participation_require_sign_in(citizen):
 
 
 def test_asking_too_often_is_refused_and_stores_nothing(participant, settings):
-    settings.DIALOGUE = {
-        **settings.DIALOGUE,
-        "RATE_LIMITS": {
-            **settings.DIALOGUE["RATE_LIMITS"],
-            "ask": {"participant": "2/minute", "ip": "50/minute"},
-        },
-    }
+    limit(settings, "ask", participant="2/minute", ip="50/minute")
     for n in range(2):
         services.ask_question(participant=participant, text=f"Câu {n}", client_id=uuid.uuid4())
     with pytest.raises(RateLimited):
@@ -166,13 +166,7 @@ def test_asking_too_often_is_refused_and_stores_nothing(participant, settings):
 
 
 def test_votes_are_limited_per_address_across_participants(event, settings):
-    settings.DIALOGUE = {
-        **settings.DIALOGUE,
-        "RATE_LIMITS": {
-            **settings.DIALOGUE["RATE_LIMITS"],
-            "vote": {"participant": "50/minute", "ip": "3/minute"},
-        },
-    }
+    limit(settings, "vote", participant="50/minute", ip="3/minute")
     questions = [QuestionFactory(event=event) for _ in range(4)]
     voters = [ParticipantFactory(event=event) for _ in range(4)]
     for voter, question in zip(voters[:3], questions, strict=False):
@@ -224,13 +218,7 @@ def test_a_batch_of_ballots_gets_one_outcome_each_and_counts_equal_rows(event):
 
 
 def test_a_refused_ballot_in_a_batch_leaves_the_others_stored(event, settings):
-    settings.DIALOGUE = {
-        **settings.DIALOGUE,
-        "RATE_LIMITS": {
-            **settings.DIALOGUE["RATE_LIMITS"],
-            "vote": {"participant": "2/minute", "ip": "100/minute"},
-        },
-    }
+    limit(settings, "vote", participant="2/minute", ip="100/minute")
     questions = [QuestionFactory(event=event) for _ in range(3)]
     voter = ParticipantFactory(event=event)
     outcomes = services.cast_ballots(
@@ -250,13 +238,7 @@ def test_an_empty_batch_does_nothing():
 def test_batched_rate_limits_count_like_single_votes(event, settings):
     # With Redis the batch counts every key in one pipeline; single votes count one by one.
     # Both must agree: here the address allows 5 votes in all, each participant 2.
-    settings.DIALOGUE = {
-        **settings.DIALOGUE,
-        "RATE_LIMITS": {
-            **settings.DIALOGUE["RATE_LIMITS"],
-            "vote": {"participant": "2/minute", "ip": "5/minute"},
-        },
-    }
+    limit(settings, "vote", participant="2/minute", ip="5/minute")
     questions = [QuestionFactory(event=event) for _ in range(3)]
     voters = [ParticipantFactory(event=event) for _ in range(3)]
     services.vote(participant=voters[0], question_id=questions[0].pk, ip="198.51.100.1")
