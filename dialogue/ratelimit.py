@@ -34,7 +34,12 @@ def _item(rate: str) -> RateLimitItem:
 def check(action: str, *, participant_id: int, ip: str | None) -> None:
     """Count one `action` ("ask" or "vote") and refuse it when a limit is exceeded."""
     if not check_many(action, requests=[(participant_id, ip)])[0]:
-        raise RateLimited(_("Too many requests. Please wait a moment and try again."))
+        raise refusal()
+
+
+def refusal() -> RateLimited:
+    """The error for a request over a limit."""
+    return RateLimited(_("Too many requests. Please wait a moment and try again."))
 
 
 def check_many(action: str, *, requests: Sequence[tuple[int, str | None]]) -> list[bool]:

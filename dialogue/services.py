@@ -27,7 +27,6 @@ from events.errors import (
     NotAllowed,
     NotFound,
     QuestionsClosed,
-    RateLimited,
     VotingClosed,
 )
 from events.models import Event, User
@@ -142,7 +141,11 @@ def ask_question(
 def ensure_not_banned(participant: Participant) -> None:
     """Refuse anything from a participant a moderator has banned (read fresh from the database)."""
     if Participant.objects.filter(pk=participant.pk, banned_at__isnull=False).exists():
-        raise NotAllowed(_("You can no longer take part in this dialogue."), code="banned")
+        raise _banned()
+
+
+def _banned() -> NotAllowed:
+    return NotAllowed(_("You can no longer take part in this dialogue."), code="banned")
 
 
 @dataclass(frozen=True)
@@ -201,7 +204,7 @@ def cast_ballots(*, ballots: Sequence[Ballot]) -> list[Cast | DomainError]:
     allowed = ratelimit.check_many(
         "vote", requests=[(ballots[i].participant_id, ballots[i].ip) for i in admitted]
     )
-    refused = RateLimited(_("Too many requests. Please wait a moment and try again."))
+    refused = ratelimit.refusal()
     for index, ok in zip(admitted, allowed, strict=True):
         if not ok:
             outcomes[index] = refused
@@ -233,9 +236,7 @@ def _admit(
         if event is None:
             outcomes[index] = NotAllowed()
         elif banned:
-            outcomes[index] = NotAllowed(
-                _("You can no longer take part in this dialogue."), code="banned"
-            )
+            outcomes[index] = _banned()
         elif not event.is_public:
             outcomes[index] = NotFound(_("This dialogue is not available."))
         elif questions.get(ballot.question_id) != event.pk:
