@@ -6,6 +6,12 @@ is a member of every group a local socket needs, reads each message once and wri
 pre-serialised text straight to each local socket (DESIGN.md, "The real-time model", 6). With
 Redis, a broadcast therefore costs one message per process, not one per socket.
 
+Under uvicorn's `websockets-sansio` server the hub goes one step further: it encodes each frame
+to its wire bytes once per broadcast and writes those bytes to every open socket's transport, as a
+bare `websockets` server would, instead of handing each socket an ASGI message to encode again
+(`wire_socket`). Any other server, and any socket that is closing, compressing or blocked, takes
+the ASGI path.
+
 Vote tallies are coalesced: votes mark questions as changed, and at most once per interval the
 hub of the process reads the current counts of what changed and broadcasts one `tally` frame.
 """
@@ -27,6 +33,13 @@ from channels.layers import get_channel_layer
 from channels.sessions import InstanceSessionWrapper
 from django.conf import settings
 from django.db import transaction
+from websockets.frames import Frame, Opcode
+from websockets.protocol import OPEN
+
+try:
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+except ImportError:  # uvicorn is a production dependency; the development server is daphne
+    WebSocketsSansIOProtocol = None  # type: ignore[assignment,misc]
 
 from dialogue import messages
 
@@ -126,7 +139,16 @@ class Subscriber:
     and a socket that stays blocked is dropped (`on_stall`) so it never slows the others.
     """
 
-    __slots__ = ("_asgi_send", "_backlog", "_held", "_on_stall", "_send", "_task", "stalled")
+    __slots__ = (
+        "_asgi_send",
+        "_backlog",
+        "_held",
+        "_on_stall",
+        "_send",
+        "_task",
+        "_wire",
+        "stalled",
+    )
 
     def __init__(
         self,
@@ -139,6 +161,8 @@ class Subscriber:
         # The server's own ASGI send, when the owner offers it: the hub then hands every socket
         # the same `websocket.send` message, built once per broadcast (see Hub.dispatch).
         self._asgi_send = asgi_send
+        # The server's connection behind that send, when the hub may write wire bytes to it.
+        self._wire = wire_socket(asgi_send)
         self._held: list[str] | None = []
         self._backlog: deque[str] | None = None
         self._task: asyncio.Task[None] | None = None
@@ -147,8 +171,19 @@ class Subscriber:
     async def deliver(self, text: str) -> None:
         self.push(text)
 
-    def push(self, text: str, message: dict[str, Any] | None = None) -> None:
-        """Hand one frame to the socket without waiting for it (the hub's fast path)."""
+    @property
+    def writes_wire(self) -> bool:
+        """Whether the hub may hand this socket a frame's wire bytes (see `wire_socket`)."""
+        return self._wire is not None
+
+    def push(
+        self, text: str, message: dict[str, Any] | None = None, wire: bytes | None = None
+    ) -> None:
+        """Hand one frame to the socket without waiting for it (the hub's fast path).
+
+        `message` is the frame as the ASGI message, `wire` as the bytes of a whole unmasked
+        text frame, both built once per broadcast by the hub.
+        """
         if self.stalled:
             return
         if self._held is not None:
@@ -159,6 +194,8 @@ class Subscriber:
             self._backlog.append(text)
             if len(self._backlog) > BACKLOG_LIMIT:
                 self.stall()
+        elif wire is not None and _write_wire(self._wire, wire):
+            return
         elif message is not None and self._asgi_send is not None:
             self._step(self._asgi_send(message))
         else:
@@ -221,6 +258,50 @@ def server_send(send: Any) -> Any:
         send = owner.real_send
         owner = getattr(send, "__self__", None)
     return send
+
+
+def wire_socket(send: Any) -> Any:
+    """uvicorn's websockets-sansio connection behind an ASGI `send`, or None for other servers.
+
+    Every server-to-client frame of a message is the same bytes on every socket (unmasked, and
+    uncompressed when the socket negotiated no extension), so the hub can encode it once and
+    write it to each connection's transport. The connection's own `send` would encode the same
+    text again for each socket and run two coroutine layers around it: most of what separates
+    the application's fan-out from a bare `websockets` broadcast.
+    """
+    owner = getattr(send, "__self__", None)
+    if WebSocketsSansIOProtocol is None or not isinstance(owner, WebSocketsSansIOProtocol):
+        return None
+    return owner
+
+
+def wire_frame(text: str) -> bytes:
+    """A whole text frame as a server sends it: no mask, no extension, one fragment."""
+    return Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
+
+
+def _write_wire(connection: Any, wire: bytes) -> bool:
+    """Write a frame's bytes to the connection if it is open, idle and plain; else say no.
+
+    What falls back to the server's own `send`: a connection that is closing or closed (its
+    `send` raises or ignores as the server decides), one whose transport asked to stop writing
+    (its `send` waits, and the subscriber's backlog takes over), and one with an extension such
+    as compression, whose frames the server must transform itself.
+    """
+    if (
+        connection is None
+        or connection.close_sent
+        or connection.disconnected
+        or not connection.writable.is_set()
+        or connection.conn.state is not OPEN
+        or connection.conn.extensions
+    ):
+        return False
+    transport = connection.transport
+    if transport.is_closing():
+        return False
+    transport.write(wire)
+    return True
 
 
 async def _finish(sending: Coroutine[Any, Any, None], blocked: Any) -> None:
@@ -413,9 +494,12 @@ class Hub:
         text = message["text"]
         self.snapshots.invalidate(message["group"])
         frame = {"type": "websocket.send", "text": text}  # one ASGI message for every socket
-        for subscriber in tuple(self.members.get(message["group"], ())):
+        subscribers = tuple(self.members.get(message["group"], ()))
+        # The frame's wire bytes, encoded once, when some socket here takes them (uvicorn).
+        wire = wire_frame(text) if any(s.writes_wire for s in subscribers) else None
+        for subscriber in subscribers:
             # Never awaits a socket: one slow reader must not hold up the frame for the rest.
-            subscriber.push(text, frame)
+            subscriber.push(text, frame, wire)
 
     async def _read(self) -> None:
         assert self.channel is not None
