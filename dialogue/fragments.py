@@ -1,4 +1,11 @@
-"""The event page's question list, each question rendered once per state and then reused.
+"""Parts of the busiest pages, rendered once and reused.
+
+The catalogue's lists of dialogues and its filter form are kept in the cache (Redis in
+production, so every worker shares them) under a generation that any change to a dialogue or an
+agency replaces, and for at most `CATALOGUE_SECONDS`, which bounds what time alone changes (a
+scheduled dialogue whose end has passed leaves "Upcoming").
+
+The event page's question list, each question rendered once per state and then reused.
 
 Rendering the list is most of an event page: ≈ 0.6 ms of template work per question, ≈ 60 ms
 for a dialogue with a hundred (docs/performance.md, "HTTP pages"), on the first page every
@@ -12,16 +19,29 @@ so nothing is invalidated by hand and nothing stale can be shown.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Iterable
+from datetime import date
+from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from dialogue import selectors
 from dialogue.models import Question
-from events.models import Event
+from events.forms import CatalogueFilterForm
+from events.models import Agency, Event
+
+CATALOGUE_SECONDS = 30
+_GENERATION = "catalogue:generation"
 
 # Rendered in place of the token, then replaced. Only the whole attribute is replaced, and a
 # question's text cannot produce it: its quotes are escaped.
@@ -99,3 +119,66 @@ def _key(
         can_vote,
     )
     return "question:" + hashlib.sha256(repr(state).encode()).hexdigest()
+
+
+def catalogue_groups(
+    *,
+    agency: Agency | None = None,
+    legal_field: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> SafeString:
+    """The catalogue's live, upcoming and past dialogues, as HTML, for these filters."""
+    state = (agency.pk if agency else None, legal_field, date_from, date_to)
+
+    def render() -> str:
+        groups = selectors.catalogue(
+            agency=agency, legal_field=legal_field, date_from=date_from, date_to=date_to
+        )
+        return render_to_string("dialogue/_event_groups.html", {"groups": groups})
+
+    return _cached("groups", state, render)
+
+
+def catalogue_form(form: CatalogueFilterForm) -> SafeString:
+    """The catalogue's filter fields as HTML; the empty form (most visits) is rendered once."""
+    if form.is_bound:
+        return mark_safe(_render_form(form))
+    return _cached("form", (), lambda: _render_form(form))
+
+
+def _render_form(form: CatalogueFilterForm) -> str:
+    return render_to_string("dialogue/_catalogue_fields.html", {"form": form})
+
+
+def _cached(part: str, state: tuple[Any, ...], render: Any) -> SafeString:
+    generation = cache.get(_GENERATION)
+    if generation is None:
+        generation = uuid.uuid4().hex
+        cache.add(_GENERATION, generation, None)
+        generation = cache.get(_GENERATION, generation)
+    digest = hashlib.sha256(
+        repr((state, get_language(), timezone.get_current_timezone_name())).encode()
+    ).hexdigest()
+    key = f"catalogue:{generation}:{part}:{digest}"
+    html = cache.get(key)
+    if html is None:
+        html = render()
+        cache.set(key, html, CATALOGUE_SECONDS)
+    return mark_safe(html)
+
+
+def catalogue_changed() -> None:
+    """Start a new generation: every cached part of the catalogue is rendered again."""
+    cache.set(_GENERATION, uuid.uuid4().hex, None)
+
+
+@receiver(post_save, sender=Event, dispatch_uid="fragments.event_saved")
+@receiver(post_delete, sender=Event, dispatch_uid="fragments.event_deleted")
+@receiver(post_save, sender=Agency, dispatch_uid="fragments.agency_saved")
+@receiver(post_delete, sender=Agency, dispatch_uid="fragments.agency_deleted")
+def _dialogues_changed(**kwargs: Any) -> None:
+    # Now, and again after the commit: a page rendered before the commit reads the old rows, and
+    # may have stored them under the first new generation.
+    catalogue_changed()
+    transaction.on_commit(catalogue_changed)

@@ -51,7 +51,8 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         else None
     )
     context = {
-        "groups": selectors.catalogue(**filters),
+        "event_groups": fragments.catalogue_groups(**filters),
+        "filter_fields": fragments.catalogue_form(form),
         "form": form,
         "query": query,
         "results": results,

@@ -87,6 +87,14 @@ def _fresh_rate_limits() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_catalogue() -> None:
+    """A cached catalogue outlives a test's rolled-back rows; each test starts a new generation."""
+    from dialogue import fragments
+
+    fragments.catalogue_changed()
+
+
+@pytest.fixture(autouse=True)
 def _fast_tallies(settings) -> None:  # type: ignore[no-untyped-def]
     settings.DIALOGUE = {**settings.DIALOGUE, "TALLY_INTERVAL": 0.05}
 

@@ -19,15 +19,68 @@ def join(client, event: Event, nickname: str = "Chị Lan") -> None:  # type: ig
     assert response.status_code == 302
 
 
-def test_the_catalogue_groups_live_upcoming_and_past_and_hides_drafts(client):
-    live = EventFactory(title="Đang diễn ra")
-    EventFactory(title="Bản nháp", status=Event.Status.DRAFT)
-    ended = EventFactory(title="Đã kết thúc", status=Event.Status.ENDED)
-    response = client.get("/")
+def catalogue_sections(client, path: str = "/") -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The catalogue's live, upcoming and past sections, as HTML, by name."""
+    response = client.get(path)
     assert response.status_code == 200
-    assert response.context["groups"]["live"] == [live]
-    assert response.context["groups"]["past"] == [ended]
-    assert "Bản nháp" not in response.content.decode()
+    page = response.content.decode()
+    _, rest = page.split('id="live-heading"')
+    live, rest = rest.split('id="upcoming-heading"')
+    upcoming, past = rest.split('id="past-heading"')
+    return {"live": live, "upcoming": upcoming, "past": past}
+
+
+def test_the_catalogue_groups_live_upcoming_and_past_and_hides_drafts(client):
+    EventFactory(title="Đang diễn ra")
+    EventFactory(title="Bản nháp", status=Event.Status.DRAFT)
+    EventFactory(title="Sắp tới", status=Event.Status.SCHEDULED)
+    EventFactory(title="Đã kết thúc", status=Event.Status.ENDED)
+    sections = catalogue_sections(client)
+    assert "Đang diễn ra" in sections["live"]
+    assert "Sắp tới" in sections["upcoming"]
+    assert "Đã kết thúc" in sections["past"]
+    assert "Bản nháp" not in "".join(sections.values())
+
+
+def test_the_catalogue_is_rendered_once_and_shows_every_change_at_once(
+    client, django_assert_max_num_queries
+):
+    event = EventFactory(title="Đối thoại về Luật Đất đai")
+    assert "Đối thoại về Luật Đất đai" in catalogue_sections(client)["live"]
+    with django_assert_max_num_queries(1):  # the session's, if any; no dialogue, no agency
+        assert "Đối thoại về Luật Đất đai" in catalogue_sections(client)["live"]
+    event.title = "Đối thoại về Luật Nhà ở"
+    event.save()
+    assert "Đối thoại về Luật Nhà ở" in catalogue_sections(client)["live"]
+    event.status = Event.Status.ENDED
+    event.save()
+    sections = catalogue_sections(client)
+    assert "Luật Nhà ở" in sections["past"]
+    assert "Luật Nhà ở" not in sections["live"]
+    event.agency.name = "Bộ Xây dựng"
+    event.agency.save()
+    page = client.get("/").content.decode()
+    assert page.count("Bộ Xây dựng") == 2  # in the past dialogue's card and the agency filter
+    EventFactory(title="Đối thoại mới")
+    assert "Đối thoại mới" in catalogue_sections(client)["live"]
+    event.delete()
+    assert "Luật Nhà ở" not in client.get("/").content.decode()
+
+
+def test_the_catalogue_keeps_each_filter_and_language_apart(client):
+    housing = EventFactory(title="Nhà ở xã hội", legal_field=Event.LegalField.LAND)
+    EventFactory(title="Thuế thu nhập", legal_field=Event.LegalField.TAX, agency=housing.agency)
+    everything = catalogue_sections(client)["live"]
+    housing_only = catalogue_sections(client, "/?field=land")["live"]
+    assert "Thuế thu nhập" in everything
+    assert "Nhà ở xã hội" in housing_only
+    assert "Thuế thu nhập" not in housing_only
+    assert "Đang trực tiếp" in client.get("/").content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = client.get("/").content.decode()
+    assert "Live now" in english
+    assert "All agencies" in english
+    assert "Đang trực tiếp" not in english
 
 
 def test_the_event_page_is_vietnamese_by_default_and_english_on_request(client, event):
