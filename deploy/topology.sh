@@ -54,7 +54,7 @@ start_worker() {
         exec setsid $(pinning "$cpu") "$PYTHON" -m uvicorn config.asgi:application \
             --host 127.0.0.1 --port "$port" --backlog 4096 \
             --loop uvloop --http httptools --ws websockets-sansio --ws-per-message-deflate false \
-            --lifespan off --no-access-log --log-level warning
+            --lifespan off --no-access-log --log-level warning --ws-ping-interval 60
     ) >"$STATE/worker-$n.log" 2>&1 </dev/null &
     echo $! >"$STATE/worker-$n.pid"
 }

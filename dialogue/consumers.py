@@ -11,9 +11,7 @@ import contextlib
 import time
 from typing import Any
 
-from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 
 from dialogue import commands, messages
 from dialogue.batching import votes_for_running_loop
@@ -27,6 +25,7 @@ from dialogue.fanout import (
 from dialogue.permissions import can_view_event
 from dialogue.selectors import participant_for, public_snapshot_text, snapshot_text
 from dialogue.sessions import session_group
+from dialogue.sockets import HubConsumer
 from events.errors import DomainError
 from events.models import Event
 
@@ -74,20 +73,7 @@ def _open_cached(slug: str, scope: dict[str, Any]) -> Opened | None:
     return connection, {"event": cached[1], "participant": None}
 
 
-class EventConsumer(AsyncWebsocketConsumer):
-    # No channel per socket: the process's hub receives every broadcast once and writes it to
-    # each local socket, so a consumer never reads from the channel layer itself.
-    channel_layer_alias = None
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        """Channels' dispatch without its per-message thread hop to close database connections."""
-        # This consumer touches the database only through database_sync_to_async, which closes
-        # stale connections in its own thread; the extra hop cost a third of each join and vote.
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
-
+class EventConsumer(HubConsumer):
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
         opened: Opened | None = _open_cached(slug, self.scope)

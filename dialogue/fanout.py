@@ -12,6 +12,13 @@ bare `websockets` server would, instead of handing each socket an ASGI message t
 (`wire_socket`). Any other server, and any socket that is closing, compressing or blocked, takes
 the ASGI path.
 
+The same path carries the heartbeat: every `HEARTBEAT_SECONDS` the hub writes one unsolicited
+pong frame (RFC 6455, 5.5.3: a unidirectional heartbeat, no reply expected) to every socket. The
+traffic, and the client's TCP acknowledgement, keep a quiet phone's mapping alive in mobile NATs
+and proxies for the cost of one write per socket, without the server's ping, its pong and its
+timer per socket (docs/deploy.md, "uvicorn options"); the server's slower ping still finds the
+dead sockets.
+
 Vote tallies are coalesced: votes mark questions as changed, and at most once per interval the
 hub of the process reads the current counts of what changed and broadcasts one `tally` frame.
 """
@@ -125,6 +132,8 @@ BACKLOG_LIMIT = 64
 STALL_SECONDS = 10.0
 # The longest a cached snapshot may lag behind what changes without a frame (see SnapshotCache).
 SNAPSHOT_SECONDS = 2.0
+# An empty pong frame, as the hub's heartbeat writes it to each socket.
+HEARTBEAT_FRAME = Frame(Opcode.PONG, b"").serialize(mask=False)
 # How long the hub's read of the channel layer blocks in Redis before asking again.
 HUB_BLOCK_SECONDS = 2
 
@@ -227,6 +236,11 @@ class Subscriber:
         finally:
             self._backlog = None
             self._task = None
+
+    def beat(self) -> None:
+        """Write the heartbeat frame if this socket takes wire bytes and has nothing waiting."""
+        if self._held is None and self._backlog is None and not self.stalled:
+            _write_wire(self._wire, HEARTBEAT_FRAME)
 
     def stall(self) -> None:
         """Stop delivering to this socket and tell its owner, which drops the connection."""
@@ -465,6 +479,7 @@ class Hub:
         self.snapshots = SnapshotCache(SNAPSHOT_SECONDS)
         self._lock = asyncio.Lock()
         self._reader: asyncio.Task[None] | None = None
+        self._heart: asyncio.Task[None] | None = None
 
     async def subscribe(self, groups: list[str], subscriber: Subscriber) -> None:
         async with self._lock:
@@ -472,6 +487,10 @@ class Hub:
                 # Default prefix: channels_redis reads all of a process's channels from one list.
                 self.channel = await self.layer.new_channel()
                 self._reader = asyncio.create_task(self._read(), context=contextvars.Context())
+                interval = settings.DIALOGUE["HEARTBEAT_SECONDS"]
+                if interval > 0:
+                    beating = self._beat(interval)
+                    self._heart = asyncio.create_task(beating, context=contextvars.Context())
             for group in groups:
                 if group not in self.members:
                     self.members[group] = set()
@@ -500,6 +519,12 @@ class Hub:
         for subscriber in subscribers:
             # Never awaits a socket: one slow reader must not hold up the frame for the rest.
             subscriber.push(text, frame, wire)
+
+    async def _beat(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            for subscriber in set().union(*self.members.values()):
+                subscriber.beat()
 
     async def _read(self) -> None:
         assert self.channel is not None

@@ -11,12 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 
 from dialogue.audiences import moderators_group, official_group, stage_group
 from dialogue.fanout import Subscriber, hub_for_running_loop, public_group
 from dialogue.messages import command_id, error_frame
 from dialogue.sessions import session_group, user_group
+from dialogue.sockets import HubConsumer
 from events.errors import DomainError, NotAllowed
 from events.models import Event
 from events.permissions import can_answer, can_moderate, needs_two_factor_setup
@@ -24,10 +24,9 @@ from moderation import commands, messages, selectors
 from moderation.services import StaleVersion
 
 
-class HubSocket(AsyncWebsocketConsumer):
+class HubSocket(HubConsumer):
     """A socket fed by the process's hub: join the audiences, send the snapshot, then deltas."""
 
-    channel_layer_alias = None  # the hub delivers; see dialogue/fanout.py
     audiences: list[str]
     # The staff sockets' schema and command handler (see ModeratorConsumer, OfficialConsumer).
     parse: Callable[[str | None], Any]

@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 from asgiref.sync import sync_to_async
 from websockets.asyncio.client import connect
-from websockets.frames import Frame
+from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
 from config.asgi import application
@@ -67,6 +67,24 @@ async def compressing_server() -> AsyncIterator[int]:
 
 def address(port: int, slug: str) -> str:
     return f"ws://127.0.0.1:{port}/ws/events/{slug}/"
+
+
+async def raw_client(port: int, slug: str, receive_buffer: int = 0) -> socket.socket:
+    """A socket that sends the opening handshake and reads nothing yet."""
+    client = socket.socket()
+    if receive_buffer:
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+    client.setblocking(False)
+    loop = asyncio.get_running_loop()
+    await loop.sock_connect(client, ("127.0.0.1", port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    handshake = (
+        f"GET /ws/events/{slug}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Origin: http://127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    await loop.sock_sendall(client, handshake.encode())
+    return client
 
 
 async def next_of(websocket, kind: str) -> dict:  # type: ignore[no-untyped-def]
@@ -138,23 +156,14 @@ async def test_a_socket_that_stops_reading_is_dropped_and_the_others_get_everyth
     origin = f"http://127.0.0.1:{plain_server}"
     reader = await connect(address(plain_server, slug), origin=origin, compression=None)
     await next_of(reader, "snapshot")
-    # A client that completes the handshake, then never reads again, with a small buffer.
-    stalled = socket.socket()
-    stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    stalled.setblocking(False)
-    loop = asyncio.get_running_loop()
-    await loop.sock_connect(stalled, ("127.0.0.1", plain_server))
-    key = base64.b64encode(os.urandom(16)).decode()
-    handshake = (
-        f"GET /ws/events/{slug}/ HTTP/1.1\r\nHost: 127.0.0.1:{plain_server}\r\n"
-        f"Origin: {origin}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
-    )
-    await loop.sock_sendall(stalled, handshake.encode())
     hub = hub_for_running_loop()
     group = public_group(event.pk)
     (reading,) = hub.members[group]
-    assert b" 101 " in await asyncio.wait_for(loop.sock_recv(stalled, 4096), 5)
+    # A client that completes the handshake, then never reads again, with a small buffer.
+    stalled = await raw_client(plain_server, slug, receive_buffer=4096)
+    assert b" 101 " in await asyncio.wait_for(
+        asyncio.get_running_loop().sock_recv(stalled, 4096), 5
+    )
     await until(lambda: len(hub.members[group]) == 2)
     (stopped,) = hub.members[group] - {reading}
     assert reading.writes_wire
@@ -172,3 +181,32 @@ async def test_a_socket_that_stops_reading_is_dropped_and_the_others_get_everyth
     await until(lambda: stopped not in hub.members[group])  # dropped, and being closed
     stalled.close()
     await reader.close()
+
+
+async def test_the_hub_writes_a_heartbeat_to_quiet_sockets(plain_server, settings):
+    settings.DIALOGUE = {**settings.DIALOGUE, "HEARTBEAT_SECONDS": 0.2}
+    event = await sync_to_async(EventFactory)()
+    client = await raw_client(plain_server, event.slug)
+    loop = asyncio.get_running_loop()
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += await asyncio.wait_for(loop.sock_recv(client, 65536), 5)
+    head, stream_bytes = received.split(b"\r\n\r\n", 1)
+    assert b" 101 " in head
+    stream = StreamReader()
+    stream.feed_data(stream_bytes)
+    frames = []
+    async with asyncio.timeout(5):
+        while len(frames) < 3:
+            parser = Frame.parse(stream.read_exact, mask=False)
+            while True:
+                try:
+                    next(parser)
+                except StopIteration as parsed:
+                    frames.append(parsed.value)
+                    break
+                stream.feed_data(await loop.sock_recv(client, 65536))
+    snapshot, *beats = frames
+    assert json.loads(snapshot.data)["type"] == "snapshot"
+    assert [(frame.opcode, frame.data) for frame in beats] == [(Opcode.PONG, b"")] * 2
+    client.close()
