@@ -320,6 +320,8 @@ DIALOGUE = {
     "MAX_FRAME_BYTES": env.int("DIALOGUE_MAX_FRAME_BYTES", default=4096),
     # Vote tallies reach sockets at most once per this many seconds per event.
     "TALLY_INTERVAL": env.float("DIALOGUE_TALLY_INTERVAL", default=0.25),
+    # A vote batch starts at most this often per process; see dialogue/batching.py.
+    "VOTE_BATCH_SECONDS": env.float("DIALOGUE_VOTE_BATCH_SECONDS", default=0.025),
     # Seconds between the hub's heartbeat to every socket (0: none); see dialogue/fanout.py.
     "HEARTBEAT_SECONDS": env.float("DIALOGUE_HEARTBEAT_SECONDS", default=20.0),
     "NICKNAME_MAX_LENGTH": 40,

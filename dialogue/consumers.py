@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import logging
 import time
 from typing import Any
 
@@ -29,10 +31,14 @@ from dialogue.sockets import HubConsumer
 from events.errors import DomainError
 from events.models import Event
 
+# What a server closes a socket with when the application fails (RFC 6455, 7.4.1).
+INTERNAL_ERROR_CODE = 1011
 # "Try again later": a client that was too slow to read reconnects (with backoff) and resyncs.
 STALLED_CLOSE_CODE = 1013
 STALLED_CLOSE_SECONDS = 30.0
 
+
+log = logging.getLogger(__name__)
 
 Opened = tuple[commands.Connection, dict[str, Any]]
 
@@ -112,22 +118,44 @@ class EventConsumer(HubConsumer):
             await hub_for_running_loop().unsubscribe(self.audiences, self.subscriber)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        known = self.connection.participant_id
         try:
             command = messages.parse_command(text_data)
-            known = self.connection.participant_id
             if isinstance(command, messages.VoteCommand | messages.Unvote):
-                # Stored together with the other sockets' votes: one transaction per batch.
-                reply = await votes_for_running_loop().submit((self.connection, command))
-            else:
-                reply = await database_sync_to_async(commands.handle)(self.connection, command)
-            if known is None and self.connection.participant_id is not None:
-                # A signed-in user became a participant with this command: follow their questions.
-                group = participant_group(self.connection.participant_id)
-                self.audiences.append(group)
-                await hub_for_running_loop().subscribe([group], self.subscriber)
+                # Stored together with the other sockets' votes, one transaction per batch. The
+                # socket reads its next frame meanwhile; the reply follows when the batch is in.
+                stored = votes_for_running_loop().enqueue((self.connection, command))
+                stored.add_done_callback(functools.partial(self._voted, known))
+                return
+            reply = await database_sync_to_async(commands.handle)(self.connection, command)
         except DomainError as error:
             reply = messages.error_frame(error, reply_to=messages.command_id(text_data))
+        await self._follow_new_participant(known)
         await self._send_text(messages.dumps(reply))
+
+    def _voted(self, known: int | None, stored: asyncio.Future[dict[str, Any]]) -> None:
+        """Send a stored vote's reply, in order with the hub's frames for this socket."""
+        if stored.cancelled():
+            return
+        error = stored.exception()
+        if error is not None:
+            # As when any command fails unexpectedly: the client reconnects, resyncs and sends
+            # again what had no reply.
+            log.error("storing a vote batch failed", exc_info=error)
+            self._closing = asyncio.ensure_future(self.close(code=INTERNAL_ERROR_CODE))
+            return
+        if known is None and self.connection.participant_id is not None:
+            self._following = asyncio.ensure_future(self._follow_new_participant(known))
+        self.subscriber.reply(messages.dumps(stored.result()))
+
+    async def _follow_new_participant(self, known: int | None) -> None:
+        """A signed-in user became a participant with a command: follow their questions."""
+        if known is not None or self.connection.participant_id is None:
+            return
+        group = participant_group(self.connection.participant_id)
+        if group not in self.audiences:
+            self.audiences.append(group)
+            await hub_for_running_loop().subscribe([group], self.subscriber)
 
     def _stalled(self) -> None:
         """The client stopped reading: the hub already skips it; close it in the background."""

@@ -237,6 +237,10 @@ class Subscriber:
             self._backlog = None
             self._task = None
 
+    def reply(self, text: str) -> None:
+        """A frame for this socket alone (a command's reply), in order with the hub's frames."""
+        self.push(text, None, wire_frame(text) if self._wire is not None else None)
+
     def beat(self) -> None:
         """Write the heartbeat frame if this socket takes wire bytes and has nothing waiting."""
         if self._held is None and self._backlog is None and not self.stalled:

@@ -52,9 +52,13 @@ class Client:
 
     async def next_of(self, kind: str, timeout: float = 2) -> dict[str, Any]:
         """Skip frames of other types until one of `kind` arrives."""
+        return await self.next_of_any(kind, timeout=timeout)
+
+    async def next_of_any(self, *kinds: str, timeout: float = 2) -> dict[str, Any]:
+        """Skip frames of other types until one of `kinds` arrives."""
         while True:
             frame = await self.next(timeout)
-            if frame["type"] == kind:
+            if frame["type"] in kinds:
                 return frame
 
     async def nothing(self, timeout: float = 0.3) -> bool:

@@ -304,3 +304,19 @@ async def test_votes_from_many_sockets_at_once_are_each_answered_and_counted_exa
     assert await sync_to_async(Vote.objects.count)() == 18
     for _, client, _ in voters:
         await client.close()
+
+
+async def test_a_socket_reads_its_next_command_while_its_votes_are_stored(settings):
+    # The first vote starts a batch at once; the second waits for the next one, 0.5 s later.
+    settings.DIALOGUE = {**settings.DIALOGUE, "VOTE_BATCH_SECONDS": 0.5}
+    event = await create_event()
+    first, second = [await create_question(event=event) for _ in range(2)]
+    _, voter, _ = await joined(event)
+    await voter.send({"type": "vote", "question": first.pk})
+    assert (await voter.next_of("voted"))["question_id"] == first.pk
+    waiting = await voter.send({"type": "vote", "question": second.pk})
+    pinged = await voter.send({"type": "ping"})
+    replies = [await voter.next_of_any("pong", "voted") for _ in range(2)]
+    assert [reply["reply_to"] for reply in replies] == [pinged, waiting]
+    assert replies[1]["votes"] == 1
+    await voter.close()
