@@ -189,6 +189,7 @@ class ProbeStats:
         self.latency: list[float] = []  # ms, from sent_at to parsed here, published and tally
         self.curve: list[tuple[float, float]] = []  # (monotonic time, ms) for the plot
         self.acks: list[float] = []  # ms, vote sent to reply read
+        self.ack_curve: list[tuple[float, float]] = []  # (monotonic time sent, ms)
         self.accepted = 0
         self.errors: dict[str, int] = {}
         self.published = 0
@@ -254,6 +255,7 @@ async def run_probes(args: argparse.Namespace) -> None:
                         stats.accepted += 1
                         if sent is not None:
                             stats.acks.append((time.monotonic() - sent) * 1000)
+                            stats.ack_curve.append((sent, stats.acks[-1]))
                     elif kind == "error":
                         stats.errors[frame["code"]] = stats.errors.get(frame["code"], 0) + 1
         except Exception:
@@ -294,6 +296,7 @@ async def run_probes(args: argparse.Namespace) -> None:
             "latency": [round(ms, 2) for ms in stats.latency],
             "curve": [(round(t - mark_time, 3), round(ms, 2)) for t, ms in stats.curve],
             "acks": [round(ms, 2) for ms in stats.acks],
+            "ack_curve": [(round(t - mark_time, 3), round(ms, 2)) for t, ms in stats.ack_curve],
             "sent_votes": sent_votes,
             "accepted": stats.accepted,
             "errors": stats.errors,
@@ -318,6 +321,7 @@ async def run_probes(args: argparse.Namespace) -> None:
             stats.latency.clear()
             stats.curve.clear()
             stats.acks.clear()
+            stats.ack_curve.clear()
             stats.published = stats.tallies = stats.gaps = 0
             mark_cpu, mark_time = cpu_seconds(), time.monotonic()
         elif command.startswith("rate"):

@@ -553,6 +553,13 @@ class Bench:
                 row.delivered, row.expected = probe_result["accepted"], probe_result["sent_votes"]
                 elapsed = probe_result["elapsed"] or 1
                 tallies_per_s = probe_result["tallies"] / max(1, probe_result["opened"]) / elapsed
+                # The storm's bursts are the last 2 s of every 10 s (see `storm`).
+                in_bursts = [ms for t, ms in probe_result["ack_curve"] if t % 10 >= 8]
+                between = [ms for t, ms in probe_result["ack_curve"] if t % 10 < 8]
+                row.notes.append(
+                    f"ack p99 {_ms(_seconds(percentile(in_bursts, 0.99)))} in the bursts, "
+                    f"{_ms(_seconds(percentile(between, 0.99)))} between them"
+                )
                 row.notes.append(
                     f"ack latency; {probe_result['sent_votes']} offered, "
                     f"{probe_result['accepted']} accepted, "
@@ -962,6 +969,10 @@ async def _sync(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     from asgiref.sync import sync_to_async
 
     return await sync_to_async(function, thread_sensitive=True)(*args, **kwargs)
+
+
+def _seconds(ms: float | None) -> float | None:
+    return None if ms is None else ms / 1000
 
 
 def _round_ms(seconds: float | None) -> float | None:
