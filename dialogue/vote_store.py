@@ -32,36 +32,85 @@ def _marks(count: int) -> str:
     return ", ".join(["%s"] * count)
 
 
-def participants(ids: Collection[int]) -> dict[int, tuple[Event, bool]]:
-    """Each participant's event (what voting depends on: its status and switch) and ban."""
-    if not ids:
-        return {}
-    rows = _fetch(
-        f"SELECT p.id, p.banned_at IS NOT NULL, e.id, e.status, e.voting_closed "
-        f"FROM {_table(Participant)} p JOIN {_table(Event)} e ON e.id = p.event_id "
-        f"WHERE p.id IN ({_marks(len(ids))})",
-        list(ids),
-    )
-    events: dict[int, Event] = {}
-    found = {}
-    for pk, banned, event_id, status, voting_closed in rows:
-        if event_id not in events:
-            events[event_id] = Event(pk=event_id, status=status, voting_closed=bool(voting_closed))
-        found[pk] = (events[event_id], bool(banned))
-    return found
+def facts(
+    participant_ids: Collection[int], question_ids: Collection[int]
+) -> tuple[dict[int, tuple[Event, bool]], dict[int, int]]:
+    """What a batch is decided on, in one round trip: participants and public questions.
 
-
-def public_questions(ids: Collection[int]) -> dict[int, int]:
-    """The event id of each of these questions that the public may see (and vote for)."""
-    if not ids:
-        return {}
+    Each participant's event (what voting depends on: its status and switch) and ban; and the
+    event id of each of the questions that the public may see (and vote for).
+    """
+    if not participant_ids or not question_ids:
+        return {}, {}  # every ballot has both: an empty batch
     statuses = Question.PUBLIC_STATUSES
     rows = _fetch(
-        f"SELECT id, event_id FROM {_table(Question)} "
-        f"WHERE id IN ({_marks(len(ids))}) AND status IN ({_marks(len(statuses))})",
-        [*ids, *statuses],
+        f"SELECT 'p', p.id, CAST(p.banned_at IS NOT NULL AS INTEGER), e.id, e.status, "
+        f"CAST(e.voting_closed AS INTEGER) "
+        f"FROM {_table(Participant)} p JOIN {_table(Event)} e ON e.id = p.event_id "
+        f"WHERE p.id IN ({_marks(len(participant_ids))}) "
+        f"UNION ALL "
+        f"SELECT 'q', id, NULL, event_id, NULL, NULL FROM {_table(Question)} "
+        f"WHERE id IN ({_marks(len(question_ids))}) AND status IN ({_marks(len(statuses))})",
+        [*participant_ids, *question_ids, *statuses],
     )
-    return dict(rows)
+    events: dict[int, Event] = {}
+    participants: dict[int, tuple[Event, bool]] = {}
+    questions: dict[int, int] = {}
+    for kind, pk, banned, event_id, status, voting_closed in rows:
+        if kind == "q":
+            questions[pk] = event_id
+            continue
+        if event_id not in events:
+            events[event_id] = Event(pk=event_id, status=status, voting_closed=bool(voting_closed))
+        participants[pk] = (events[event_id], bool(banned))
+    return participants, questions
+
+
+def stores_in_one_statement() -> bool:
+    """Whether a round of ballots is written by `store_round` (PostgreSQL) or step by step."""
+    return connection.vendor == "postgresql"
+
+
+def store_round(ups: list[tuple[int, int]], downs: list[tuple[int, int]]) -> dict[int, int]:
+    """Insert `ups`, delete `downs` and add the difference to the counts, in one statement.
+
+    PostgreSQL only (data-modifying WITH): one round trip, and outside a transaction its own,
+    where `insert_votes`, `delete_votes` and `add_to_counts` take three and a commit. Returns
+    the new count of every question whose count changed. At most one ballot per participant and
+    question (`services._rounds`); the counted rows are locked in id order, as in
+    `add_to_counts`.
+    """
+    vote, question = _table(Vote), _table(Question)
+    return dict(
+        _fetch(
+            f"WITH new_votes AS ("
+            f"  INSERT INTO {vote} (participant_id, question_id, created_at)"
+            f"  SELECT p, q, %s FROM unnest(%s::bigint[], %s::bigint[]) AS t(p, q)"
+            f"  ON CONFLICT (participant_id, question_id) DO NOTHING RETURNING question_id"
+            f"), gone AS ("
+            f"  DELETE FROM {vote} v USING unnest(%s::bigint[], %s::bigint[]) AS t(p, q)"
+            f"  WHERE v.participant_id = t.p AND v.question_id = t.q RETURNING v.question_id"
+            f"), changes AS ("
+            f"  SELECT question_id, SUM(change) AS change FROM ("
+            f"    SELECT question_id, 1 AS change FROM new_votes"
+            f"    UNION ALL SELECT question_id, -1 FROM gone"
+            f"  ) AS c GROUP BY question_id HAVING SUM(change) <> 0"
+            f"), locked AS ("
+            f"  SELECT id FROM {question} WHERE id IN (SELECT question_id FROM changes)"
+            f"  ORDER BY id FOR UPDATE"
+            f") "
+            f"UPDATE {question} q SET vote_count = q.vote_count + c.change FROM changes c "
+            f"WHERE q.id = c.question_id AND q.id IN (SELECT id FROM locked) "
+            f"RETURNING q.id, q.vote_count",
+            [
+                timezone.now(),
+                [p for p, _ in ups],
+                [q for _, q in ups],
+                [p for p, _ in downs],
+                [q for _, q in downs],
+            ],
+        )
+    )
 
 
 def insert_votes(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
