@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 import unicodedata
 from collections import Counter
@@ -253,29 +252,29 @@ def _admit(
 
 def _store_ballots(ballots: list[Ballot], questions: dict[int, int]) -> dict[int, int]:
     """Write the ballots, keep each question's count equal to its rows; return the counts."""
-    rounds = _rounds(ballots)
-    # One round on PostgreSQL (the usual batch) is one statement, atomic on its own.
-    one_statement = vote_store.stores_in_one_statement() and len(rounds) == 1
-    with contextlib.nullcontext() if one_statement else transaction.atomic():
-        changes: Counter[int] = Counter()
-        counts: dict[int, int] = {}
-        for ballots_round in rounds:
-            ups = sorted({(b.participant_id, b.question_id) for b in ballots_round if b.up})
-            downs = sorted({(b.participant_id, b.question_id) for b in ballots_round if not b.up})
-            if one_statement:
-                counts = vote_store.store_round(ups, downs)
-                break
-            changes.update(question_id for _, question_id in vote_store.insert_votes(ups))
-            changes.subtract(question_id for _, question_id in vote_store.delete_votes(downs))
-        else:
+    rounds = [
+        (
+            sorted({(b.participant_id, b.question_id) for b in ballots_round if b.up}),
+            sorted({(b.participant_id, b.question_id) for b in ballots_round if not b.up}),
+        )
+        for ballots_round in _rounds(ballots)
+    ]
+    if len(rounds) == 1 and vote_store.stores_in_one_statement():
+        counts = vote_store.store_round(*rounds[0])  # the usual batch: atomic on its own
+    else:
+        with transaction.atomic():
+            changes: Counter[int] = Counter()
+            for ups, downs in rounds:
+                changes.update(question_id for _, question_id in vote_store.insert_votes(ups))
+                changes.subtract(question_id for _, question_id in vote_store.delete_votes(downs))
             counts = vote_store.add_to_counts({pk: n for pk, n in changes.items() if n})
-        by_event: dict[int, list[int]] = {}
-        for pk in counts:
-            by_event.setdefault(questions[pk], []).append(pk)
-        for event_id, question_ids in by_event.items():
-            tally_on_commit(event_id, *question_ids)
-        unchanged = {ballot.question_id for ballot in ballots} - counts.keys()
-        return counts | vote_store.vote_counts(unchanged)
+    by_event: dict[int, list[int]] = {}
+    for pk in counts:
+        by_event.setdefault(questions[pk], []).append(pk)
+    for event_id, question_ids in by_event.items():
+        tally_on_commit(event_id, *question_ids)
+    unchanged = {ballot.question_id for ballot in ballots} - counts.keys()
+    return counts | vote_store.vote_counts(unchanged)
 
 
 def _rounds(ballots: list[Ballot]) -> list[list[Ballot]]:
