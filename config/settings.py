@@ -315,15 +315,22 @@ if not DEBUG:
 
 # --- The dialogue -------------------------------------------------------------------------------
 
+# The real-time core (live/): see docs/architecture.md, "The live core".
+LIVE = {
+    # Vote tallies reach sockets at most once per this many seconds per event.
+    "TALLY_INTERVAL": env.float("DIALOGUE_TALLY_INTERVAL", default=0.25),
+    # Seconds between the hub's heartbeat to every socket (0: none); see live/hub.py.
+    "HEARTBEAT_SECONDS": env.float("DIALOGUE_HEARTBEAT_SECONDS", default=20.0),
+    # Threads that serve the sockets' reads (snapshots, rights, the delta log) on PostgreSQL,
+    # beside the one thread that runs their writes; see live/threads.py.
+    "READ_THREADS": env.int("LIVE_READ_THREADS", default=4),
+}
+
 DIALOGUE = {
     # Largest inbound websocket frame accepted, in bytes; larger ones get an error frame.
     "MAX_FRAME_BYTES": env.int("DIALOGUE_MAX_FRAME_BYTES", default=4096),
-    # Vote tallies reach sockets at most once per this many seconds per event.
-    "TALLY_INTERVAL": env.float("DIALOGUE_TALLY_INTERVAL", default=0.25),
     # A vote batch starts at most this often per process; see dialogue/batching.py.
     "VOTE_BATCH_SECONDS": env.float("DIALOGUE_VOTE_BATCH_SECONDS", default=0.025),
-    # Seconds between the hub's heartbeat to every socket (0: none); see dialogue/fanout.py.
-    "HEARTBEAT_SECONDS": env.float("DIALOGUE_HEARTBEAT_SECONDS", default=20.0),
     "NICKNAME_MAX_LENGTH": 40,
     # Per participant and per IP address; "N/minute" strings as the `limits` library reads them.
     "RATE_LIMITS": {
