@@ -274,7 +274,7 @@ class Bench:
         from websockets.asyncio.client import connect
 
         from dialogue import messages
-        from dialogue.fanout import stamped
+        from live.frames import stamped
         from dialogue.models import Question
 
         def load() -> list[Any]:

@@ -95,7 +95,7 @@ class Hub:
                 interval = settings.LIVE["HEARTBEAT_SECONDS"]
                 if interval > 0:
                     self._start("beat", self._beat(interval))
-                self._start("refresh", self._refresh(group_expiry(self.layer) / 4))
+                self._start("refresh", self._refresh())
             for group in groups:
                 if group not in self.members:
                     self.members[group] = set()
@@ -301,12 +301,21 @@ class Hub:
             for subscriber in set().union(*self.members.values()):
                 subscriber.beat()
 
-    async def _refresh(self, interval: float) -> None:
-        """Join every group again well before the layer's group expiry forgets this channel."""
+    def refresh_interval(self) -> float:
+        """How often memberships are renewed: a quarter of the layer's group expiry."""
+        return max(group_expiry(self.layer) / 4, 1.0)
+
+    async def refresh_memberships(self) -> None:
+        """Join every group again, so the layer's group expiry never forgets this channel."""
+        for group in list(self.members):
+            await self._group_add(group)
+
+    async def _refresh(self) -> None:
+        # channels_redis forgets a membership after `group_expiry` (24 h): a worker that ran
+        # a day would go silent (docs/architecture.md, "The live core").
         while True:
-            await asyncio.sleep(max(interval, 1.0))
-            for group in list(self.members):
-                await self._group_add(group)
+            await asyncio.sleep(self.refresh_interval())
+            await self.refresh_memberships()
 
     def _start(self, name: str, work: Awaitable[None]) -> None:
         # A fresh context: the caller's may belong to a finished sync-to-async call, whose
