@@ -29,7 +29,8 @@ def _limiter() -> MovingWindowRateLimiter:
     if not settings.REDIS_URL:
         return MovingWindowRateLimiter(storage_from_string("memory://"))
     # Short timeouts: a Redis that is down or stalled must not hold up an ask or a vote batch.
-    storage = storage_from_string(settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5)
+    timeouts = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
+    storage = storage_from_string(settings.REDIS_URL, **timeouts)
     return MovingWindowRateLimiter(storage)
 
 
