@@ -12,11 +12,13 @@ import logging
 import time
 from typing import Any
 
+from django.db import DatabaseError
+
 from dialogue import commands, messages
 from dialogue.batching import votes_for_running_loop
 from dialogue.permissions import can_view_event
 from dialogue.selectors import participant_for, public_snapshot_text, snapshot_text
-from events.errors import DomainError, RateLimited
+from events.errors import DomainError, RateLimited, Unavailable
 from events.models import Event
 from live import threads
 from live.groups import participant_group, public_group, session_group
@@ -77,7 +79,11 @@ class EventConsumer(LiveSocket):
         slug = self.scope["url_route"]["kwargs"]["slug"]
         opened: Opened | None = _open_cached(slug, self.scope)
         if opened is None:
-            opened = await threads.read(_open)(slug, self.scope)
+            try:
+                opened = await threads.read(_open)(slug, self.scope)
+            except DatabaseError:
+                await self.unavailable()
+                return
         if opened is None:
             await self.close()  # Before accept: the handshake is refused with 403.
             return
@@ -124,6 +130,10 @@ class EventConsumer(LiveSocket):
             reply = await threads.write(commands.handle)(self.connection, command)
         except DomainError as error:
             reply = messages.error_frame(error, reply_to=messages.command_id(text_data))
+        except DatabaseError:
+            # PostgreSQL restarting: an error frame, never a 1011; the client sends it again.
+            log.warning("a command failed on the database", exc_info=True)
+            reply = messages.error_frame(Unavailable(), reply_to=messages.command_id(text_data))
         await self._follow_new_participant(known)
         self.reply(messages.dumps(reply))
 

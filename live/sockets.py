@@ -94,8 +94,19 @@ class LiveSocket(AsyncWebsocketConsumer):
         except Refused as refused:
             self.end(refused.code, refused.frame)
             return
+        except Exception:
+            # The database is restarting, say: the client reconnects with backoff and resyncs.
+            log.warning("a snapshot could not be read; the socket will reconnect", exc_info=True)
+            self.end(RECONNECT)
+            return
         await self.send_text(text)
         self.subscriber.release()
+
+    async def unavailable(self) -> None:
+        """The rights could not be read (the database is restarting): come back later."""
+        log.warning("a socket could not be opened; the client will reconnect", exc_info=True)
+        await self.accept()
+        await self.close(code=RECONNECT)
 
     async def follow(self, group: str) -> None:
         """Join one more audience (a signed-in user became a participant)."""

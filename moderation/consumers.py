@@ -8,12 +8,15 @@ role changes, and closes when they are gone (live/sockets.py).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.db import DatabaseError
+
 from dialogue.messages import command_id, error_frame
 from dialogue.sessions import is_signed_in
-from events.errors import DomainError, NotAllowed
+from events.errors import DomainError, NotAllowed, Unavailable
 from events.models import Event
 from events.permissions import can_answer, can_moderate, needs_two_factor_setup
 from live import threads
@@ -29,6 +32,8 @@ from live.sockets import LINK_RENEWED, RECONNECT, LiveSocket, Refused
 from moderation import commands, messages, selectors
 from moderation.services import StaleVersion
 
+log = logging.getLogger(__name__)
+
 
 class StaffSocket(LiveSocket):
     """A console: opened by an account with a role in the dialogue, for as long as it has one."""
@@ -43,7 +48,11 @@ class StaffSocket(LiveSocket):
     async def connect(self) -> None:
         slug, user = self.scope["url_route"]["kwargs"]["slug"], self.scope["user"]
         self.session_key = getattr(self.scope.get("session"), "session_key", None)
-        event_id = await threads.read(self._authorise)(slug=slug)
+        try:
+            event_id = await threads.read(self._authorise)(slug=slug)
+        except DatabaseError:
+            await self.unavailable()
+            return
         if event_id is None:
             await self.close()  # Before accept: the handshake is refused with 403.
             return
@@ -99,6 +108,10 @@ class StaffSocket(LiveSocket):
             reply = await threads.read(conflict)(error, self.event_id, command.id)
         except DomainError as error:
             reply = error_frame(error, reply_to=command.id)
+        except DatabaseError:
+            # PostgreSQL restarting: an error frame, never a 1011; the console may send again.
+            log.warning("a console command failed on the database", exc_info=True)
+            reply = error_frame(Unavailable(), reply_to=command.id)
         self.reply(messages.dumps(reply))
 
 
@@ -147,7 +160,11 @@ class StageConsumer(LiveSocket):
 
     async def connect(self) -> None:
         self.token = self.scope["url_route"]["kwargs"]["token"]
-        event_id = await threads.read(_stage_event_id)(self.token)
+        try:
+            event_id = await threads.read(_stage_event_id)(self.token)
+        except DatabaseError:
+            await self.unavailable()
+            return
         if event_id is None:
             await self.close()
             return
