@@ -26,6 +26,7 @@ from live.adapters import group_expiry, shorten_blocking_pop
 from live.frames import stamped, wire_frame
 from live.groups import event_of_public_group, public_group, stage_group
 from live.ordering import HOLD_SECONDS, Sequence
+from live.presence import Presence
 from live.snapshots import SnapshotCache
 from live.subscriber import Subscriber
 from live.tallies import TallyCoalescer
@@ -53,6 +54,8 @@ class Sources:
     public_deltas: Callable[[int, int, int | None], list[tuple[int, str]]] | None = None
     # The tally frame for these counts.
     tally_frame: Callable[[dict[int, int]], dict[str, Any]] | None = None
+    # Records how many were connected to a dialogue (once a minute, by one worker).
+    record_presence: Callable[[int, int], None] | None = None
 
 
 sources = Sources()
@@ -79,6 +82,7 @@ class Hub:
             settings.LIVE["TALLY_INTERVAL"], self.layer, self._read_counts, self._send_tally
         )
         self.snapshots: SnapshotCache[Any] = SnapshotCache(SNAPSHOT_SECONDS)
+        self.presence = Presence(self, sources.record_presence)
         self.outbox: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
         self._lock = asyncio.Lock()
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -96,6 +100,7 @@ class Hub:
                 if interval > 0:
                     self._start("beat", self._beat(interval))
                 self._start("refresh", self._refresh())
+                self._start("presence", self.presence.run())
             for group in groups:
                 if group not in self.members:
                     self.members[group] = set()

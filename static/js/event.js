@@ -1,6 +1,6 @@
 // The live event page: one socket, a snapshot, then deltas. See docs/protocol.md.
 // Without this script the page still works through plain forms.
-import { LiveSocket, showConnection } from "./live-socket.js";
+import { LiveSocket, showConnection, showPresence } from "./live-socket.js";
 
 const root = document.getElementById("event");
 const labels = JSON.parse(document.getElementById("event-labels").textContent);
@@ -32,6 +32,7 @@ function receive(frame, isReply) {
     case "question.published": return sequenced(frame, () => upsert(frame.question, true));
     case "question.withdrawn": return sequenced(frame, () => removeQuestion(frame.question_id));
     case "tally": return applyTally(frame.votes);
+    case "presence": return showPresence(frame);
     case "own_question.updated": return updateOwn(frame.question);
     case "event.updated": return applyEventState(frame.event);
     case "banned": return banned();

@@ -63,6 +63,14 @@ export class LiveSocket {
   }
 }
 
+// `{"type": "presence", "connected": N}`: how many are following the dialogue now.
+export function showPresence(frame) {
+  for (const box of document.querySelectorAll("[data-presence]")) {
+    box.querySelector(".presence-count").textContent = frame.connected.toLocaleString(document.documentElement.lang || "vi");
+    box.hidden = false;
+  }
+}
+
 export function showConnection(box, labels, state, seconds) {
   box.hidden = false;
   box.dataset.state = state;

@@ -279,3 +279,17 @@ async def watcher_has_nothing_more(citizen: Citizen) -> bool:
     except TimeoutError:
         return True
     return False
+
+
+async def test_presence_counts_the_sockets_of_every_worker(topology):
+    slug, _cookie = await live_event()
+    citizens = [Citizen(port, slug) for port in (*WORKER_PORTS, WORKER_PORTS[1])]
+    for citizen in citizens:
+        await citizen.connect()
+    # Each worker counts its own sockets, shares the count through Redis and tells its sockets
+    # the total; within a few rounds every client sees all three.
+    for citizen in citizens:
+        async with asyncio.timeout(60):
+            while (await citizen.next_of("presence", timeout=60))["connected"] != len(citizens):
+                pass
+        await citizen.close()
