@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "csp",
+    # The task queue (events/tasks.py): django-tasks and its database backend.
+    "django_tasks",
+    "django_tasks_db",
     "events",
     "dialogue",
     "moderation",
@@ -180,7 +183,16 @@ if not env.bool("ACCOUNT_RATE_LIMITS", default=True):
     ACCOUNT_RATE_LIMITS = False
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Every message is queued (events/mail.py) and sent by the task worker through the backend that
+# the EMAIL_BACKEND variable names, so no request, socket or callback ever waits for a mail server.
+EMAIL_BACKEND = "events.mail.QueuedEmailBackend"
+EMAIL_DELIVERY_BACKEND = env.str(
+    "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
+if EMAIL_DELIVERY_BACKEND == EMAIL_BACKEND:
+    raise environ.ImproperlyConfigured("EMAIL_BACKEND names how mail leaves: an SMTP backend")
+# Seconds the worker waits on the mail server before it gives up and retries later.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 if env.str("EMAIL_FILE_PATH", default=""):
     EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
@@ -337,6 +349,16 @@ DIALOGUE = {
         },
     },
 }
+
+# --- The task queue -----------------------------------------------------------------------------
+
+# Tasks are rows in the database (SQLite or PostgreSQL alike), run by `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A task that fails on a network error is queued again after each of these delays in turn
+# (seconds: 30 s, 2 min, 10 min, 30 min, 2 h), then given up and logged (events/tasks.py).
+TASK_RETRY_DELAYS: list[int] = env.list(
+    "TASK_RETRY_DELAYS", cast=int, default=[30, 120, 600, 1800, 7200]
+)
 
 LOGGING = {
     "version": 1,

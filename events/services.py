@@ -115,14 +115,14 @@ def invite_staff(
         link = (site_url or settings.SITE_URL).rstrip("/") + reverse(
             "events:invitation", kwargs={"token": token}
         )
-        # Sent only once the invitation exists for good: a rolled-back invite mails nobody.
-        language = translation.get_language()
-        transaction.on_commit(lambda: _send_invitation(invitation, link, language))
+        # Queued in this transaction (events/mail.py): a rolled-back invite mails nobody, and
+        # the worker, not this request, talks to the mail server.
+        _send_invitation(invitation, link)
     return invitation
 
 
-def _send_invitation(invitation: Invitation, link: str, language: str | None) -> None:
-    with translation.override(language or settings.LANGUAGE_CODE):
+def _send_invitation(invitation: Invitation, link: str) -> None:
+    with translation.override(translation.get_language() or settings.LANGUAGE_CODE):
         context = {"invitation": invitation, "link": link, "site_name": _site_name()}
         subject = render_to_string("events/email/invitation_subject.txt", context).strip()
         body = render_to_string("events/email/invitation_message.txt", context)

@@ -11,8 +11,11 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -524,8 +527,9 @@ def write_answer(
         question.status = Question.Status.ANSWERED
         question.stage = Question.Stage.NONE
         question.answered_at = question.answered_at or answer.published_at
-        transaction.on_commit(lambda: _email_asker(question.pk))
     answer.save()
+    if publish:
+        _email_asker(question)
     return _save(
         event,
         actor,
@@ -548,29 +552,23 @@ def _announce_answer_change(event: Event, question: Question) -> None:
         broadcast_on_commit(stage_group(event.pk), stage_frame(event))
 
 
-def _email_asker(question_id: int) -> None:
-    """Tell a signed-in asker by email that their question has a written answer."""
-    from django.conf import settings
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
+def _email_asker(question: Question) -> None:
+    """Tell a signed-in asker by email that their question has a written answer.
 
-    question = Question.objects.select_related("author__user", "event").get(pk=question_id)
+    Only queued, in the answering transaction (events/mail.py): the worker sends it, so a slow
+    mail server never holds the database thread that every socket of this process shares.
+    """
     user = question.author.user
     if user is None or not user.email:
         return
-    context = {
-        "question": question,
-        "url": settings.SITE_URL
-        + question.event.get_absolute_url()
-        + "archive/#q"
-        + str(question.pk),
-    }
+    url = f"{settings.SITE_URL}{question.event.get_absolute_url()}archive/#q{question.pk}"
     send_mail(
         subject=_("Your question has been answered: %(title)s") % {"title": question.event.title},
-        message=render_to_string("moderation/email/answered.txt", context),
+        message=render_to_string(
+            "moderation/email/answered.txt", {"question": question, "url": url}
+        ),
         from_email=None,
         recipient_list=[user.email],
-        fail_silently=True,
     )
 
 
