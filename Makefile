@@ -13,10 +13,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	rm -f $(VENV)/.installed-* && touch $@
 
+# Development: DEBUG on, and the task worker (queued email) beside the server, stopped with it.
+RUN_ADDRESS ?= 127.0.0.1:8000
+run: export DEBUG ?= true
 run: $(STAMP)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver $(RUN_ADDRESS)
 
 # First the whole suite on the embedded defaults (SQLite, in-memory layer); then, when
 # DATABASE_URL / REDIS_URL are set, everything but the browser tier again on the real servers.
