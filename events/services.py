@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from events import permissions
+from events import permissions, selectors
 from events.errors import Conflict, InvalidMessage, InvitationRefused, NotAllowed
 from events.models import (
     Agency,
@@ -31,7 +31,7 @@ from events.models import (
     LegalDocument,
     User,
 )
-from events.signals import account_deleting
+from events.signals import account_deleting, event_details_changed
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -419,10 +419,16 @@ def update_event(*, actor: User, event: Event, details: EventDetails) -> Event:
                 _("The archive of this dialogue is published; it can no longer be changed."),
                 code="archived",
             )
+        before = selectors.event_public_state(event=event)
         for name in EVENT_FIELDS:
             setattr(event, name, getattr(details, name))
         event.save(update_fields=list(EVENT_FIELDS))
         _store_documents(event, details.documents)
+        after = selectors.event_public_state(event=event)
+        if after != before:
+            event_details_changed.send(
+                sender=Event, actor=actor, event=event, before=before, after=after
+            )
     return event
 
 

@@ -60,9 +60,7 @@ def retrying(
         result = context.task_result
         delay = retry_delay(attempt)
         if delay is None:
-            logger.error(
-                "task %s gave up after %d attempts: %r", result.task.name, attempt, error
-            )
+            logger.error("task %s gave up after %d attempts: %r", result.task.name, attempt, error)
             raise
         later = result.task.using(run_after=timezone.now() + timedelta(seconds=delay))
         later.enqueue(*result.args, **{**result.kwargs, "attempt": attempt + 1})

@@ -27,6 +27,9 @@ class ModerationLog(models.Model):
         UNBAN = "unban", _("Lifted a ban")
         ANSWER = "answer", _("Answered")
         STATUS = "status", _("Changed the dialogue's status")
+        NOTE = "note", _("Changed the live note")
+        DETAILS = "details", _("Changed the dialogue's details")
+        ADMIN = "admin", _("Changed in the administration")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="moderation_log")
     question = models.ForeignKey(

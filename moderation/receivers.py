@@ -12,8 +12,10 @@ from dialogue.fanout import broadcast_on_commit
 from dialogue.models import Participant, Question
 from dialogue.sessions import user_group
 from dialogue.signals import participant_joined, question_asked
-from events.models import AgencyMembership, EventRole
+from events.models import AgencyMembership, Event, EventRole, User
+from events.signals import event_details_changed
 from moderation import selectors, services
+from moderation.models import ModerationLog
 
 
 @receiver(question_asked)
@@ -35,3 +37,17 @@ def tell_consoles_of_lost_access(
 @receiver(participant_joined)
 def apply_agency_bans(sender: Any, participant: Participant, **kwargs: Any) -> None:
     services.apply_agency_bans(participant)
+
+
+@receiver(event_details_changed)
+def audit_event_details(
+    sender: Any,
+    actor: User,
+    event: Event,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    **kwargs: Any,
+) -> None:
+    services.record_change(
+        actor=actor, event=event, before=before, after=after, action=ModerationLog.Action.DETAILS
+    )

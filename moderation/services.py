@@ -62,6 +62,34 @@ def _state(question: Question) -> dict[str, Any]:
     }
 
 
+def question_state(question: Question) -> dict[str, Any]:
+    """What the audit log keeps of a question, for changes made outside these services."""
+    return _state(question)
+
+
+def participant_state(participant: Participant) -> dict[str, Any]:
+    """What the audit log keeps of a participant: the name others see, and a ban."""
+    banned_at = participant.banned_at.isoformat() if participant.banned_at else None
+    return {"participant": participant.pk, "nickname": participant.nickname, "banned_at": banned_at}
+
+
+def record_change(
+    *,
+    actor: User,
+    event: Event,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    question: Question | None = None,
+    action: str = Action.ADMIN,
+) -> ModerationLog | None:
+    """Audit a change citizens can see that was made outside the moderation console."""
+    if before == after:
+        return None
+    return ModerationLog.objects.create(
+        event=event, actor=actor, action=action, question=question, before=before, after=after
+    )
+
+
 def _lock(event: Event, question_id: int, version: int | None) -> Question:
     question = (
         Question.objects.select_for_update(of=("self",))
@@ -496,10 +524,16 @@ def save_live_note(*, actor: User, event: Event, question_id: int, note: str) ->
         question=question,
         defaults={"kind": Answer.Kind.LIVE, "official": question.routed_to or actor},
     )
+    before = answer.live_note
     answer.live_note = " ".join(note.split())[:300]
+    if answer.live_note == before:
+        return question
     answer.save(update_fields=["live_note", "updated_at"])
     question.version += 1
     question.save(update_fields=["version"])
+    # Shown on the stage and in the archive: audited like every change citizens see.
+    after = {"live_note": answer.live_note}
+    _log(event, actor, Action.NOTE, question, {"live_note": before}, after)
     _announce_answer_change(event, question)
     return question
 
