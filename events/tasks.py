@@ -11,7 +11,7 @@ reference implementation of the task framework Django 6.0 ships), retried with b
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
@@ -40,7 +40,7 @@ def enqueue_on_commit(work: Task[..., Any], /, *args: Any, **kwargs: Any) -> Non
 
 def retry_delay(attempt: int) -> float | None:
     """Seconds to wait before the attempt after `attempt`, or None when it was the last."""
-    delays: list[float] = settings.TASK_RETRY_DELAYS
+    delays: Sequence[float] = settings.TASK_RETRY_DELAYS
     return float(delays[attempt - 1]) if attempt <= len(delays) else None
 
 
