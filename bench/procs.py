@@ -30,7 +30,7 @@ SERVERS: dict[str, list[str]] = {
         "--port", "{port}", "--backlog", "4096", "--loop", "uvloop", "--http", "httptools",
         "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--lifespan", "off",
         "--no-access-log", "--log-level", "warning", "--ws-ping-interval", "{ping}",
-        "--ws-max-size", os.environ.get("DIALOGUE_MAX_FRAME_BYTES", "4096"),
+        "--ws-max-size", str(int(os.environ.get("DIALOGUE_MAX_FRAME_BYTES", "4096")) * 16),
     ],
     "daphne": [
         PYTHON, "-m", "daphne", "-e", "tcp:{port}:interface=127.0.0.1:backlog=4096", "-v", "0",

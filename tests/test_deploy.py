@@ -89,8 +89,9 @@ def test_behind_tls_the_site_asks_for_https_only():
     assert shown.stdout.strip() == "600", shown.stderr
 
 
-def test_every_uvicorn_command_limits_frames_to_the_apps_limit():
-    limit = settings.DIALOGUE["MAX_FRAME_BYTES"]
+def test_every_uvicorn_command_limits_frames_to_the_apps_largest_limit():
+    # The official's socket takes the largest frames (written answers): 16 × the citizen's.
+    largest = settings.DIALOGUE["MAX_FRAME_BYTES"] * 16
     for place in UVICORN_PLACES:
         text = (ROOT / place).read_text()
         # One command per match: from "uvicorn" to the end of its (continued) command line.
@@ -101,12 +102,40 @@ def test_every_uvicorn_command_limits_frames_to_the_apps_limit():
         )
         assert commands, f"no uvicorn command found in {place}"
         for command in commands:
-            # A number, or the app's variable with that number as its default.
-            size = re.search(
-                r"--ws-max-size[\"',\s]+(?:[^\n]*DIALOGUE_MAX_FRAME_BYTES\D*)?(\d+)", command
+            literal = re.search(r"--ws-max-size[\"',\s]+(\d+)", command)
+            # Or computed from the app's variable: its default, times a factor.
+            computed = re.search(
+                r"--ws-max-size[^\n]*DIALOGUE_MAX_FRAME_BYTES\D*?(\d+)\D*?\*\s*(\d+)", command
             )
-            assert size, f"{place}: uvicorn is started without --ws-max-size:\n{command}"
-            assert int(size.group(1)) == limit, (place, command)
+            assert literal or computed, f"{place}: uvicorn starts without --ws-max-size:\n{command}"
+            size = (
+                int(literal.group(1))
+                if literal
+                else int(computed.group(1)) * int(computed.group(2))  # type: ignore[union-attr]
+            )
+            assert size == largest, (place, command)
+
+
+def test_the_officials_socket_takes_the_largest_frames_the_server_lets_through():
+    from dialogue import messages as citizen_messages
+    from events.errors import InvalidMessage
+    from moderation import messages as staff_messages
+
+    largest = settings.DIALOGUE["MAX_FRAME_BYTES"] * 16
+
+    def refusal(parse, size: int) -> str:  # type: ignore[no-untyped-def]
+        frame = '{"type": "ping", "id": "c1", "pad": "' + "x" * (size - 39) + '"}'
+        assert len(frame.encode()) == size
+        try:
+            parse(frame)
+        except InvalidMessage as error:
+            return error.code
+        return ""
+
+    assert refusal(staff_messages.parse_official_command, largest) != "too_large"
+    assert refusal(staff_messages.parse_official_command, largest + 1) == "too_large"
+    for parse in (citizen_messages.parse_command, staff_messages.parse_command):
+        assert refusal(parse, largest) == "too_large"
 
 
 def test_allauth_is_required_at_a_release_that_ignores_forged_forwarded_for():
