@@ -106,6 +106,20 @@ def test_the_live_note_is_audited(live_event, official):
     assert entry.after["live_note"] == "Điều 138, khoản 2"
 
 
+def test_the_log_page_shows_what_the_note_was_and_became(client, live_event, official):
+    organiser = AgencyMembershipFactory(agency=live_event.agency).user
+    enable_totp(organiser)
+    question = QuestionFactory(event=live_event, routed_to=official)
+    for note in ("Điều 137", "Điều 138, khoản 2"):
+        services.save_live_note(
+            actor=official, event=live_event, question_id=question.pk, note=note
+        )
+    client.force_login(organiser)
+    page = client.get(f"/e/{live_event.slug}/moderate/log/").content.decode()
+    assert "live_note: Điều 137<" in page
+    assert "live_note: Điều 138, khoản 2<" in page
+
+
 def test_a_question_changed_in_the_admin_is_audited(admin_client_with_2fa, admin_user, event):
     question = QuestionFactory(event=event, text="Câu hỏi gốc?", status="approved")
     change_in_admin(
