@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -86,6 +87,7 @@ class LiveServer:
         if self.with_worker:
             self.worker = subprocess.Popen(
                 [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.2"],
+                cwd=Path(__file__).resolve().parents[2],
                 env=self.env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
