@@ -54,7 +54,8 @@ start_worker() {
         exec setsid $(pinning "$cpu") "$PYTHON" -m uvicorn config.asgi:application \
             --host 127.0.0.1 --port "$port" --backlog 4096 \
             --loop uvloop --http httptools --ws websockets-sansio --ws-per-message-deflate false \
-            --lifespan off --no-access-log --log-level warning --ws-ping-interval 60
+            --lifespan off --no-access-log --log-level warning --ws-ping-interval 60 \
+            --ws-max-size "$((${DIALOGUE_MAX_FRAME_BYTES:-4096} * 16))"
     ) >"$STATE/worker-$n.log" 2>&1 </dev/null &
     echo $! >"$STATE/worker-$n.pid"
 }

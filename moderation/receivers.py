@@ -9,10 +9,12 @@ from django.dispatch import receiver
 
 from dialogue.models import Participant, Question
 from dialogue.signals import participant_joined, question_asked
-from events.models import AgencyMembership, EventRole
+from events.models import AgencyMembership, Event, EventRole, User
+from events.signals import event_details_changed
 from live.broadcast import broadcast_on_commit, control_on_commit
 from live.groups import moderators_group, user_group
 from moderation import selectors, services
+from moderation.models import ModerationLog
 
 
 @receiver(question_asked)
@@ -36,3 +38,17 @@ def recheck_consoles_of_changed_role(
 @receiver(participant_joined)
 def apply_agency_bans(sender: Any, participant: Participant, **kwargs: Any) -> None:
     services.apply_agency_bans(participant)
+
+
+@receiver(event_details_changed)
+def audit_event_details(
+    sender: Any,
+    actor: User,
+    event: Event,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    **kwargs: Any,
+) -> None:
+    services.record_change(
+        actor=actor, event=event, before=before, after=after, action=ModerationLog.Action.DETAILS
+    )

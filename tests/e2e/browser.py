@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -63,7 +64,9 @@ class LiveServer:
     in the child, so the server is started fresh, the way `make run` starts it.
     """
 
-    def __init__(self, database: str, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, database: str, extra_env: dict[str, str] | None = None, *, worker: bool = False
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -76,8 +79,19 @@ class LiveServer:
             self.env.pop(name, None)
         self.env.update(extra_env or {})
         self.process: subprocess.Popen[bytes] | None = None
+        # The task worker beside the server, as `make run` starts it (it sends queued mail).
+        self.with_worker = worker
+        self.worker: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        if self.with_worker:
+            self.worker = subprocess.Popen(
+                [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.2"],
+                cwd=Path(__file__).resolve().parents[2],
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -106,15 +120,18 @@ class LiveServer:
         raise RuntimeError("the live server did not start in 120 s")
 
     def stop(self) -> None:
-        """Stop daphne: a graceful stop waits for open sockets; on a busy machine, end it."""
-        if self.process is not None:
-            self.process.terminate()
+        """Stop daphne (and its task worker): a graceful stop waits for open sockets; on a busy
+        machine, end it."""
+        for process in (self.process, self.worker):
+            if process is None:
+                continue
+            process.terminate()
             try:
-                self.process.wait(timeout=30)
+                process.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-            self.process = None
+                process.kill()
+                process.wait()
+        self.process = self.worker = None
 
     def restart(self, while_down: Callable[[], None] | None = None) -> None:
         """Stop daphne and start it again on the same port, as a deploy or a crash would: the
@@ -138,6 +155,8 @@ class BrowserTestCase(TransactionTestCase):
     serialized_rollback = False
     # Extra environment of the live server process, e.g. a file-based email backend.
     server_env: dict[str, str] = {}
+    # Whether the task worker runs beside the server (for the tests that read queued mail).
+    server_worker = False
     server: LiveServer
     playwright: Playwright
     browser: Browser
@@ -149,7 +168,9 @@ class BrowserTestCase(TransactionTestCase):
     @classmethod
     def setUpClass(cls) -> None:
         super().setUpClass()
-        cls.server = LiveServer(str(connection.settings_dict["NAME"]), cls.server_env)
+        cls.server = LiveServer(
+            str(connection.settings_dict["NAME"]), cls.server_env, worker=cls.server_worker
+        )
         cls.server.start()
         cls.playwright = sync_playwright().start()
         cls.browser = cls.playwright.chromium.launch(

@@ -59,6 +59,7 @@ def topology(tmp_path: Path, redis_url: str) -> Iterator[dict[str, Any]]:
         "SECRET_KEY": settings.SECRET_KEY,  # the workers must read this process's sessions
         "DEBUG": "0",
         "SECURE_COOKIES": "0",
+        "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "NGINX_BIN": NGINX,
         "WORKERS": "2",
