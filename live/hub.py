@@ -154,7 +154,7 @@ class Hub:
 
     async def _send_outbox(self) -> None:
         # One sender, in order: broadcasts leave this process in the order they committed.
-        while True:
+        while not _cancelled():
             group, message = await self.outbox.get()
             try:
                 async with asyncio.timeout(SEND_SECONDS):
@@ -261,7 +261,7 @@ class Hub:
     async def _read(self) -> None:
         assert self.channel is not None
         backoff = 0.1
-        while True:
+        while not _cancelled():
             try:
                 message = await self.layer.receive(self.channel)
             except asyncio.CancelledError:
@@ -301,7 +301,7 @@ class Hub:
                     subscriber.on_control({**control, "group": group})
 
     async def _beat(self, interval: float) -> None:
-        while True:
+        while not _cancelled():
             await asyncio.sleep(interval)
             for subscriber in set().union(*self.members.values()):
                 subscriber.beat()
@@ -318,9 +318,22 @@ class Hub:
     async def _refresh(self) -> None:
         # channels_redis forgets a membership after `group_expiry` (24 h): a worker that ran
         # a day would go silent (docs/architecture.md, "The live core").
-        while True:
+        while not _cancelled():
             await asyncio.sleep(self.refresh_interval())
             await self.refresh_memberships()
+
+    async def close(self) -> None:
+        """Stop the hub's tasks and let go of the layer's connections (a loop that ends)."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=5)
+            if pending and hasattr(self.layer, "close_pools"):
+                # A blocking read in redis-py can outlast its cancellation: closing the
+                # connections under it ends it.
+                await self.layer.close_pools()
+                await asyncio.wait(pending, timeout=5)
 
     def _start(self, name: str, work: Awaitable[None]) -> None:
         # A fresh context: the caller's may belong to a finished sync-to-async call, whose
@@ -335,6 +348,16 @@ class Hub:
             del self._tasks[name]
         if not task.cancelled() and task.exception() is not None:
             log.error("hub task %s failed", name, exc_info=task.exception())
+
+
+def _cancelled() -> bool:
+    """Whether this task was asked to stop, even if a library swallowed the CancelledError.
+
+    channels_redis and redis-py catch a cancellation in some of their cleanup paths and go on;
+    a hub task that looped again after that would keep its event loop from ever closing.
+    """
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()

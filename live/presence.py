@@ -114,7 +114,7 @@ class Presence:
         await threads.read(self.record)(event_id, total)
 
     async def run(self) -> None:
-        while True:
+        while not asyncio.current_task().cancelling():  # type: ignore[union-attr]
             await asyncio.sleep(INTERVAL)
             try:
                 await self.tick()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from collections.abc import Callable
@@ -145,3 +146,27 @@ def official(event: Event) -> User:
     user = UserFactory(display_name="Hoàng Cán Bộ")
     EventRoleFactory(event=event, user=user, role=EventRole.Role.OFFICIAL, title="Phó Giám đốc")
     return user
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer() -> None:
+    """Each test, with its own event loop, gets its own channel layer.
+
+    A server process has one event loop for its life; a test suite has one per test. The Redis
+    layer keeps asyncio locks and queues bound to the loop that first used them, so a layer
+    shared across tests can leave a later test's receive waiting on an earlier loop.
+    """
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+async def _close_the_hub():  # type: ignore[no-untyped-def]
+    """After each test, stop its event loop's hub, as a server process does when it exits."""
+    yield
+    from live.hub import _hubs
+
+    hub = _hubs.pop(asyncio.get_running_loop(), None)
+    if hub is not None:
+        await hub.close()
