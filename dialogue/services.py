@@ -199,9 +199,15 @@ def cast_ballots(*, ballots: Sequence[Ballot]) -> list[Cast | DomainError]:
     # Every socket of a process sends its votes through here together (dialogue/batching.py):
     # a handful of statements and one commit per batch instead of eight queries per vote.
     outcomes: list[Cast | DomainError | None] = [None] * len(ballots)
+    # Ids beyond any key are refused before they reach SQL, where they fail the whole batch
+    # (SQLite cannot bind them; PostgreSQL refuses them for a bigint).
+    for index, ballot in enumerate(ballots):
+        if not (0 < ballot.question_id <= messages.MAX_ID and ballot.participant_id > 0):
+            outcomes[index] = InvalidMessage(_("There is no such question."))
+    valid = [ballot for index, ballot in enumerate(ballots) if outcomes[index] is None]
     # Read fresh: a ban, a withdrawn question or closed voting count from the next ballot on.
     participants, questions = vote_store.facts(
-        {ballot.participant_id for ballot in ballots}, {ballot.question_id for ballot in ballots}
+        {ballot.participant_id for ballot in valid}, {ballot.question_id for ballot in valid}
     )
     admitted = _admit(ballots, participants, questions, outcomes)
     allowed = ratelimit.check_many(
@@ -235,6 +241,8 @@ def _admit(
     admitted = []
     for index, ballot in enumerate(ballots):
         event, banned = participants.get(ballot.participant_id, (None, False))
+        if outcomes[index] is not None:
+            continue
         if event is None:
             outcomes[index] = NotAllowed()
         elif banned:

@@ -10,14 +10,14 @@ from typing import Annotated, Any, Literal
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from dialogue.messages import dumps, parse_frame
+from dialogue.messages import MAX_VERSION, Id, dumps, parse_frame
 from dialogue.models import Question
 from events.models import Event
 
 __all__ = ["dumps"]
 
-QuestionId = Annotated[int, Field(gt=0)]
-Version = Annotated[int, Field(ge=1)]
+QuestionId = Id
+Version = Annotated[int, Field(ge=1, le=MAX_VERSION)]
 
 
 class Command(BaseModel):
