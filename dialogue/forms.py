@@ -7,8 +7,10 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from events.forms import TextForm
 
-class JoinForm(forms.Form):
+
+class JoinForm(TextForm):
     nickname = forms.CharField(
         label=_("Your nickname"),
         max_length=settings.DIALOGUE["NICKNAME_MAX_LENGTH"],
@@ -16,7 +18,7 @@ class JoinForm(forms.Form):
     )
 
 
-class AskForm(forms.Form):
+class AskForm(TextForm):
     text = forms.CharField(label=_("Your question"), widget=forms.Textarea(attrs={"rows": 3}))
     client_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     anonymous = forms.BooleanField(

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from dialogue.models import Question
 from events.errors import DomainError, InvalidMessage
 from events.models import Event
+from events.text import has_control_characters
 
 CommandId = Annotated[str, Field(min_length=1, max_length=64)]
 # Ids are database keys (64-bit) that a browser holds as a number: beyond 2**53 - 1 it cannot.
@@ -27,11 +28,8 @@ MAX_VERSION = 2**31 - 1
 # The deepest nesting any command has is three ({"items": [{...}]}); a little room beyond.
 MAX_DEPTH = 8
 
-# What no text of any frame may hold: C0 controls but tab, newline and carriage return, DEL, C1
-# controls, and lone surrogates (which no database or UTF-8 encoder accepts). NUL is among them.
-_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-# Raw JSON text can carry those only as escapes (\u0000, \b, \f) or raw DEL and C1: frames
-# without any are not walked (a vote, for instance).
+# Control characters (events/text.py) arrive in JSON text only as escapes (\u0000, \b, \f), or
+# raw as DEL and C1: frames without any are not walked (a vote, for instance).
 _MAY_HIDE_FORBIDDEN = re.compile(r"\\[ubf]|[\x7f-\x9f]")
 _BRACKETS = re.compile(r"[\[\]{}]")
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -122,7 +120,7 @@ def _depth(text: str) -> int:
 
 def _has_forbidden(data: Any) -> bool:
     if isinstance(data, str):
-        return _FORBIDDEN.search(data) is not None
+        return has_control_characters(data)
     if isinstance(data, dict):
         return any(_has_forbidden(key) or _has_forbidden(value) for key, value in data.items())
     if isinstance(data, list):
