@@ -15,7 +15,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
-from dialogue import commands, messages
+from dialogue import commands, messages, socket_limits
 from dialogue.batching import votes_for_running_loop
 from dialogue.fanout import (
     Subscriber,
@@ -89,6 +89,8 @@ class EventConsumer(HubConsumer):
             await self.close()  # Before accept: the handshake is refused with 403.
             return
         connection, found = opened
+        if not await socket_limits.admit_socket(self, people=found["event"].people_per_address):
+            return
         self.connection = connection
         await self.accept()
         # Join first, then snapshot: frames arriving meanwhile are held back, then sent after it.
@@ -114,6 +116,7 @@ class EventConsumer(HubConsumer):
         await self.subscriber.release()
 
     async def disconnect(self, code: int) -> None:
+        await socket_limits.release_socket(self)
         if hasattr(self, "subscriber"):
             await hub_for_running_loop().unsubscribe(self.audiences, self.subscriber)
 

@@ -1,21 +1,55 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core import signing
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from events.forms import TextForm
 
+JOIN_SALT = "dialogue.join"
+
+
+def join_token(event_id: int) -> str:
+    """The signed, dated token the event page gives its join form."""
+    return signing.TimestampSigner(salt=JOIN_SALT).sign(str(event_id))
+
 
 class JoinForm(TextForm):
+    """A nickname, and the token of the event page it was typed on.
+
+    The token costs a person nothing (the page carries it) and makes a script fetch the page
+    for every join; it is not a limit by itself (dialogue/ratelimit.py: `check_join`).
+    """
+
     nickname = forms.CharField(
         label=_("Your nickname"),
         max_length=settings.DIALOGUE["NICKNAME_MAX_LENGTH"],
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
+    join_token = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, event_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.event_id = event_id
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        signer = signing.TimestampSigner(salt=JOIN_SALT)
+        try:
+            valid = signer.unsign(
+                cleaned.get("join_token") or "", max_age=settings.DIALOGUE["JOIN_TOKEN_SECONDS"]
+            ) == str(self.event_id)
+        except signing.BadSignature:  # expired tokens too
+            valid = False
+        if not valid:
+            # The page shown with this error carries a fresh token: joining again works.
+            self.add_error("nickname", _("This page was open too long. Please press “Join” again."))
+        return cleaned
 
 
 class AskForm(TextForm):

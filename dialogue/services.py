@@ -53,7 +53,12 @@ def clean_text(text: str, *, max_length: int, field: str) -> str:
 
 
 def join_event(
-    *, event: Event, user: User | AnonymousUser, session: SessionBase | None, nickname: str = ""
+    *,
+    event: Event,
+    user: User | AnonymousUser,
+    session: SessionBase | None,
+    nickname: str = "",
+    ip: str | None = None,
 ) -> Participant:
     """Make this account or browser a participant of the event once (anonymous: with a nickname)."""
     if not permissions.can_take_part(user, event):
@@ -73,6 +78,8 @@ def join_event(
     existing_id = session.get(SESSION_KEY, {}).get(str(event.pk))
     found = Participant.objects.filter(pk=existing_id, event=event, user__isnull=True).first()
     if found is None:
+        # Only a new participant counts: changing one's nickname is not another join.
+        ratelimit.check_join(event=event, ip=ip)
         participant = Participant.objects.create(event=event, nickname=name)
         signals.participant_joined.send(sender=Participant, participant=participant)
     else:

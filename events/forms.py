@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from events.models import Agency, Event, Invitation
+from events.models import MAX_PEOPLE_PER_ADDRESS, Agency, Event, Invitation
 from events.text import refuse_control_characters
 
 
@@ -108,6 +108,16 @@ class EventForm(TextForm):
         help_text=_("A YouTube link is shown in the page; any other link is offered as a link."),
     )
     recording_url = forms.URLField(label=_("Recording"), required=False, assume_scheme="https")
+    people_per_address = forms.IntegerField(
+        label=_("People behind one internet address"),
+        required=False,
+        min_value=1,
+        max_value=MAX_PEOPLE_PER_ADDRESS,
+        help_text=_(
+            "For a hall whose citizens share one network (the agency's Wi-Fi): how many may join "
+            "from it. Empty: the site's default, enough for 300."
+        ),
+    )
 
     def __init__(self, *args: Any, creating: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

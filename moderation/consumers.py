@@ -12,6 +12,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 
+from dialogue import socket_limits
 from dialogue.audiences import moderators_group, official_group, stage_group
 from dialogue.fanout import Subscriber, hub_for_running_loop, public_group
 from dialogue.messages import command_id, error_frame
@@ -34,6 +35,8 @@ class HubSocket(HubConsumer):
 
     async def start(self, audiences: list[str], snapshot: Callable[[], dict[str, Any]]) -> None:
         """Accept, join first, then send the snapshot; frames arriving meanwhile are held."""
+        if not await socket_limits.admit_socket(self):
+            return
         await self.accept()
         self.audiences = audiences
         self.subscriber = Subscriber(self._send_text)
@@ -71,6 +74,7 @@ class HubSocket(HubConsumer):
         await self._send_text(messages.dumps(error_frame(error, reply_to=command_id(text_data))))
 
     async def disconnect(self, code: int) -> None:
+        await socket_limits.release_socket(self)
         if hasattr(self, "subscriber"):
             await hub_for_running_loop().unsubscribe(self.audiences, self.subscriber)
 
