@@ -60,7 +60,7 @@ class AskForm(TextForm):
     )
 
     def __init__(self, *args: object, max_length: int, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.fields["text"].widget.attrs.update(
             {"maxlength": str(max_length), "data-counter": "true"}
         )

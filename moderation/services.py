@@ -419,10 +419,11 @@ def ban_participant(
     ensure_can_moderate(actor, event)
     # By question: moderators of a dialogue that hides anonymous askers never learn the
     # participant's id, yet may still ban the author of an abusive question.
+    found = Participant.objects.filter(event=event)
     if question_id is not None:
-        found = Participant.objects.filter(questions__pk=question_id, event=event)
+        found = found.filter(questions__pk=question_id)
     else:
-        found = Participant.objects.filter(pk=participant_id, event=event)
+        found = found.filter(pk=participant_id or 0)
     participant = found.first()
     if participant is None:
         raise NotFound(_("There is no such participant in this dialogue."))

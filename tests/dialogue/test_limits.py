@@ -55,7 +55,7 @@ def test_a_hundred_cookie_jars_from_one_address_cannot_add_a_hundred_votes():
     refused = browser().post(
         reverse("dialogue:join", args=[event.slug]), join_form(event, "Bot 101")
     )
-    assert "Many people are joining from your network" in refused.content.decode()
+    assert "Nhiều người đang tham gia từ cùng mạng của bạn" in refused.content.decode()
     # Another address is not affected.
     assert join_and_vote(browser("198.51.100.20"), event, question, "Người khác") == 302
 
