@@ -89,8 +89,7 @@ class EventConsumer(HubConsumer):
             await self.close()  # Before accept: the handshake is refused with 403.
             return
         connection, found = opened
-        if not await socket_limits.admit_socket(self, people=found["event"].people_per_address):
-            return
+        await socket_limits.admit_socket(self, people=found["event"].people_per_address)
         self.connection = connection
         await self.accept()
         # Join first, then snapshot: frames arriving meanwhile are held back, then sent after it.

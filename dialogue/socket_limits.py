@@ -26,6 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from channels.exceptions import StopConsumer
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -199,11 +200,11 @@ async def release(admission: Admission | None) -> None:
 CROWDED_CLOSE_CODE = 1013
 
 
-async def admit_socket(consumer: Any, *, people: int | None = None) -> bool:
-    """Admit a consumer's socket, or accept it only to say why and close it; False then."""
+async def admit_socket(consumer: Any, *, people: int | None = None) -> None:
+    """Admit a consumer's socket, or accept it only to say why, close it and stop the consumer."""
     consumer.socket_admission = await admit(consumer.scope, people=people)
     if consumer.socket_admission is not None:
-        return True
+        return
     await consumer.accept()
     error = RateLimited(
         _(
@@ -214,7 +215,8 @@ async def admit_socket(consumer: Any, *, people: int | None = None) -> bool:
     )
     await consumer.send(text_data=json.dumps(error_frame(error), ensure_ascii=False))
     await consumer.close(code=CROWDED_CLOSE_CODE)
-    return False
+    # Nothing more from this socket reaches the consumer, which holds no connection to use.
+    raise StopConsumer
 
 
 async def release_socket(consumer: Any) -> None:

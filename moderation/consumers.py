@@ -35,8 +35,7 @@ class HubSocket(HubConsumer):
 
     async def start(self, audiences: list[str], snapshot: Callable[[], dict[str, Any]]) -> None:
         """Accept, join first, then send the snapshot; frames arriving meanwhile are held."""
-        if not await socket_limits.admit_socket(self):
-            return
+        await socket_limits.admit_socket(self)
         await self.accept()
         self.audiences = audiences
         self.subscriber = Subscriber(self._send_text)
