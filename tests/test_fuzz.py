@@ -519,6 +519,16 @@ def test_a_control_character_in_any_form_field_is_a_form_error_not_a_500(pages):
     each()
     assert written() == before
     assert len(statuses) >= FORM_EXAMPLES * len(cases)
-    # Paths hold tokens too: a stage link with NUL in it is not found, not a server error.
-    assert PageClient().get("/stage/abc%00def/").status_code == 404
+    # Paths and query strings outside forms: a NUL in a stage link, an event's or an agency's
+    # slug is not found, never a server error (PostgreSQL refuses NUL in a query).
+    agency = pages["event"].agency.slug
+    for path in (
+        "/stage/abc%00def/",
+        f"/api/events?agency={agency}%00",
+        f"/api/answers?agency={agency}%00",
+        f"/api/events/{pages['event'].slug}%00",
+        f"/api/events/{pages['event'].slug}%00/questions",
+        f"/answers.atom?agency={agency}%00",
+    ):
+        assert PageClient().get(path).status_code == 404, path
     assert connection.vendor in ("sqlite", "postgresql")
