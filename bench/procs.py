@@ -56,6 +56,9 @@ def server_env(database_url: str, redis_url: str) -> dict[str, str]:
         "RATE_LIMIT_VOTE_IP": "10000000/minute",
         "RATE_LIMIT_ASK_PARTICIPANT": "100000/minute",
         "RATE_LIMIT_ASK_IP": "10000000/minute",
+        # Every simulated participant comes from 127.0.0.1: one address, a very big hall.
+        "DIALOGUE_PEOPLE_PER_ADDRESS": "1000000",
+        "DIALOGUE_SOCKETS_PER_SESSION": "1000000",
         "PYTHONPATH": str(ROOT),
     }
 

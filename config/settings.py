@@ -371,6 +371,17 @@ DIALOGUE = {
     # A vote batch starts at most this often per process; see dialogue/batching.py.
     "VOTE_BATCH_SECONDS": env.float("DIALOGUE_VOTE_BATCH_SECONDS", default=0.025),
     "NICKNAME_MAX_LENGTH": 40,
+    # How many people may share one internet address (an IPv4 address or an IPv6 /64): a hall on
+    # the agency's network. Joins with a nickname and open sockets per address follow from it
+    # (dialogue/ratelimit.py, docs/security.md "Limits"); a dialogue may set its own number.
+    "PEOPLE_PER_ADDRESS": env.int("DIALOGUE_PEOPLE_PER_ADDRESS", default=300),
+    # Open sockets of one browser session (tabs), over every dialogue.
+    "SOCKETS_PER_SESSION": env.int("DIALOGUE_SOCKETS_PER_SESSION", default=10),
+    # How long the join form's signed token, from the event page, stays good.
+    "JOIN_TOKEN_SECONDS": env.int("DIALOGUE_JOIN_TOKEN_SECONDS", default=4 * 3600),
+    # A worker's share of the shared socket counts lives this long unless renewed (a killed
+    # worker's sockets stop counting after it).
+    "SOCKET_COUNT_SECONDS": env.float("DIALOGUE_SOCKET_COUNT_SECONDS", default=60.0),
     # Per participant and per IP address; "N/minute" strings as the `limits` library reads them.
     "RATE_LIMITS": {
         "ask": {
@@ -379,7 +390,8 @@ DIALOGUE = {
         },
         "vote": {
             "participant": env.str("RATE_LIMIT_VOTE_PARTICIPANT", default="120/minute"),
-            "ip": env.str("RATE_LIMIT_VOTE_IP", default="600/minute"),
+            # A hall of 300 behind one address voting at once.
+            "ip": env.str("RATE_LIMIT_VOTE_IP", default="1800/minute"),
         },
     },
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.core.validators import slug_re
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -166,13 +167,16 @@ def _official_titles(event_ids: set[int]) -> dict[int, str]:
 def _agency_or_404(slug: str | None) -> Agency | None:
     if not slug:
         return None
-    agency = Agency.objects.filter(slug=slug).first()
+    # Only what a slug may hold reaches a query: NUL fails on PostgreSQL.
+    agency = Agency.objects.filter(slug=slug).first() if slug_re.fullmatch(slug) else None
     if agency is None:
         raise HttpError(404, _("There is no such agency."))
     return agency
 
 
 def _public_event(slug: str) -> Event:
+    if not slug_re.fullmatch(slug):
+        raise Http404
     event = (
         selectors.public_events()
         .select_related("agency__parent")

@@ -61,22 +61,32 @@ class Batcher(Generic[Request]):
                 started = loop.time()
                 batch = self._waiting[:BATCH_LIMIT]
                 del self._waiting[:BATCH_LIMIT]
-                try:
-                    replies = await self._handle([request for request, _ in batch])
-                except Exception as error:
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(error)
-                else:
-                    for (_, future), reply in zip(batch, replies, strict=True):
-                        if not future.done():  # its socket may have gone meanwhile
-                            future.set_result(reply)
+                await self._settle(batch)
                 # Let the next batch gather what arrives until the interval is over.
                 rest = self._interval - (loop.time() - started)
                 if rest > 0:
                     await asyncio.sleep(rest)
         finally:
             self._runner = None
+
+    async def _settle(self, batch: list[tuple[Request, asyncio.Future[dict[str, Any]]]]) -> None:
+        """Handle a batch; if it fails, handle each request alone, so one bad one fails alone."""
+        try:
+            replies = await self._handle([request for request, _ in batch])
+        except Exception as error:
+            if len(batch) == 1:
+                if not batch[0][1].done():
+                    batch[0][1].set_exception(error)
+                return
+            # Rare (the schema bounds what reaches the database), so the cost of a transaction
+            # per request is paid only then. A request counted by a rate limit before its batch
+            # failed is counted again here.
+            for request, future in batch:
+                await self._settle([(request, future)])
+            return
+        for (_, future), reply in zip(batch, replies, strict=True):
+            if not future.done():  # its socket may have gone meanwhile
+                future.set_result(reply)
 
 
 def _keeping_connection(

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import DatabaseError
 
-from dialogue import commands, messages
+from dialogue import commands, messages, socket_limits
 from dialogue.batching import votes_for_running_loop
 from dialogue.permissions import can_view_event
 from dialogue.selectors import participant_for, public_snapshot_text, snapshot_text
@@ -88,6 +88,7 @@ class EventConsumer(LiveSocket):
             await self.close()  # Before accept: the handshake is refused with 403.
             return
         self.connection, found = opened
+        await socket_limits.admit_socket(self, people=found["event"].people_per_address)
         self.public = public_group(self.connection.event_id)
         self.resyncs: list[float] = []
         self.snapshotting = False
@@ -113,6 +114,10 @@ class EventConsumer(LiveSocket):
         seq, text = await hub.snapshots.get(self.public, lambda: build(event_id))
         hub.start_sequence(self.public, seq)
         return text
+
+    async def disconnect(self, code: int) -> None:
+        await socket_limits.release_socket(self)
+        await super().disconnect(code)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         known = self.connection.participant_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.syndication.views import Feed
+from django.core.validators import slug_re
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -26,6 +27,8 @@ class PublishedAnswersFeed(Feed):
         slug = request.GET.get("agency", "")
         if not slug:
             return None
+        if not slug_re.fullmatch(slug):  # never a query with what no slug holds (NUL)
+            raise Http404
         agency = Agency.objects.filter(slug=slug).first()
         if agency is None:
             raise Http404

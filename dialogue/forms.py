@@ -1,22 +1,58 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core import signing
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
+from events.forms import TextForm
 
-class JoinForm(forms.Form):
+JOIN_SALT = "dialogue.join"
+
+
+def join_token(event_id: int) -> str:
+    """The signed, dated token the event page gives its join form."""
+    return signing.TimestampSigner(salt=JOIN_SALT).sign(str(event_id))
+
+
+class JoinForm(TextForm):
+    """A nickname, and the token of the event page it was typed on.
+
+    The token costs a person nothing (the page carries it) and makes a script fetch the page
+    for every join; it is not a limit by itself (dialogue/ratelimit.py: `check_join`).
+    """
+
     nickname = forms.CharField(
         label=_("Your nickname"),
         max_length=settings.DIALOGUE["NICKNAME_MAX_LENGTH"],
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
+    join_token = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, event_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.event_id = event_id
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        signer = signing.TimestampSigner(salt=JOIN_SALT)
+        try:
+            valid = signer.unsign(
+                cleaned.get("join_token") or "", max_age=settings.DIALOGUE["JOIN_TOKEN_SECONDS"]
+            ) == str(self.event_id)
+        except signing.BadSignature:  # expired tokens too
+            valid = False
+        if not valid:
+            # The page shown with this error carries a fresh token: joining again works.
+            self.add_error("nickname", _("This page was open too long. Please press “Join” again."))
+        return cleaned
 
 
-class AskForm(forms.Form):
+class AskForm(TextForm):
     text = forms.CharField(label=_("Your question"), widget=forms.Textarea(attrs={"rows": 3}))
     client_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     anonymous = forms.BooleanField(
@@ -24,7 +60,7 @@ class AskForm(forms.Form):
     )
 
     def __init__(self, *args: object, max_length: int, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self.fields["text"].widget.attrs.update(
             {"maxlength": str(max_length), "data-counter": "true"}
         )

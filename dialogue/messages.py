@@ -7,6 +7,7 @@ from fresh model objects. docs/protocol.md is the contract and shows an example 
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -16,8 +17,22 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from dialogue.models import Question
 from events.errors import DomainError, InvalidMessage
 from events.models import Event
+from events.text import has_control_characters
 
 CommandId = Annotated[str, Field(min_length=1, max_length=64)]
+# Ids are database keys (64-bit) that a browser holds as a number: beyond 2**53 - 1 it cannot.
+MAX_ID = 2**53 - 1
+Id = Annotated[int, Field(gt=0, le=MAX_ID)]
+# Versions are 32-bit counters (PositiveIntegerField).
+MAX_VERSION = 2**31 - 1
+# The deepest nesting any command has is three ({"items": [{...}]}); a little room beyond.
+MAX_DEPTH = 8
+
+# Control characters (events/text.py) arrive in JSON text only as escapes (\u0000, \b, \f), or
+# raw as DEL and C1: frames without any are not walked (a vote, for instance).
+_MAY_HIDE_FORBIDDEN = re.compile(r"\\[ubf]|[\x7f-\x9f]")
+_BRACKETS = re.compile(r"[\[\]{}]")
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
 class Command(BaseModel):
@@ -34,12 +49,12 @@ class Ask(Command):
 
 class VoteCommand(Command):
     type: Literal["vote"]
-    question: Annotated[int, Field(gt=0)]
+    question: Id
 
 
 class Unvote(Command):
     type: Literal["unvote"]
-    question: Annotated[int, Field(gt=0)]
+    question: Id
 
 
 class Resync(Command):
@@ -67,10 +82,7 @@ def parse_frame(text: str | None, adapter: TypeAdapter[Any], *, limit: int) -> A
         raise InvalidMessage("Only JSON text frames are accepted.", code="invalid_message")
     if len(text.encode()) > limit:
         raise InvalidMessage("The message is too large.", code="too_large")
-    try:
-        data = json.loads(text)
-    except ValueError:
-        raise InvalidMessage("The message is not valid JSON.") from None
+    data = _decode(text)
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise InvalidMessage("A message is a JSON object with a string 'type'.")
     try:
@@ -82,15 +94,49 @@ def parse_frame(text: str | None, adapter: TypeAdapter[Any], *, limit: int) -> A
                 f"Unknown message type {data['type']!r}.", code="unknown_type"
             ) from None
         where = ".".join(str(part) for part in first["loc"][1:]) or "message"
-        raise InvalidMessage(f"{where}: {first['msg']}") from None
+        raise InvalidMessage(f"{where[:80]}: {first['msg']}") from None
+
+
+def _decode(text: str) -> Any:
+    """JSON of bounded depth whose every string (keys too) is free of control characters."""
+    # Counted before decoding: the decoder recurses once per level, and a few kilobytes of
+    # brackets raised RecursionError. Frames with few brackets (nearly all) are not scanned.
+    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
+        raise InvalidMessage(f"The message is nested deeper than {MAX_DEPTH} levels.")
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise InvalidMessage("The message is not valid JSON.") from None
+    if _MAY_HIDE_FORBIDDEN.search(text) and _has_forbidden(data):
+        raise InvalidMessage("The message holds control characters.", code="invalid_message")
+    return data
+
+
+def _depth(text: str) -> int:
+    deepest = depth = 0
+    for bracket in _BRACKETS.findall(_STRINGS.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _has_forbidden(data: Any) -> bool:
+    if isinstance(data, str):
+        return has_control_characters(data)
+    if isinstance(data, dict):
+        return any(_has_forbidden(key) or _has_forbidden(value) for key, value in data.items())
+    if isinstance(data, list):
+        return any(_has_forbidden(value) for value in data)
+    return False
 
 
 def command_id(text: str | None) -> str | None:
     """The id of a frame that failed validation, if it has a usable one, to address the error."""
     try:
-        value = json.loads(text or "").get("id")
-    except (ValueError, AttributeError):
+        data = _decode(text or "")
+    except InvalidMessage:
         return None
+    value = data.get("id") if isinstance(data, dict) else None
     return value if isinstance(value, str) and len(value) <= 64 else None
 
 

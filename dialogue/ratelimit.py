@@ -1,25 +1,29 @@
-"""Rate limits on asking and voting, per participant and per IP address (the `limits` library).
+"""Rate limits on joining, asking and voting, per participant and per address (`limits`).
 
 Counters live in Redis when REDIS_URL is set, so that every worker shares them; otherwise in
-this process's memory.
+this process's memory. An address is an IPv4 address or the /64 network of an IPv6 one: a
+household or phone gets a whole /64, so counting single IPv6 addresses would count nothing.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import math
 import time
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from limits import RateLimitItem, parse
+from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
 
 from events.errors import RateLimited
+from events.models import Event
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +60,7 @@ def check_many(action: str, *, requests: Sequence[tuple[int, str | None]]) -> li
     allowed = [True] * len(requests)
     try:
         _count(action, "participant", rates, [str(pid) for pid, _ in requests], allowed)
-        _count(action, "ip", rates, [ip for _, ip in requests], allowed)
+        _count(action, "ip", rates, [address(ip) for _, ip in requests], allowed)
     except (RedisError, OSError):
         # The database is the truth and Redis only counts: while Redis is away, asks and votes
         # are stored and acknowledged without a limit rather than refused (docs/security.md).
@@ -111,6 +115,58 @@ def _hit_each(item: RateLimitItem, names: list[tuple[str, ...]], costs: list[int
         limiter.hit(item, *name, cost=cost) if isinstance(result, Exception) else bool(result)
         for name, cost, result in zip(names, costs, results, strict=True)
     ]
+
+
+@lru_cache(maxsize=4096)
+def address(ip: str | None) -> str | None:
+    """What per-address limits count: an IPv4 address, or the /64 network of an IPv6 one."""
+    if not ip:
+        return None
+    try:
+        parsed = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(parsed, ipaddress.IPv6Address):
+        mapped = parsed.ipv4_mapped
+        if mapped is not None:
+            return str(mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
+
+
+def people_per_address(event: Event) -> int:
+    """How many people this dialogue expects behind one address (a hall on one network)."""
+    return event.people_per_address or settings.DIALOGUE["PEOPLE_PER_ADDRESS"]
+
+
+def join_rates(people: int) -> tuple[RateLimitItem, RateLimitItem]:
+    """Nickname joins per address: the whole hall within five minutes, twice over in an hour."""
+    # 300 people: 60 a minute and 600 an hour. A script with fresh cookie jars is held to the
+    # pace of a hall; it cannot be told from one (docs/security.md, "Limits").
+    return RateLimitItemPerMinute(max(10, math.ceil(people / 5))), RateLimitItemPerHour(2 * people)
+
+
+def check_join(*, event: Event, ip: str | None) -> None:
+    """Count one nickname join from `ip` to `event`; refuse it over the address's limits."""
+    key = address(ip)
+    if key is None:
+        return
+    limiter, name = _limiter(), ("dialogue", "join", str(event.pk), key)
+    rates = join_rates(people_per_address(event))
+    try:
+        # Tested first, then counted: a refused join uses up neither window.
+        allowed = all(limiter.test(rate, *name) for rate in rates)
+        if allowed:
+            for rate in rates:
+                limiter.hit(rate, *name)
+    except (RedisError, OSError):
+        log.warning("join limits are not counted: Redis is unreachable", exc_info=True)
+        return
+    if not allowed:
+        raise RateLimited(
+            _("Many people are joining from your network. Please try again in a minute."),
+            code="join_rate_limited",
+        )
 
 
 def reset() -> None:

@@ -56,7 +56,12 @@ def clean_text(text: str, *, max_length: int, field: str) -> str:
 
 
 def join_event(
-    *, event: Event, user: User | AnonymousUser, session: SessionBase | None, nickname: str = ""
+    *,
+    event: Event,
+    user: User | AnonymousUser,
+    session: SessionBase | None,
+    nickname: str = "",
+    ip: str | None = None,
 ) -> Participant:
     """Make this account or browser a participant of the event once (anonymous: with a nickname)."""
     if not permissions.can_take_part(user, event):
@@ -76,6 +81,8 @@ def join_event(
     existing_id = session.get(SESSION_KEY, {}).get(str(event.pk))
     found = Participant.objects.filter(pk=existing_id, event=event, user__isnull=True).first()
     if found is None:
+        # Only a new participant counts: changing one's nickname is not another join.
+        ratelimit.check_join(event=event, ip=ip)
         participant = Participant.objects.create(event=event, nickname=name)
         signals.participant_joined.send(sender=Participant, participant=participant)
     else:
@@ -211,9 +218,15 @@ def cast_ballots(*, ballots: Sequence[Ballot]) -> list[Cast | DomainError]:
     # Every socket of a process sends its votes through here together (dialogue/batching.py):
     # a handful of statements and one commit per batch instead of eight queries per vote.
     outcomes: list[Cast | DomainError | None] = [None] * len(ballots)
+    # Ids beyond any key are refused before they reach SQL, where they fail the whole batch
+    # (SQLite cannot bind them; PostgreSQL refuses them for a bigint).
+    for index, ballot in enumerate(ballots):
+        if not (0 < ballot.question_id <= messages.MAX_ID and ballot.participant_id > 0):
+            outcomes[index] = InvalidMessage(_("There is no such question."))
+    valid = [ballot for index, ballot in enumerate(ballots) if outcomes[index] is None]
     # Read fresh: a ban, a withdrawn question or closed voting count from the next ballot on.
     participants, questions = vote_store.facts(
-        {ballot.participant_id for ballot in ballots}, {ballot.question_id for ballot in ballots}
+        {ballot.participant_id for ballot in valid}, {ballot.question_id for ballot in valid}
     )
     admitted = _admit(ballots, participants, questions, outcomes)
     allowed = ratelimit.check_many(
@@ -247,6 +260,8 @@ def _admit(
     admitted = []
     for index, ballot in enumerate(ballots):
         event, banned = participants.get(ballot.participant_id, (None, False))
+        if outcomes[index] is not None:
+            continue
         if event is None:
             outcomes[index] = NotAllowed()
         elif banned:

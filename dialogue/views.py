@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dialogue import fragments, permissions, selectors, services
-from dialogue.forms import AskForm, JoinForm
+from dialogue.forms import AskForm, JoinForm, join_token
 from dialogue.models import Participant, Question
 from events import permissions as staff
 from events import selectors as event_selectors
@@ -131,7 +131,8 @@ def event_page(
         "can_ask": permissions.can_ask(event),
         "can_vote": can_vote,
         "ask_form": ask_form or AskForm(max_length=event.question_max_length),
-        "join_form": join_form or JoinForm(),
+        "join_form": join_form or JoinForm(event_id=event.pk),
+        "join_token": join_token(event.pk),
         "labels": _socket_labels(),
         "can_moderate": staff.can_moderate(request.user, event),
         "rejections": selectors.rejection_counts(event=event)
@@ -159,7 +160,7 @@ def _participant(request: HttpRequest, event: Event) -> Participant:
 @require_POST
 def join(request: HttpRequest, slug: str) -> HttpResponse:
     event = _visible_event(request, slug)
-    form = JoinForm(request.POST)
+    form = JoinForm(request.POST, event_id=event.pk)
     if not form.is_valid():
         return event_page(request, slug, join_form=form, status=400)
     try:
@@ -168,6 +169,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
             user=request.user,
             session=request.session,
             nickname=form.cleaned_data["nickname"],
+            ip=_ip(request),
         )
     except DomainError as error:
         form.add_error("nickname", error.message)

@@ -7,10 +7,21 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from events.models import Agency, Event, Invitation
+from events.models import MAX_PEOPLE_PER_ADDRESS, Agency, Event, Invitation
+from events.text import refuse_control_characters
 
 
-class InvitationForm(forms.Form):
+class TextForm(forms.Form):
+    """A form whose every text field refuses control characters (events/text.py)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):  # URL, slug and email fields too
+                field.validators = [*field.validators, refuse_control_characters]
+
+
+class InvitationForm(TextForm):
     email = forms.EmailField(label=_("Email address"), max_length=254)
     role = forms.ChoiceField(label=_("Role"), choices=Invitation.Role.choices)
     event = forms.ModelChoiceField(
@@ -39,7 +50,7 @@ class InvitationForm(forms.Form):
         return cleaned
 
 
-class DeleteAccountForm(forms.Form):
+class DeleteAccountForm(TextForm):
     confirmation = forms.CharField(
         label=_("Type your email address to confirm"), max_length=254, strip=True
     )
@@ -54,7 +65,7 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M")
 
 
-class EventForm(forms.Form):
+class EventForm(TextForm):
     """The organiser's dialogue form; `services.check_event_details` has the last word."""
 
     title = forms.CharField(label=_("Title"), max_length=200)
@@ -97,6 +108,16 @@ class EventForm(forms.Form):
         help_text=_("A YouTube link is shown in the page; any other link is offered as a link."),
     )
     recording_url = forms.URLField(label=_("Recording"), required=False, assume_scheme="https")
+    people_per_address = forms.IntegerField(
+        label=_("People behind one internet address"),
+        required=False,
+        min_value=1,
+        max_value=MAX_PEOPLE_PER_ADDRESS,
+        help_text=_(
+            "For a hall whose citizens share one network (the agency's Wi-Fi): how many may join "
+            "from it. Empty: the site's default, enough for 300."
+        ),
+    )
 
     def __init__(self, *args: Any, creating: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -105,7 +126,7 @@ class EventForm(forms.Form):
             del self.fields["slug"]
 
 
-class LegalDocumentForm(forms.Form):
+class LegalDocumentForm(TextForm):
     title = forms.CharField(label=_("Document title"), max_length=300, required=False)
     number = forms.CharField(
         label=_("Number"), max_length=60, required=False, help_text=_("e.g. 31/2024/QH15")
@@ -118,7 +139,7 @@ LegalDocumentFormSet = forms.formset_factory(
 )
 
 
-class EmbedOriginsForm(forms.Form):
+class EmbedOriginsForm(TextForm):
     embed_origins = forms.CharField(
         label=_("Sites that may embed the widget"),
         required=False,
@@ -127,7 +148,7 @@ class EmbedOriginsForm(forms.Form):
     )
 
 
-class CatalogueFilterForm(forms.Form):
+class CatalogueFilterForm(TextForm):
     """The public catalogue's filters and search box, read from the query string."""
 
     q = forms.CharField(label=_("Search questions and answers"), max_length=200, required=False)

@@ -109,6 +109,10 @@ YOUTUBE = re.compile(
 )
 
 
+# The most people an organiser may declare behind one address (the limits grow with it).
+MAX_PEOPLE_PER_ADDRESS = 20000
+
+
 def new_stage_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -198,6 +202,18 @@ class Event(models.Model):
         default=15,
         validators=[MinValueValidator(1), MaxValueValidator(90)],
         help_text=_("Questions not answered live are due in writing this many days after the end."),
+    )
+    # Joins and sockets per internet address scale with it (dialogue/ratelimit.py,
+    # docs/security.md "Limits"): a hall whose citizens share the agency's one address.
+    people_per_address = models.PositiveIntegerField(
+        _("people behind one internet address"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PEOPLE_PER_ADDRESS)],
+        help_text=_(
+            "For a hall whose citizens share one network (the agency's Wi-Fi): how many may join "
+            "from it. Empty: the site's default, enough for 300."
+        ),
     )
     # The secret of the stage screen's link; making a new one revokes the old link.
     stage_token = models.CharField(

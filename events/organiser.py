@@ -91,6 +91,7 @@ def _details(form: EventForm, documents: Any) -> services.EventDetails:
         written_answer_days=data["written_answer_days"],
         stream_url=data["stream_url"],
         recording_url=data["recording_url"],
+        people_per_address=data["people_per_address"],
         documents=tuple(
             services.LegalDocumentDetails(title=row["title"], number=row["number"], url=row["url"])
             for row in documents.cleaned_data
@@ -109,6 +110,7 @@ _FIELD_OF_CODE = {
     "invalid_answer_days": "written_answer_days",
     "invalid_stream_url": "stream_url",
     "invalid_recording_url": "recording_url",
+    "invalid_people_per_address": "people_per_address",
     "slug_taken": "slug",
 }
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from events import permissions, selectors
 from events.errors import Conflict, InvalidMessage, InvitationRefused, NotAllowed
 from events.models import (
+    MAX_PEOPLE_PER_ADDRESS,
     Agency,
     AgencyMembership,
     Event,
@@ -278,6 +279,7 @@ class EventDetails:
     written_answer_days: int = 15
     stream_url: str = ""
     recording_url: str = ""
+    people_per_address: int | None = None
     documents: tuple[LegalDocumentDetails, ...] = field(default_factory=tuple)
 
 
@@ -296,6 +298,7 @@ EVENT_FIELDS = (
     "written_answer_days",
     "stream_url",
     "recording_url",
+    "people_per_address",
 )
 MAX_LEGAL_DOCUMENTS = 20
 _validate_url = URLValidator(schemes=["http", "https"])
@@ -337,6 +340,13 @@ def check_event_details(details: EventDetails) -> EventDetails:
         raise InvalidMessage(
             _("Written answers are due between 1 and 90 days after the dialogue."),
             code="invalid_answer_days",
+        )
+    people = details.people_per_address
+    if people is not None and not 1 <= people <= MAX_PEOPLE_PER_ADDRESS:
+        raise InvalidMessage(
+            _("Between 1 and %(max)d people may share one address.")
+            % {"max": MAX_PEOPLE_PER_ADDRESS},
+            code="invalid_people_per_address",
         )
     if len(details.documents) > MAX_LEGAL_DOCUMENTS:
         raise InvalidMessage(_("Too many legal documents."), code="invalid_documents")

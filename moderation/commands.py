@@ -56,7 +56,12 @@ def handle(
         return {"type": "done", "reply_to": c.id, "modes": messages.modes(event), "questions": []}
     if isinstance(c, messages.Ban):
         services.ban_participant(
-            actor=user, event=event, participant_id=c.participant, scope=c.scope, reason=c.reason
+            actor=user,
+            event=event,
+            participant_id=c.participant,
+            question_id=c.question,
+            scope=c.scope,
+            reason=c.reason,
         )
         return {"type": "done", "reply_to": c.id, "questions": []}
     if isinstance(c, messages.Bulk):

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import DatabaseError
 
+from dialogue import socket_limits
 from dialogue.messages import command_id, error_frame
 from dialogue.sessions import is_signed_in
 from events.errors import DomainError, NotAllowed, Unavailable
@@ -57,6 +58,7 @@ class StaffSocket(LiveSocket):
             await self.close()  # Before accept: the handshake is refused with 403.
             return
         self.event_id = event_id
+        await socket_limits.admit_socket(self)
         audiences = [*self.audiences_for(event_id, user), user_group(user.pk)]
         if self.session_key:
             audiences.append(session_group(self.session_key))
@@ -88,6 +90,10 @@ class StaffSocket(LiveSocket):
 
     async def still_allowed(self) -> bool:
         return await threads.read(self._authorise)(event_id=self.event_id) is not None
+
+    async def disconnect(self, code: int) -> None:
+        await socket_limits.release_socket(self)
+        await super().disconnect(code)
 
     def recovered(self) -> None:
         # Console frames are not sequenced: after an outage, reload the console's snapshot.
@@ -169,6 +175,7 @@ class StageConsumer(LiveSocket):
             await self.close()
             return
         self.event_id = event_id
+        await socket_limits.admit_socket(self)
 
         def snapshot() -> str:
             if _stage_event_id(self.token) != event_id:
@@ -179,6 +186,10 @@ class StageConsumer(LiveSocket):
 
     async def still_allowed(self) -> bool:
         return await threads.read(_stage_event_id)(self.token) == self.event_id
+
+    async def disconnect(self, code: int) -> None:
+        await socket_limits.release_socket(self)
+        await super().disconnect(code)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         # The stage only listens; anything it is sent is answered with an error and ignored.

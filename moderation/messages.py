@@ -8,16 +8,16 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from dialogue.messages import dumps, parse_frame
+from dialogue.messages import MAX_VERSION, Id, dumps, parse_frame
 from dialogue.models import Question
 from events.models import Event
 
 __all__ = ["dumps"]
 
-QuestionId = Annotated[int, Field(gt=0)]
-Version = Annotated[int, Field(ge=1)]
+QuestionId = Id
+Version = Annotated[int, Field(ge=1, le=MAX_VERSION)]
 
 
 class Command(BaseModel):
@@ -91,10 +91,19 @@ class Modes(Command):
 
 
 class Ban(Command):
+    """Ban a participant, named by id or, as for an anonymous asker, by one of their questions."""
+
     type: Literal["ban"]
-    participant: QuestionId
+    participant: QuestionId | None = None
+    question: QuestionId | None = None
     scope: Literal["event", "agency"] = "event"
     reason: Annotated[str, Field(max_length=300)] = ""
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Ban:
+        if (self.participant is None) == (self.question is None):
+            raise ValueError("give either 'participant' or 'question'")
+        return self
 
 
 class Resync(Command):
@@ -189,7 +198,8 @@ def moderator_question(
         "text": question.text,
         "original_text": question.original_text or None,
         "author": None if hide else question.author.display_name,
-        "participant": question.author_id,
+        # The participant id links an asker's questions together: hidden with the name.
+        "participant": None if hide else question.author_id,
         "anonymous": question.is_anonymous,
         "status": question.status,
         "stage": question.stage or None,

@@ -7,5 +7,5 @@ from moderation import consumers
 websocket_urlpatterns = [
     path("ws/events/<slug:slug>/moderate/", consumers.ModeratorConsumer.as_asgi()),
     path("ws/events/<slug:slug>/official/", consumers.OfficialConsumer.as_asgi()),
-    path("ws/stage/<str:token>/", consumers.StageConsumer.as_asgi()),
+    path("ws/stage/<slug:token>/", consumers.StageConsumer.as_asgi()),
 ]

@@ -445,11 +445,24 @@ def _modes(event: Event) -> dict[str, Any]:
 
 @transaction.atomic
 def ban_participant(
-    *, actor: User, event: Event, participant_id: int, scope: str = "event", reason: str = ""
+    *,
+    actor: User,
+    event: Event,
+    participant_id: int | None = None,
+    question_id: int | None = None,
+    scope: str = "event",
+    reason: str = "",
 ) -> list[Participant]:
-    """Bar a participant from this dialogue, or a signed-in person from all the agency's ones."""
+    """Bar a participant (or the asker of a question) from this dialogue, or from the agency's."""
     ensure_can_moderate(actor, event)
-    participant = Participant.objects.filter(pk=participant_id, event=event).first()
+    # By question: moderators of a dialogue that hides anonymous askers never learn the
+    # participant's id, yet may still ban the author of an abusive question.
+    found = Participant.objects.filter(event=event)
+    if question_id is not None:
+        found = found.filter(questions__pk=question_id)
+    else:
+        found = found.filter(pk=participant_id or 0)
+    participant = found.first()
     if participant is None:
         raise NotFound(_("There is no such participant in this dialogue."))
     if scope not in ("event", "agency"):
@@ -482,7 +495,11 @@ def ban_participant(
         Action.BAN,
         None,
         {},
-        {"participant": participant.pk, "scope": scope, "reason": reason[:300]},
+        {
+            **({"question": question_id} if question_id else {"participant": participant.pk}),
+            "scope": scope,
+            "reason": reason[:300],
+        },
     )
     return banned
 

@@ -125,3 +125,10 @@ def totp_code(secret: str, *, periods_ahead: int = 0) -> str:
     """The code the authenticator app shows now (or that many 30-second periods later)."""
     counter = int(time.time()) // 30 + periods_ahead
     return format_hotp_value(hotp_value(secret, counter))
+
+
+def join_form(event: Event, nickname: str) -> dict[str, str]:
+    """What the event page's join form posts: the nickname and the page's signed token."""
+    from dialogue.forms import join_token
+
+    return {"nickname": nickname, "join_token": join_token(event.pk)}

@@ -46,6 +46,7 @@ from tests.factories import (
     QuestionFactory,
     UserFactory,
     enable_totp,
+    join_form,
     verify_email,
 )
 from tests.socket import Client as SocketClient
@@ -190,7 +191,7 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
     ("dialogue:event", "GET"): lambda w: (w.event.get_absolute_url(), {}),
     ("dialogue:join", "POST"): lambda w: (
         reverse("dialogue:join", args=[w.event.slug]),
-        {"nickname": "Người thử"},
+        join_form(w.event, "Người thử"),
     ),
     ("dialogue:ask", "POST"): lambda w: (
         reverse("dialogue:ask", args=[w.event.slug]),

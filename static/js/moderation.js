@@ -332,7 +332,7 @@ queue.addEventListener("click", (event) => {
     case "cancel-edit": return upsert({ ...question });
     case "merge": return mergeInto(Number(control.dataset.target), card);
     case "ban":
-      if (window.confirm(labels.ban_confirm)) act({ type: "ban", participant: question.participant }, card);
+      if (window.confirm(labels.ban_confirm)) act({ type: "ban", question: question.id }, card);
       return undefined;
     default: return undefined;
   }

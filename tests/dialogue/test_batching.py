@@ -37,3 +37,17 @@ async def test_a_failed_batch_fails_each_of_its_requests_and_the_next_batch_runs
     results = await asyncio.gather(batcher.enqueue(0), return_exceptions=True)
     assert isinstance(results[0], ValueError)
     assert await batcher.enqueue(7) == {"n": 7}
+
+
+async def test_a_request_that_fails_its_batch_fails_alone():
+    def handle(requests: list[int]) -> list[dict[str, int]]:
+        if 0 in requests:
+            raise OverflowError("an id too large for the database")
+        return [{"n": n} for n in requests]
+
+    batcher: Batcher[int] = Batcher(handle, interval=0.2)
+    await batcher.enqueue(1)  # the next requests wait for the interval and go together
+    results = await asyncio.gather(*(batcher.enqueue(n) for n in (2, 0, 3)), return_exceptions=True)
+    assert results[0] == {"n": 2}
+    assert isinstance(results[1], OverflowError)
+    assert results[2] == {"n": 3}

@@ -9,13 +9,13 @@ from django.urls import reverse
 
 from dialogue.models import Participant, Question, Vote
 from events.models import Event
-from tests.factories import EventFactory, QuestionFactory
+from tests.factories import EventFactory, QuestionFactory, join_form
 
 pytestmark = pytest.mark.django_db
 
 
 def join(client, event: Event, nickname: str = "Chị Lan") -> None:  # type: ignore[no-untyped-def]
-    response = client.post(reverse("dialogue:join", args=[event.slug]), {"nickname": nickname})
+    response = client.post(reverse("dialogue:join", args=[event.slug]), join_form(event, nickname))
     assert response.status_code == 302
 
 
@@ -161,7 +161,7 @@ def test_an_event_without_anonymous_participation_offers_sign_in(client):
     event = EventFactory(allow_anonymous=False)
     page = client.get(event.get_absolute_url()).content.decode()
     assert reverse("account_login") in page
-    response = client.post(reverse("dialogue:join", args=[event.slug]), {"nickname": "Lan"})
+    response = client.post(reverse("dialogue:join", args=[event.slug]), join_form(event, "Lan"))
     assert response.status_code == 400
     assert not Participant.objects.exists()
 
@@ -197,7 +197,7 @@ def test_the_reused_question_list_is_each_visitor_s_own(event):
         token = browser.cookies["csrftoken"].value
         browser.post(
             reverse("dialogue:join", args=[event.slug]),
-            {"nickname": name, "csrfmiddlewaretoken": token},
+            {**join_form(event, name), "csrfmiddlewaretoken": token},
         )
     # Lan votes with the token rendered into her page's vote form.
     form = _vote_form(lan.get(event.get_absolute_url()).content.decode(), question)
