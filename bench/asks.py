@@ -255,6 +255,12 @@ def print_table(bench: Bench, runs: list[AskRun], ratios: bool = False) -> None:
             f"{r.load_before[0]:.2f} → {r.load_after[0]:.2f} |"
         )
     bench.say("\n".join(lines))
+    refused = sum(r.since_refused for r in runs)
+    if refused:
+        bench.say(
+            f"    the server refused `since` {refused} times (a resync without it, then a "
+            "snapshot: the protocol before backlogs); counted in the resyncs"
+        )
     errors = {f"{r.participants}/{r.workers}w": r.errors for r in runs if r.errors}
     if errors:
         bench.say(f"    client errors: {errors}")

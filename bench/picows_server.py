@@ -97,6 +97,8 @@ async def main(port: int, ping_interval: float) -> None:
         auto_ping_reply_timeout=20,
         auto_ping_strategy=WSAutoPingStrategy.PING_PERIODICALLY,
         max_frame_size=16 * 1024 * 1024,
+        # picows' default is 16 KB per socket; the clients send frames of at most 4 KB here.
+        read_buffer_init_size=4096,
     )
     await server.serve_forever()
 
