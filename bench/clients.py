@@ -9,7 +9,8 @@ until the reply: a `backlog` (applied in order) or a full `snapshot`. A server t
 Askers send `ask` commands with a `client_id` made once per question. An ask that gets an error,
 or no reply within --ask-timeout, is sent again with the same `client_id` after a reconnect, so a
 question is stored at most once. With --reconnect a dropped client reconnects with exponential
-backoff and full jitter (0.25 s up to 30 s), as the page does, and resyncs from its snapshot.
+backoff and full jitter (0.25 s up to 30 s), as the page does, and resyncs from its snapshot;
+without it a client never leaves: it waits for every reply, and counts errors.
 
 Run by bench/run.py (bench/asks.py, bench/faults.py); commands on stdin (`mark`, `asks <total
 per second>`, `stop`), JSON lines on stdout (`progress`, `ready`, `result`):
@@ -261,7 +262,8 @@ class Client:
 
     def reconnect_soon(self) -> None:
         socket = self.socket
-        if socket is not None:
+        # Without --reconnect a client measures and never leaves: an error stays an error.
+        if socket is not None and self.args.reconnect:
             self._closing = asyncio.ensure_future(socket.close())
 
     # --- asking --------------------------------------------------------------------------
@@ -350,7 +352,7 @@ async def run(args: argparse.Namespace) -> None:
             while next_ask <= now:
                 next_ask += random.expovariate(rate)
                 random.choice(askers).ask(totals, tag)
-        for client in clients:
+        for client in clients if args.reconnect else ():
             if client.socket is not None and client.replies and client.overdue(now):
                 totals.errors["ask:no reply"] += 1
                 client.reconnect_soon()
