@@ -91,6 +91,7 @@ class Client:
         self.replies: dict[str, AskRecord] = {}  # command id -> the ask it answers
         self.retry: list[AskRecord] = []  # asks to send again after reconnecting
         self.open = asyncio.Event()
+        self.closing = False  # this client closes its socket to reconnect
         self.stopping = False
         self.counter = 0
 
@@ -115,6 +116,7 @@ class Client:
                 ) as socket:
                     first = json.loads(await asyncio.wait_for(socket.recv(), self.args.timeout))
                     self.socket = socket
+                    self.closing = False
                     totals.connects += 1
                     snapshots.append(time.monotonic() - started)
                     self.repair = None
@@ -263,7 +265,8 @@ class Client:
     def reconnect_soon(self) -> None:
         socket = self.socket
         # Without --reconnect a client measures and never leaves: an error stays an error.
-        if socket is not None and self.args.reconnect:
+        if socket is not None and self.args.reconnect and not self.closing:
+            self.closing = True
             self._closing = asyncio.ensure_future(socket.close())
 
     # --- asking --------------------------------------------------------------------------
@@ -353,7 +356,7 @@ async def run(args: argparse.Namespace) -> None:
                 next_ask += random.expovariate(rate)
                 random.choice(askers).ask(totals, tag)
         for client in clients if args.reconnect else ():
-            if client.socket is not None and client.replies and client.overdue(now):
+            if client.socket and not client.closing and client.replies and client.overdue(now):
                 totals.errors["ask:no reply"] += 1
                 client.reconnect_soon()
         if now - last_progress >= 1:

@@ -184,6 +184,7 @@ async def run(bench: Bench) -> None:
             faults.append(fault)
             await quietly(quiet)
             clients.send("asks 0")
+            asks_end = time.monotonic()
             clients.send("stop")
             bench.say("    settling: the last replies and repairs")
             result = await clients.expect("result", 180)
@@ -196,7 +197,7 @@ async def run(bench: Bench) -> None:
         fault.at += offset
         fault.back += offset
     rows = await asyncio.to_thread(_database_rows, bench.database_url, event_id)
-    analyse(report, result, rows, faults, end=time.monotonic() - result["mark"])
+    analyse(report, result, rows, faults, end=asks_end - result["mark"])
     print_report(bench, report)
     (bench.out / "faults.json").write_text(
         json.dumps({"report": report.__dict__ | {"faults": [f.__dict__ for f in faults]}})
