@@ -356,7 +356,8 @@ async def run(args: argparse.Namespace) -> None:
                 next_ask += random.expovariate(rate)
                 random.choice(askers).ask(totals, tag)
         for client in clients if args.reconnect else ():
-            if client.socket and not client.closing and client.replies and client.overdue(now):
+            waiting = client.socket is not None and not client.closing and client.replies
+            if waiting and client.overdue(now):
                 totals.errors["ask:no reply"] += 1
                 client.reconnect_soon()
         if now - last_progress >= 1:
