@@ -26,10 +26,16 @@ KB_TARGET = 10.0
 
 
 async def run(bench: Bench) -> None:
+    from bench import procs
+
     options = bench.options
+    servers = options.ceilings_servers
+    if "uws" in servers and not procs.UWS_MODULES.exists():
+        bench.say("== ceilings: uWebSockets.js skipped, not installed: (cd bench/uws && npm ci)")
+        servers = [kind for kind in servers if kind != "uws"]
     for participants in options.participants:
         rows: list[tuple[Row, tuple[float, float]]] = []
-        for kind in options.ceilings_servers:
+        for kind in servers:
             before = os.getloadavg()
             row = await bench.fanout_one(kind, participants, options.rate, options.duration)
             rows.append((row, (before[0], os.getloadavg()[0])))
