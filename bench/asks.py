@@ -12,6 +12,8 @@ given total rate. Reported per load and worker count:
 - the ratios, two workers against one: ack p50, ack p99, and the workers' CPU per ask.
 
     python -m bench.run asks --asks-loads 1000:20,200:30 --asks-workers 1,2 --asks-duration 60
+
+--asks-hogs N adds N busy loops on the workers' core while asks are measured.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class AskRun:
     participants: int
     rate: float
     workers: int
+    hogs: int = 0
     load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
     asked: int = 0
@@ -96,6 +99,14 @@ def loads(text: str) -> list[tuple[int, float]]:
     return pairs
 
 
+async def hog() -> asyncio.subprocess.Process:
+    """A busy loop on the workers' core, at their priority: a machine with other work on it."""
+    # The workers are descheduled between a commit and its send to Redis, as on a busy host,
+    # which is when deltas committed by two workers reach Redis in the other order.
+    command = ["taskset", "-c", procs.SERVER_CORE, procs.PYTHON, "-c", "while True: pass"]
+    return await asyncio.create_subprocess_exec(*command, stdin=asyncio.subprocess.DEVNULL)
+
+
 def published_ids(event_id: int) -> list[int]:
     from dialogue.models import Question
 
@@ -131,7 +142,7 @@ async def one(bench: Bench, participants: int, rate: float, workers: int) -> Ask
         f"== {label}: {participants - probes} sinks + {probes} clients, {askers} asking, "
         f"{duration:g}s, post-moderation, through nginx"
     )
-    result = AskRun(participants=participants, rate=rate, workers=workers)
+    result = AskRun(participants=participants, rate=rate, workers=workers, hogs=options.asks_hogs)
     path = f"/ws/events/{slug}/"
     cookie_file = bench.out / f"cookies-{slug}.json"
     cookie_file.write_text(json.dumps(cookies))
@@ -163,6 +174,7 @@ async def one(bench: Bench, participants: int, rate: float, workers: int) -> Ask
             await bench.wait_for_quiet()
             group = running.group()
             result.load_before = os.getloadavg()
+            hogs = [await hog() for _ in range(options.asks_hogs)]
             sinks.send("mark")
             clients.send("mark")
             group.mark()
@@ -180,6 +192,9 @@ async def one(bench: Bench, participants: int, rate: float, workers: int) -> Ask
             await asyncio.sleep(2.0)  # the last asks' replies and deltas
             worker_seconds = group.cpu() * (time.monotonic() - started)
             result.worker_cpu = round(group.cpu() * 100, 1)
+            for process in hogs:
+                process.kill()
+                await process.wait()
             clients.send("stop")
             sinks.send("stop")
             sink_result = await sinks.expect("result", 30)
@@ -245,8 +260,10 @@ def print_table(bench: Bench, runs: list[AskRun], ratios: bool = False) -> None:
         per_window = ", ".join(f"{_ms(p50)}/{_ms(p99)}" for p50, p99, _ in r.windows)
         missed = [p99 for _, p99, _ in r.windows if p99 is None or p99 > P99_TARGET_MS]
         flag = "" if not missed else " (over 150)"
+        hogs = f" + {r.hogs} hog" if r.hogs else ""
         lines.append(
-            f"| {r.participants:,} | {r.rate:g} | {r.workers} | {r.acked:,}/{r.asked:,} | "
+            f"| {r.participants:,} | {r.rate:g} | {r.workers}{hogs} | "
+            f"{r.acked:,}/{r.asked:,} | "
             f"{_ms(r.p50)} / {_ms(r.p99)} | {per_window}{flag} | "
             f"{r.resyncs} ({r.backlogs} / {r.snapshots}) | {r.gaps} / {r.sink_gaps} | "
             f"{r.delivered:,} / {r.expected:,} | {r.duplicated} | "

@@ -1143,6 +1143,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--asks-duration", type=float, default=60, help="asks: seconds per run")
     parser.add_argument("--asks-probes", type=int, default=100, help="asks: full clients")
     parser.add_argument("--asks-askers", type=int, default=100, help="asks: clients that ask")
+    parser.add_argument(
+        "--asks-hogs", type=int, default=0, help="asks: busy loops beside the workers"
+    )
     parser.add_argument("--faults-clients", type=int, default=300, help="faults: full clients")
     parser.add_argument("--faults-askers", type=int, default=60, help="faults: clients that ask")
     parser.add_argument("--faults-rate", type=float, default=10, help="faults: asks per second")
