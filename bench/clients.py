@@ -39,6 +39,14 @@ BACKOFF_FIRST, BACKOFF_CAP = 0.25, 30.0  # docs/protocol.md, "Reconnecting"
 QUESTION_BODY = "Xin hỏi thủ tục chuyển mục đích sử dụng đất nông nghiệp sang đất ở tại nông thôn?"
 
 
+_tasks: set[asyncio.Future[Any]] = set()  # strong references to the sends and closes in flight
+
+
+def _keep(task: asyncio.Future[Any]) -> None:
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+
+
 @dataclass
 class AskRecord:
     """One question, from its first send to its acknowledgement."""
@@ -161,7 +169,7 @@ class Client:
         socket = self.socket
         if socket is None:
             return False
-        self._sending = asyncio.ensure_future(self._send(socket, json.dumps(frame)))
+        _keep(asyncio.ensure_future(self._send(socket, json.dumps(frame))))
         return True
 
     async def _send(self, socket: Any, text: str) -> None:
@@ -267,7 +275,7 @@ class Client:
         # Without --reconnect a client measures and never leaves: an error stays an error.
         if socket is not None and self.args.reconnect and not self.closing:
             self.closing = True
-            self._closing = asyncio.ensure_future(socket.close())
+            _keep(asyncio.ensure_future(socket.close()))
 
     # --- asking --------------------------------------------------------------------------
 
