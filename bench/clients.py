@@ -36,6 +36,7 @@ from bench.load import commands, cpu_seconds, emit
 
 DELTAS = ("question.published", "question.withdrawn")
 BACKOFF_FIRST, BACKOFF_CAP = 0.25, 30.0  # docs/protocol.md, "Reconnecting"
+REPAIR_WAIT = 2.0  # seconds before a repair refused with `rate_limited` is asked for again
 QUESTION_BODY = "Xin hỏi thủ tục chuyển mục đích sử dụng đất nông nghiệp sang đất ở tại nông thôn?"
 
 
@@ -254,6 +255,12 @@ class Client:
             totals.since_refused += 1
             self.ask_repair(totals)
             return
+        if kind == "error" and frame.get("code") == "rate_limited":
+            # Too many repairs for now: keep holding the deltas, and ask again a little later.
+            totals.errors["resync:rate_limited"] += 1
+            self.repair = "waiting"
+            asyncio.get_running_loop().call_later(REPAIR_WAIT, self.repair_again, totals)
+            return
         if kind == "backlog":
             totals.backlogs += 1
             for delta in frame.get("frames", []):
@@ -269,6 +276,12 @@ class Client:
                 self.held.append(delta)
             else:
                 self.delta(delta, totals, counted=False)
+
+    def repair_again(self, totals: Totals) -> None:
+        if self.repair != "waiting":
+            return  # reconnected meanwhile: the new snapshot replaced the view
+        self.repair = None
+        self.ask_repair(totals)
 
     def reconnect_soon(self) -> None:
         socket = self.socket
