@@ -13,10 +13,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	rm -f $(VENV)/.installed-* && touch $@
 
+# Development: DEBUG on, and the task worker (queued email) beside the server, stopped with it.
+RUN_ADDRESS ?= 127.0.0.1:8000
+run: export DEBUG ?= true
 run: $(STAMP)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py runserver $(RUN_ADDRESS)
 
 # First the whole suite on the embedded defaults (SQLite, in-memory layer); then, when
 # DATABASE_URL / REDIS_URL are set, everything but the browser tier again on the real servers.
@@ -35,23 +40,29 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# The deploy checks run with production settings: DEBUG off, a real key, real host names.
 check: lint
-	$(VENV)/bin/mypy config events dialogue moderation
-	$(PY) manage.py check
-	$(PY) manage.py makemigrations --check --dry-run
+	DEBUG=true $(VENV)/bin/mypy config events dialogue moderation live
+	DEBUG=true $(PY) manage.py check
+	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
+	env -u DEBUG SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" ALLOWED_HOSTS=doithoai.example.gov.vn \
+		$(PY) manage.py check --deploy --fail-level WARNING
 
+messages: export DEBUG ?= true
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l vi --no-obsolete --ignore=".venv/*" --ignore="staticfiles/*"
 	$(PY) manage.py compilemessages -l vi --ignore=".venv/*"
 
 # A few minutes: fan-out at 1,000 and 5,000 participants and the capacity ramp, uvicorn, daphne
 # and bare websockets side by side (bench/run.py --help for the full scenarios).
+bench: export DEBUG ?= true
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	$(PY) -m bench.run --short
 
 # Every kind of page in Vietnamese, phone 360×740, desktop 1280×800 and the stage at 1920×1080,
 # on the demo data, into docs/screenshots/ (shown in the README). Needs Chromium, like the tests.
+screenshots: export DEBUG ?= true
 screenshots: $(STAMP)
 	$(PY) -m tests.e2e.screenshots --out docs/screenshots
 

@@ -30,6 +30,7 @@ SERVERS: dict[str, list[str]] = {
         "--port", "{port}", "--backlog", "4096", "--loop", "uvloop", "--http", "httptools",
         "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--lifespan", "off",
         "--no-access-log", "--log-level", "warning", "--ws-ping-interval", "{ping}",
+        "--ws-max-size", str(int(os.environ.get("DIALOGUE_MAX_FRAME_BYTES", "4096")) * 16),
     ],
     "daphne": [
         PYTHON, "-m", "daphne", "-e", "tcp:{port}:interface=127.0.0.1:backlog=4096", "-v", "0",
@@ -58,6 +59,7 @@ def server_env(database_url: str, redis_url: str) -> dict[str, str]:
         "DEBUG": "0",
         "SECRET_KEY": "bench-only-not-a-secret",
         "SECURE_COOKIES": "0",
+        "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
         "RATE_LIMIT_VOTE_PARTICIPANT": "100000/minute",

@@ -14,7 +14,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: `make run` and the tests turn it on (DEBUG=true); nothing else does.
+DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="insecure-development-key-change-me" if DEBUG else "")
 if not SECRET_KEY:
     raise environ.ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
@@ -44,6 +45,9 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "csp",
+    # The task queue (events/tasks.py): django-tasks and its database backend.
+    "django_tasks",
+    "django_tasks_db",
     "events",
     "dialogue",
     "moderation",
@@ -137,11 +141,21 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # One hub channel per process receives every broadcast of that process, so the
             # per-channel capacity only has to absorb a short stall of one reader.
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 2000, "expiry": 30},
+            # A Redis that is down is noticed within a second, not after the OS's connect timeout.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 1}],
+                "capacity": 2000,
+                "expiry": 30,
+            },
         }
     }
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            # A miss, not a 500, while Redis is away (config/cache.py); short timeouts.
+            "BACKEND": "config.cache.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+        }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -180,7 +194,16 @@ if not env.bool("ACCOUNT_RATE_LIMITS", default=True):
     ACCOUNT_RATE_LIMITS = False
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Every message is queued (events/mail.py) and sent by the task worker through the backend that
+# the EMAIL_BACKEND variable names, so no request, socket or callback ever waits for a mail server.
+EMAIL_BACKEND = "events.mail.QueuedEmailBackend"
+EMAIL_DELIVERY_BACKEND = env.str(
+    "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
+)
+if EMAIL_DELIVERY_BACKEND == EMAIL_BACKEND:
+    raise environ.ImproperlyConfigured("EMAIL_BACKEND names how mail leaves: an SMTP backend")
+# Seconds the worker waits on the mail server before it gives up and retries later.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 if env.str("EMAIL_FILE_PATH", default=""):
     EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
@@ -308,22 +331,45 @@ STREAM_EMBED_ORIGINS = ["https://www.youtube-nocookie.com"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "SAMEORIGIN"
+# SAMEORIGIN, not DENY, on purpose: it says what CSP's `frame-ancestors 'self'` says, for older
+# browsers. The embeddable pages (dialogue/views.py, `_framed_by`) drop it and name the agency's
+# own sites in `frame-ancestors` instead.
+SILENCED_SYSTEM_CHECKS = ["security.W019"]
 if not DEBUG:
+    # Production is served over TLS by nginx, which says so in X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
+    # Plain HTTP that reaches the app is sent to HTTPS (off only for loopback test topologies).
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # HSTS: browsers that have seen the site over HTTPS never use plain HTTP for it again, for a
+    # year by default. The header is sent only on HTTPS responses.
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Preloading is the registrable domain's decision (hstspreload.org), not this site's: off
+    # unless its owner asks for it, and then the check that reminds of it has nothing to say.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
 
 # --- The dialogue -------------------------------------------------------------------------------
+
+# The real-time core (live/): see docs/architecture.md, "The live core".
+LIVE = {
+    # Vote tallies reach sockets at most once per this many seconds per event.
+    "TALLY_INTERVAL": env.float("DIALOGUE_TALLY_INTERVAL", default=0.25),
+    # Seconds between the hub's heartbeat to every socket (0: none); see live/hub.py.
+    "HEARTBEAT_SECONDS": env.float("DIALOGUE_HEARTBEAT_SECONDS", default=20.0),
+    # Threads that serve the sockets' reads (snapshots, rights, the delta log) on PostgreSQL,
+    # beside the one thread that runs their writes; see live/threads.py.
+    "READ_THREADS": env.int("LIVE_READ_THREADS", default=4),
+}
 
 DIALOGUE = {
     # Largest inbound websocket frame accepted, in bytes; larger ones get an error frame.
     "MAX_FRAME_BYTES": env.int("DIALOGUE_MAX_FRAME_BYTES", default=4096),
-    # Vote tallies reach sockets at most once per this many seconds per event.
-    "TALLY_INTERVAL": env.float("DIALOGUE_TALLY_INTERVAL", default=0.25),
     # A vote batch starts at most this often per process; see dialogue/batching.py.
     "VOTE_BATCH_SECONDS": env.float("DIALOGUE_VOTE_BATCH_SECONDS", default=0.025),
-    # Seconds between the hub's heartbeat to every socket (0: none); see dialogue/fanout.py.
-    "HEARTBEAT_SECONDS": env.float("DIALOGUE_HEARTBEAT_SECONDS", default=20.0),
     "NICKNAME_MAX_LENGTH": 40,
     # Per participant and per IP address; "N/minute" strings as the `limits` library reads them.
     "RATE_LIMITS": {
@@ -337,6 +383,16 @@ DIALOGUE = {
         },
     },
 }
+
+# --- The task queue -----------------------------------------------------------------------------
+
+# Tasks are rows in the database (SQLite or PostgreSQL alike), run by `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A task that fails on a network error is queued again after each of these delays in turn
+# (seconds: 30 s, 2 min, 10 min, 30 min, 2 h), then given up and logged (events/tasks.py).
+TASK_RETRY_DELAYS: list[int] = env.list(
+    "TASK_RETRY_DELAYS", cast=int, default=[30, 120, 600, 1800, 7200]
+)
 
 LOGGING = {
     "version": 1,

@@ -55,7 +55,8 @@ start_worker() {
         exec setsid $(pinning "$cpu") "$PYTHON" -m uvicorn config.asgi:application \
             --host 127.0.0.1 --port "$port" --backlog 4096 \
             --loop uvloop --http httptools --ws websockets-sansio --ws-per-message-deflate false \
-            --lifespan off --no-access-log --log-level warning --ws-ping-interval 60
+            --lifespan off --no-access-log --log-level warning --ws-ping-interval 60 \
+            --ws-max-size "$((${DIALOGUE_MAX_FRAME_BYTES:-4096} * 16))"
     ) >>"$STATE/worker-$n.log" 2>&1 </dev/null &
     echo $! >"$STATE/worker-$n.pid"
 }
@@ -78,6 +79,8 @@ start() {
         echo "already running (state in $STATE); stop it first" >&2
         return 1
     fi
+    # As a deployment does: the workers serve hashed static files from the manifest.
+    (cd "$ROOT" && "$PYTHON" manage.py collectstatic --no-input -v 0)
     for n in $(seq 1 "$WORKERS"); do start_worker "$n"; done
     for n in $(seq 1 "$WORKERS"); do wait_port $((BASE_PORT + n - 1)); done
     write_nginx_conf

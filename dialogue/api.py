@@ -138,7 +138,7 @@ def _answer(question: Question, titles: dict[int, str]) -> AnswerOut | None:
     )
 
 
-def _question(question: Question, titles: dict[int, str], archive_open: bool) -> QuestionOut:
+def _question(question: Question, titles: dict[int, str]) -> QuestionOut:
     return QuestionOut(
         id=question.pk,
         text=question.text,
@@ -148,8 +148,8 @@ def _question(question: Question, titles: dict[int, str], archive_open: bool) ->
         topic=question.topic or None,
         asked_at=question.created_at,
         event=question.event.slug,
-        # Answers are public once the archive is: the same rule as the archive page.
-        answer=_answer(question, titles) if archive_open else None,
+        # The same rule as every other surface (dialogue/selectors.py, PUBLIC_ANSWER).
+        answer=_answer(question, titles) if selectors.answer_is_public(question) else None,
     )
 
 
@@ -230,11 +230,7 @@ def event_questions(request: HttpRequest, slug: str, page: Query[Page]) -> list[
         "answer", "event"
     )
     titles = _official_titles({event.pk})
-    archive_open = event.status in (Event.Status.ENDED, Event.Status.ARCHIVED)
-    return [
-        _question(q, titles, archive_open)
-        for q in questions[page.offset : page.offset + page.limit]
-    ]
+    return [_question(q, titles) for q in questions[page.offset : page.offset + page.limit]]
 
 
 @api.get(
@@ -257,7 +253,7 @@ def answers(request: HttpRequest, filters: Query[AnswerFilters]) -> list[Questio
         offset=filters.offset,
     )
     titles = _official_titles({q.event_id for q in found})
-    return [_question(q, titles, archive_open=True) for q in found]
+    return [_question(q, titles) for q in found]
 
 
 class Index(Schema):

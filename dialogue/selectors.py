@@ -11,11 +11,11 @@ from urllib.parse import urlsplit
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import connection
-from django.db.models import Case, Count, F, Func, QuerySet, TextField, Value, When
+from django.db.models import Case, Count, F, Func, Q, QuerySet, TextField, Value, When
 from django.utils import timezone
 
 from dialogue import messages
-from dialogue.models import Participant, Question, Vote
+from dialogue.models import Participant, PublicDelta, Question, Vote
 from events import selectors as event_selectors
 from events.models import Agency, Event, User
 
@@ -26,6 +26,47 @@ SORTS = {"popular": ("-vote_count", "-created_at"), "recent": ("-created_at",)}
 
 def public_events() -> QuerySet[Event]:
     return Event.objects.exclude(status=Event.Status.DRAFT).select_related("agency")
+
+
+# --- What is public: the one rule every surface asks (pages, search, archive, API, feed) ----------
+
+# A dialogue's archive, and with it every published answer, is public once the dialogue ends;
+# until then an answer is seen live, on the stage and the stream, not read from a page.
+ARCHIVE_STATUSES = (Event.Status.ENDED, Event.Status.ARCHIVED)
+# A question whose answer anyone may read: `public_questions()` narrowed by this.
+PUBLIC_ANSWER = Q(
+    status=Question.Status.ANSWERED,
+    answer__published_at__isnull=False,
+    event__status__in=ARCHIVE_STATUSES,
+)
+
+
+def archive_is_public(event: Event) -> bool:
+    """Whether the dialogue's archive (its answered questions with their answers) is public."""
+    return event.status in ARCHIVE_STATUSES
+
+
+def public_questions() -> QuerySet[Question]:
+    """Every question anyone may see: published, in a dialogue that is not a draft."""
+    return Question.objects.filter(status__in=Question.PUBLIC_STATUSES).exclude(
+        event__status=Event.Status.DRAFT
+    )
+
+
+def public_answers() -> QuerySet[Question]:
+    """The questions whose answer anyone may read (`PUBLIC_ANSWER`)."""
+    return public_questions().filter(PUBLIC_ANSWER)
+
+
+def answer_is_public(question: Question) -> bool:
+    """`PUBLIC_ANSWER` for a question already loaded, with its event and answer."""
+    answer = getattr(question, "answer", None)
+    return (
+        question.status == Question.Status.ANSWERED
+        and answer is not None
+        and answer.published_at is not None
+        and archive_is_public(question.event)
+    )
 
 
 def catalogue(
@@ -62,7 +103,8 @@ def catalogue(
 def visible_questions(*, event: Event, sort: str = "popular") -> QuerySet[Question]:
     """The questions anyone may see in an event, in the chosen order."""
     return (
-        Question.objects.filter(event=event, status__in=Question.PUBLIC_STATUSES)
+        public_questions()
+        .filter(event=event)
         .select_related("author__user")
         .order_by(*SORTS.get(sort, SORTS["popular"]))
     )
@@ -87,6 +129,14 @@ def vote_counts(*, question_ids: Iterable[int]) -> dict[int, int]:
             pk__in=list(question_ids), status__in=Question.PUBLIC_STATUSES
         ).values_list("pk", "vote_count")
     )
+
+
+def public_deltas(event_id: int, after: int, before: int | None) -> list[tuple[int, str]]:
+    """The logged public deltas of an event with `after < seq < before`, in order."""
+    deltas = PublicDelta.objects.filter(event_id=event_id, seq__gt=after)
+    if before is not None:
+        deltas = deltas.filter(seq__lt=before)
+    return list(deltas.order_by("seq").values_list("seq", "frame")[:1000])
 
 
 def participant_for(
@@ -160,9 +210,8 @@ def rejection_counts(*, event: Event) -> list[tuple[str, int]]:
 def answered_questions(*, event: Event) -> list[Question]:
     """The archive: every answered question with its published answer, in the order answered."""
     return list(
-        Question.objects.filter(
-            event=event, status=Question.Status.ANSWERED, answer__published_at__isnull=False
-        )
+        public_answers()
+        .filter(event=event)
         .select_related("author__user", "answer__official")
         .order_by("answered_at", "pk")
     )
@@ -204,19 +253,19 @@ def search_questions(
     words = fold(query).split()
     if not words:
         return []
-    questions = Question.objects.filter(
-        status__in=Question.PUBLIC_STATUSES, event__in=public_events().values("pk")
-    ).select_related("event__agency", "answer", "author__user")
+    questions = public_questions().select_related("event__agency", "answer", "author__user")
     if agency is not None:
         questions = questions.filter(
             event__agency_id__in=event_selectors.agency_family(agency=agency)
         )
     if legal_field:
         questions = questions.filter(event__legal_field=legal_field)
+    # An answer is searched, and shown with its question, only where it is public.
     answer_body = Case(
-        When(answer__published_at__isnull=False, then=F("answer__body")),
-        default=Value(""),
-        output_field=TextField(),
+        When(PUBLIC_ANSWER, then=F("answer__body")), default=Value(""), output_field=TextField()
+    )
+    questions = questions.annotate(
+        answer_public=Case(When(PUBLIC_ANSWER, then=True), default=False)
     )
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
@@ -245,11 +294,7 @@ def published_answers(
     *, agency: Agency | None = None, event: Event | None = None, limit: int = 50, offset: int = 0
 ) -> list[Question]:
     """Answered questions whose answer is published in a public archive, newest answer first."""
-    questions = Question.objects.filter(
-        status=Question.Status.ANSWERED,
-        answer__published_at__isnull=False,
-        event__status__in=[Event.Status.ENDED, Event.Status.ARCHIVED],
-    ).select_related("event__agency", "answer__official", "author__user")
+    questions = public_answers().select_related("event__agency", "answer__official", "author__user")
     if agency is not None:
         questions = questions.filter(
             event__agency_id__in=event_selectors.agency_family(agency=agency)

@@ -219,7 +219,7 @@ def vote(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
 def archive(request: HttpRequest, slug: str) -> HttpResponse:
     """The event's archive: every answered question with its answer, live or written."""
     event = _visible_event(request, slug)
-    if event.status not in (Event.Status.ENDED, Event.Status.ARCHIVED):
+    if not selectors.archive_is_public(event):
         raise Http404
     officials = EventRole.objects.filter(event=event, role=EventRole.Role.OFFICIAL)
     titles = dict(officials.values_list("user_id", "title"))

@@ -144,3 +144,24 @@ def agency_dialogues(*, agency: Agency) -> dict[str, list[Event]]:
             )[:50]
         ),
     }
+
+
+# Not part of what the audit log keeps of a dialogue: bookkeeping, and the stage's secret link.
+UNAUDITED_EVENT_FIELDS = {"id", "public_seq", "stage_token", "created_at"}
+
+
+def event_public_state(*, event: Event) -> dict[str, Any]:
+    """What citizens can see of a dialogue, as JSON, for the audit log's before and after."""
+    state: dict[str, Any] = {
+        field.name: field.value_to_string(event)
+        for field in Event._meta.concrete_fields
+        if field.name not in UNAUDITED_EVENT_FIELDS
+    }
+    state["documents"] = [
+        [document.title, document.number, document.url]
+        for document in event.legal_documents.order_by("pk")
+    ]
+    state["roles"] = [
+        [role.user_id, role.role, role.title] for role in event.roles.order_by("user_id", "role")
+    ]
+    return state

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from events import permissions
+from events import permissions, selectors
 from events.errors import Conflict, InvalidMessage, InvitationRefused, NotAllowed
 from events.models import (
     Agency,
@@ -31,7 +31,7 @@ from events.models import (
     LegalDocument,
     User,
 )
-from events.signals import account_deleting
+from events.signals import account_deleting, event_details_changed
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -115,14 +115,14 @@ def invite_staff(
         link = (site_url or settings.SITE_URL).rstrip("/") + reverse(
             "events:invitation", kwargs={"token": token}
         )
-        # Sent only once the invitation exists for good: a rolled-back invite mails nobody.
-        language = translation.get_language()
-        transaction.on_commit(lambda: _send_invitation(invitation, link, language))
+        # Queued in this transaction (events/mail.py): a rolled-back invite mails nobody, and
+        # the worker, not this request, talks to the mail server.
+        _send_invitation(invitation, link)
     return invitation
 
 
-def _send_invitation(invitation: Invitation, link: str, language: str | None) -> None:
-    with translation.override(language or settings.LANGUAGE_CODE):
+def _send_invitation(invitation: Invitation, link: str) -> None:
+    with translation.override(translation.get_language() or settings.LANGUAGE_CODE):
         context = {"invitation": invitation, "link": link, "site_name": _site_name()}
         subject = render_to_string("events/email/invitation_subject.txt", context).strip()
         body = render_to_string("events/email/invitation_message.txt", context)
@@ -419,10 +419,16 @@ def update_event(*, actor: User, event: Event, details: EventDetails) -> Event:
                 _("The archive of this dialogue is published; it can no longer be changed."),
                 code="archived",
             )
+        before = selectors.event_public_state(event=event)
         for name in EVENT_FIELDS:
             setattr(event, name, getattr(details, name))
         event.save(update_fields=list(EVENT_FIELDS))
         _store_documents(event, details.documents)
+        after = selectors.event_public_state(event=event)
+        if after != before:
+            event_details_changed.send(
+                sender=Event, actor=actor, event=event, before=before, after=after
+            )
     return event
 
 

@@ -11,3 +11,8 @@ personal_data_requested = Signal()
 # Sent with `user` inside the deleting transaction, before the account row goes; receivers
 # anonymise what must outlive the account (questions and votes stay, the person does not).
 account_deleting = Signal()
+
+# Sent inside the writing transaction with `actor`, `event`, `before` and `after` (what citizens
+# see of the dialogue, `selectors.event_public_state`) when an organiser changes its details;
+# moderation writes the audit entry.
+event_details_changed = Signal()

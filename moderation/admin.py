@@ -1,8 +1,28 @@
+"""The audit log, screening lists and bans; and the admin pages that change what citizens see.
+
+The admin of questions, participants and dialogues is registered by their own apps; here it is
+registered again with an audit entry for each change a citizen can see, since the apps below
+moderation cannot write its log.
+"""
+
 from __future__ import annotations
 
-from django.contrib import admin
-from django.http import HttpRequest
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
+from django.contrib import admin
+from django.db import models, transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from dialogue.admin import ParticipantAdmin, QuestionAdmin
+from dialogue.models import Participant, Question
+from events.admin import EventAdmin
+from events.models import Event
+from events.selectors import event_public_state
+from moderation import services
 from moderation.models import AgencyBan, BannedWord, ModerationLog
 
 
@@ -30,3 +50,118 @@ class BannedWordAdmin(admin.ModelAdmin):
 class AgencyBanAdmin(admin.ModelAdmin):
     list_display = ["user", "agency", "reason", "banned_by", "created_at"]
     raw_id_fields = ["user", "banned_by"]
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Writes an audit entry, with the actor and the state before and after, for each change.
+
+    The state is what citizens can see of the object; an edit that leaves it alone is not
+    logged. The "after" is taken once the inline rows are saved too (`save_related`).
+    """
+
+    def audited_state(self, obj: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def audited_event(self, obj: Any) -> Event:
+        raise NotImplementedError
+
+    def audited_question(self, obj: Any) -> Question | None:
+        return None
+
+    def _record(self, request: HttpRequest, obj: Any, before: dict[str, Any]) -> None:
+        services.record_change(
+            actor=request.user,  # type: ignore[arg-type]
+            event=self.audited_event(obj),
+            question=self.audited_question(obj),
+            before=before,
+            after=self.audited_state(obj),
+        )
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        stored = type(obj).objects.filter(pk=obj.pk).first() if change else None
+        request._audit_before = self.audited_state(stored) if stored is not None else {}  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        obj.refresh_from_db()
+        self._record(request, obj, getattr(request, "_audit_before", {}))
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        with transaction.atomic():
+            event, question = self.audited_event(obj), self.audited_question(obj)
+            before = self.audited_state(obj)
+            super().delete_model(request, obj)
+            services.record_change(
+                actor=request.user,  # type: ignore[arg-type]
+                event=event,
+                question=None if question is obj else question,
+                before=before,
+                after={"deleted": True},
+            )
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    @contextmanager
+    def audited_each(self, request: HttpRequest, queryset: QuerySet[Any]) -> Iterator[None]:
+        """Audit a bulk action: the state of each selected object before and after it."""
+        with transaction.atomic():
+            objects = list(queryset)
+            before = {obj.pk: self.audited_state(obj) for obj in objects}
+            yield
+            for obj in objects:
+                obj.refresh_from_db()
+                self._record(request, obj, before[obj.pk])
+
+
+class AuditedQuestionAdmin(AuditedAdmin, QuestionAdmin):
+    def audited_state(self, obj: Question) -> dict[str, Any]:
+        return services.question_state(obj)
+
+    def audited_event(self, obj: Question) -> Event:
+        return obj.event
+
+    def audited_question(self, obj: Question) -> Question | None:
+        return obj
+
+    @admin.action(description=_("Approve: publish the selected questions"))
+    def approve(self, request: HttpRequest, queryset: QuerySet[Question]) -> None:
+        with self.audited_each(request, queryset):
+            super().approve(request, queryset)
+
+    @admin.action(description=_("Reject: hide the selected questions"))
+    def reject(self, request: HttpRequest, queryset: QuerySet[Question]) -> None:
+        with self.audited_each(request, queryset):
+            super().reject(request, queryset)
+
+
+class AuditedParticipantAdmin(AuditedAdmin, ParticipantAdmin):
+    def audited_state(self, obj: Participant) -> dict[str, Any]:
+        return services.participant_state(obj)
+
+    def audited_event(self, obj: Participant) -> Event:
+        return obj.event
+
+
+class AuditedEventAdmin(AuditedAdmin, EventAdmin):
+    def audited_state(self, obj: Event) -> dict[str, Any]:
+        return event_public_state(event=obj)
+
+    def audited_event(self, obj: Event) -> Event:
+        return obj
+
+    def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
+        # The dialogue's log goes with it (and the admin's own history keeps the deletion).
+        admin.ModelAdmin.delete_model(self, request, obj)
+
+
+for model, audited in (
+    (Question, AuditedQuestionAdmin),
+    (Participant, AuditedParticipantAdmin),
+    (Event, AuditedEventAdmin),
+):
+    admin.site.unregister(model)
+    admin.site.register(model, audited)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +29,9 @@ class ModerationLog(models.Model):
         UNBAN = "unban", _("Lifted a ban")
         ANSWER = "answer", _("Answered")
         STATUS = "status", _("Changed the dialogue's status")
+        NOTE = "note", _("Changed the live note")
+        DETAILS = "details", _("Changed the dialogue's details")
+        ADMIN = "admin", _("Changed in the administration")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="moderation_log")
     question = models.ForeignKey(
@@ -47,6 +52,21 @@ class ModerationLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()}"
+
+    @property
+    def changes(self) -> list[tuple[str, Any, Any]]:
+        """Each field whose value differs between before and after: (name, before, after)."""
+        names = sorted(set(self.before) | set(self.after))
+        return [
+            (name, self.before.get(name), self.after.get(name))
+            for name in names
+            if self.before.get(name) != self.after.get(name)
+        ]
+
+    @property
+    def lists_changes(self) -> bool:
+        """Whether the log page shows this entry as its changed fields (not a question's text)."""
+        return self.action in (self.Action.NOTE, self.Action.DETAILS, self.Action.ADMIN)
 
 
 class BannedWord(models.Model):

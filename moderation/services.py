@@ -11,18 +11,28 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dialogue.audiences import moderators_group, official_group, stage_group
-from dialogue.fanout import broadcast_on_commit, participant_group, public_group
 from dialogue.models import Answer, Participant, Question, Vote
 from dialogue.services import announce_change, clean_text
 from events import permissions
 from events.errors import Conflict, InvalidMessage, NotAllowed, NotFound
 from events.models import Event, EventRole, User, new_stage_token
+from live.broadcast import broadcast_on_commit, control_on_commit
+from live.groups import (
+    moderators_group,
+    official_group,
+    participant_group,
+    public_group,
+    stage_group,
+)
+from live.sockets import LINK_RENEWED
 from moderation import messages
 from moderation.models import AgencyBan, ModerationLog
 from moderation.selectors import stage_frame
@@ -57,6 +67,34 @@ def _state(question: Question) -> dict[str, Any]:
         "merged_into": question.merged_into_id,
         "votes": question.vote_count,
     }
+
+
+def question_state(question: Question) -> dict[str, Any]:
+    """What the audit log keeps of a question, for changes made outside these services."""
+    return _state(question)
+
+
+def participant_state(participant: Participant) -> dict[str, Any]:
+    """What the audit log keeps of a participant: the name others see, and a ban."""
+    banned_at = participant.banned_at.isoformat() if participant.banned_at else None
+    return {"participant": participant.pk, "nickname": participant.nickname, "banned_at": banned_at}
+
+
+def record_change(
+    *,
+    actor: User,
+    event: Event,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    question: Question | None = None,
+    action: str = Action.ADMIN,
+) -> ModerationLog | None:
+    """Audit a change citizens can see that was made outside the moderation console."""
+    if before == after:
+        return None
+    return ModerationLog.objects.create(
+        event=event, actor=actor, action=action, question=question, before=before, after=after
+    )
 
 
 def _lock(event: Event, question_id: int, version: int | None) -> Question:
@@ -493,10 +531,16 @@ def save_live_note(*, actor: User, event: Event, question_id: int, note: str) ->
         question=question,
         defaults={"kind": Answer.Kind.LIVE, "official": question.routed_to or actor},
     )
+    before = answer.live_note
     answer.live_note = " ".join(note.split())[:300]
+    if answer.live_note == before:
+        return question
     answer.save(update_fields=["live_note", "updated_at"])
     question.version += 1
     question.save(update_fields=["version"])
+    # Shown on the stage and in the archive: audited like every change citizens see.
+    after = {"live_note": answer.live_note}
+    _log(event, actor, Action.NOTE, question, {"live_note": before}, after)
     _announce_answer_change(event, question)
     return question
 
@@ -524,8 +568,9 @@ def write_answer(
         question.status = Question.Status.ANSWERED
         question.stage = Question.Stage.NONE
         question.answered_at = question.answered_at or answer.published_at
-        transaction.on_commit(lambda: _email_asker(question.pk))
     answer.save()
+    if publish:
+        _email_asker(question)
     return _save(
         event,
         actor,
@@ -548,29 +593,23 @@ def _announce_answer_change(event: Event, question: Question) -> None:
         broadcast_on_commit(stage_group(event.pk), stage_frame(event))
 
 
-def _email_asker(question_id: int) -> None:
-    """Tell a signed-in asker by email that their question has a written answer."""
-    from django.conf import settings
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
+def _email_asker(question: Question) -> None:
+    """Tell a signed-in asker by email that their question has a written answer.
 
-    question = Question.objects.select_related("author__user", "event").get(pk=question_id)
+    Only queued, in the answering transaction (events/mail.py): the worker sends it, so a slow
+    mail server never holds the database thread that every socket of this process shares.
+    """
     user = question.author.user
     if user is None or not user.email:
         return
-    context = {
-        "question": question,
-        "url": settings.SITE_URL
-        + question.event.get_absolute_url()
-        + "archive/#q"
-        + str(question.pk),
-    }
+    url = f"{settings.SITE_URL}{question.event.get_absolute_url()}archive/#q{question.pk}"
     send_mail(
         subject=_("Your question has been answered: %(title)s") % {"title": question.event.title},
-        message=render_to_string("moderation/email/answered.txt", context),
+        message=render_to_string(
+            "moderation/email/answered.txt", {"question": question, "url": url}
+        ),
         from_email=None,
         recipient_list=[user.email],
-        fail_silently=True,
     )
 
 
@@ -643,5 +682,5 @@ def renew_stage_link(*, actor: User, event: Event) -> Event:
     event = Event.objects.select_for_update().get(pk=event.pk)
     event.stage_token = new_stage_token()
     event.save(update_fields=["stage_token"])
-    broadcast_on_commit(stage_group(event.pk), {"type": "stage.revoked"})
+    control_on_commit(stage_group(event.pk), "close", {"type": "stage.revoked"}, code=LINK_RENEWED)
     return event

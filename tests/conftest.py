@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 
 import pytest
 from django.conf import settings
@@ -16,6 +17,7 @@ from tests.factories import (
     ParticipantFactory,
     UserFactory,
 )
+from tests.mailservers import run_due_tasks, smtp_server, stalled_smtp  # noqa: F401
 
 # CI sets these so that a missing server or browser fails the run instead of skipping tests.
 REQUIRE_SERVERS = os.environ.get("REQUIRE_SERVERS") == "1"
@@ -80,6 +82,20 @@ def _fast_passwords(request: pytest.FixtureRequest, settings) -> None:  # type: 
 
 
 @pytest.fixture(autouse=True)
+def _mail_through_the_queue(settings) -> None:  # type: ignore[no-untyped-def]
+    # pytest-django sends mail straight to `mail.outbox`; put the queue back in front of it, as
+    # in production: mail reaches the outbox only when the queued task runs (`run_tasks`).
+    settings.EMAIL_BACKEND = "events.mail.QueuedEmailBackend"
+    settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def run_tasks(db: None) -> Callable[[], int]:
+    """Run every task that is due, in this process, as the worker runs each; returns how many."""
+    return run_due_tasks
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits() -> None:
     from dialogue import ratelimit
 
@@ -96,7 +112,7 @@ def _fresh_catalogue() -> None:
 
 @pytest.fixture(autouse=True)
 def _fast_tallies(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.DIALOGUE = {**settings.DIALOGUE, "TALLY_INTERVAL": 0.05}
+    settings.LIVE = {**settings.LIVE, "TALLY_INTERVAL": 0.05}
 
 
 @pytest.fixture

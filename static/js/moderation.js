@@ -1,6 +1,6 @@
 // The moderator console: every question live over the moderator socket, actions by button or
 // keyboard. Protocol: docs/protocol.md ("The moderator socket").
-import { LiveSocket, showConnection } from "./live-socket.js";
+import { LiveSocket, showConnection, showPresence } from "./live-socket.js";
 
 const root = document.getElementById("console");
 const labels = JSON.parse(document.getElementById("console-labels").textContent);
@@ -33,6 +33,7 @@ function receive(frame) {
     case "mod.event": return applyModes(frame.modes);
     case "done": return (frame.questions || []).forEach(upsert);
     case "tally": return applyTally(frame.votes);
+    case "presence": return showPresence(frame);
     case "access.revoked":
     case "signed_out": return endSession(frame.type);
     default: return undefined;

@@ -1,5 +1,5 @@
 // The official's console: questions routed to me, live; answering on stage and in writing.
-import { LiveSocket, showConnection } from "./live-socket.js";
+import { LiveSocket, showConnection, showPresence } from "./live-socket.js";
 
 const root = document.getElementById("official");
 const labels = JSON.parse(document.getElementById("official-labels").textContent);
@@ -23,6 +23,7 @@ function receive(frame) {
       frame.questions.forEach((q) => questions.set(q.id, q));
       return render();
     case "official.question": questions.set(frame.question.id, frame.question); return render();
+    case "presence": return showPresence(frame);
     case "official.removed": questions.delete(frame.question_id); return render();
     case "done": (frame.questions || []).forEach((q) => questions.set(q.id, q)); return render();
     case "access.revoked":

@@ -1,5 +1,5 @@
 // The stage screen: shows what the stage socket says, nothing else. No controls.
-import { LiveSocket } from "./live-socket.js";
+import { LiveSocket, showPresence } from "./live-socket.js";
 
 const root = document.getElementById("stage");
 const labels = JSON.parse(document.getElementById("stage-labels").textContent);
@@ -33,6 +33,7 @@ function render(state) {
 
 function receive(frame) {
   if (frame.type === "stage.state") render(frame);
+  else if (frame.type === "presence") showPresence(frame);
   else if (frame.type === "tally") {
     for (const [id, count] of Object.entries(frame.votes)) {
       if (shown[id]) shown[id].textContent = `▲ ${count} ${labels.votes}`;

@@ -9,12 +9,13 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from django.db import connection
 from django.test import TransactionTestCase
-from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Playwright, expect, sync_playwright
 
 from tests.conftest import CHROMIUM
 
@@ -63,7 +64,9 @@ class LiveServer:
     in the child, so the server is started fresh, the way `make run` starts it.
     """
 
-    def __init__(self, database: str, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, database: str, extra_env: dict[str, str] | None = None, *, worker: bool = False
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -76,8 +79,19 @@ class LiveServer:
             self.env.pop(name, None)
         self.env.update(extra_env or {})
         self.process: subprocess.Popen[bytes] | None = None
+        # The task worker beside the server, as `make run` starts it (it sends queued mail).
+        self.with_worker = worker
+        self.worker: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        if self.with_worker:
+            self.worker = subprocess.Popen(
+                [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.2"],
+                cwd=Path(__file__).resolve().parents[2],
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -93,7 +107,8 @@ class LiveServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
+        # Generous: on a loaded machine importing Django alone can take many seconds.
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
@@ -102,13 +117,21 @@ class LiveServer:
                 if self.process.poll() is not None:
                     raise RuntimeError("the live server exited at start") from None
                 time.sleep(0.1)
-        raise RuntimeError("the live server did not start in 30 s")
+        raise RuntimeError("the live server did not start in 120 s")
 
     def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
+        """Stop daphne (and its task worker): a graceful stop waits for open sockets; on a busy
+        machine, end it."""
+        for process in (self.process, self.worker):
+            if process is None:
+                continue
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.process = self.worker = None
 
     def restart(self, while_down: Callable[[], None] | None = None) -> None:
         """Stop daphne and start it again on the same port, as a deploy or a crash would: the
@@ -120,6 +143,11 @@ class LiveServer:
         self.start()
 
 
+# An assertion waits for its condition this long before failing (Playwright's default is 5 s,
+# which a loaded machine can exceed without anything being wrong).
+expect.set_options(timeout=20_000)
+
+
 @pytest.mark.browser
 class BrowserTestCase(TransactionTestCase):
     """A live server in its own process and one Chromium shared by the tests of a class."""
@@ -127,6 +155,8 @@ class BrowserTestCase(TransactionTestCase):
     serialized_rollback = False
     # Extra environment of the live server process, e.g. a file-based email backend.
     server_env: dict[str, str] = {}
+    # Whether the task worker runs beside the server (for the tests that read queued mail).
+    server_worker = False
     server: LiveServer
     playwright: Playwright
     browser: Browser
@@ -138,7 +168,9 @@ class BrowserTestCase(TransactionTestCase):
     @classmethod
     def setUpClass(cls) -> None:
         super().setUpClass()
-        cls.server = LiveServer(str(connection.settings_dict["NAME"]), cls.server_env)
+        cls.server = LiveServer(
+            str(connection.settings_dict["NAME"]), cls.server_env, worker=cls.server_worker
+        )
         cls.server.start()
         cls.playwright = sync_playwright().start()
         cls.browser = cls.playwright.chromium.launch(
@@ -165,6 +197,7 @@ class BrowserTestCase(TransactionTestCase):
             timezone_id="Asia/Ho_Chi_Minh",
             **(options or DESKTOP),
         )
-        context.set_default_timeout(10_000)
+        # Generous waits: CI may run beside other work on the machine's two cores.
+        context.set_default_timeout(30_000)
         self.addCleanup(context.close)
         return context

@@ -6,6 +6,7 @@ import email
 import re
 import shutil
 import tempfile
+import time
 from email.message import Message
 from pathlib import Path
 
@@ -20,6 +21,7 @@ PASSWORD = "mat-khau-an-toan-2025"
 
 class AccountTests(BrowserTestCase):
     mail_dir: Path
+    server_worker = True  # the codes and links are queued mail, sent by the worker
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -47,8 +49,11 @@ class AccountTests(BrowserTestCase):
         return found
 
     def last_mail_body(self, address: str) -> str:
-        messages = self.mails_to(address)
-        assert messages, f"no mail to {address}"
+        # The mail is queued by the request and written by the worker a moment later.
+        deadline = time.monotonic() + 30
+        while not (messages := self.mails_to(address)):
+            assert time.monotonic() < deadline, f"no mail to {address}"
+            time.sleep(0.1)
         part = messages[-1]
         if part.is_multipart():
             part = next(p for p in part.walk() if p.get_content_type() == "text/plain")

@@ -81,7 +81,7 @@ def test_ending_gives_unanswered_questions_a_due_date_and_an_official(
 
 
 def test_an_official_answers_in_writing_and_the_asker_is_emailed(
-    live_event, moderator, official, citizen, django_capture_on_commit_callbacks
+    live_event, moderator, official, citizen, django_capture_on_commit_callbacks, run_tasks
 ):
     from dialogue import services as dialogue_services
 
@@ -108,6 +108,9 @@ def test_an_official_answers_in_writing_and_the_asker_is_emailed(
     assert question.status == "answered"
     assert question.answer.kind == Answer.Kind.WRITTEN
     assert question.answer.published_at is not None
+    # Queued with the answer; sent when the worker runs the task.
+    assert mail.outbox == []
+    assert run_tasks() == 1
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [citizen.email]
     assert "Điều 137" in mail.outbox[0].body

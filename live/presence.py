@@ -1,0 +1,124 @@
+"""How many people are connected to each dialogue now, across workers, without a query per join.
+
+Every `INTERVAL` seconds each hub counts its local sockets per dialogue (the union of the
+dialogue's groups, so a console in two groups counts once) and, with Redis, writes its count
+into the dialogue's hash under its own channel name, with the time; it reads the hash back and
+adds up the counts that are fresh (a killed worker's count ages out in `STALE` seconds). When
+the total changes, each hub tells its own local sockets with one `presence` frame: no message
+crosses Redis per socket, and nothing touches the database. Once a minute one worker (the one
+that takes the minute's key) records the total through the registered `record_presence`
+source, for the reports' "peak concurrent" and "over time".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from live import threads
+from live.adapters import layer_key, layer_redis
+from live.frames import dumps
+
+if TYPE_CHECKING:
+    from live.hub import Hub
+    from live.subscriber import Subscriber
+
+log = logging.getLogger(__name__)
+
+INTERVAL = 5.0
+STALE = 3 * INTERVAL
+SAMPLE_SECONDS = 60
+
+
+def event_of_group(group: str) -> int | None:
+    """The dialogue a group belongs to (`event.<id>.…`), or None."""
+    parts = group.split(".")
+    if len(parts) >= 3 and parts[0] == "event" and parts[1].isdigit():
+        return int(parts[1])
+    return None
+
+
+class Presence:
+    """Counts the sockets of each dialogue on this process and, through Redis, on all of them."""
+
+    def __init__(self, hub: Hub, record: Any = None) -> None:
+        self.hub = hub
+        self.record = record  # callable(event_id, connected) or None
+        self.totals: dict[int, int] = {}
+        self._sampled: dict[int, int] = {}  # event id -> minute last recorded here
+
+    def local(self) -> dict[int, set[Subscriber]]:
+        """This process's sockets per dialogue."""
+        sockets: dict[int, set[Subscriber]] = {}
+        for group, members in self.hub.members.items():
+            event_id = event_of_group(group)
+            if event_id is not None:
+                sockets.setdefault(event_id, set()).update(members)
+        return sockets
+
+    async def tick(self) -> None:
+        """Count, share, add up, and tell local sockets of a change; record once a minute."""
+        sockets = self.local()
+        counts = {event_id: len(members) for event_id, members in sockets.items()}
+        totals = await self._shared(counts)
+        for event_id, total in totals.items():
+            if self.totals.get(event_id) != total and event_id in sockets:
+                frame = dumps({"type": "presence", "connected": total})
+                for subscriber in sockets[event_id]:
+                    subscriber.push(frame)
+            await self._sample(event_id, total)
+        self.totals = totals
+
+    async def _shared(self, counts: dict[int, int]) -> dict[int, int]:
+        layer, channel = self.hub.layer, self.hub.channel
+        if channel is None or layer_redis(layer, "presence") is None:
+            return counts
+        now = time.time()
+        totals: dict[int, int] = {}
+        for event_id in set(counts) | set(self.totals):
+            key = layer_key(layer, f"presence:{event_id}")
+            redis = layer_redis(layer, key)
+            async with redis.pipeline(transaction=False) as pipe:
+                pipe.hset(key, channel, f"{counts.get(event_id, 0)}:{now:.0f}")
+                pipe.expire(key, int(STALE * 4))
+                pipe.hgetall(key)
+                *_, entries = await pipe.execute()
+            total, stale = 0, []
+            for field, value in entries.items():
+                number, _, stamp = value.decode().partition(":")
+                if now - float(stamp) > STALE:
+                    stale.append(field)
+                else:
+                    total += int(number)
+            if stale:
+                await redis.hdel(key, *stale)
+            if total or event_id in counts:
+                totals[event_id] = total
+        return totals
+
+    async def _sample(self, event_id: int, total: int) -> None:
+        if self.record is None:
+            return
+        minute = int(time.time() // SAMPLE_SECONDS)
+        if self._sampled.get(event_id) == minute:
+            return
+        self._sampled[event_id] = minute
+        redis = layer_redis(self.hub.layer, "presence")
+        if redis is not None:
+            key = layer_key(self.hub.layer, f"presence:{event_id}:sampled:{minute}")
+            redis = layer_redis(self.hub.layer, key)
+            if not await redis.set(key, 1, nx=True, ex=SAMPLE_SECONDS * 2):
+                return  # another worker records this minute
+        await threads.read(self.record)(event_id, total)
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(INTERVAL)
+            try:
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("counting presence failed", exc_info=True)
