@@ -72,7 +72,7 @@ class Totals:
     resyncs: int = 0  # resync commands sent
     backlogs: int = 0  # replies that were a backlog
     snapshots: int = 0  # replies that were a full snapshot
-    since_refused: int = 0  # resyncs with `since` answered by invalid_message (today's main)
+    since_refused: int = 0  # resyncs with `since` refused (invalid_message): no backlogs there
     drops: int = 0  # connections lost
     connects: int = 0  # successful (re)connections, the first included
     failed_connects: int = 0
@@ -250,7 +250,7 @@ class Client:
         kind = frame.get("type")
         self.repair = None
         if kind == "error" and self.since_ok and frame.get("code") == "invalid_message":
-            # Today's main: `resync` takes no `since` and always replies with a snapshot.
+            # A server before backlogs: `resync` takes no `since`, and replies with a snapshot.
             self.since_ok = False
             totals.since_refused += 1
             self.ask_repair(totals)
