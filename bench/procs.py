@@ -37,7 +37,17 @@ SERVERS: dict[str, list[str]] = {
         "--ping-interval", "{ping}", APPLICATION,
     ],
     "bare": [PYTHON, "-m", "bench.bare_server", "--port", "{port}", "--ping-interval", "{ping}"],
+    "picows": [
+        PYTHON, "-m", "bench.picows_server", "--port", "{port}", "--ping-interval", "{ping}",
+    ],
+    "uws": [
+        "node", str(ROOT / "bench" / "uws" / "server.js"), "--port", "{port}",
+        "--ping-interval", "{ping}",
+    ],
 }  # fmt: skip
+# The ceilings: broadcast servers with the citizen socket's outline and no application.
+CEILINGS = ("bare", "picows", "uws")
+UWS_MODULES = ROOT / "bench" / "uws" / "node_modules"
 
 
 def server_env(database_url: str, redis_url: str) -> dict[str, str]:
@@ -111,6 +121,8 @@ class Server:
         self._at = 0.0
 
     async def start(self) -> None:
+        if self.kind == "uws" and not UWS_MODULES.exists():
+            raise RuntimeError("uWebSockets.js is not installed: (cd bench/uws && npm ci)")
         command = [
             self.app if part == APPLICATION else part.format(port=self.port, ping=PING_INTERVAL)
             for part in SERVERS[self.kind]
@@ -171,8 +183,9 @@ class Group:
 class Load:
     """A load process (bench/load.py) pinned to the load core, spoken to in JSON lines."""
 
-    def __init__(self, role: str, arguments: list[str]) -> None:
+    def __init__(self, role: str, arguments: list[str], module: str = "bench.load") -> None:
         self.role = role
+        self.module = module  # bench.load (its role first), or another load module
         self.arguments = arguments
         self.process: asyncio.subprocess.Process | None = None
         self.lines: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -180,7 +193,8 @@ class Load:
         self._reader: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        command = [PYTHON, "-m", "bench.load", self.role, *self.arguments]
+        role = [self.role] if self.module == "bench.load" else []
+        command = [PYTHON, "-m", self.module, *role, *self.arguments]
         self.process = await asyncio.create_subprocess_exec(
             *pinned(LOAD_CORE, command),
             cwd=ROOT,

@@ -63,6 +63,9 @@ class Row:
     server_rss_mb: float = 0.0
     generator_cpu: float = 0.0
     valid: bool = True
+    cpu_us_per_delivery: float | None = None
+    rss_joined_kb: float | None = None  # RSS per socket, all joined, before any broadcast
+    rss_end_kb: float | None = None  # the same after the run
     notes: list[str] = field(default_factory=list)
     curve: list[tuple[float, float]] = field(default_factory=list, repr=False)
 
@@ -98,12 +101,16 @@ class Bench:
         self.out = Path(options.out) / time.strftime("%Y%m%d-%H%M%S")
         self.out.mkdir(parents=True, exist_ok=True)
         self.env = procs.server_env(DATABASE_URL, REDIS_URL)
+        self.port = PORT
+        self.database_url, self.redis_url = DATABASE_URL, REDIS_URL
         self.bare_seq = 0
 
     def servers_bare_last(self) -> list[str]:
         """The servers of --servers, the bare ceiling last."""
         servers = self.options.servers
-        return [k for k in servers if k != "bare"] + (["bare"] if "bare" in servers else [])
+        return [k for k in servers if k not in procs.CEILINGS] + [
+            k for k in servers if k in procs.CEILINGS
+        ]
 
     def say(self, text: str) -> None:
         print(text, flush=True)
@@ -111,7 +118,7 @@ class Bench:
     async def flush_redis(self) -> None:
         import redis.asyncio as redis
 
-        client = redis.from_url(REDIS_URL)
+        client = redis.from_url(self.redis_url)
         await client.flushdb()
         await client.aclose()
 
@@ -155,6 +162,17 @@ class Bench:
             f"{probe_ready['opened']} probes"
         )
         return sinks, probes, ready
+
+    async def settled_rss(self, server: procs.Server, slug: str) -> int:
+        """The server's RSS once it has served one socket (its code loaded), before the joins."""
+        from websockets.asyncio.client import connect
+
+        async with connect(
+            f"ws://127.0.0.1:{PORT}/ws/events/{slug}/", origin=f"http://127.0.0.1:{PORT}"
+        ) as socket:
+            await asyncio.wait_for(socket.recv(), 30)
+        await asyncio.sleep(1.0)
+        return server.rss()
 
     async def wait_ready(self, sinks: procs.Load, count: int) -> dict[str, Any]:
         deadline = time.monotonic() + max(60, count / 100)
@@ -352,10 +370,13 @@ class Bench:
         await server.start()
         sinks = probes = None
         try:
+            rss_empty = await self.settled_rss(server, slug)
             sinks, probes, _ = await self.connect(
                 PORT, slug, participants, cookies, self.options.join_rate
             )
-            if kind == "bare":
+            await asyncio.sleep(1.0)
+            rss_joined = server.rss()
+            if kind in procs.CEILINGS:
                 drive = await self.bare_driver(
                     pending, rate, PORT, bool(self.options.fanout_votes), label
                 )
@@ -372,6 +393,17 @@ class Bench:
                 duration=duration,
                 drive=drive,
                 vote_rate=votes,
+            )
+            row.rss_joined_kb = round((rss_joined - rss_empty) / 1024 / participants, 2)
+            row.rss_end_kb = round((server.rss() - rss_empty) / 1024 / participants, 2)
+            if row.deliveries_per_s:
+                row.cpu_us_per_delivery = round(
+                    row.server_cpu / 100 / row.deliveries_per_s * 1e6, 2
+                )
+            row.notes.append(
+                f"{row.cpu_us_per_delivery} µs CPU per delivery; RSS {row.rss_joined_kb} KB per "
+                f"socket once joined, {row.rss_end_kb} KB after the run, over "
+                f"{rss_empty / 2**20:.1f} MB with one socket served"
             )
             self.record(row)
             return row
@@ -414,7 +446,7 @@ class Bench:
             for rate in rates:
                 label = f"capacity {kind} {rate:g}/s"
                 chunk = pending[offset:]
-                if kind == "bare":
+                if kind in procs.CEILINGS:
                     drive = await self.bare_driver(chunk, rate, PORT, False, label)
                 else:
                     drive = self.django_driver(chunk, rate, server, label)
@@ -505,7 +537,7 @@ class Bench:
         from bench.seed import new_event
 
         options = self.options
-        for kind in [k for k in options.servers if k != "bare"]:
+        for kind in [k for k in options.servers if k not in procs.CEILINGS]:
             await self.flush_redis()
             questions = 800
             event_id, slug, _, cookies = await _sync(
@@ -618,7 +650,7 @@ class Bench:
                 )
                 rss_before = server.rss()
                 sinks.send("stall 0.02")
-                if kind == "bare":
+                if kind in procs.CEILINGS:
                     drive = await self.bare_driver(pending, options.rate, PORT, True, label)
                 else:
                     drive = self.django_driver(pending, options.rate, server, label)
@@ -657,8 +689,8 @@ class Bench:
         env = {
             **self.env,
             "TOPOLOGY_DIR": str(state),
-            "NGINX_PORT": "8300",
-            "WORKER_BASE_PORT": "8301",
+            "NGINX_PORT": str(PORT + 50),
+            "WORKER_BASE_PORT": str(PORT + 51),
             # Two cores only: both workers share the server core and nginx takes the load core,
             # so this measures what the second process and nginx cost, not how it scales.
             "WORKER_CPUS": procs.SERVER_CORE,
@@ -674,7 +706,7 @@ class Bench:
             pids = [int((state / f"worker-{n}.pid").read_text()) for n in (1, 2)]
             servers = procs.Group(pids)
             sinks, probes, _ = await self.connect(
-                8300, slug, participants, cookies, options.join_rate
+                PORT + 50, slug, participants, cookies, options.join_rate
             )
             drive = self.django_driver(pending, options.rate, servers, "workers")  # type: ignore[arg-type]
             row = Row("two workers", "uvicorn x2+nginx", participants, f"{options.rate:g}/s")
@@ -747,6 +779,24 @@ class Bench:
                     await load.stop()
             await server.stop()
 
+    async def asks(self) -> None:
+        """Asks through nginx to one worker and to two (bench/asks.py)."""
+        from bench import asks
+
+        await asks.run(self)
+
+    async def faults(self) -> None:
+        """A worker killed, Redis and PostgreSQL restarted under asks (bench/faults.py)."""
+        from bench import faults
+
+        await faults.run(self)
+
+    async def ceilings(self) -> None:
+        """Fan-out CPU per delivery and RSS per socket against the ceilings (bench/ceilings.py)."""
+        from bench import ceilings
+
+        await ceilings.run(self)
+
     async def http(self) -> None:
         """(g) The event page and the catalogue under HTTP load, against a bare Django view."""
         from bench import wrk
@@ -755,7 +805,7 @@ class Bench:
 
         wrk.require()
         options = self.options
-        kinds = [kind for kind in options.servers if kind != "bare"]  # bare serves no HTTP
+        kinds = [kind for kind in options.servers if kind not in procs.CEILINGS]  # no HTTP there
         if not kinds:
             self.say("== http: skipped, --servers names no Django server")
             return
@@ -1033,7 +1083,12 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value * 1000:.0f} ms"
 
 
-SCENARIOS = ["fanout", "capacity", "joins", "votes", "slow", "workers", "http", "idle", "soak"]
+SCENARIOS = [
+    *("fanout", "capacity", "joins", "votes", "slow", "workers", "http", "idle", "soak"),
+    *("asks", "faults", "ceilings"),
+]
+# Scenarios that run alone, on servers they start themselves; not in the default set.
+ALONE = {"faults"}
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -1083,6 +1138,33 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--quiet-wait", type=float, default=180, help="seconds to wait for an idle machine"
     )
+    parser.add_argument("--asks-loads", default="1000:20,200:30", help="asks: clients:asks/s,...")
+    parser.add_argument("--asks-workers", default="1,2", help="asks: worker counts to compare")
+    parser.add_argument("--asks-duration", type=float, default=60, help="asks: seconds per run")
+    parser.add_argument("--asks-probes", type=int, default=100, help="asks: full clients")
+    parser.add_argument("--asks-askers", type=int, default=100, help="asks: clients that ask")
+    parser.add_argument(
+        "--asks-hogs", type=int, default=0, help="asks: busy loops beside the workers"
+    )
+    parser.add_argument("--faults-clients", type=int, default=300, help="faults: full clients")
+    parser.add_argument("--faults-askers", type=int, default=60, help="faults: clients that ask")
+    parser.add_argument("--faults-rate", type=float, default=10, help="faults: asks per second")
+    parser.add_argument(
+        "--faults-quiet", type=float, default=20, help="faults: seconds before, between, after"
+    )
+    parser.add_argument(
+        "--faults-down", type=float, default=3, help="faults: seconds Redis/PostgreSQL stay down"
+    )
+    parser.add_argument(
+        "--ceilings-servers",
+        default="uws,picows,bare,uvicorn,daphne",
+        help="ceilings: servers, uWebSockets.js (uws) first",
+    )
+    parser.add_argument(
+        "--port", type=int, default=PORT, help="first port; scenarios use the next 100 at most"
+    )
+    parser.add_argument("--redis-url", default=REDIS_URL, help="Redis db the bench may flush")
+    parser.add_argument("--database-url", default=DATABASE_URL, help="the bench's own database")
     parser.add_argument("--out", default=str(procs.ROOT / "bench" / "results"))
     options = parser.parse_args(argv)
     if options.short:
@@ -1097,11 +1179,18 @@ def parse(argv: list[str]) -> argparse.Namespace:
         options.vote_rate, options.vote_seconds = 200, 10
         options.vote_participants = 500
         options.quiet_wait = 30
-    # Everything but the soak, which takes half an hour.
-    options.scenarios = options.scenarios or [name for name in SCENARIOS if name != "soak"]
+        options.asks_duration = min(options.asks_duration, 20)
+        options.faults_quiet = min(options.faults_quiet, 10)
+    # Everything but the soak, which takes half an hour, and what runs alone.
+    default = [name for name in SCENARIOS if name != "soak" and name not in ALONE]
+    options.scenarios = options.scenarios or default
     unknown = set(options.scenarios) - set(SCENARIOS)
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    if set(options.scenarios) & ALONE and len(options.scenarios) > 1:
+        parser.error(f"run {', '.join(sorted(ALONE))} alone: it starts its own servers")
+    options.asks_workers = [int(n) for n in options.asks_workers.split(",")]
+    options.ceilings_servers = options.ceilings_servers.split(",")
     procs.PING_INTERVAL = options.ping_interval
     options.servers = options.servers.split(",")
     options.participants = [int(n) for n in options.participants.split(",")]
@@ -1111,12 +1200,24 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 async def main(argv: list[str]) -> int:
     options = parse(argv)
-    from bench.seed import ensure_database, setup_django
-
+    global PORT, REDIS_URL, DATABASE_URL
+    PORT, REDIS_URL, DATABASE_URL = options.port, options.redis_url, options.database_url
     if "http" in options.scenarios:
         from bench import wrk
 
         wrk.require()  # before any scenario runs, not after the others' minutes
+    if options.scenarios == ["faults"]:
+        from bench import faults
+
+        # Its own Redis and PostgreSQL, which it restarts: Django must talk to them from the start.
+        async with faults.private_services(PORT) as (DATABASE_URL, REDIS_URL):
+            return await run_all(options)
+    return await run_all(options)
+
+
+async def run_all(options: argparse.Namespace) -> int:
+    from bench.seed import ensure_database, setup_django
+
     setup_django(procs.server_env(DATABASE_URL, REDIS_URL))
     await _sync(ensure_database, DATABASE_URL)
     bench = Bench(options)

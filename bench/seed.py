@@ -53,6 +53,7 @@ def new_event(
     approved: int = 0,
     voters: int = 0,
     text_size: int = 860,
+    moderation: str = "pre",
 ) -> tuple[int, str, list[int], list[str]]:
     """A fresh live dialogue: (event id, slug, pending question ids, voters' Cookie headers)."""
     from django.conf import settings
@@ -73,7 +74,7 @@ def new_event(
         starts_at=now - timedelta(minutes=5),
         ends_at=now + timedelta(hours=6),
         status=Event.Status.LIVE,
-        moderation_mode=Event.Moderation.PRE,
+        moderation_mode=Event.Moderation(moderation),
         question_max_length=2000,
     )
     asker = Participant.objects.create(event=event, nickname="Người hỏi")

@@ -4,6 +4,7 @@
 #
 #   deploy/topology.sh start          # workers on 127.0.0.1:8301.., nginx on 127.0.0.1:8300
 #   deploy/topology.sh kill 1         # SIGKILL worker 1 (a crash, for the failover test)
+#   deploy/topology.sh restart 1      # start worker 1 again (after `kill`, as systemd's Restart=)
 #   deploy/topology.sh status | stop
 #
 # Settings come from the environment like any deployment (DATABASE_URL, REDIS_URL, SECRET_KEY,
@@ -56,7 +57,7 @@ start_worker() {
             --loop uvloop --http httptools --ws websockets-sansio --ws-per-message-deflate false \
             --lifespan off --no-access-log --log-level warning --ws-ping-interval 60 \
             --ws-max-size "$((${DIALOGUE_MAX_FRAME_BYTES:-4096} * 16))"
-    ) >"$STATE/worker-$n.log" 2>&1 </dev/null &
+    ) >>"$STATE/worker-$n.log" 2>&1 </dev/null &
     echo $! >"$STATE/worker-$n.pid"
 }
 
@@ -97,6 +98,13 @@ kill_worker() {
     rm -f "$pidfile"
 }
 
+restart_worker() {
+    local pidfile="$STATE/worker-$1.pid"
+    if [ -f "$pidfile" ]; then kill_worker "$1"; fi
+    start_worker "$1"
+    wait_port $((BASE_PORT + $1 - 1))
+}
+
 stop() {
     if [ -f "$STATE/nginx.pid" ]; then
         "$NGINX" -p "$STATE" -c "$STATE/nginx.conf" -e "$STATE/nginx-error.log" -s quit 2>/dev/null || true
@@ -132,5 +140,6 @@ case "${1:-}" in
     stop) stop ;;
     status) status ;;
     kill) kill_worker "${2:?which worker}" ;;
-    *) echo "usage: $0 start|stop|status|kill N" >&2; exit 2 ;;
+    restart) restart_worker "${2:?which worker}" ;;
+    *) echo "usage: $0 start|stop|status|kill N|restart N" >&2; exit 2 ;;
 esac
