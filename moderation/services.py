@@ -418,6 +418,9 @@ def set_modes(
 ) -> Event:
     """Switch pre/post-moderation and open or close questions and voting, during the event too."""
     ensure_can_moderate(actor, event)
+    if moderation is None and intake_open is None and voting_open is None:
+        # Nothing asked: an error, not an empty audit entry and a broadcast.
+        raise InvalidMessage(_("Say which setting to change."), code="invalid_mode")
     event = Event.objects.select_for_update().get(pk=event.pk)
     before = _modes(event)
     if moderation is not None:

@@ -235,3 +235,12 @@ def test_an_agency_ban_follows_the_person_to_the_agency_s_next_dialogue(
     joined = dialogue_services.join_event(event=later, user=citizen, session=None)
     joined.refresh_from_db()
     assert joined.banned_at is not None
+
+
+def test_a_modes_change_that_names_no_setting_is_refused_and_writes_nothing(live_event, moderator):
+    from events.errors import InvalidMessage
+    from moderation.models import ModerationLog
+
+    with pytest.raises(InvalidMessage):
+        services.set_modes(actor=moderator, event=live_event)
+    assert not ModerationLog.objects.exists()
