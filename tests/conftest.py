@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import shutil
 from collections.abc import Callable
@@ -41,6 +42,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if REQUIRE_BROWSER and "browser" in wanted and not browser:
         pytest.exit(f"REQUIRE_BROWSER=1 but there is no Chromium at {CHROMIUM}", 3)
     for item in items:
+        if inspect.iscoroutinefunction(getattr(item, "function", None)):
+            item.fixturenames.append("_close_the_hub")  # type: ignore[attr-defined]
         if "integration" in item.keywords and not servers:
             item.add_marker(
                 pytest.mark.skip(reason="integration tier: set DATABASE_URL and REDIS_URL")
@@ -161,9 +164,13 @@ def _fresh_channel_layer() -> None:
     channel_layers.backends.clear()
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 async def _close_the_hub():  # type: ignore[no-untyped-def]
-    """After each test, stop its event loop's hub, as a server process does when it exits."""
+    """After each async test, stop its event loop's hub, as a server process does when it exits.
+
+    Added to every coroutine test in `pytest_collection_modifyitems` (not autouse: the browser
+    tests run Playwright's own loop, where an async fixture cannot run).
+    """
     yield
     from live.hub import _hubs
 
