@@ -9,6 +9,8 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from config.logs import logging_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -47,9 +49,15 @@ INSTALLED_APPS = [
     "events",
     "dialogue",
     "moderation",
+    # Health checks, metrics, the access log (config/apps.py).
+    "config.apps.OperationsConfig",
+    "django_structlog",
 ]
 
 MIDDLEWARE = [
+    # First: their time and their log line cover everything after them.
+    "config.metrics.HttpLatencyMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -338,10 +346,23 @@ DIALOGUE = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
-}
+# --- Operations ---------------------------------------------------------------------------------
+
+# JSON lines in production, readable text in development (config/logs.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+LOGGING = logging_settings(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+# The access log is `request_finished`; `request_started` only at DEBUG. nginx sends its
+# $request_id as X-Request-ID, so both logs share it. No IP in our lines: nginx's log has it.
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = 10
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+
+# Who may read /metrics on a worker's own port: addresses or networks (docs/operations.md).
+METRICS_ALLOWED_IPS: list[str] = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+# Also serve the metrics on this port, from a thread of each process (0: not at all).
+METRICS_PORT = env.int("METRICS_PORT", default=0)
+METRICS_HOST = env.str("METRICS_HOST", default="127.0.0.1")
+
+# Decree 13/2023: nickname participants' identifiers are erased this many days after their
+# dialogue ended (dialogue/retention.py; run daily by deploy/systemd/doithoai-retention.timer).
+PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=365)

@@ -30,6 +30,7 @@ from dialogue.sessions import session_group
 from dialogue.sockets import HubConsumer
 from events.errors import DomainError
 from events.models import Event
+from live import metrics
 
 # What a server closes a socket with when the application fails (RFC 6455, 7.4.1).
 INTERNAL_ERROR_CODE = 1011
@@ -119,21 +120,27 @@ class EventConsumer(HubConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         known = self.connection.participant_id
+        read_at = time.perf_counter()
+        command: messages.CitizenCommand | None = None
         try:
             command = messages.parse_command(text_data)
             if isinstance(command, messages.VoteCommand | messages.Unvote):
                 # Stored together with the other sockets' votes, one transaction per batch. The
                 # socket reads its next frame meanwhile; the reply follows when the batch is in.
                 stored = votes_for_running_loop().enqueue((self.connection, command))
-                stored.add_done_callback(functools.partial(self._voted, known))
+                stored.add_done_callback(functools.partial(self._voted, known, read_at))
                 return
             reply = await database_sync_to_async(commands.handle)(self.connection, command)
         except DomainError as error:
             reply = messages.error_frame(error, reply_to=messages.command_id(text_data))
         await self._follow_new_participant(known)
         await self._send_text(messages.dumps(reply))
+        if isinstance(command, messages.Ask):
+            metrics.ask_acknowledged(time.perf_counter() - read_at)
 
-    def _voted(self, known: int | None, stored: asyncio.Future[dict[str, Any]]) -> None:
+    def _voted(
+        self, known: int | None, read_at: float, stored: asyncio.Future[dict[str, Any]]
+    ) -> None:
         """Send a stored vote's reply, in order with the hub's frames for this socket."""
         if stored.cancelled():
             return
@@ -147,6 +154,7 @@ class EventConsumer(HubConsumer):
         if known is None and self.connection.participant_id is not None:
             self._following = asyncio.ensure_future(self._follow_new_participant(known))
         self.subscriber.reply(messages.dumps(stored.result()))
+        metrics.vote_acknowledged(time.perf_counter() - read_at)
 
     async def _follow_new_participant(self, known: int | None) -> None:
         """A signed-in user became a participant with a command: follow their questions."""

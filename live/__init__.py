@@ -1,0 +1,1 @@
+"""The real-time core: it knows no app of the project, and every app may use it."""
