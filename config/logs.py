@@ -9,6 +9,7 @@ format (`json` or `text`; the default follows DEBUG).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import MutableMapping
 from typing import Any
@@ -37,6 +38,19 @@ def mask_secrets_processor(
     return event_dict
 
 
+class WebsocketChatterFilter(logging.Filter):
+    """Drops uvicorn's lines for every accepted websocket ("[accepted]", "connection open").
+
+    Our access log has one line when a socket opens and one when it ends, with its id; uvicorn's
+    more per socket would be most of the log when thousands join at once. Refusals stay.
+    """
+
+    CHATTER = frozenset({'%s - "WebSocket %s" [accepted]', "connection open", "connection closed"})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg not in self.CHATTER
+
+
 _SHARED: list[Any] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
@@ -57,6 +71,8 @@ def logging_settings(*, log_format: str, level: str) -> dict[str, Any]:
         if log_format == "json"
         else structlog.dev.ConsoleRenderer(colors=False),
     ]
+    # Python's warnings as log lines too (logger "py.warnings"), not bare text on stderr.
+    logging.captureWarnings(True)
     structlog.configure(
         processors=[
             structlog.stdlib.filter_by_level,
@@ -81,13 +97,27 @@ def logging_settings(*, log_format: str, level: str) -> dict[str, Any]:
                 "foreign_pre_chain": _SHARED,
             }
         },
+        "filters": {"websocket_chatter": {"()": WebsocketChatterFilter}},
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
+            # Django's own console handler would print its lines a second time, unformatted.
+            "django": {"handlers": [], "level": level, "propagate": True},
+            # Its 4xx lines come after the request's context is gone, and repeat our access
+            # line; its 5xx lines (with the traceback) come while it is still there.
+            "django.request": {"level": "ERROR"},
             "django.channels.server": {"level": "WARNING"},
             # One access line per request (request_finished); request_started is at DEBUG.
             "django_structlog": {"level": level},
-            # uvicorn's own access log repeats ours without the request id: off in the units.
-            "uvicorn.access": {"level": "WARNING"},
+            # uvicorn set up its own text handlers before loading the application; these lines
+            # replace them, so that its lines are formatted (and masked) like ours.
+            "uvicorn": {"handlers": ["console"], "level": level, "propagate": False},
+            "uvicorn.error": {
+                "level": level,
+                "propagate": True,
+                "filters": ["websocket_chatter"],
+            },
+            # Its access log repeats ours without the request id: off, whatever its options say.
+            "uvicorn.access": {"level": "WARNING", "propagate": True},
         },
     }
