@@ -21,6 +21,11 @@ from config.logs import mask_secrets
 
 ROOT = Path(__file__).resolve().parents[2]
 PORT = 8801
+# As deploy/systemd/doithoai@.service runs it (without the pinning).
+UVICORN_OPTIONS = (
+    *("--host", "127.0.0.1", "--port", str(PORT), "--ws", "websockets-sansio"),
+    *("--ws-per-message-deflate", "false", "--lifespan", "off", "--no-access-log"),
+)
 
 
 @pytest.mark.parametrize(
@@ -68,9 +73,7 @@ def production_server(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     log_path = tmp_path / "server.log"
     with log_path.open("w") as log_file:
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1"]
-            + ["--port", str(PORT), "--ws", "websockets-sansio", "--lifespan", "off"]
-            + ["--no-access-log"],
+            [sys.executable, "-m", "uvicorn", "config.asgi:application", *UVICORN_OPTIONS],
             cwd=ROOT,
             env=env,
             stdout=log_file,
