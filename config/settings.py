@@ -282,6 +282,9 @@ USE_TZ = True
 
 # --- Static files and security ------------------------------------------------------------------
 
+# Uploaded and generated files (exports, attachments); backed up by deploy/backup.sh.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -97,7 +97,8 @@ def test_a_backup_restored_into_a_dropped_database_is_identical(filled_database,
     name, env = filled_database
     url, media = server_url(name), Path(env["MEDIA_ROOT"])
     before, media_before = database_content(url), files(media)
-    assert len(before["events_event"]) > 0 and len(before["dialogue_question"]) > 0
+    assert before["events_event"]
+    assert before["dialogue_question"]
 
     subprocess.run([BACKUP, tmp_path / "backups"], env=env, check=True, capture_output=True)
     [backup] = (tmp_path / "backups").iterdir()
