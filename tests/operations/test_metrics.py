@@ -147,3 +147,20 @@ def test_the_task_queue_depth_is_absent_while_the_queue_is_not_installed():
     from config.metrics import TaskQueueCollector
 
     assert list(TaskQueueCollector().collect()) == []
+
+
+@pytest.mark.django_db
+def test_the_dashboard_and_the_alerts_name_only_series_that_exist():
+    import re
+    from pathlib import Path
+
+    deploy = Path(__file__).resolve().parents[2] / "deploy"
+    text = (deploy / "grafana" / "doithoai-dashboard.json").read_text()
+    text += (deploy / "prometheus" / "doithoai-alerts.yml").read_text()
+    named = {
+        re.sub(r"_(bucket|sum|count|total)$", "", name)
+        for name in re.findall(r"doithoai_[a-z_]+", text)
+    }
+    exported = families(scrape()) | {"doithoai_task_queue_depth"}  # absent until installed
+    assert named
+    assert named <= exported
