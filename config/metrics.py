@@ -74,7 +74,7 @@ class HttpLatencyMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         _observe(request, started)
-        return response  # type: ignore[return-value]
+        return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
