@@ -164,3 +164,17 @@ def test_the_dashboard_and_the_alerts_name_only_series_that_exist():
     exported = families(scrape()) | {"doithoai_task_queue_depth"}  # absent until installed
     assert named
     assert named <= exported
+
+
+def test_the_live_metrics_import_no_app_of_the_project():
+    import ast
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[2] / "live" / "metrics.py"
+    imported = {
+        (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
+        for node in ast.walk(ast.parse(source.read_text()))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imported <= {"__future__", "prometheus_client"}
