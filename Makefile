@@ -5,13 +5,31 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST := $(PY) -m pytest
 
-.PHONY: run test lint check format messages bench clean screenshots
+.PHONY: run test lint check format messages bench clean screenshots lock audit
 
-$(STAMP): pyproject.toml
+# Installs exactly what the lock file names, each file checked against its hash; then the
+# project itself, without resolving anything. `make lock` regenerates the lock files.
+$(STAMP): pyproject.toml requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $@
+
+# requirements.lock: what production installs (deploy/, docs/operations.md);
+# requirements-dev.lock: that and the tools of the tests. Both for Python 3.11+, any platform.
+UV_COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes -c constraints.txt --quiet
+lock: $(STAMP)
+	$(UV_COMPILE) -o requirements.lock
+	$(UV_COMPILE) --extra dev -o requirements-dev.lock
+
+# Every pinned version of both lock files against the advisory database (PyPI's, or OSV's with
+# PIP_AUDIT_SERVICE=osv); --strict fails when a package could not be checked at all.
+PIP_AUDIT_SERVICE ?= pypi
+audit: $(STAMP)
+	$(VENV)/bin/pip-audit --strict --disable-pip --require-hashes --progress-spinner off \
+		--vulnerability-service $(PIP_AUDIT_SERVICE) -r requirements.lock -r requirements-dev.lock
 
 # Development: DEBUG on, and the task worker (queued email) beside the server, stopped with it.
 RUN_ADDRESS ?= 127.0.0.1:8000

@@ -9,6 +9,8 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from config.logs import logging_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -51,9 +53,15 @@ INSTALLED_APPS = [
     "events",
     "dialogue",
     "moderation",
+    # Health checks, metrics, the access log (config/apps.py).
+    "config.apps.OperationsConfig",
+    "django_structlog",
 ]
 
 MIDDLEWARE = [
+    # First: their time and their log line cover everything after them.
+    "config.metrics.HttpLatencyMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -297,6 +305,9 @@ USE_TZ = True
 
 # --- Static files and security ------------------------------------------------------------------
 
+# Uploaded and generated files (exports, attachments); backed up by deploy/backup.sh.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MEDIA_URL = "/media/"
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -342,6 +353,8 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     # Plain HTTP that reaches the app is sent to HTTPS (off only for loopback test topologies).
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Probes and scrapes reach a worker on loopback, in plain HTTP (docs/operations.md).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     # HSTS: browsers that have seen the site over HTTPS never use plain HTTP for it again, for a
     # year by default. The header is sent only on HTTPS responses.
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
@@ -406,10 +419,24 @@ TASK_RETRY_DELAYS: list[int] = env.list(
     "TASK_RETRY_DELAYS", cast=int, default=[30, 120, 600, 1800, 7200]
 )
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
-}
+
+# --- Operations ---------------------------------------------------------------------------------
+
+# JSON lines in production, readable text in development (config/logs.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+LOGGING = logging_settings(log_format=LOG_FORMAT, level=env.str("LOG_LEVEL", default="INFO"))
+# The access log is `request_finished`; `request_started` only at DEBUG. nginx sends its
+# $request_id as X-Request-ID, so both logs share it. No IP in our lines: nginx's log has it.
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = 10
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True
+
+# Who may read /metrics on a worker's own port: addresses or networks (docs/operations.md).
+METRICS_ALLOWED_IPS: list[str] = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+# Also serve the metrics on this port, from a thread of each process (0: not at all).
+METRICS_PORT = env.int("METRICS_PORT", default=0)
+METRICS_HOST = env.str("METRICS_HOST", default="127.0.0.1")
+
+# Decree 13/2023: nickname participants' identifiers are erased this many days after their
+# dialogue ended (dialogue/retention.py; run daily by deploy/systemd/doithoai-retention.timer).
+PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=365)

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 
 from dialogue import commands
+from live import metrics
 
 Request = TypeVar("Request")
 
@@ -38,10 +39,14 @@ class Batcher(Generic[Request]):
     """Runs `handle` on every request that arrived while the previous batch was running."""
 
     def __init__(
-        self, handle: Callable[[list[Request]], list[dict[str, Any]]], interval: float = 0.0
+        self,
+        handle: Callable[[list[Request]], list[dict[str, Any]]],
+        interval: float = 0.0,
+        stored: Callable[[int], None] | None = None,
     ) -> None:
         self._handle = sync_to_async(_keeping_connection(handle), thread_sensitive=True)
         self._interval = interval
+        self._stored = stored  # told each stored batch's size (the metrics)
         self._waiting: list[tuple[Request, asyncio.Future[dict[str, Any]]]] = []
         self._runner: asyncio.Task[None] | None = None
 
@@ -84,6 +89,8 @@ class Batcher(Generic[Request]):
             for request, future in batch:
                 await self._settle([(request, future)])
             return
+        if self._stored is not None:
+            self._stored(len(batch))
         for (_, future), reply in zip(batch, replies, strict=True):
             if not future.done():  # its socket may have gone meanwhile
                 future.set_result(reply)
@@ -119,5 +126,7 @@ def votes_for_running_loop() -> Batcher[commands.VoteRequest]:
     batcher = _batchers.get(loop)
     if batcher is None:
         interval = settings.DIALOGUE["VOTE_BATCH_SECONDS"]
-        batcher = _batchers[loop] = Batcher(commands.handle_votes, interval)
+        batcher = _batchers[loop] = Batcher(
+            commands.handle_votes, interval, stored=metrics.vote_batch_stored
+        )
     return batcher

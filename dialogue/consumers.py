@@ -20,7 +20,7 @@ from dialogue.permissions import can_view_event
 from dialogue.selectors import participant_for, public_snapshot_text, snapshot_text
 from events.errors import DomainError, RateLimited, Unavailable
 from events.models import Event
-from live import threads
+from live import metrics, threads
 from live.groups import participant_group, public_group, session_group
 from live.hub import hub_for_running_loop
 from live.sockets import RECONNECT, LiveSocket
@@ -121,13 +121,15 @@ class EventConsumer(LiveSocket):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         known = self.connection.participant_id
+        read_at = time.perf_counter()
+        command: messages.CitizenCommand | None = None
         try:
             command = messages.parse_command(text_data)
             if isinstance(command, messages.VoteCommand | messages.Unvote):
                 # Stored together with the other sockets' votes, one transaction per batch. The
                 # socket reads its next frame meanwhile; the reply follows when the batch is in.
                 stored = votes_for_running_loop().enqueue((self.connection, command))
-                stored.add_done_callback(functools.partial(self._voted, known))
+                stored.add_done_callback(functools.partial(self._voted, known, read_at))
                 return
             if isinstance(command, messages.Resync):
                 await self._resync(command)
@@ -141,6 +143,8 @@ class EventConsumer(LiveSocket):
             reply = messages.error_frame(Unavailable(), reply_to=messages.command_id(text_data))
         await self._follow_new_participant(known)
         self.reply(messages.dumps(reply))
+        if isinstance(command, messages.Ask):
+            metrics.ask_acknowledged(time.perf_counter() - read_at)
 
     async def _resync(self, command: messages.Resync) -> None:
         """Repair from the hub's recent deltas, else from the cached public snapshot: no query."""
@@ -157,6 +161,7 @@ class EventConsumer(LiveSocket):
                     {"type": "backlog", "reply_to": command.id, "since": command.since}
                 )
                 self.reply(f'{head[:-1]},"frames":[{",".join(deltas)}]}}')
+                metrics.resync_served()
                 return
         # Frames wait while the snapshot is read, so none is sent before it.
         self.snapshotting = True
@@ -165,11 +170,14 @@ class EventConsumer(LiveSocket):
             public = await self._public_snapshot()
             head = messages.dumps({"type": "snapshot", "reply_to": command.id, "partial": True})
             await self.send_text(f"{head[:-1]},{public}}}")
+            metrics.snapshot_served()
         finally:
             self.snapshotting = False
             self.subscriber.release()
 
-    def _voted(self, known: int | None, stored: asyncio.Future[dict[str, Any]]) -> None:
+    def _voted(
+        self, known: int | None, read_at: float, stored: asyncio.Future[dict[str, Any]]
+    ) -> None:
         """Send a stored vote's reply, in order with the hub's frames for this socket."""
         if stored.cancelled():
             return
@@ -183,6 +191,7 @@ class EventConsumer(LiveSocket):
         if known is None and self.connection.participant_id is not None:
             self._following = asyncio.ensure_future(self._follow_new_participant(known))
         self.reply(messages.dumps(stored.result()))
+        metrics.vote_acknowledged(time.perf_counter() - read_at)
 
     async def _follow_new_participant(self, known: int | None) -> None:
         """A signed-in user became a participant with a command: follow their questions."""

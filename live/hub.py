@@ -21,7 +21,7 @@ from typing import Any
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from live import threads
+from live import metrics, threads
 from live.adapters import group_expiry, shorten_blocking_pop
 from live.frames import stamped, wire_frame
 from live.groups import event_of_public_group, public_group, stage_group
@@ -218,6 +218,7 @@ class Hub:
         for subscriber in subscribers:
             # Never awaits a socket: one slow reader must not hold up the frame for the rest.
             subscriber.push(text, frame, wire)
+        metrics.frame_sent(len(wire) if wire is not None else len(text), len(subscribers))
 
     def _watch(self, group: str, sequence: Sequence) -> None:
         """Repair a gap that lasts: read the missing deltas from the log after a short hold."""

@@ -23,6 +23,7 @@ from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from live import metrics
 from live.adapters import server_send
 from live.hub import hub_for_running_loop
 from live.subscriber import Subscriber
@@ -51,6 +52,8 @@ class LiveSocket(AsyncWebsocketConsumer):
     """A websocket fed by the hub: join the audiences, send the snapshot, then deltas in order."""
 
     channel_layer_alias = None
+    # The kind of socket, as the metrics count them: public, moderators, official or stage.
+    audience = "public"
     audiences: list[str]
     subscriber: Subscriber
     # The frame a socket sends when a recheck finds its rights gone.
@@ -101,6 +104,9 @@ class LiveSocket(AsyncWebsocketConsumer):
             return
         await self.send_text(text)
         self.subscriber.release()
+        self._counted = True
+        metrics.socket_opened(self.audience)
+        metrics.snapshot_served()
 
     async def unavailable(self) -> None:
         """The rights could not be read (the database is restarting): come back later."""
@@ -115,6 +121,9 @@ class LiveSocket(AsyncWebsocketConsumer):
             await hub_for_running_loop().subscribe([group], self.subscriber)
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "_counted", False):
+            self._counted = False
+            metrics.socket_closed(self.audience)
         if hasattr(self, "subscriber"):
             self.subscriber.close()
             await hub_for_running_loop().unsubscribe(self.audiences, self.subscriber)
@@ -162,6 +171,7 @@ class LiveSocket(AsyncWebsocketConsumer):
 
     def _stalled(self) -> None:
         """The client stopped reading: the hub already skips it; close it in the background."""
+        metrics.socket_dropped_for_backlog()
         self.end(TOO_SLOW)
 
     def end(self, code: int, frame: str | None = None) -> None:

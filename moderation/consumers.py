@@ -128,6 +128,7 @@ def _may_answer(user: Any, event: Event) -> bool:
 class ModeratorConsumer(StaffSocket):
     """The moderators' console: every question live, and the moderation commands."""
 
+    audience = "moderators"
     may = staticmethod(can_moderate)
     parse = staticmethod(messages.parse_command)
     handle = staticmethod(commands.handle)
@@ -143,6 +144,7 @@ class ModeratorConsumer(StaffSocket):
 class OfficialConsumer(StaffSocket):
     """The official's console: the questions routed to them, live; answering and writing."""
 
+    audience = "official"
     may = staticmethod(_may_answer)
     parse = staticmethod(messages.parse_official_command)
     handle = staticmethod(commands.handle_official)
@@ -162,6 +164,7 @@ def _stage_event_id(token: str) -> int | None:
 class StageConsumer(LiveSocket):
     """The hall's screen: receives stage frames only, opened by the secret stage link."""
 
+    audience = "stage"
     revoked_frame = '{"type":"stage.revoked"}'
 
     async def connect(self) -> None:

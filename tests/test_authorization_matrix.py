@@ -294,6 +294,11 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
     ("api:api-root", "GET"): lambda w: (reverse("api:api-root"), {}),
     ("api:openapi-json", "GET"): lambda w: (reverse("api:openapi-json"), {}),
     ("api:events", "GET"): lambda w: (reverse("api:events"), {}),
+    # The same for every role; /metrics answers only METRICS_ALLOWED_IPS (the test client is on
+    # loopback), and nginx passes neither /readyz nor /metrics on (docs/operations.md).
+    ("healthz", "GET"): lambda w: (reverse("healthz"), {}),
+    ("readyz", "GET"): lambda w: (reverse("readyz"), {}),
+    ("metrics", "GET"): lambda w: (reverse("metrics"), {}),
     ("api:event", "GET"): lambda w: (reverse("api:event", args=[w.event.slug]), {}),
     ("api:event_questions", "GET"): lambda w: (
         reverse("api:event_questions", args=[w.event.slug]),

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class OperationsConfig(AppConfig):
+    """Health, metrics and the access log: connected once Django is set up."""
+
+    name = "config"
+    label = "operations"
+    verbose_name = "Operations"
+
+    def ready(self) -> None:
+        from config import access_log, metrics  # noqa: F401  (signal receivers, the collector)

@@ -1,0 +1,148 @@
+"""The Prometheus endpoint of a worker, HTTP latency by view, and the task queue's depth.
+
+The metric objects of the real-time core are defined in live/metrics.py; this module adds what
+belongs to the HTTP side and serves them all. Each worker process is scraped on its own: through
+`/metrics` on its own port, which answers only the addresses in METRICS_ALLOWED_IPS (loopback by
+default; nginx never passes `/metrics` on), or on a separate port (METRICS_PORT).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from functools import cache
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.apps import apps
+from django.conf import settings
+from django.db import DatabaseError
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+import live.metrics  # noqa: F401  (registers the real-time series)
+from config.health import TASK_RESULT_MODEL
+
+log = logging.getLogger(__name__)
+
+HTTP_SECONDS = Histogram(
+    "doithoai_http_request_seconds",
+    "Time to answer an HTTP request, by the view that answered it.",
+    ["view", "method"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def _view_name(request: HttpRequest) -> str:
+    # The resolved view's name, never the path: paths carry slugs and tokens, and one series
+    # per dialogue (or per stage link) would grow without bound.
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return "unresolved"
+    return match.view_name or match._func_path
+
+
+def _observe(request: HttpRequest, started: float) -> None:
+    method = request.method if request.method in KNOWN_METHODS else "other"
+    HTTP_SECONDS.labels(view=_view_name(request), method=method).observe(
+        time.perf_counter() - started
+    )
+
+
+class HttpLatencyMiddleware:
+    """Times every request, from the first middleware to the response, by resolved view."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(
+        self, get_response: Callable[[HttpRequest], HttpResponse | Awaitable[HttpResponse]]
+    ) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
+        if self.is_async:
+            return self.__acall__(request)
+        started = time.perf_counter()
+        response = self.get_response(request)
+        _observe(request, started)
+        return response
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = await self.get_response(request)  # type: ignore[misc]
+        _observe(request, started)
+        return response
+
+
+class TaskQueueCollector(Collector):
+    """Tasks waiting in the task queue, per queue, counted at scrape time from the database."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = GaugeMetricFamily(
+            "doithoai_task_queue_depth", "Tasks waiting to run, per queue.", labels=["queue"]
+        )
+        try:
+            model = apps.get_model(*TASK_RESULT_MODEL)
+        except LookupError:
+            return  # the task queue is not installed: no series rather than a false zero
+        try:
+            rows = (
+                model._default_manager.filter(status="READY")
+                .order_by()
+                .values_list("queue_name")
+                .annotate(waiting=Count("pk"))
+            )
+            for queue_name, waiting in rows:
+                family.add_metric([queue_name], waiting)
+        except DatabaseError:
+            log.warning("task queue depth: the database did not answer", exc_info=True)
+            return
+        yield family
+
+
+_collector = TaskQueueCollector()
+REGISTRY.register(_collector)
+
+
+@cache
+def _allowed_networks() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(
+        ipaddress.ip_network(entry, strict=False) for entry in settings.METRICS_ALLOWED_IPS
+    )
+
+
+def client_allowed(address: str | None) -> bool:
+    """Whether `address` may read the metrics (METRICS_ALLOWED_IPS, addresses or networks)."""
+    if not address:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in _allowed_networks())
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    """This worker's metrics in Prometheus's text format; 404 to any other address."""
+    if not client_allowed(request.META.get("REMOTE_ADDR")):
+        raise Http404
+    return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)
+
+
+def start_metrics_server() -> None:
+    """Serve the metrics on METRICS_PORT as well, in a thread of this process, when it is set."""
+    if not settings.METRICS_PORT:
+        return
+    from prometheus_client import start_http_server
+
+    start_http_server(settings.METRICS_PORT, addr=settings.METRICS_HOST)
+    log.info("metrics on %s:%s", settings.METRICS_HOST, settings.METRICS_PORT)

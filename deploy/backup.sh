@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Back up the platform: the PostgreSQL database (pg_dump, custom format) and the uploaded files.
+#
+#   deploy/backup.sh [DEST]      # default DEST: $BACKUP_DIR or /var/backups/doithoai
+#
+# Writes DEST/doithoai-<UTC time>/ with database.dump, media.tar.gz and SHA256SUMS, then deletes
+# the backups in DEST older than KEEP_DAYS days (14; 0 keeps everything). Reads DATABASE_URL
+# and MEDIA_ROOT from the environment, or from ENV_FILE (/etc/doithoai/env) when they are not
+# set. Restore with deploy/restore.sh. docs/operations.md, "Backup and restore".
+set -euo pipefail
+umask 077
+
+ENV_FILE=${ENV_FILE:-/etc/doithoai/env}
+if [ -z "${DATABASE_URL:-}" ] && [ -r "$ENV_FILE" ]; then
+    set -a
+    # shellcheck disable=SC1090
+    . "$ENV_FILE"
+    set +a
+fi
+: "${DATABASE_URL:?set DATABASE_URL (postgres://user@host:port/name), or ENV_FILE}"
+MEDIA_ROOT=${MEDIA_ROOT:-/srv/doithoai/media}
+DEST=${1:-${BACKUP_DIR:-/var/backups/doithoai}}
+KEEP_DAYS=${KEEP_DAYS:-14}
+
+# libpq reads postgres:// and postgresql:// URLs; django-environ also accepts these aliases.
+DB_URI=$(printf '%s' "$DATABASE_URL" | sed -E 's#^(psql|pgsql|postgis)://#postgresql://#')
+case "$DB_URI" in
+postgres://* | postgresql://*) ;;
+*) echo "DATABASE_URL is not PostgreSQL; back up that database with its own tools" >&2; exit 2 ;;
+esac
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+TARGET="$DEST/doithoai-$STAMP"
+PARTIAL="$TARGET.partial"
+mkdir -p "$PARTIAL"
+trap 'rm -rf "$PARTIAL"' EXIT
+
+# Custom format: compressed, and pg_restore can restore it into an empty database. No owner and
+# no privileges, so that it restores under another role name too.
+pg_dump --format=custom --no-owner --no-privileges --file="$PARTIAL/database.dump" "$DB_URI"
+
+if [ -d "$MEDIA_ROOT" ]; then
+    tar --create --gzip --file="$PARTIAL/media.tar.gz" --directory="$MEDIA_ROOT" .
+else
+    # No uploaded file yet: an empty archive, so that a restore always finds one.
+    tar --create --gzip --file="$PARTIAL/media.tar.gz" --files-from=/dev/null
+fi
+
+(cd "$PARTIAL" && sha256sum database.dump media.tar.gz >SHA256SUMS)
+mv "$PARTIAL" "$TARGET"
+trap - EXIT
+
+if [ "$KEEP_DAYS" -gt 0 ]; then
+    find "$DEST" -maxdepth 1 -type d -name 'doithoai-*' -mtime +"$KEEP_DAYS" -print0 |
+        xargs -0 --no-run-if-empty rm -rf
+fi
+echo "backup written to $TARGET"

@@ -1,0 +1,132 @@
+"""deploy/backup.sh and deploy/restore.sh: back up, drop, restore, and everything is identical."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.db import connection
+from psycopg import sql
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+BACKUP, RESTORE = ROOT / "deploy" / "backup.sh", ROOT / "deploy" / "restore.sh"
+
+
+def server_url(name: str) -> str:
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgresql://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{name}"
+
+
+def admin(statement: sql.Composable) -> None:
+    with psycopg.connect(server_url("postgres"), autocommit=True) as admin_connection:
+        admin_connection.execute(statement)
+
+
+def recreate(name: str) -> None:
+    admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    admin(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def database_content(url: str) -> dict[str, list[str]]:
+    """Every table's rows (as COPY writes them, sorted) and every sequence's position."""
+    content: dict[str, list[str]] = {}
+    with psycopg.connect(url) as db:
+        tables = db.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+        ).fetchall()
+        for (table,) in tables:
+            copy = sql.SQL("COPY {} TO STDOUT").format(sql.Identifier(table))
+            with db.cursor().copy(copy) as rows:
+                content[table] = sorted(bytes(row).decode() for row in rows)
+        content["sequences"] = [
+            f"{name} {value}"
+            for name, value in db.execute(
+                "SELECT sequencename, last_value FROM pg_sequences ORDER BY 1"
+            ).fetchall()
+        ]
+    return content
+
+
+def files(root: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture
+def filled_database(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """A database of this test's own, migrated and filled with the demo, and its environment."""
+    name = f"{connection.settings_dict['NAME']}_backup"
+    recreate(name)
+    media = tmp_path / "media"
+    (media / "exports" / "2026").mkdir(parents=True)
+    (media / "exports" / "2026" / "báo-cáo-quý.pdf").write_bytes(os.urandom(4096))
+    (media / "avatar.png").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(512))
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("REDIS_URL",)},
+        "DATABASE_URL": server_url(name).replace("postgresql://", "postgres://"),
+        "MEDIA_ROOT": str(media),
+        "ENV_FILE": str(tmp_path / "no-env-file"),
+    }
+    for command in (["migrate", "-v0"], ["seed_demo"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    try:
+        yield name, env
+    finally:
+        admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def test_a_backup_restored_into_a_dropped_database_is_identical(filled_database, tmp_path):
+    name, env = filled_database
+    url, media = server_url(name), Path(env["MEDIA_ROOT"])
+    before, media_before = database_content(url), files(media)
+    assert before["events_event"]
+    assert before["dialogue_question"]
+
+    subprocess.run([BACKUP, tmp_path / "backups"], env=env, check=True, capture_output=True)
+    [backup] = (tmp_path / "backups").iterdir()
+    assert sorted(p.name for p in backup.iterdir()) == [
+        "SHA256SUMS",
+        "database.dump",
+        "media.tar.gz",
+    ]
+
+    recreate(name)  # dropped, and created again empty, as an operator would
+    subprocess.run(["rm", "-rf", str(media)], check=True)
+    assert database_content(url) == {"sequences": []}
+
+    subprocess.run([RESTORE, backup], env=env, check=True, capture_output=True)
+    assert database_content(url) == before
+    assert files(media) == media_before
+
+
+def test_a_damaged_backup_is_refused_and_changes_nothing(filled_database, tmp_path):
+    name, env = filled_database
+    url = server_url(name)
+    subprocess.run([BACKUP, tmp_path / "backups"], env=env, check=True, capture_output=True)
+    [backup] = (tmp_path / "backups").iterdir()
+    before = database_content(url)
+    with (backup / "database.dump").open("r+b") as dump:
+        dump.seek(100)
+        dump.write(b"\x00\x01\x02\x03")
+    result = subprocess.run([RESTORE, backup], env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "FAILED" in result.stderr + result.stdout
+    assert database_content(url) == before
