@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "events",
     "dialogue",
     "moderation",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("events.urls")),
     path("", include("dialogue.urls")),
     path("", include("moderation.urls")),
+    path("", include("reports.urls")),
     path("", include((stage_patterns, "stage"))),
     path("api/", api.urls),
 ]
