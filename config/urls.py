@@ -5,6 +5,10 @@ from django.urls import include, path
 
 from dialogue.api import api
 from moderation.urls import stage_patterns
+from reports.api import router as reports_router
+
+# Mounted here, not in dialogue/api.py, because no app imports reports.
+api.add_router("/reports", reports_router)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

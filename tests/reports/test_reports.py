@@ -75,7 +75,8 @@ def test_the_dialogue_report_reconciles_with_the_database(seeded: None) -> None:
     )
     unanswered = (
         q + " AND answer_due_at IS NOT NULL"
-        " AND NOT EXISTS (SELECT 1 FROM dialogue_answer a WHERE a.question_id = dialogue_question.id)"
+        " AND NOT EXISTS (SELECT 1 FROM dialogue_answer a"
+        " WHERE a.question_id = dialogue_question.id)"
     )
     assert report.overdue + report.still_due == scalar(unanswered, event.pk) == 1
     assert len(report.presence) == 121
@@ -156,21 +157,24 @@ def test_organisers_and_moderators_see_the_reports(seeded: None) -> None:
         user = moderator.user
     response = staff_client(user).get(reverse("reports:dialogue", args=[PAST]))
     assert response.status_code == 200
-    assert b'role="img"' in response.content and b"<title" in response.content
+    assert b'role="img"' in response.content
+    assert b"<title" in response.content
     organiser = User.objects.get(email="tochuc@example.org")
     page = staff_client(organiser).get(
         reverse("reports:agency", args=["so-tu-phap-bac-ninh"]),
         {"start": "2000-01-01", "end": "2100-01-01"},
     )
     text = page.content.decode()
-    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "BÁO CÁO" in text
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    assert "BÁO CÁO" in text
 
 
 def test_the_public_statistics_page_is_open_and_names_nobody(seeded: None) -> None:
     response = Client().get(reverse("reports:public_statistics", args=["so-tu-phap-bac-ninh"]))
     assert response.status_code == 200
     text = response.content.decode()
-    assert "Người dân 1" not in text and "Nguyễn Đức Long" not in text
+    assert "Người dân 1" not in text
+    assert "Nguyễn Đức Long" not in text
     assert "Câu hỏi số" not in text
     agency_page = Client().get(reverse("events:agency", args=["so-tu-phap-bac-ninh"]))
     assert (
