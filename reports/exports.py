@@ -159,3 +159,14 @@ def agency_report_xlsx(report: AgencyReport) -> bytes:
     _sheet(workbook, "Theo lĩnh vực", AGENCY_COLUMNS, agency_rows(report, report.by_field))
     _sheet(workbook, "Không chọn theo lý do", ["Lý do", "Số câu hỏi"], report.rejected_by_reason)
     return _save(workbook)
+
+
+def agency_report_pdf(html: str, *, base_url: str) -> bytes:
+    """The agency report's printed page as an A4 PDF, fonts embedded, text extractable.
+
+    WeasyPrint loads Pango when imported; the import stays here so the rest of the app runs
+    where the system libraries are missing.
+    """
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=base_url).write_pdf()  # type: ignore[no-any-return]

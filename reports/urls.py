@@ -14,6 +14,7 @@ urlpatterns = [
         name="dialogue_export",
     ),
     path("reports/a/<slug:slug>/", views.agency, name="agency"),
+    path("reports/a/<slug:slug>/report.pdf", views.agency_pdf, name="agency_pdf"),
     path("reports/a/<slug:slug>/report.xlsx", views.agency_xlsx, name="agency_xlsx"),
     path("a/<slug:slug>/statistics/", views.public_statistics, name="public_statistics"),
 ]

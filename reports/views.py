@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from events.models import Agency, Event
@@ -16,6 +19,7 @@ from reports import charts, exports
 from reports.selectors import agency_report, dialogue_report
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
+STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "css" / "reports.css"
 
 
 def _event_for_report(request: HttpRequest, slug: str) -> Event:
@@ -102,6 +106,31 @@ def agency(request: HttpRequest, slug: str) -> HttpResponse:
         "reports/agency.html",
         {"agency": agency, "start": start, "end": end, "report": report, "today": today},
     )
+
+
+@login_required
+def agency_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    agency, start, end, report = _agency_report(request, slug)
+    # A page of its own with the stylesheet inline: the PDF is made without fetching anything.
+    html = render_to_string(
+        "reports/agency_pdf.html",
+        {
+            "agency": agency,
+            "start": start,
+            "end": end,
+            "report": report,
+            "today": timezone.localdate(),
+            "stylesheet": mark_safe(STYLESHEET.read_text(encoding="utf-8")),
+        },
+    )
+    response = HttpResponse(
+        exports.agency_report_pdf(html, base_url=request.build_absolute_uri("/")),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="bao-cao-{agency.slug}-{start:%Y%m%d}-{end:%Y%m%d}.pdf"'
+    )
+    return response
 
 
 @login_required

@@ -278,6 +278,10 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         reverse("reports:agency", args=[w.event.agency.slug]),
         {},
     ),
+    ("reports:agency_pdf", "GET"): lambda w: (
+        reverse("reports:agency_pdf", args=[w.event.agency.slug]),
+        {},
+    ),
     ("reports:agency_xlsx", "GET"): lambda w: (
         reverse("reports:agency_xlsx", args=[w.event.agency.slug]),
         {},
