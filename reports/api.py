@@ -121,7 +121,7 @@ def agency_period_report(
 ) -> AgencyReportOut:
     """The agency report's tables for start..end (inclusive dates), sub-agencies included."""
     agency = get_object_or_404(Agency, slug=slug)
-    if not is_organiser(request.user, agency):  # type: ignore[arg-type]
+    if not is_organiser(request.user, agency):
         raise HttpError(403, "not_allowed")
     if end < start:
         raise HttpError(400, "invalid_period")
@@ -152,7 +152,7 @@ def agency_period_report(
 def event_report(request: HttpRequest, slug: str) -> DialogueReportOut:
     """The per-dialogue figures of the report page."""
     event = get_object_or_404(Event, slug=slug)
-    if not can_moderate(request.user, event):  # type: ignore[arg-type]
+    if not can_moderate(request.user, event):
         raise HttpError(403, "not_allowed")
     r = dialogue_report(event)
     return DialogueReportOut(

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 
 from dialogue.models import Question
 from events.models import Event
-from reports.selectors import AgencyReport
+from reports.selectors import AgencyReport, AgencyRow
 
 # A cell starting with one of these is read as a formula by spreadsheet programs (OWASP).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -128,7 +128,7 @@ AGENCY_COLUMNS = [
 ]
 
 
-def agency_rows(report: AgencyReport, rows: list) -> list[list[object]]:  # type: ignore[type-arg]
+def agency_rows(report: AgencyReport, rows: list[AgencyRow]) -> list[list[object]]:
     return [
         [
             r.label,
@@ -169,4 +169,4 @@ def agency_report_pdf(html: str, *, base_url: str) -> bytes:
     """
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=base_url).write_pdf()  # type: ignore[no-any-return]
+    return HTML(string=html, base_url=base_url).write_pdf()

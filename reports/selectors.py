@@ -6,7 +6,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
 from dialogue.models import Answer, Participant, PresenceSample, Question, Vote
@@ -84,6 +84,7 @@ def dialogue_report(event: Event, *, now: datetime | None = None) -> DialogueRep
         for asked_at, answered_at in questions.filter(answered_at__isnull=False).values_list(
             "created_at", "answered_at"
         )
+        if answered_at is not None
     ]
     by_topic = [
         (row["topic"] or "—", row["n"])
@@ -202,12 +203,11 @@ def _row(label: str, events: list[Event]) -> AgencyRow:
         live=Count("pk", filter=Q(kind=Answer.Kind.LIVE)),
         written=Count("pk", filter=Q(kind=Answer.Kind.WRITTEN)),
     )
-    on_time = 0
-    for answered_at, due in Question.objects.filter(
-        event_id__in=ids, answer_due_at__isnull=False, answer__kind=Answer.Kind.WRITTEN
-    ).values_list("answer__published_at", "answer_due_at"):
-        if answered_at is not None and answered_at <= due:
-            on_time += 1
+    on_time = Question.objects.filter(
+        event_id__in=ids,
+        answer__kind=Answer.Kind.WRITTEN,
+        answer__published_at__lte=F("answer_due_at"),
+    ).count()
     row.received, row.published, row.rejected = q["received"], q["published"], q["rejected"]
     row.due_in_writing = q["due"]
     row.answered_live, row.answered_written, row.answered_on_time = a["live"], a["written"], on_time

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from events.models import Agency, Event
 from events.permissions import can_moderate, is_organiser
 from reports import charts, exports
-from reports.selectors import agency_report, dialogue_report
+from reports.selectors import AgencyReport, agency_report, dialogue_report
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "css" / "reports.css"
@@ -24,7 +24,7 @@ STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "css" / "report
 
 def _event_for_report(request: HttpRequest, slug: str) -> Event:
     event = get_object_or_404(Event.objects.select_related("agency"), slug=slug)
-    if not can_moderate(request.user, event):  # type: ignore[arg-type]
+    if not can_moderate(request.user, event):
         raise PermissionDenied
     return event
 
@@ -84,9 +84,9 @@ def parse_period(request: HttpRequest) -> tuple[date, date]:
     return start, end
 
 
-def _agency_report(request: HttpRequest, slug: str):  # type: ignore[no-untyped-def]
+def _agency_report(request: HttpRequest, slug: str) -> tuple[Agency, date, date, AgencyReport]:
     agency = get_object_or_404(Agency, slug=slug)
-    if not is_organiser(request.user, agency):  # type: ignore[arg-type]
+    if not is_organiser(request.user, agency):
         raise PermissionDenied
     start, end = parse_period(request)
     report = agency_report(
