@@ -20,6 +20,10 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 router = Router(tags=["reports"])
 
 
+class Problem(Schema):
+    detail: str | list[object]
+
+
 class CountOut(Schema):
     label: str
     count: int
@@ -86,7 +90,7 @@ def _row(row: AgencyRow) -> AgencyRowOut:
 
 @router.get(
     "/agencies/{slug}/statistics",
-    response=StatisticsOut,
+    response={200: StatisticsOut, 404: Problem},
     url_name="agency_statistics",
     summary="An agency's public statistics",
 )
@@ -112,7 +116,7 @@ def agency_statistics(request: HttpRequest, slug: str) -> StatisticsOut:
 
 @router.get(
     "/agencies/{slug}/report",
-    response=AgencyReportOut,
+    response={200: AgencyReportOut, 400: Problem, 403: Problem, 404: Problem, 422: Problem},
     url_name="agency_report",
     summary="An agency's report for a period (organisers, signed in; 403 otherwise)",
 )
@@ -145,7 +149,7 @@ def agency_period_report(
 
 @router.get(
     "/events/{slug}/report",
-    response=DialogueReportOut,
+    response={200: DialogueReportOut, 403: Problem, 404: Problem},
     url_name="event_report",
     summary="A dialogue's report (organisers and moderators, signed in; 403 otherwise)",
 )
