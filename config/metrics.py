@@ -86,10 +86,18 @@ class HttpLatencyMiddleware:
 class TaskQueueCollector(Collector):
     """Tasks waiting in the task queue, per queue, counted at scrape time from the database."""
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
-        family = GaugeMetricFamily(
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        # Registering asks a collector for its series: without this, `collect` would query the
+        # database while the apps load (and, in the tests, before the test database exists).
+        yield self._family()
+
+    def _family(self) -> GaugeMetricFamily:
+        return GaugeMetricFamily(
             "doithoai_task_queue_depth", "Tasks waiting to run, per queue.", labels=["queue"]
         )
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = self._family()
         try:
             model = apps.get_model(*TASK_RESULT_MODEL)
         except LookupError:

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     # Health checks, metrics, the access log (config/apps.py).
     "config.apps.OperationsConfig",
     "django_structlog",
+    "reports",
 ]
 
 MIDDLEWARE = [

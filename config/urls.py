@@ -6,6 +6,10 @@ from django.urls import include, path
 from config import health, metrics
 from dialogue.api import api
 from moderation.urls import stage_patterns
+from reports.api import router as reports_router
+
+# Mounted here, not in dialogue/api.py, because no app imports reports.
+api.add_router("/reports", reports_router)
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -17,6 +21,7 @@ urlpatterns = [
     path("", include("events.urls")),
     path("", include("dialogue.urls")),
     path("", include("moderation.urls")),
+    path("", include("reports.urls")),
     path("", include((stage_patterns, "stage"))),
     path("api/", api.urls),
 ]

@@ -13,13 +13,15 @@ class DialogueConfig(AppConfig):
             messages,
             privacy,  # noqa: F401
             selectors,
+            services,
             sessions,  # noqa: F401 - tells open sockets about sign-outs
         )
         from live.hub import register
 
-        # What the live core reads: the counts of a tally, the log of public deltas.
+        # What the live core reads (tally counts, the delta log) and records (presence).
         register(
             vote_counts=lambda ids: selectors.vote_counts(question_ids=ids),
             public_deltas=selectors.public_deltas,
             tally_frame=messages.tally,
+            record_presence=services.record_presence,
         )

@@ -235,3 +235,19 @@ class PublicDelta(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id}#{self.seq}"
+
+
+class PresenceSample(models.Model):
+    """How many people were connected to a dialogue at one moment, recorded once a minute."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="presence_samples")
+    recorded_at = models.DateTimeField(_("recorded at"))
+    connected = models.PositiveIntegerField(_("connected"))
+
+    class Meta:
+        verbose_name = _("presence sample")
+        verbose_name_plural = _("presence samples")
+        indexes = [models.Index(fields=["event", "recorded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} @ {self.recorded_at:%H:%M}: {self.connected}"

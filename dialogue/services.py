@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue import messages, permissions, ratelimit, signals, vote_store
-from dialogue.models import Participant, PublicDelta, Question
+from dialogue.models import Participant, PresenceSample, PublicDelta, Question
 from dialogue.selectors import SESSION_KEY
 from events.errors import (
     DomainError,
@@ -111,6 +111,13 @@ def publish_delta(event_id: int, build: Callable[[int], dict[str, Any]]) -> None
     if seq % 256 == 0:
         PublicDelta.objects.filter(event_id=event_id, seq__lte=seq - DELTA_LOG_KEPT).delete()
     sequenced_on_commit(public_group(event_id), frame)
+
+
+def record_presence(event_id: int, connected: int) -> None:
+    """Keep how many followed a dialogue this minute, for the reports (live/presence.py)."""
+    PresenceSample.objects.create(
+        event_id=event_id, recorded_at=timezone.now(), connected=connected
+    )
 
 
 def ask_question(

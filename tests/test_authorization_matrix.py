@@ -270,6 +270,40 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         reverse("events:manage:integration", args=[w.event.agency.slug]),
         {"embed_origins": "https://portal.example.gov.vn"},
     ),
+    ("reports:dialogue", "GET"): lambda w: (reverse("reports:dialogue", args=[w.event.slug]), {}),
+    ("reports:dialogue_export", "GET"): lambda w: (
+        reverse("reports:dialogue_export", args=[w.event.slug, "csv"]),
+        {},
+    ),
+    ("reports:agency", "GET"): lambda w: (
+        reverse("reports:agency", args=[w.event.agency.slug]),
+        {},
+    ),
+    ("reports:agency_pdf", "GET"): lambda w: (
+        reverse("reports:agency_pdf", args=[w.event.agency.slug]),
+        {},
+    ),
+    ("reports:agency_xlsx", "GET"): lambda w: (
+        reverse("reports:agency_xlsx", args=[w.event.agency.slug]),
+        {},
+    ),
+    ("reports:public_statistics", "GET"): lambda w: (
+        reverse("reports:public_statistics", args=[w.event.agency.slug]),
+        {},
+    ),
+    ("api:agency_statistics", "GET"): lambda w: (
+        reverse("api:agency_statistics", args=[w.event.agency.slug]),
+        {},
+    ),
+    ("api:agency_report", "GET"): lambda w: (
+        reverse("api:agency_report", args=[w.event.agency.slug])
+        + "?start=2020-01-01&end=2100-01-01",
+        {},
+    ),
+    ("api:event_report", "GET"): lambda w: (
+        reverse("api:event_report", args=[w.event.slug]),
+        {},
+    ),
     ("events:agency", "GET"): lambda w: (w.event.agency.get_absolute_url(), {}),
     ("events:agency_calendar", "GET"): lambda w: (
         reverse("events:agency_calendar", args=[w.event.agency.slug]),

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from dialogue.models import Answer, Question
+from events.management.commands.seed_demo import PAST_DIALOGUES
 from events.models import Agency, Event, User
 from moderation import services
 from tests.e2e.browser import in_thread
@@ -161,4 +162,11 @@ def page_types(scene: Scene) -> list[PageType]:
         PageType("answers-due", f"/e/{ended}/moderate/due/", who="official"),
         PageType("agency-staff", f"/manage/{scene.agency.slug}/", who="organiser"),
         PageType("stage", f"/stage/{scene.live.stage_token}/"),
+        PageType("dialogue-report", f"/reports/e/{PAST_DIALOGUES[0].slug}/", who="organiser"),
+        PageType(
+            "agency-report",
+            f"/reports/a/{scene.agency.slug}/?start=2000-01-01&end=2100-12-31",
+            who="organiser",
+        ),
+        PageType("public-statistics", f"/a/{scene.agency.slug}/statistics/"),
     ]

@@ -72,6 +72,9 @@ def take_all(database: Path, out: Path) -> None:
                     if kind.who:
                         signed_in(context, getattr(scene, kind.who), server.url)
                     page = context.new_page()
+                    if kind.name == "agency-report":
+                        # The administrative report as it prints: the browser's print preview.
+                        page.emulate_media(media="print")
                     page.goto(kind.path)
                     if kind.joined:
                         page.get_by_label("Biệt danh của bạn").fill("Chị Hằng – Thuận Thành")

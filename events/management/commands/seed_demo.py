@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dialogue import services
-from dialogue.models import Participant, Question
+from dialogue.models import Answer, Participant, PresenceSample, Question, Vote
 from events.models import Agency, AgencyMembership, Event, EventRole, User
 
 PASSWORD = "demo12345"
@@ -575,6 +575,176 @@ def demo_events() -> list[DemoEvent]:
     ]
 
 
+@dataclass(frozen=True)
+class PastDialogue:
+    """A dialogue held months ago, with its outcome in counts, so that the reports show history."""
+
+    slug: str
+    agency: DemoAgency
+    title: str
+    legal_field: str
+    days_ago: int
+    # Questions: answered live, answered in writing on time, in writing late, still unanswered,
+    # published without an answer; then rejections as (reason, count), and merged duplicates.
+    live: int
+    written_on_time: int
+    written_late: int
+    unanswered: int
+    published: int
+    rejected: tuple[tuple[str, int], ...]
+    merged: int
+    audience: int
+    topics: tuple[str, ...]
+
+
+R = Question.RejectionReason
+PAST_DIALOGUES = (
+    PastDialogue(
+        "hoi-dap-thua-ke-dat-dai-2026",
+        AGENCY,
+        "Hỏi đáp pháp luật: thừa kế quyền sử dụng đất",
+        Event.LegalField.LAND,
+        40,
+        9,
+        6,
+        2,
+        1,
+        3,
+        ((R.OFF_TOPIC, 3), (R.PERSONAL_CASE, 2)),
+        2,
+        140,
+        ("Thừa kế", "Cấp giấy chứng nhận", "Tranh chấp"),
+    ),
+    PastDialogue(
+        "doi-thoai-bao-hiem-xa-hoi-2026",
+        AGENCY,
+        "Đối thoại về bảo hiểm xã hội một lần",
+        Event.LegalField.LABOUR,
+        95,
+        7,
+        5,
+        1,
+        0,
+        2,
+        ((R.DUPLICATE, 2), (R.ABUSIVE, 1)),
+        1,
+        95,
+        ("Hưởng một lần", "Lương hưu"),
+    ),
+    PastDialogue(
+        "hoi-dap-ho-tich-tien-du-2026",
+        SECOND_AGENCY,
+        "Hỏi đáp về đăng ký hộ tịch tại cấp xã",
+        Event.LegalField.ADMINISTRATIVE,
+        130,
+        6,
+        4,
+        2,
+        0,
+        1,
+        ((R.UNCLEAR, 2), (R.ADVERTISING, 1)),
+        0,
+        60,
+        ("Khai sinh", "Kết hôn"),
+    ),
+    PastDialogue(
+        "doi-thoai-thue-ho-kinh-doanh-2026",
+        AGENCY,
+        "Đối thoại về thuế đối với hộ kinh doanh",
+        Event.LegalField.TAX,
+        200,
+        8,
+        3,
+        1,
+        0,
+        2,
+        ((R.OFF_TOPIC, 1), (R.OTHER, 1)),
+        1,
+        110,
+        ("Thuế khoán", "Hóa đơn điện tử"),
+    ),
+)
+
+
+def seed_past_dialogues(agencies: dict[str, Agency], official: User, now: datetime) -> list[Event]:
+    """Ended dialogues with answers, rejections, written answers on time and late, presence."""
+    created = []
+    for spec in PAST_DIALOGUES:
+        starts = _at(now, -spec.days_ago, 8, 30)
+        ends = starts + timedelta(hours=2)
+        event = Event.objects.create(
+            agency=agencies[spec.agency.slug],
+            slug=spec.slug,
+            title=spec.title,
+            legal_field=spec.legal_field,
+            status=Event.Status.ENDED,
+            starts_at=starts,
+            ends_at=ends,
+            questions_open_at=starts - timedelta(days=3),
+        )
+        rng = random.Random(spec.slug)
+        people = Participant.objects.bulk_create(
+            Participant(event=event, nickname=f"Người dân {n + 1}")
+            for n in range(spec.audience // 4)
+        )
+        due = ends + timedelta(days=event.written_answer_days)
+        plan: list[tuple[str, str, str | None]] = (
+            [(ANSWERED, "", "live")] * spec.live
+            + [(ANSWERED, "", "on_time")] * spec.written_on_time
+            + [(ANSWERED, "", "late")] * spec.written_late
+            + [(APPROVED, "", "due")] * spec.unanswered
+            + [(APPROVED, "", None)] * spec.published
+            + [(REJECTED, reason, None) for reason, count in spec.rejected for _ in range(count)]
+            + [(Question.Status.MERGED, "", None)] * spec.merged
+        )
+        first: Question | None = None
+        for number, (status, reason, answer) in enumerate(plan):
+            asked = starts + timedelta(minutes=rng.randint(0, 100))
+            question = Question.objects.create(
+                event=event,
+                author=rng.choice(people),
+                status=status,
+                rejection_reason=reason,
+                text=f"Câu hỏi số {number + 1} về {spec.title[0].lower()}{spec.title[1:]}",
+                topic=spec.topics[number % len(spec.topics)],
+                merged_into=first if status == Question.Status.MERGED else None,
+                answer_due_at=due if answer in ("on_time", "late", "due") else None,
+                published_at=asked if status in Question.PUBLIC_STATUSES else None,
+            )
+            first = first or question
+            answered = {
+                "live": asked + timedelta(minutes=rng.randint(5, 20)),
+                "on_time": due - timedelta(days=rng.randint(1, 10)),
+                "late": due + timedelta(days=rng.randint(1, 5)),
+            }.get(answer or "")
+            Question.objects.filter(pk=question.pk).update(created_at=asked, answered_at=answered)
+            if answered is not None:
+                Answer.objects.create(
+                    question=question,
+                    official=official,
+                    published_at=answered,
+                    kind=Answer.Kind.LIVE if answer == "live" else Answer.Kind.WRITTEN,
+                    body="Trả lời: theo quy định hiện hành, …",
+                )
+            if status in Question.PUBLIC_STATUSES:
+                voters = rng.sample(people, rng.randint(0, min(8, len(people))))
+                Vote.objects.bulk_create(Vote(participant=p, question=question) for p in voters)
+                Question.objects.filter(pk=question.pk).update(vote_count=len(voters))
+        PresenceSample.objects.bulk_create(
+            PresenceSample(
+                event=event,
+                recorded_at=starts + timedelta(minutes=minute),
+                connected=round(spec.audience * min(1, (minute + 10) / 40) * (1 - minute / 400)),
+            )
+            for minute in range(0, 121)
+        )
+        # History written directly: its public deltas were numbered when they were sent.
+        public = event.questions.filter(status__in=Question.PUBLIC_STATUSES).count()
+        Event.objects.filter(pk=event.pk).update(public_seq=public)
+        created.append(event)
+    return created
+
+
 def _at(now: datetime, days: int, hour: int, minute: int = 0) -> datetime:
     """A round local time `days` from today, as the organisers would schedule it."""
     local = timezone.localtime(now) + timedelta(days=days)
@@ -699,6 +869,7 @@ class Command(BaseCommand):
                 role=EventRole.Role.OFFICIAL,
                 title="Phó Giám đốc Sở Tư pháp",
             )
+        seed_past_dialogues(agencies, users["canbo"], now)
         for agency in agencies.values():
             AgencyMembership.objects.create(
                 agency=agency, user=users["tochuc"], role=AgencyMembership.Role.ORGANISER

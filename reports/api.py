@@ -1,0 +1,180 @@
+"""The reports' aggregates in the read API, mounted on the public API object in config/urls.py."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from events.models import Agency, Event
+from events.permissions import can_moderate, is_organiser
+from reports.selectors import AgencyRow, agency_report, dialogue_report
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+router = Router(tags=["reports"])
+
+
+class Problem(Schema):
+    detail: str | list[object]
+
+
+class CountOut(Schema):
+    label: str
+    count: int
+
+
+class StatisticsOut(Schema):
+    agency: str
+    dialogues_held: int
+    questions_received: int
+    questions_answered: int
+    written_answers_due: int
+    written_answers_on_time: int
+    on_time_percent: float | None
+    rejected_by_reason: list[CountOut]
+
+
+class DialogueReportOut(Schema):
+    event: str
+    participants: int
+    peak_concurrent: int
+    received: int
+    approved: int
+    rejected: int
+    rejected_by_reason: list[CountOut]
+    merged: int
+    answered_live: int
+    answered_written: int
+    still_due: int
+    overdue: int
+    votes: int
+    questions_per_minute: float
+    median_minutes_to_answer: float | None
+    by_topic: list[CountOut]
+    by_official: list[CountOut]
+
+
+class AgencyRowOut(Schema):
+    label: str
+    dialogues: int
+    participants: int
+    peak_concurrent: int
+    received: int
+    published: int
+    answered_live: int
+    answered_written: int
+    due_in_writing: int
+    answered_on_time: int
+    rejected: int
+
+
+class AgencyReportOut(Schema):
+    agency: str
+    start: date
+    end: date
+    total: AgencyRowOut
+    by_agency: list[AgencyRowOut]
+    by_field: list[AgencyRowOut]
+    rejected_by_reason: list[CountOut]
+
+
+def _row(row: AgencyRow) -> AgencyRowOut:
+    return AgencyRowOut(**{name: getattr(row, name) for name in AgencyRowOut.model_fields})
+
+
+@router.get(
+    "/agencies/{slug}/statistics",
+    response={200: StatisticsOut, 404: Problem},
+    url_name="agency_statistics",
+    summary="An agency's public statistics",
+)
+def agency_statistics(request: HttpRequest, slug: str) -> StatisticsOut:
+    """Counts for the agency and its sub-agencies since the first dialogue; no personal data."""
+    agency = get_object_or_404(Agency, slug=slug)
+    report = agency_report(
+        agency, start=datetime(2000, 1, 1, tzinfo=VN), end=timezone.now() + timedelta(days=1)
+    )
+    return StatisticsOut(
+        agency=agency.slug,
+        dialogues_held=report.total.dialogues,
+        questions_received=report.total.received,
+        questions_answered=report.total.answered,
+        written_answers_due=report.total.due_in_writing,
+        written_answers_on_time=report.total.answered_on_time,
+        on_time_percent=report.total.on_time_percent,
+        rejected_by_reason=[
+            CountOut(label=label, count=n) for label, n in report.rejected_by_reason
+        ],
+    )
+
+
+@router.get(
+    "/agencies/{slug}/report",
+    response={200: AgencyReportOut, 400: Problem, 403: Problem, 404: Problem, 422: Problem},
+    url_name="agency_report",
+    summary="An agency's report for a period (organisers, signed in; 403 otherwise)",
+)
+def agency_period_report(
+    request: HttpRequest, slug: str, start: date, end: date
+) -> AgencyReportOut:
+    """The agency report's tables for start..end (inclusive dates), sub-agencies included."""
+    agency = get_object_or_404(Agency, slug=slug)
+    if not is_organiser(request.user, agency):
+        raise HttpError(403, "not_allowed")
+    if end < start:
+        raise HttpError(400, "invalid_period")
+    report = agency_report(
+        agency,
+        start=datetime.combine(start, time.min, VN),
+        end=datetime.combine(end + timedelta(days=1), time.min, VN),
+    )
+    return AgencyReportOut(
+        agency=agency.slug,
+        start=start,
+        end=end,
+        total=_row(report.total),
+        by_agency=[_row(r) for r in report.by_agency],
+        by_field=[_row(r) for r in report.by_field],
+        rejected_by_reason=[
+            CountOut(label=label, count=n) for label, n in report.rejected_by_reason
+        ],
+    )
+
+
+@router.get(
+    "/events/{slug}/report",
+    response={200: DialogueReportOut, 403: Problem, 404: Problem},
+    url_name="event_report",
+    summary="A dialogue's report (organisers and moderators, signed in; 403 otherwise)",
+)
+def event_report(request: HttpRequest, slug: str) -> DialogueReportOut:
+    """The per-dialogue figures of the report page."""
+    event = get_object_or_404(Event, slug=slug)
+    if not can_moderate(request.user, event):
+        raise HttpError(403, "not_allowed")
+    r = dialogue_report(event)
+    return DialogueReportOut(
+        event=event.slug,
+        participants=r.participants,
+        peak_concurrent=r.peak_concurrent,
+        received=r.received,
+        approved=r.approved,
+        rejected=r.rejected,
+        rejected_by_reason=[CountOut(label=code, count=n) for code, _l, n in r.rejected_by_reason],
+        merged=r.merged,
+        answered_live=r.answered_live,
+        answered_written=r.answered_written,
+        still_due=r.still_due,
+        overdue=r.overdue,
+        votes=r.votes,
+        questions_per_minute=r.questions_per_minute,
+        median_minutes_to_answer=r.median_minutes_to_answer,
+        by_topic=[CountOut(label=label, count=n) for label, n in r.by_topic],
+        by_official=[CountOut(label=label, count=n) for label, n in r.by_official],
+    )

@@ -1,0 +1,252 @@
+"""Reads behind the reports: every count is one aggregate query over the dialogue's own rows."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Count, F, Max, Q, QuerySet
+from django.utils import timezone
+
+from dialogue.models import Answer, Participant, PresenceSample, Question, Vote
+from events.models import Agency, Event
+from events.permissions import MAX_AGENCY_DEPTH
+
+
+@dataclass
+class DialogueReport:
+    event: Event
+    participants: int
+    peak_concurrent: int
+    presence: list[tuple[datetime, int]]
+    received: int
+    approved: int
+    rejected: int
+    rejected_by_reason: list[tuple[str, str, int]]
+    merged: int
+    answered_live: int
+    answered_written: int
+    still_due: int
+    overdue: int
+    votes: int
+    questions_per_minute: float
+    median_minutes_to_answer: float | None
+    top_questions: list[Question]
+    by_topic: list[tuple[str, int]]
+    by_official: list[tuple[str, int]]
+
+
+def active_participants(event: Event) -> QuerySet[Participant]:
+    """Participants who asked or voted in the dialogue; joining alone leaves no row elsewhere."""
+    return (
+        Participant.objects.filter(event=event)
+        .filter(Q(questions__isnull=False) | Q(votes__isnull=False))
+        .distinct()
+    )
+
+
+def dialogue_report(event: Event, *, now: datetime | None = None) -> DialogueReport:
+    """Everything the per-dialogue report shows, counted from the database."""
+    now = now or timezone.now()
+    questions = Question.objects.filter(event=event)
+    counts = questions.aggregate(
+        received=Count("pk"),
+        approved=Count("pk", filter=Q(status__in=Question.PUBLIC_STATUSES)),
+        rejected=Count("pk", filter=Q(status=Question.Status.REJECTED)),
+        merged=Count("pk", filter=Q(status=Question.Status.MERGED)),
+        still_due=Count(
+            "pk",
+            filter=Q(answer_due_at__isnull=False, answer__isnull=True, answer_due_at__gte=now),
+        ),
+        overdue=Count(
+            "pk", filter=Q(answer_due_at__isnull=False, answer__isnull=True, answer_due_at__lt=now)
+        ),
+    )
+    answers = Answer.objects.filter(question__event=event)
+    kinds = dict(answers.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+    reasons = dict(Question.RejectionReason.choices)
+    rejected_by_reason = [
+        (row["rejection_reason"], str(reasons.get(row["rejection_reason"], "—")), row["n"])
+        for row in questions.filter(status=Question.Status.REJECTED)
+        .values("rejection_reason")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "rejection_reason")
+    ]
+    samples = list(
+        PresenceSample.objects.filter(event=event)
+        .order_by("recorded_at")
+        .values_list("recorded_at", "connected")
+    )
+    minutes = max((event.ends_at - event.starts_at).total_seconds() / 60, 1)
+    waits = [
+        (answered_at - asked_at).total_seconds() / 60
+        for asked_at, answered_at in questions.filter(answered_at__isnull=False).values_list(
+            "created_at", "answered_at"
+        )
+        if answered_at is not None
+    ]
+    by_topic = [
+        (row["topic"] or "—", row["n"])
+        for row in questions.values("topic").annotate(n=Count("pk")).order_by("-n", "topic")
+    ]
+    by_official = [
+        (row["official__display_name"] or row["official__email"] or "—", row["n"])
+        for row in answers.values("official__display_name", "official__email")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+    ]
+    return DialogueReport(
+        event=event,
+        participants=active_participants(event).count(),
+        peak_concurrent=max((c for _, c in samples), default=0),
+        presence=samples,
+        received=counts["received"],
+        approved=counts["approved"],
+        rejected=counts["rejected"],
+        rejected_by_reason=rejected_by_reason,
+        merged=counts["merged"],
+        answered_live=kinds.get(Answer.Kind.LIVE, 0),
+        answered_written=kinds.get(Answer.Kind.WRITTEN, 0),
+        still_due=counts["still_due"],
+        overdue=counts["overdue"],
+        votes=Vote.objects.filter(question__event=event).count(),
+        questions_per_minute=round(counts["received"] / minutes, 2),
+        median_minutes_to_answer=round(statistics.median(waits), 1) if waits else None,
+        top_questions=list(
+            questions.filter(status__in=Question.PUBLIC_STATUSES).order_by("-vote_count", "pk")[:10]
+        ),
+        by_topic=by_topic,
+        by_official=by_official,
+    )
+
+
+def agency_and_descendants(agency: Agency) -> list[Agency]:
+    """The agency, then its sub-agencies down the hierarchy, breadth first."""
+    found = [agency]
+    level = [agency.pk]
+    for _depth in range(MAX_AGENCY_DEPTH):
+        children = list(
+            Agency.objects.filter(parent_id__in=level).exclude(pk__in=[a.pk for a in found])
+        )
+        if not children:
+            break
+        found.extend(children)
+        level = [a.pk for a in children]
+    return found
+
+
+@dataclass
+class AgencyRow:
+    label: str
+    dialogues: int = 0
+    participants: int = 0
+    peak_concurrent: int = 0
+    received: int = 0
+    published: int = 0
+    answered_live: int = 0
+    answered_written: int = 0
+    answered_on_time: int = 0
+    due_in_writing: int = 0
+    rejected: int = 0
+
+    @property
+    def answered(self) -> int:
+        return self.answered_live + self.answered_written
+
+    @property
+    def on_time_percent(self) -> float | None:
+        if not self.due_in_writing:
+            return None
+        return round(100 * self.answered_on_time / self.due_in_writing, 1)
+
+
+@dataclass
+class AgencyReport:
+    agency: Agency
+    start: datetime
+    end: datetime
+    total: AgencyRow
+    by_agency: list[AgencyRow]
+    by_field: list[AgencyRow]
+    rejected_by_reason: list[tuple[str, int]]
+    legal_documents: list[str] = field(default_factory=list)
+
+
+HELD = (Event.Status.LIVE, Event.Status.ENDED)
+
+
+def _row(label: str, events: list[Event]) -> AgencyRow:
+    row = AgencyRow(label=label, dialogues=len(events))
+    ids = [e.pk for e in events]
+    if not ids:
+        return row
+    row.participants = (
+        Participant.objects.filter(event_id__in=ids)
+        .filter(Q(questions__isnull=False) | Q(votes__isnull=False))
+        .distinct()
+        .count()
+    )
+    row.peak_concurrent = sum(
+        r["peak"] or 0
+        for r in PresenceSample.objects.filter(event_id__in=ids)
+        .values("event_id")
+        .annotate(peak=Max("connected"))
+    )
+    q = Question.objects.filter(event_id__in=ids).aggregate(
+        received=Count("pk"),
+        published=Count("pk", filter=Q(status__in=Question.PUBLIC_STATUSES)),
+        rejected=Count("pk", filter=Q(status=Question.Status.REJECTED)),
+        due=Count("pk", filter=Q(answer_due_at__isnull=False)),
+    )
+    a = Answer.objects.filter(question__event_id__in=ids).aggregate(
+        live=Count("pk", filter=Q(kind=Answer.Kind.LIVE)),
+        written=Count("pk", filter=Q(kind=Answer.Kind.WRITTEN)),
+    )
+    on_time = Question.objects.filter(
+        event_id__in=ids,
+        answer__kind=Answer.Kind.WRITTEN,
+        answer__published_at__lte=F("answer_due_at"),
+    ).count()
+    row.received, row.published, row.rejected = q["received"], q["published"], q["rejected"]
+    row.due_in_writing = q["due"]
+    row.answered_live, row.answered_written, row.answered_on_time = a["live"], a["written"], on_time
+    return row
+
+
+def agency_report(agency: Agency, *, start: datetime, end: datetime) -> AgencyReport:
+    """The agency's and its sub-agencies' dialogues held from start (inclusive) to end."""
+    agencies = agency_and_descendants(agency)
+    events = list(
+        Event.objects.filter(
+            agency__in=agencies, status__in=HELD, starts_at__gte=start, starts_at__lt=end
+        ).select_related("agency")
+    )
+    fields = dict(Event.LegalField.choices)
+    by_agency = [_row(a.name, [e for e in events if e.agency_id == a.pk]) for a in agencies]
+    field_keys = sorted({e.legal_field for e in events})
+    by_field = [
+        _row(str(fields.get(k, k or "—")), [e for e in events if e.legal_field == k])
+        for k in field_keys
+    ]
+    reasons = dict(Question.RejectionReason.choices)
+    rejected = [
+        (str(reasons.get(r["rejection_reason"], "—")), r["n"])
+        for r in Question.objects.filter(event__in=events, status=Question.Status.REJECTED)
+        .values("rejection_reason")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+    ]
+    documents = sorted(
+        {f"{d.number} {d.title}".strip() for e in events for d in e.legal_documents.all()}
+    )
+    return AgencyReport(
+        agency=agency,
+        start=start,
+        end=end,
+        total=_row(agency.name, events),
+        by_agency=by_agency,
+        by_field=by_field,
+        rejected_by_reason=rejected,
+        legal_documents=documents,
+    )

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.urls import path, re_path
+
+from reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("reports/e/<slug:slug>/", views.dialogue, name="dialogue"),
+    re_path(
+        r"^reports/e/(?P<slug>[-\w]+)/questions\.(?P<fmt>csv|xlsx)$",
+        views.dialogue_export,
+        name="dialogue_export",
+    ),
+    path("reports/a/<slug:slug>/", views.agency, name="agency"),
+    path("reports/a/<slug:slug>/report.pdf", views.agency_pdf, name="agency_pdf"),
+    path("reports/a/<slug:slug>/report.xlsx", views.agency_xlsx, name="agency_xlsx"),
+    path("a/<slug:slug>/statistics/", views.public_statistics, name="public_statistics"),
+]
