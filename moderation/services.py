@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -73,6 +73,28 @@ def _lock(event: Event, question_id: int, version: int | None) -> Question:
     return question
 
 
+def log_action(
+    *,
+    actor: User,
+    action: str,
+    event: Event | None,
+    question: Question | None = None,
+    comment: Model | None = None,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> ModerationLog:
+    """Write one audit entry; every moderation of a question or a draft's comment goes here."""
+    return ModerationLog.objects.create(
+        event=event,
+        actor=actor,
+        action=action,
+        question=question,
+        comment=comment,
+        before=before,
+        after=after,
+    )
+
+
 def _log(
     event: Event,
     actor: User,
@@ -81,8 +103,8 @@ def _log(
     before: dict[str, Any],
     after: dict[str, Any],
 ) -> None:
-    ModerationLog.objects.create(
-        event=event, actor=actor, action=action, question=question, before=before, after=after
+    log_action(
+        actor=actor, action=action, event=event, question=question, before=before, after=after
     )
 
 
