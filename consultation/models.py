@@ -91,7 +91,7 @@ class Chapter(models.Model):
         ordering = ["position"]
 
     def __str__(self) -> str:
-        return f"{_('Chapter')} {self.number}. {self.title}"
+        return str(_("Chapter %(number)s") % {"number": self.number})
 
 
 class Article(models.Model):
@@ -117,7 +117,7 @@ class Article(models.Model):
 
     @property
     def label(self) -> str:
-        return f"{_('Article')} {self.number}"
+        return str(_("Article %(number)s") % {"number": self.number})
 
 
 class Clause(models.Model):
@@ -134,7 +134,7 @@ class Clause(models.Model):
         ordering = ["position"]
 
     def __str__(self) -> str:
-        return f"{_('Clause')} {self.number}"
+        return str(_("Clause %(number)s") % {"number": self.number})
 
 
 class Comment(models.Model):
@@ -252,7 +252,7 @@ class Reply(models.Model):
     """The agency's response to a comment: accepted into the draft, or explained."""
 
     class Disposition(models.TextChoices):
-        ACCEPTED = "accepted", _("Accepted")
+        ACCEPTED = "accepted", _("Accepted into the draft")
         PARTLY = "partly", _("Partly accepted")
         EXPLAINED = "explained", _("Explained")
 

@@ -76,7 +76,7 @@ def test_a_pre_moderated_comment_waits_and_the_approval_is_audited(draft, nickna
     pending = comment(draft, nickname, "3", clause="1")
 
     assert pending.status == Comment.Status.PENDING
-    assert pending.target_label == "Clause 1 Article 3"
+    assert pending.target_label == "Khoản 1 Điều 3"
     assert selectors.draft_outline(draft=draft)[1].articles[0].comment_count == 0
 
     approved = services.approve_comment(actor=moderator, draft=draft, comment_id=pending.pk)
@@ -270,8 +270,8 @@ def test_the_summary_lists_published_comments_in_the_drafts_order(
 
     rows = selectors.summary_rows(draft=draft)
     assert [(r.target, r.disposition, r.response) for r in rows] == [
-        ("Clause 2 Article 3", "", ""),
-        ("Article 4", "Explained", "Giải trình"),
+        ("Khoản 2 Điều 3", "", ""),
+        ("Điều 4", "Giải trình", "Giải trình"),
     ]
     assert hidden.status == Comment.Status.PENDING
     assert len(rows) == 2

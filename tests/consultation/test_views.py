@@ -35,7 +35,7 @@ def first_clause_of(draft: Draft, number: str) -> tuple[int, int]:
 def test_a_nickname_citizen_joins_and_comments_on_a_clause(client, draft):
     page = client.get(draft.get_absolute_url())
     assert page.status_code == 200
-    assert "Điều 3" in page.content.decode() or "Article 3" in page.content.decode()
+    assert "Điều 3" in page.content.decode()
 
     joined = client.post(reverse("consultation:join", args=[draft.pk]), {"nickname": "Chị Lan"})
     assert joined.status_code == 302
@@ -274,9 +274,9 @@ def test_the_csv_export_parses_back_with_formulas_defused(
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert len(rows) == 2
-    assert rows[1][1] == "Clause 1 Article 3"
+    assert rows[1][1] == "Khoản 1 Điều 3"
     assert rows[1][3] == '\'=HYPERLINK("http://example.com","Bấm vào đây")'
-    assert rows[1][6:] == ["Explained", "'-Giải trình: giữ như dự thảo."]
+    assert rows[1][6:] == ["Giải trình", "'-Giải trình: giữ như dự thảo."]
 
 
 def test_the_xlsx_export_parses_back(client, draft, nickname, moderator, official, organiser):
