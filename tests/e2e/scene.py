@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.core.management import call_command
 from django.utils import timezone
 
+from consultation.models import Draft
 from dialogue.models import Answer, Question
 from events.models import Agency, Event, User
 from moderation import services
@@ -44,6 +45,7 @@ class Scene:
     official: User
     organiser: User
     citizen: User
+    draft: Draft
 
 
 def build_scene() -> Scene:
@@ -129,6 +131,7 @@ def _build() -> Scene:
         official=official,
         organiser=organiser,
         citizen=accounts["congdan"],
+        draft=Draft.objects.get(event=live),
     )
 
 
@@ -161,4 +164,7 @@ def page_types(scene: Scene) -> list[PageType]:
         PageType("answers-due", f"/e/{ended}/moderate/due/", who="official"),
         PageType("agency-staff", f"/manage/{scene.agency.slug}/", who="organiser"),
         PageType("stage", f"/stage/{scene.live.stage_token}/"),
+        PageType("draft", f"/consultation/{scene.draft.pk}/"),
+        PageType("draft-review", f"/consultation/manage/drafts/{scene.draft.pk}/", who="moderator"),
+        PageType("draft-summary", f"/consultation/{scene.draft.pk}/summary/", who="organiser"),
     ]
