@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Model
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -79,7 +79,8 @@ def log_action(
     action: str,
     event: Event | None,
     question: Question | None = None,
-    comment: Model | None = None,
+    # A consultation.Comment; typed loosely because moderation does not import consultation.
+    comment: Any = None,
     before: dict[str, Any],
     after: dict[str, Any],
 ) -> ModerationLog:

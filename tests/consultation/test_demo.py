@@ -1,4 +1,4 @@
-"""The demo seed puts a draft with screened, supported and answered comments in the live dialogue."""
+"""The demo seed: a draft in the live dialogue with screened, supported and answered comments."""
 
 from __future__ import annotations
 

@@ -306,3 +306,15 @@ def test_the_xlsx_export_parses_back(client, draft, nickname, moderator, officia
 )
 def test_cells_a_spreadsheet_would_evaluate_are_escaped(value, expected):
     assert safe_cell(value) == expected
+
+
+def test_the_dialogues_audit_log_shows_the_comments_entries(client, draft, nickname, organiser):
+    article_id, _ = first_clause_of(draft, "3")
+    pending = services.comment_on_article(
+        draft=draft, who=nickname, article_id=article_id, clause_id=None, text="Góp ý nhật ký"
+    )
+    services.reject_comment(actor=organiser, draft=draft, comment_id=pending.pk, reason="unclear")
+    staff(client, organiser)
+    page = client.get(reverse("moderation:log", args=[draft.event.slug])).content.decode()
+    assert f"#{pending.pk}" in page
+    assert "Góp ý nhật ký" in page
