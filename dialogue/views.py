@@ -22,6 +22,7 @@ from events import selectors as event_selectors
 from events.errors import DomainError, NotAllowed
 from events.forms import CatalogueFilterForm
 from events.models import Agency, Event, EventRole
+from events.public import join_link
 from events.services import clean_origins
 
 
@@ -134,6 +135,7 @@ def event_page(
         "join_form": join_form or JoinForm(),
         "labels": _socket_labels(),
         "can_moderate": staff.can_moderate(request.user, event),
+        "join": join_link(request, event),
         "rejections": selectors.rejection_counts(event=event)
         if event.status in (Event.Status.ENDED, Event.Status.ARCHIVED)
         else [],

@@ -365,6 +365,14 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
     ("events:privacy", "GET"): lambda w: (reverse("events:privacy"), {}),
     ("set_language", "POST"): lambda w: (reverse("set_language"), {"language": "en", "next": "/"}),
     ("admin:index", "GET"): lambda w: (reverse("admin:index"), {}),
+    ("events:join_code", "GET"): lambda w: (
+        reverse("events:join_code", args=[w.event.join_code]),
+        {},
+    ),
+    ("events:join_by_code", "GET"): lambda w: (
+        f"{reverse('events:join_by_code')}?code={w.event.join_code}",
+        {},
+    ),
     ("consultation:draft", "GET"): lambda w: (w.draft.get_absolute_url(), {}),
     ("consultation:join", "POST"): lambda w: (
         reverse("consultation:join", args=[w.draft.pk]),
