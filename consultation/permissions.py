@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.utils import timezone
+
 from consultation.models import Draft
 from events import permissions as staff
 from events.models import Agency, Event
@@ -46,9 +50,12 @@ def can_view_draft(user: Person, draft: Draft) -> bool:
     return can_review(user, draft)
 
 
-def accepts_comments(draft: Draft) -> bool:
-    """Comments are taken while the consultation is open, before and during its dialogue."""
+def accepts_comments(draft: Draft, now: datetime | None = None) -> bool:
+    """Comments are taken while the consultation is open (until its closing date, if set),
+    before and during its dialogue."""
     if draft.status != Draft.Status.OPEN:
+        return False
+    if draft.closes_at is not None and draft.closes_at <= (now or timezone.now()):
         return False
     return draft.event is None or draft.event.status in (
         Event.Status.SCHEDULED,

@@ -25,6 +25,7 @@ from dialogue import services as dialogue_services
 from dialogue.forms import JoinForm
 from events.errors import DomainError, NotAllowed
 from events.models import Agency, User
+from moderation.screening import fold
 
 
 def _user(request: HttpRequest) -> User:
@@ -177,7 +178,8 @@ def summary(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _download(draft: Draft, body: bytes, extension: str, content_type: str) -> HttpResponse:
-    name = slugify(draft.title)[:60] or "du-thao"
+    # Folded first: slugify drops "đ" and every letter it cannot decompose.
+    name = slugify(fold(draft.title))[:60] or "du-thao"
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="tong-hop-{name}.{extension}"'
     return response

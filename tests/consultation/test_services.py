@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -314,3 +316,11 @@ def test_a_standing_draft_of_another_agency_is_not_moderated_by_this_one(organis
     standing = services.create_draft(actor=theirs, agency=other, title="Khác", text=DRAFT_TEXT)
     with pytest.raises(NotAllowed):
         services.change_draft_status(actor=organiser, draft=standing, status="open")
+
+
+def test_comments_are_refused_after_the_closing_date(draft, nickname):
+    Draft.objects.filter(pk=draft.pk).update(closes_at=timezone.now() - timedelta(minutes=1))
+    draft.refresh_from_db()
+    with pytest.raises(services.CommentsClosed):
+        comment(draft, nickname)
+    assert not Comment.objects.exists()

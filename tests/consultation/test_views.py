@@ -318,3 +318,24 @@ def test_the_dialogues_audit_log_shows_the_comments_entries(client, draft, nickn
     page = client.get(reverse("moderation:log", args=[draft.event.slug])).content.decode()
     assert f"#{pending.pk}" in page
     assert "Góp ý nhật ký" in page
+
+
+def test_a_refused_comment_keeps_what_the_citizen_wrote(client, draft, citizen):
+    client.force_login(citizen)
+    article_id, _ = first_clause_of(draft, "3")
+    _, clause_elsewhere = first_clause_of(draft, "4")
+    refused = client.post(
+        reverse("consultation:comment", args=[draft.pk]),
+        {"article": article_id, "clause": clause_elsewhere, "text": "Ý kiến dài đã viết"},
+    )
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert "Điều này không có khoản đó." in page
+    assert ">Ý kiến dài đã viết</textarea>" in page
+    assert not Comment.objects.exists()
+
+
+def test_the_export_is_named_after_the_draft_without_diacritics(client, draft, organiser):
+    services.publish_summary(actor=organiser, draft=draft)
+    response = client.get(reverse("consultation:summary_csv", args=[draft.pk]))
+    assert 'filename="tong-hop-du-thao-thu.csv"' in response["Content-Disposition"]
