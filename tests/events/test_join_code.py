@@ -80,3 +80,10 @@ def test_a_copied_dialogue_gets_a_new_code():
     organiser = AgencyMembershipFactory(agency=event.agency).user
     copy = services.clone_event(actor=organiser, event=event)
     assert copy.join_code != event.join_code
+
+
+def test_the_stage_screen_shows_the_code_and_its_short_link(client):
+    event = EventFactory()
+    page = client.get(reverse("stage:screen", args=[event.stage_token])).content.decode()
+    assert event.join_code in page
+    assert f"/j/{event.join_code}/" in page
