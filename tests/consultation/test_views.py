@@ -339,3 +339,19 @@ def test_the_export_is_named_after_the_draft_without_diacritics(client, draft, o
     services.publish_summary(actor=organiser, draft=draft)
     response = client.get(reverse("consultation:summary_csv", args=[draft.pk]))
     assert 'filename="tong-hop-du-thao-thu.csv"' in response["Content-Disposition"]
+
+
+def test_the_moderator_and_official_consoles_link_to_the_drafts_comments(
+    client, draft, moderator, official
+):
+    review = reverse("consultation_staff:review", args=[draft.pk])
+    staff(client, moderator)
+    assert (
+        review
+        in client.get(reverse("moderation:console", args=[draft.event.slug])).content.decode()
+    )
+    staff(client, official)
+    assert (
+        review
+        in client.get(reverse("moderation:official", args=[draft.event.slug])).content.decode()
+    )
