@@ -36,7 +36,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 check: lint
-	$(VENV)/bin/mypy config events dialogue moderation consultation
+	$(VENV)/bin/mypy config events dialogue moderation consultation live
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 

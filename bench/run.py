@@ -274,8 +274,8 @@ class Bench:
         from websockets.asyncio.client import connect
 
         from dialogue import messages
-        from dialogue.fanout import stamped
         from dialogue.models import Question
+        from live.frames import stamped
 
         def load() -> list[Any]:
             found = Question.objects.filter(pk__in=pending).select_related("author__user")

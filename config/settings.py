@@ -138,11 +138,21 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # One hub channel per process receives every broadcast of that process, so the
             # per-channel capacity only has to absorb a short stall of one reader.
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 2000, "expiry": 30},
+            # A Redis that is down is noticed within a second, not after the OS's connect timeout.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_connect_timeout": 1}],
+                "capacity": 2000,
+                "expiry": 30,
+            },
         }
     }
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            # A miss, not a 500, while Redis is away (config/cache.py); short timeouts.
+            "BACKEND": "config.cache.TolerantRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
+        }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -316,15 +326,22 @@ if not DEBUG:
 
 # --- The dialogue -------------------------------------------------------------------------------
 
+# The real-time core (live/): see docs/architecture.md, "The live core".
+LIVE = {
+    # Vote tallies reach sockets at most once per this many seconds per event.
+    "TALLY_INTERVAL": env.float("DIALOGUE_TALLY_INTERVAL", default=0.25),
+    # Seconds between the hub's heartbeat to every socket (0: none); see live/hub.py.
+    "HEARTBEAT_SECONDS": env.float("DIALOGUE_HEARTBEAT_SECONDS", default=20.0),
+    # Threads that serve the sockets' reads (snapshots, rights, the delta log) on PostgreSQL,
+    # beside the one thread that runs their writes; see live/threads.py.
+    "READ_THREADS": env.int("LIVE_READ_THREADS", default=4),
+}
+
 DIALOGUE = {
     # Largest inbound websocket frame accepted, in bytes; larger ones get an error frame.
     "MAX_FRAME_BYTES": env.int("DIALOGUE_MAX_FRAME_BYTES", default=4096),
-    # Vote tallies reach sockets at most once per this many seconds per event.
-    "TALLY_INTERVAL": env.float("DIALOGUE_TALLY_INTERVAL", default=0.25),
     # A vote batch starts at most this often per process; see dialogue/batching.py.
     "VOTE_BATCH_SECONDS": env.float("DIALOGUE_VOTE_BATCH_SECONDS", default=0.025),
-    # Seconds between the hub's heartbeat to every socket (0: none); see dialogue/fanout.py.
-    "HEARTBEAT_SECONDS": env.float("DIALOGUE_HEARTBEAT_SECONDS", default=20.0),
     "NICKNAME_MAX_LENGTH": 40,
     # Per participant and per IP address; "N/minute" strings as the `limits` library reads them.
     "RATE_LIMITS": {

@@ -77,6 +77,8 @@ start() {
         echo "already running (state in $STATE); stop it first" >&2
         return 1
     fi
+    # As a deployment does: the workers serve hashed static files from the manifest.
+    (cd "$ROOT" && "$PYTHON" manage.py collectstatic --no-input -v 0)
     for n in $(seq 1 "$WORKERS"); do start_worker "$n"; done
     for n in $(seq 1 "$WORKERS"); do wait_port $((BASE_PORT + n - 1)); done
     write_nginx_conf

@@ -10,6 +10,16 @@ class DialogueConfig(AppConfig):
         # Connects the receivers of the account's data export and deletion (events/signals.py).
         from dialogue import (
             fragments,  # noqa: F401 - a changed dialogue or agency renews the catalogue's parts
+            messages,
             privacy,  # noqa: F401
+            selectors,
             sessions,  # noqa: F401 - tells open sockets about sign-outs
+        )
+        from live.hub import register
+
+        # What the live core reads: the counts of a tally, the log of public deltas.
+        register(
+            vote_counts=lambda ids: selectors.vote_counts(question_ids=ids),
+            public_deltas=selectors.public_deltas,
+            tally_frame=messages.tally,
         )

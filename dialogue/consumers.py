@@ -1,42 +1,29 @@
-"""The citizen socket of one dialogue: snapshot, then live deltas; ask and vote.
+"""The citizen socket of one dialogue: snapshot, then live deltas in order; ask, vote, resync.
 
 Path: /ws/events/<slug>/. The protocol is documented in docs/protocol.md. This module is
-transport only: it authenticates, joins the hub, parses each frame and calls one command.
+transport only: it authenticates, joins the hub (live/), parses each frame and calls one command.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import time
 from typing import Any
 
-from channels.db import database_sync_to_async
+from django.db import DatabaseError
 
 from dialogue import commands, messages
 from dialogue.batching import votes_for_running_loop
-from dialogue.fanout import (
-    Subscriber,
-    hub_for_running_loop,
-    participant_group,
-    public_group,
-    server_send,
-)
 from dialogue.permissions import can_view_event
 from dialogue.selectors import participant_for, public_snapshot_text, snapshot_text
-from dialogue.sessions import session_group
-from dialogue.sockets import HubConsumer
-from events.errors import DomainError
+from events.errors import DomainError, RateLimited, Unavailable
 from events.models import Event
-
-# What a server closes a socket with when the application fails (RFC 6455, 7.4.1).
-INTERNAL_ERROR_CODE = 1011
-# "Try again later": a client that was too slow to read reconnects (with backoff) and resyncs.
-STALLED_CLOSE_CODE = 1013
-STALLED_CLOSE_SECONDS = 30.0
-
+from live import threads
+from live.groups import participant_group, public_group, session_group
+from live.hub import hub_for_running_loop
+from live.sockets import RECONNECT, LiveSocket
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +33,8 @@ Opened = tuple[commands.Connection, dict[str, Any]]
 # costs no query and no thread hop each (their snapshot comes from the hub's cache).
 _EVENTS: dict[str, tuple[float, Event]] = {}
 EVENT_CACHE_SECONDS = 2.0
+# A socket may ask for this many repairs per window; a snapshot is at most one at a time.
+RESYNCS_PER_WINDOW, RESYNC_WINDOW_SECONDS = 5, 10.0
 
 
 def _open(slug: str, scope: dict[str, Any]) -> Opened | None:
@@ -79,43 +68,51 @@ def _open_cached(slug: str, scope: dict[str, Any]) -> Opened | None:
     return connection, {"event": cached[1], "participant": None}
 
 
-class EventConsumer(HubConsumer):
+def _public_part(event_id: int) -> tuple[int, str]:
+    """The public part of the snapshot as text, and the `seq` it is valid at."""
+    text = public_snapshot_text(event=Event.objects.get(pk=event_id))
+    return int(text[len('"seq":') : text.index(",")]), text
+
+
+class EventConsumer(LiveSocket):
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
         opened: Opened | None = _open_cached(slug, self.scope)
         if opened is None:
-            opened = await database_sync_to_async(_open)(slug, self.scope)
+            try:
+                opened = await threads.read(_open)(slug, self.scope)
+            except DatabaseError:
+                await self.unavailable()
+                return
         if opened is None:
             await self.close()  # Before accept: the handshake is refused with 403.
             return
-        connection, found = opened
-        self.connection = connection
-        await self.accept()
-        # Join first, then snapshot: frames arriving meanwhile are held back, then sent after it.
-        self.audiences = [public_group(self.connection.event_id)]
+        self.connection, found = opened
+        self.public = public_group(self.connection.event_id)
+        self.resyncs: list[float] = []
+        self.snapshotting = False
+        audiences = [self.public]
         if self.connection.participant_id is not None:
-            self.audiences.append(participant_group(self.connection.participant_id))
+            audiences.append(participant_group(self.connection.participant_id))
         if self.scope["user"].is_authenticated and self.connection.session_key:
-            self.audiences.append(session_group(self.connection.session_key))
-        self._send_frame = server_send(self.base_send)
-        self.subscriber = Subscriber(
-            self._send_text, on_stall=self._stalled, asgi_send=self._send_frame
-        )
-        hub = hub_for_running_loop()
-        await hub.subscribe(self.audiences, self.subscriber)
-        # The public part is built once per change and shared by every join (no query per join).
-        build = database_sync_to_async(public_snapshot_text)
-        public = await hub.snapshots.get(self.audiences[0], lambda: build(event=found["event"]))
-        if found["participant"] is None:
-            await self._send_text(snapshot_text(public, None))
-        else:
-            personal = database_sync_to_async(snapshot_text)
-            await self._send_text(await personal(public, found["participant"]))
-        await self.subscriber.release()
+            audiences.append(session_group(self.connection.session_key))
+        participant = found["participant"]
 
-    async def disconnect(self, code: int) -> None:
-        if hasattr(self, "subscriber"):
-            await hub_for_running_loop().unsubscribe(self.audiences, self.subscriber)
+        async def snapshot() -> str:
+            public = await self._public_snapshot()
+            if participant is None:
+                return snapshot_text(public, None)
+            return str(await threads.read(snapshot_text)(public, participant))
+
+        await self.open(audiences, snapshot)
+
+    async def _public_snapshot(self) -> str:
+        """The shared public part (built once per change), and the hub's order starts after it."""
+        hub, event_id = hub_for_running_loop(), self.connection.event_id
+        build = threads.read(_public_part)
+        seq, text = await hub.snapshots.get(self.public, lambda: build(event_id))
+        hub.start_sequence(self.public, seq)
+        return text
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         known = self.connection.participant_id
@@ -127,11 +124,45 @@ class EventConsumer(HubConsumer):
                 stored = votes_for_running_loop().enqueue((self.connection, command))
                 stored.add_done_callback(functools.partial(self._voted, known))
                 return
-            reply = await database_sync_to_async(commands.handle)(self.connection, command)
+            if isinstance(command, messages.Resync):
+                await self._resync(command)
+                return
+            reply = await threads.write(commands.handle)(self.connection, command)
         except DomainError as error:
             reply = messages.error_frame(error, reply_to=messages.command_id(text_data))
+        except DatabaseError:
+            # PostgreSQL restarting: an error frame, never a 1011; the client sends it again.
+            log.warning("a command failed on the database", exc_info=True)
+            reply = messages.error_frame(Unavailable(), reply_to=messages.command_id(text_data))
         await self._follow_new_participant(known)
-        await self._send_text(messages.dumps(reply))
+        self.reply(messages.dumps(reply))
+
+    async def _resync(self, command: messages.Resync) -> None:
+        """Repair from the hub's recent deltas, else from the cached public snapshot: no query."""
+        now = time.monotonic()
+        self.resyncs = [t for t in self.resyncs if t > now - RESYNC_WINDOW_SECONDS]
+        if self.snapshotting or len(self.resyncs) >= RESYNCS_PER_WINDOW:
+            raise RateLimited()
+        self.resyncs.append(now)
+        hub = hub_for_running_loop()
+        if command.since is not None:
+            deltas = hub.backlog(self.public, command.since)
+            if deltas is not None:
+                head = messages.dumps(
+                    {"type": "backlog", "reply_to": command.id, "since": command.since}
+                )
+                self.reply(f'{head[:-1]},"frames":[{",".join(deltas)}]}}')
+                return
+        # Frames wait while the snapshot is read, so none is sent before it.
+        self.snapshotting = True
+        self.subscriber.hold()
+        try:
+            public = await self._public_snapshot()
+            head = messages.dumps({"type": "snapshot", "reply_to": command.id, "partial": True})
+            await self.send_text(f"{head[:-1]},{public}}}")
+        finally:
+            self.snapshotting = False
+            self.subscriber.release()
 
     def _voted(self, known: int | None, stored: asyncio.Future[dict[str, Any]]) -> None:
         """Send a stored vote's reply, in order with the hub's frames for this socket."""
@@ -142,32 +173,13 @@ class EventConsumer(HubConsumer):
             # As when any command fails unexpectedly: the client reconnects, resyncs and sends
             # again what had no reply.
             log.error("storing a vote batch failed", exc_info=error)
-            self._closing = asyncio.ensure_future(self.close(code=INTERNAL_ERROR_CODE))
+            self.end(RECONNECT)
             return
         if known is None and self.connection.participant_id is not None:
             self._following = asyncio.ensure_future(self._follow_new_participant(known))
-        self.subscriber.reply(messages.dumps(stored.result()))
+        self.reply(messages.dumps(stored.result()))
 
     async def _follow_new_participant(self, known: int | None) -> None:
         """A signed-in user became a participant with a command: follow their questions."""
-        if known is not None or self.connection.participant_id is None:
-            return
-        group = participant_group(self.connection.participant_id)
-        if group not in self.audiences:
-            self.audiences.append(group)
-            await hub_for_running_loop().subscribe([group], self.subscriber)
-
-    def _stalled(self) -> None:
-        """The client stopped reading: the hub already skips it; close it in the background."""
-        self._dropping = asyncio.ensure_future(self._drop())
-
-    async def _drop(self) -> None:
-        await hub_for_running_loop().unsubscribe(self.audiences, self.subscriber)
-        # The close frame waits behind the unread data, so it is bounded in time: after that the
-        # server's own keepalive timeout ends the connection (docs/protocol.md, "Slow readers").
-        with contextlib.suppress(Exception):
-            async with asyncio.timeout(STALLED_CLOSE_SECONDS):
-                await self.close(code=STALLED_CLOSE_CODE)
-
-    async def _send_text(self, text: str) -> None:
-        await self._send_frame({"type": "websocket.send", "text": text})
+        if known is None and self.connection.participant_id is not None:
+            await self.follow(participant_group(self.connection.participant_id))

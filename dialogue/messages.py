@@ -44,6 +44,8 @@ class Unvote(Command):
 
 class Resync(Command):
     type: Literal["resync"]
+    # The last `seq` the client applied: the reply is the deltas after it, or a snapshot.
+    since: Annotated[int, Field(ge=0, le=2**62)] | None = None
 
 
 class Ping(Command):

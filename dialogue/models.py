@@ -214,3 +214,24 @@ class Answer(models.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+
+class PublicDelta(models.Model):
+    """A public delta as it was broadcast, numbered: the log that repairs what was not delivered.
+
+    Written in the same transaction as the change it announces, so a delta is in the log exactly
+    when its change is in the database. Hubs read it (one query per hub and gap) to restore a
+    delta that was lost or is late on its way between workers; only the recent ones are kept.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    seq = models.BigIntegerField()
+    frame = models.TextField()  # the frame's JSON text, without its `sent_at`
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "seq"], name="one_delta_per_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}#{self.seq}"

@@ -6,6 +6,7 @@ this process's memory.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from functools import cache
@@ -16,14 +17,21 @@ from django.utils.translation import gettext as _
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from redis.exceptions import RedisError
 
 from events.errors import RateLimited
+
+log = logging.getLogger(__name__)
 
 
 @cache
 def _limiter() -> MovingWindowRateLimiter:
-    url = settings.REDIS_URL or "memory://"
-    return MovingWindowRateLimiter(storage_from_string(url))
+    if not settings.REDIS_URL:
+        return MovingWindowRateLimiter(storage_from_string("memory://"))
+    # Short timeouts: a Redis that is down or stalled must not hold up an ask or a vote batch.
+    timeouts = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
+    storage = storage_from_string(settings.REDIS_URL, **timeouts)
+    return MovingWindowRateLimiter(storage)
 
 
 @cache
@@ -46,8 +54,14 @@ def check_many(action: str, *, requests: Sequence[tuple[int, str | None]]) -> li
     """Count many (participant, ip) requests of one `action` in order; True for each allowed."""
     rates = settings.DIALOGUE["RATE_LIMITS"][action]
     allowed = [True] * len(requests)
-    _count(action, "participant", rates, [str(pid) for pid, _ in requests], allowed)
-    _count(action, "ip", rates, [ip for _, ip in requests], allowed)
+    try:
+        _count(action, "participant", rates, [str(pid) for pid, _ in requests], allowed)
+        _count(action, "ip", rates, [ip for _, ip in requests], allowed)
+    except (RedisError, OSError):
+        # The database is the truth and Redis only counts: while Redis is away, asks and votes
+        # are stored and acknowledged without a limit rather than refused (docs/security.md).
+        log.warning("rate limits are not counted: Redis is unreachable", exc_info=True)
+        return [True] * len(requests)
     return allowed
 
 

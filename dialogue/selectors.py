@@ -15,7 +15,7 @@ from django.db.models import Case, Count, F, Func, QuerySet, TextField, Value, W
 from django.utils import timezone
 
 from dialogue import messages
-from dialogue.models import Participant, Question, Vote
+from dialogue.models import Participant, PublicDelta, Question, Vote
 from events import selectors as event_selectors
 from events.models import Agency, Event, User
 
@@ -87,6 +87,14 @@ def vote_counts(*, question_ids: Iterable[int]) -> dict[int, int]:
             pk__in=list(question_ids), status__in=Question.PUBLIC_STATUSES
         ).values_list("pk", "vote_count")
     )
+
+
+def public_deltas(event_id: int, after: int, before: int | None) -> list[tuple[int, str]]:
+    """The logged public deltas of an event with `after < seq < before`, in order."""
+    deltas = PublicDelta.objects.filter(event_id=event_id, seq__gt=after)
+    if before is not None:
+        deltas = deltas.filter(seq__lt=before)
+    return list(deltas.order_by("seq").values_list("seq", "frame")[:1000])
 
 
 def participant_for(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -18,8 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue import messages, permissions, ratelimit, signals, vote_store
-from dialogue.fanout import broadcast_on_commit, participant_group, public_group, tally_on_commit
-from dialogue.models import Participant, Question
+from dialogue.models import Participant, PublicDelta, Question
 from dialogue.selectors import SESSION_KEY
 from events.errors import (
     DomainError,
@@ -30,6 +30,9 @@ from events.errors import (
     VotingClosed,
 )
 from events.models import Event, User
+from live.broadcast import broadcast_on_commit, sequenced_on_commit, tally_on_commit
+from live.frames import dumps
+from live.groups import participant_group, public_group
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 _SPACES = re.compile(r"[ \t]+")
@@ -84,11 +87,23 @@ def join_event(
     return participant
 
 
-def _next_public_seq(event_id: int) -> int:
-    # The UPDATE locks the event row until commit, so public deltas of one event are numbered
-    # in the order their transactions commit.
+# Deltas kept in the log per event: far more than any hub's hold-back or clients' backlog needs.
+DELTA_LOG_KEPT = 2048
+
+
+def publish_delta(event_id: int, build: Callable[[int], dict[str, Any]]) -> None:
+    """Number a public delta, log it and broadcast it after commit (live/ordering.py).
+
+    The UPDATE locks the event row until commit, so the public deltas of one event commit in
+    `seq` order; the log row commits with them, so a hub that misses one can read it back.
+    """
     Event.objects.filter(pk=event_id).update(public_seq=F("public_seq") + 1)
-    return Event.objects.values_list("public_seq", flat=True).get(pk=event_id)
+    seq = Event.objects.values_list("public_seq", flat=True).get(pk=event_id)
+    frame = build(seq)
+    PublicDelta.objects.create(event_id=event_id, seq=seq, frame=dumps(frame))
+    if seq % 256 == 0:
+        PublicDelta.objects.filter(event_id=event_id, seq__lte=seq - DELTA_LOG_KEPT).delete()
+    sequenced_on_commit(public_group(event_id), frame)
 
 
 def ask_question(
@@ -124,10 +139,7 @@ def ask_question(
             # client id above and returns the first question without using up the limit.
             ratelimit.check("ask", participant_id=participant.pk, ip=ip)
             if post_moderated:
-                seq = _next_public_seq(event.pk)
-                broadcast_on_commit(
-                    public_group(event.pk), messages.question_published(question, seq)
-                )
+                publish_delta(event.pk, lambda seq: messages.question_published(question, seq))
             broadcast_on_commit(
                 participant_group(participant.pk), messages.own_question_updated(question)
             )
@@ -294,13 +306,14 @@ def _rounds(ballots: list[Ballot]) -> list[list[Ballot]]:
 def announce_change(question: Question, *, was_public: bool) -> None:
     """After commit, tell the public (a numbered delta) and the author what became of a question."""
     if question.is_public or was_public:
-        seq = _next_public_seq(question.event_id)
-        frame = (
-            messages.question_published(question, seq)
-            if question.is_public
-            else messages.question_withdrawn(question, seq)
+        publish_delta(
+            question.event_id,
+            lambda seq: (
+                messages.question_published(question, seq)
+                if question.is_public
+                else messages.question_withdrawn(question, seq)
+            ),
         )
-        broadcast_on_commit(public_group(question.event_id), frame)
     broadcast_on_commit(
         participant_group(question.author_id), messages.own_question_updated(question)
     )

@@ -58,3 +58,10 @@ class InvitationRefused(DomainError):
 
     code = "invitation_refused"
     default_message = _("This invitation cannot be accepted.")
+
+
+class Unavailable(DomainError):
+    """The database could not be reached (a restart): nothing was stored; send it again."""
+
+    code = "unavailable"
+    default_message = _("The service is briefly unavailable. Nothing was saved; please try again.")

@@ -2,131 +2,150 @@
 
 Paths: /ws/events/<slug>/moderate/, /ws/events/<slug>/official/, /ws/stage/<token>/. The
 protocol is in docs/protocol.md. Transport only: authenticate, join the hub, parse each frame,
-call one command.
+call one command. Their rights are live: each checks them again when its account, session or
+role changes, and closes when they are gone (live/sockets.py).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
-from channels.db import database_sync_to_async
+from django.db import DatabaseError
 
-from dialogue.audiences import moderators_group, official_group, stage_group
-from dialogue.fanout import Subscriber, hub_for_running_loop, public_group
 from dialogue.messages import command_id, error_frame
-from dialogue.sessions import session_group, user_group
-from dialogue.sockets import HubConsumer
-from events.errors import DomainError, NotAllowed
+from dialogue.sessions import is_signed_in
+from events.errors import DomainError, NotAllowed, Unavailable
 from events.models import Event
 from events.permissions import can_answer, can_moderate, needs_two_factor_setup
+from live import threads
+from live.groups import (
+    moderators_group,
+    official_group,
+    public_group,
+    session_group,
+    stage_group,
+    user_group,
+)
+from live.sockets import LINK_RENEWED, RECONNECT, LiveSocket, Refused
 from moderation import commands, messages, selectors
 from moderation.services import StaleVersion
 
+log = logging.getLogger(__name__)
 
-class HubSocket(HubConsumer):
-    """A socket fed by the process's hub: join the audiences, send the snapshot, then deltas."""
 
-    audiences: list[str]
-    # The staff sockets' schema and command handler (see ModeratorConsumer, OfficialConsumer).
+class StaffSocket(LiveSocket):
+    """A console: opened by an account with a role in the dialogue, for as long as it has one."""
+
+    event_id: int
+    session_key: str | None
+    # The role this console needs, its schema and its command handler (see the subclasses).
+    may: Callable[[Any, Event], bool]
     parse: Callable[[str | None], Any]
     handle: Callable[..., dict[str, Any]]
 
-    async def start(self, audiences: list[str], snapshot: Callable[[], dict[str, Any]]) -> None:
-        """Accept, join first, then send the snapshot; frames arriving meanwhile are held."""
-        await self.accept()
-        self.audiences = audiences
-        self.subscriber = Subscriber(self._send_text)
-        await hub_for_running_loop().subscribe(self.audiences, self.subscriber)
-        await self._send_text(messages.dumps(await database_sync_to_async(snapshot)()))
-        await self.subscriber.release()
-
-    def staff_audiences(self, *groups: str) -> list[str]:
-        """The given groups, and those that tell this account and session of lost access."""
+    async def connect(self) -> None:
+        slug, user = self.scope["url_route"]["kwargs"]["slug"], self.scope["user"]
         self.session_key = getattr(self.scope.get("session"), "session_key", None)
-        audiences = [*groups, user_group(self.scope["user"].pk)]
+        try:
+            event_id = await threads.read(self._authorise)(slug=slug)
+        except DatabaseError:
+            await self.unavailable()
+            return
+        if event_id is None:
+            await self.close()  # Before accept: the handshake is refused with 403.
+            return
+        self.event_id = event_id
+        audiences = [*self.audiences_for(event_id, user), user_group(user.pk)]
         if self.session_key:
             audiences.append(session_group(self.session_key))
-        return audiences
+
+        def snapshot() -> str:
+            # Checked again after joining: a right revoked since the handshake closes it here.
+            if self._authorise(event_id=event_id) is None:
+                raise Refused(frame=self.revoked_frame)
+            return messages.dumps(self.snapshot(user, Event.objects.get(pk=event_id)))
+
+        await self.open(audiences, threads.read(snapshot))
+
+    def audiences_for(self, event_id: int, user: Any) -> list[str]:
+        raise NotImplementedError
+
+    def snapshot(self, user: Any, event: Event) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _authorise(self, *, slug: str | None = None, event_id: int | None = None) -> int | None:
+        """The event's id if this account may open this console now (two factors, session)."""
+        user = self.scope["user"]
+        if not user.is_authenticated or not is_signed_in(user, self.session_key):
+            return None
+        events = Event.objects.filter(slug=slug) if slug is not None else Event.objects
+        event = events.filter(pk=event_id).first() if event_id is not None else events.first()
+        if event is None or needs_two_factor_setup(user):
+            return None
+        return event.pk if type(self).may(user, event) else None
+
+    async def still_allowed(self) -> bool:
+        return await threads.read(self._authorise)(event_id=self.event_id) is not None
+
+    def recovered(self) -> None:
+        # Console frames are not sequenced: after an outage, reload the console's snapshot.
+        self.end(RECONNECT)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        """Parse one frame, then run its command for this account in a worker thread."""
+        """Parse one frame, then run its command for this account on the writes' thread."""
         try:
-            command = self.parse(text_data)
+            command = type(self).parse(text_data)
         except DomainError as error:
-            await self.refuse(error, text_data)
+            self.reply(messages.dumps(error_frame(error, reply_to=command_id(text_data))))
             return
-        user, session_key = self.scope["user"], self.session_key
+        user, session_key, handle = self.scope["user"], self.session_key, type(self).handle
         try:
-            handle = self.handle
-            reply = await database_sync_to_async(handle)(user, self.event_id, command, session_key)
+            reply = await threads.write(handle)(user, self.event_id, command, session_key)
         except StaleVersion as error:
             conflict = commands.conflict_frame
-            reply = await database_sync_to_async(conflict)(error, self.event_id, command.id)
+            reply = await threads.read(conflict)(error, self.event_id, command.id)
         except DomainError as error:
             reply = error_frame(error, reply_to=command.id)
-        await self._send_text(messages.dumps(reply))
-
-    async def refuse(self, error: DomainError, text_data: str | None) -> None:
-        await self._send_text(messages.dumps(error_frame(error, reply_to=command_id(text_data))))
-
-    async def disconnect(self, code: int) -> None:
-        if hasattr(self, "subscriber"):
-            await hub_for_running_loop().unsubscribe(self.audiences, self.subscriber)
-
-    async def _send_text(self, text: str) -> None:
-        await self.base_send({"type": "websocket.send", "text": text})
-
-
-def _authorise(slug: str, user: Any, may: Callable[[Any, Event], bool]) -> int | None:
-    """The event's id if `user` may open this staff socket (with two factors), else None."""
-    event = Event.objects.filter(slug=slug).first()
-    if event is None or not user.is_authenticated or needs_two_factor_setup(user):
-        return None
-    return event.pk if may(user, event) else None
+        except DatabaseError:
+            # PostgreSQL restarting: an error frame, never a 1011; the console may send again.
+            log.warning("a console command failed on the database", exc_info=True)
+            reply = error_frame(Unavailable(), reply_to=command.id)
+        self.reply(messages.dumps(reply))
 
 
 def _may_answer(user: Any, event: Event) -> bool:
     return can_answer(user, event) or can_moderate(user, event)
 
 
-class ModeratorConsumer(HubSocket):
+class ModeratorConsumer(StaffSocket):
     """The moderators' console: every question live, and the moderation commands."""
 
-    async def connect(self) -> None:
-        slug, user = self.scope["url_route"]["kwargs"]["slug"], self.scope["user"]
-        event_id = await database_sync_to_async(_authorise)(slug, user, can_moderate)
-        if event_id is None:
-            await self.close()  # Before accept: the handshake is refused with 403.
-            return
-        self.event_id = event_id
-        # Moderators also follow the public audience, for the vote tallies.
-        audiences = self.staff_audiences(moderators_group(event_id), public_group(event_id))
-        await self.start(
-            audiences, lambda: selectors.moderator_snapshot(Event.objects.get(pk=event_id))
-        )
-
+    may = staticmethod(can_moderate)
     parse = staticmethod(messages.parse_command)
     handle = staticmethod(commands.handle)
 
+    def audiences_for(self, event_id: int, user: Any) -> list[str]:
+        # Moderators also follow the public audience, for the vote tallies.
+        return [moderators_group(event_id), public_group(event_id)]
 
-class OfficialConsumer(HubSocket):
+    def snapshot(self, user: Any, event: Event) -> dict[str, Any]:
+        return selectors.moderator_snapshot(event)
+
+
+class OfficialConsumer(StaffSocket):
     """The official's console: the questions routed to them, live; answering and writing."""
 
-    async def connect(self) -> None:
-        slug, user = self.scope["url_route"]["kwargs"]["slug"], self.scope["user"]
-        event_id = await database_sync_to_async(_authorise)(slug, user, _may_answer)
-        if event_id is None:
-            await self.close()
-            return
-        self.event_id = event_id
-        audiences = self.staff_audiences(official_group(event_id, user.pk))
-        await self.start(
-            audiences, lambda: commands.official_snapshot(user, Event.objects.get(pk=event_id))
-        )
-
+    may = staticmethod(_may_answer)
     parse = staticmethod(messages.parse_official_command)
     handle = staticmethod(commands.handle_official)
+
+    def audiences_for(self, event_id: int, user: Any) -> list[str]:
+        return [official_group(event_id, user.pk)]
+
+    def snapshot(self, user: Any, event: Event) -> dict[str, Any]:
+        return commands.official_snapshot(user, event)
 
 
 def _stage_event_id(token: str) -> int | None:
@@ -134,21 +153,34 @@ def _stage_event_id(token: str) -> int | None:
     return event.pk if event else None
 
 
-class StageConsumer(HubSocket):
+class StageConsumer(LiveSocket):
     """The hall's screen: receives stage frames only, opened by the secret stage link."""
 
+    revoked_frame = '{"type":"stage.revoked"}'
+
     async def connect(self) -> None:
-        event_id = await database_sync_to_async(_stage_event_id)(
-            self.scope["url_route"]["kwargs"]["token"]
-        )
+        self.token = self.scope["url_route"]["kwargs"]["token"]
+        try:
+            event_id = await threads.read(_stage_event_id)(self.token)
+        except DatabaseError:
+            await self.unavailable()
+            return
         if event_id is None:
             await self.close()
             return
         self.event_id = event_id
-        await self.start(
-            [stage_group(event_id)], lambda: selectors.stage_frame(Event.objects.get(pk=event_id))
-        )
+
+        def snapshot() -> str:
+            if _stage_event_id(self.token) != event_id:
+                raise Refused(LINK_RENEWED, self.revoked_frame)
+            return messages.dumps(selectors.stage_frame(Event.objects.get(pk=event_id)))
+
+        await self.open([stage_group(event_id)], threads.read(snapshot))
+
+    async def still_allowed(self) -> bool:
+        return await threads.read(_stage_event_id)(self.token) == self.event_id
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         # The stage only listens; anything it is sent is answered with an error and ignored.
-        await self.refuse(NotAllowed("The stage screen sends no commands."), text_data)
+        error = NotAllowed("The stage screen sends no commands.")
+        self.reply(messages.dumps(error_frame(error, reply_to=command_id(text_data))))

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from dialogue.audiences import moderators_group
-from dialogue.fanout import broadcast_on_commit
 from dialogue.models import Participant, Question
-from dialogue.sessions import user_group
 from dialogue.signals import participant_joined, question_asked
 from events.models import AgencyMembership, EventRole
+from live.broadcast import broadcast_on_commit, control_on_commit
+from live.groups import moderators_group, user_group
 from moderation import selectors, services
 
 
@@ -22,14 +21,16 @@ def show_new_question_to_moderators(sender: Any, question: Question, **kwargs: A
     broadcast_on_commit(moderators_group(event.pk), selectors.moderator_view(question, event))
 
 
+@receiver(post_save, sender=EventRole)
+@receiver(post_save, sender=AgencyMembership)
 @receiver(post_delete, sender=EventRole)
 @receiver(post_delete, sender=AgencyMembership)
-def tell_consoles_of_lost_access(
+def recheck_consoles_of_changed_role(
     sender: Any, instance: EventRole | AgencyMembership, **kwargs: Any
 ) -> None:
-    # The next command is refused anyway (roles are read on every command); this tells the
-    # open consoles at once.
-    broadcast_on_commit(user_group(instance.user_id), {"type": "access.revoked"})
+    # The next command is refused anyway (roles are read on every command); this makes each
+    # open socket of the account check its rights at once and close if they are gone.
+    control_on_commit(user_group(instance.user_id), "recheck")
 
 
 @receiver(participant_joined)

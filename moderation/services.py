@@ -16,13 +16,20 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dialogue.audiences import moderators_group, official_group, stage_group
-from dialogue.fanout import broadcast_on_commit, participant_group, public_group
 from dialogue.models import Answer, Participant, Question, Vote
 from dialogue.services import announce_change, clean_text
 from events import permissions
 from events.errors import Conflict, InvalidMessage, NotAllowed, NotFound
 from events.models import Event, EventRole, User, new_stage_token
+from live.broadcast import broadcast_on_commit, control_on_commit
+from live.groups import (
+    moderators_group,
+    official_group,
+    participant_group,
+    public_group,
+    stage_group,
+)
+from live.sockets import LINK_RENEWED
 from moderation import messages
 from moderation.models import AgencyBan, ModerationLog
 from moderation.selectors import stage_frame
@@ -666,5 +673,5 @@ def renew_stage_link(*, actor: User, event: Event) -> Event:
     event = Event.objects.select_for_update().get(pk=event.pk)
     event.stage_token = new_stage_token()
     event.save(update_fields=["stage_token"])
-    broadcast_on_commit(stage_group(event.pk), {"type": "stage.revoked"})
+    control_on_commit(stage_group(event.pk), "close", {"type": "stage.revoked"}, code=LINK_RENEWED)
     return event

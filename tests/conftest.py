@@ -96,7 +96,7 @@ def _fresh_catalogue() -> None:
 
 @pytest.fixture(autouse=True)
 def _fast_tallies(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.DIALOGUE = {**settings.DIALOGUE, "TALLY_INTERVAL": 0.05}
+    settings.LIVE = {**settings.LIVE, "TALLY_INTERVAL": 0.05}
 
 
 @pytest.fixture

@@ -47,14 +47,14 @@ class Client:
     async def send_raw(self, text: str) -> None:
         await self.communicator.send_to(text_data=text)
 
-    async def next(self, timeout: float = 2) -> dict[str, Any]:
+    async def next(self, timeout: float = 10) -> dict[str, Any]:
         return json.loads(await self.communicator.receive_from(timeout=timeout))
 
-    async def next_of(self, kind: str, timeout: float = 2) -> dict[str, Any]:
+    async def next_of(self, kind: str, timeout: float = 10) -> dict[str, Any]:
         """Skip frames of other types until one of `kind` arrives."""
         return await self.next_of_any(kind, timeout=timeout)
 
-    async def next_of_any(self, *kinds: str, timeout: float = 2) -> dict[str, Any]:
+    async def next_of_any(self, *kinds: str, timeout: float = 10) -> dict[str, Any]:
         """Skip frames of other types until one of `kinds` arrives."""
         while True:
             frame = await self.next(timeout)
@@ -63,6 +63,15 @@ class Client:
 
     async def nothing(self, timeout: float = 0.3) -> bool:
         return await self.communicator.receive_nothing(timeout=timeout)
+
+    async def close_code(self, timeout: float = 10) -> tuple[int, list[dict[str, Any]]]:
+        """Wait for the server to close the socket; return its code and the frames before it."""
+        frames = []
+        while True:
+            output = await self.communicator.receive_output(timeout)
+            if output["type"] == "websocket.close":
+                return output.get("code", 1000), frames
+            frames.append(json.loads(output["text"]))
 
     async def close(self) -> None:
         await self.communicator.disconnect()

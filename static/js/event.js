@@ -25,9 +25,10 @@ const send = (frame) => live.send(frame);
 // --- Incoming frames -----------------------------------------------------------------------
 
 function receive(frame, isReply) {
-  if (isReply && frame.type !== "snapshot") return;
+  if (isReply && frame.type !== "snapshot" && frame.type !== "backlog") return;
   switch (frame.type) {
     case "snapshot": return applySnapshot(frame);
+    case "backlog": return frame.frames.forEach((delta) => receive(delta, false));
     case "question.published": return sequenced(frame, () => upsert(frame.question, true));
     case "question.withdrawn": return sequenced(frame, () => removeQuestion(frame.question_id));
     case "tally": return applyTally(frame.votes);
@@ -39,8 +40,10 @@ function receive(frame, isReply) {
   }
 }
 
+// The server delivers deltas in `seq` order, so a gap is a real loss: ask for what is missing
+// ("since" the last applied); the reply is the missed deltas or, failing that, a snapshot.
 function sequenced(frame, apply) {
-  if (state.seq === null || frame.seq <= state.seq) return;   // already part of the snapshot
+  if (state.seq === null || frame.seq <= state.seq) return;   // already applied
   if (frame.seq > state.seq + 1) { resync(); return; }        // a delta was lost
   state.seq = frame.seq;
   apply();
@@ -50,17 +53,20 @@ let resyncing = false;
 function resync() {
   if (resyncing) return;
   resyncing = true;
-  send({ type: "resync" }).catch(() => {}).finally(() => { resyncing = false; });
+  send({ type: "resync", since: state.seq }).catch(() => {}).finally(() => { resyncing = false; });
 }
 
+// A full snapshot on connect; a partial one (the public part only) repairs a gap, and this
+// visitor's own questions and votes are kept.
 function applySnapshot(frame) {
   state.seq = frame.seq;
-  state.voted = new Set(frame.voted);
+  if (!frame.partial) state.voted = new Set(frame.voted);
   const seen = new Set();
   for (const question of frame.questions) { upsert(question, false); seen.add(String(question.id)); }
   for (const item of [...list.children]) if (!seen.has(item.dataset.id)) item.remove();
+  updateCount();
   const waiting = document.getElementById("waiting-list");
-  if (waiting) { waiting.replaceChildren(); for (const q of frame.mine) updateOwn(q); }
+  if (waiting && !frame.partial) { waiting.replaceChildren(); for (const q of frame.mine) updateOwn(q); }
   sortList();
 }
 

@@ -28,9 +28,12 @@ export class LiveSocket {
       for (const entry of this.pending.values()) socket.send(JSON.stringify(entry.frame));
     });
     socket.addEventListener("message", (event) => this.receive(JSON.parse(event.data)));
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (event) => {
       if (this.socket !== socket) return;
       this.socket = null;
+      // 4001: this account's or session's access ended; 4003: the stage link was renewed.
+      // The frame before the close said why; reconnecting would only be refused.
+      if (event.code === 4001 || event.code === 4003) this.stopped = true;
       if (this.stopped) return;   // told by the server that this page is no longer valid
       // Exponential backoff with full jitter, so a restarted server is not hit by all at once.
       const ceiling = Math.min(30, 0.5 * 2 ** this.attempts);

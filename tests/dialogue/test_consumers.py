@@ -234,15 +234,57 @@ async def test_closed_intake_gives_a_questions_closed_error():
     await client.close()
 
 
-async def test_resync_returns_a_fresh_snapshot():
+async def test_resync_since_a_seq_is_answered_with_the_missed_deltas_in_order():
+    event = await create_event()
+    _, asker, _ = await joined(event)
+    _, watcher, _ = await joined(event, "Chị Lan")
+    for text in ("Một", "Hai", "Ba"):
+        await asker.send({"type": "ask", "client_id": str(uuid.uuid4()), "text": text})
+        await asker.next_of("asked")
+    for seq in (1, 2, 3):
+        assert (await watcher.next_of("question.published"))["seq"] == seq
+    command = await watcher.send({"type": "resync", "since": 1})
+    backlog = await watcher.next_of("backlog")
+    assert backlog["reply_to"] == command
+    assert backlog["since"] == 1
+    assert [(f["seq"], f["question"]["text"]) for f in backlog["frames"]] == [(2, "Hai"), (3, "Ba")]
+    await asker.close()
+    await watcher.close()
+
+
+async def test_resync_beyond_the_backlog_is_answered_with_the_public_snapshot():
+    event = await create_event(moderation_mode=Event.Moderation.PRE)
+    _, client, _ = await joined(event)
+    question = await create_question(event=event, text="Mới duyệt", status=Question.Status.PENDING)
+    await sync_to_async(services.publish_question)(question=question)
+    assert (await client.next_of("question.published"))["seq"] == 1
+    command = await client.send({"type": "resync"})
+    snapshot = await client.next_of("snapshot")
+    assert snapshot["reply_to"] == command
+    assert snapshot["partial"] is True  # the public part: the page keeps its own questions
+    assert snapshot["seq"] == 1
+    assert [q["text"] for q in snapshot["questions"]] == ["Mới duyệt"]
+    await client.close()
+
+
+async def test_resyncs_are_limited_per_socket():
     event = await create_event()
     _, client, _ = await joined(event)
-    await create_question(event=event, text="Mới thêm")
-    command = await client.send({"type": "resync"})
-    snapshot = await client.next()
-    assert snapshot["type"] == "snapshot"
-    assert snapshot["reply_to"] == command
-    assert [q["text"] for q in snapshot["questions"]] == ["Mới thêm"]
+    codes = []
+    for _ in range(6):
+        await client.send({"type": "resync", "since": 0})
+        codes.append((await client.next_of_any("backlog", "error"))["type"])
+    assert codes == ["backlog"] * 5 + ["error"]
+    await client.close()
+
+
+async def test_a_resync_with_a_bad_since_is_an_error_frame():
+    event = await create_event()
+    _, client, _ = await joined(event)
+    await client.send({"type": "resync", "since": -1})
+    assert (await client.next_of("error"))["code"] == "invalid_message"
+    await client.send({"type": "resync", "since": 2**70})
+    assert (await client.next_of("error"))["code"] == "invalid_message"
     await client.close()
 
 
@@ -256,11 +298,9 @@ async def test_signing_out_stops_the_open_socket_acting_as_the_account(citizen):
     name, value = cookie.split("=", 1)
     browser.cookies[name] = value
     assert (await sync_to_async(browser.post)("/accounts/logout/")).status_code == 302
-    assert (await client.next_of("signed_out"))["type"] == "signed_out"
-    await client.send({"type": "ask", "client_id": str(uuid.uuid4()), "text": "Sau khi đăng xuất"})
-    assert (await client.next_of("error"))["code"] == "signed_out"
-    assert not await sync_to_async(Question.objects.exists)()
-    await client.close()
+    code, frames = await client.close_code()
+    assert code == 4001
+    assert frames[-1]["type"] == "signed_out"
 
 
 async def test_rate_limits_count_the_socket_s_address(settings):

@@ -19,7 +19,9 @@ from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
 from config.asgi import application
-from dialogue.fanout import hub_for_running_loop, public_group, wire_frame
+from live.frames import wire_frame
+from live.groups import public_group
+from live.hub import hub_for_running_loop
 from tests.factories import EventFactory, ParticipantFactory
 from tests.socket import open_socket, session_cookie
 
@@ -184,7 +186,7 @@ async def test_a_socket_that_stops_reading_is_dropped_and_the_others_get_everyth
 
 
 async def test_the_hub_writes_a_heartbeat_to_quiet_sockets(plain_server, settings):
-    settings.DIALOGUE = {**settings.DIALOGUE, "HEARTBEAT_SECONDS": 0.2}
+    settings.LIVE = {**settings.LIVE, "HEARTBEAT_SECONDS": 0.2}
     event = await sync_to_async(EventFactory)()
     client = await raw_client(plain_server, event.slug)
     loop = asyncio.get_running_loop()

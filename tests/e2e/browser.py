@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import pytest
 from django.db import connection
 from django.test import TransactionTestCase
-from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Playwright, expect, sync_playwright
 
 from tests.conftest import CHROMIUM
 
@@ -93,7 +93,8 @@ class LiveServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
+        # Generous: on a loaded machine importing Django alone can take many seconds.
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
@@ -102,12 +103,17 @@ class LiveServer:
                 if self.process.poll() is not None:
                     raise RuntimeError("the live server exited at start") from None
                 time.sleep(0.1)
-        raise RuntimeError("the live server did not start in 30 s")
+        raise RuntimeError("the live server did not start in 120 s")
 
     def stop(self) -> None:
+        """Stop daphne: a graceful stop waits for open sockets; on a busy machine, end it."""
         if self.process is not None:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
             self.process = None
 
     def restart(self, while_down: Callable[[], None] | None = None) -> None:
@@ -118,6 +124,11 @@ class LiveServer:
         if while_down is not None:
             while_down()
         self.start()
+
+
+# An assertion waits for its condition this long before failing (Playwright's default is 5 s,
+# which a loaded machine can exceed without anything being wrong).
+expect.set_options(timeout=20_000)
 
 
 @pytest.mark.browser
@@ -165,6 +176,7 @@ class BrowserTestCase(TransactionTestCase):
             timezone_id="Asia/Ho_Chi_Minh",
             **(options or DESKTOP),
         )
-        context.set_default_timeout(10_000)
+        # Generous waits: CI may run beside other work on the machine's two cores.
+        context.set_default_timeout(30_000)
         self.addCleanup(context.close)
         return context

@@ -9,7 +9,8 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels_redis.core import RedisChannelLayer
 
-from dialogue.fanout import hub_for_running_loop, public_group
+from live.groups import public_group
+from live.hub import hub_for_running_loop
 from tests.factories import EventFactory, ParticipantFactory
 from tests.socket import open_socket, session_cookie
 

@@ -39,7 +39,13 @@ def database_url() -> str:
 
 
 @pytest.fixture
-def topology(tmp_path: Path) -> Iterator[dict[str, Any]]:
+def redis_url() -> str:
+    """The Redis the workers share; the fault test gives them a private one it may stop."""
+    return settings.REDIS_URL
+
+
+@pytest.fixture
+def topology(tmp_path: Path, redis_url: str) -> Iterator[dict[str, Any]]:
     """Start two workers and nginx with the topology script; stop them whatever happens."""
     if NGINX is None:
         message = "nginx is not installed (apt-get install nginx); the two-worker test needs it"
@@ -49,13 +55,16 @@ def topology(tmp_path: Path) -> Iterator[dict[str, Any]]:
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
-        "REDIS_URL": settings.REDIS_URL,
+        "REDIS_URL": redis_url,
         "SECRET_KEY": settings.SECRET_KEY,  # the workers must read this process's sessions
         "DEBUG": "0",
         "SECURE_COOKIES": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "NGINX_BIN": NGINX,
         "WORKERS": "2",
+        # Every client here shares one address: the per-IP limits would refuse the load tests.
+        "RATE_LIMIT_ASK_PARTICIPANT": "1000/minute",
+        "RATE_LIMIT_ASK_IP": "10000/minute",
         "NGINX_PORT": str(NGINX_PORT),
         "WORKER_BASE_PORT": str(FIRST_WORKER),
         "TOPOLOGY_DIR": str(tmp_path / "topology"),
@@ -206,3 +215,67 @@ async def test_clients_of_a_killed_worker_reconnect_to_the_other_and_resync(topo
         assert seen["seq"] > citizen.snapshot["seq"]
         await citizen.close()
     await asker.close()
+
+
+async def participants(slug: str, count: int) -> list[str]:
+    """Session cookies of `count` more participants of the dialogue `slug`."""
+    from asgiref.sync import sync_to_async
+
+    from events.models import Event
+
+    event = await sync_to_async(Event.objects.get)(slug=slug)
+    cookies = []
+    for _ in range(count):
+        participant = await sync_to_async(ParticipantFactory)(event=event)
+        cookies.append(await session_cookie(participant_id=participant.pk, event_id=event.pk))
+    await sync_to_async(connections.close_all)()
+    return cookies
+
+
+async def published(citizen: Citizen, count: int, timeout: float = 60) -> list[dict[str, Any]]:
+    frames: list[dict[str, Any]] = []
+    async with asyncio.timeout(timeout):
+        while len(frames) < count:
+            frames.append(await citizen.next_of("question.published", timeout=timeout))
+    return frames
+
+
+async def test_asks_committed_on_both_workers_reach_every_client_once_and_in_order(topology):
+    # Each worker sends its deltas after its own commit, so across two workers a later delta
+    # often overtakes an earlier one; the hubs must restore the order before clients see it.
+    slug, cookie = await live_event()
+    cookies = [cookie, *await participants(slug, 5)]
+    askers = [Citizen(WORKER_PORTS[n % 2], slug, cookies[n]) for n in range(6)]
+    watchers = [Citizen(port, slug) for port in (*WORKER_PORTS, *WORKER_PORTS, NGINX_PORT)]
+    for citizen in (*askers, *watchers):
+        await citizen.connect()
+    start = watchers[0].snapshot["seq"]
+    per_asker = 10
+
+    async def ask_many(asker: Citizen) -> None:
+        for n in range(per_asker):
+            command = {
+                "type": "ask",
+                "id": f"a{n}",
+                "client_id": str(uuid.uuid4()),
+                "text": f"Câu hỏi {n} của {id(asker)}",
+            }
+            await asker.socket.send(json.dumps(command))
+
+    await asyncio.gather(*(ask_many(asker) for asker in askers))
+    expected = list(range(start + 1, start + 1 + per_asker * len(askers)))
+    for watcher in watchers:
+        frames = await published(watcher, len(expected))
+        assert [frame["seq"] for frame in frames] == expected
+        assert len({frame["question"]["id"] for frame in frames}) == len(expected)
+        assert await watcher_has_nothing_more(watcher)
+    for citizen in (*askers, *watchers):
+        await citizen.close()
+
+
+async def watcher_has_nothing_more(citizen: Citizen) -> bool:
+    try:
+        await citizen.next_of("question.published", timeout=0.5)
+    except TimeoutError:
+        return True
+    return False

@@ -1,0 +1,180 @@
+"""The one base of every socket the hub feeds: how it joins, sends, backs off and closes.
+
+Citizen, moderator, official and stage sockets differ in what they may see and do, not in how
+they read, write, back off and close. A socket has no channel of its own: the process's hub
+receives every broadcast once and writes it to each local socket. Its rights are live
+(DESIGN.md, "The real-time model", 8): a control message to one of its groups closes it, or makes
+it check its rights again and close if they are gone; no frame reaches it after that.
+
+Close codes (docs/protocol.md, "Closing"): 4001 access ended, 4003 stage link renewed (neither
+is reconnected by the page), 1013 too slow to read, 1012 broadcasts were lost (reconnect and
+resync).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from live.adapters import server_send
+from live.hub import hub_for_running_loop
+from live.subscriber import Subscriber
+
+log = logging.getLogger(__name__)
+
+ACCESS_ENDED = 4001
+LINK_RENEWED = 4003
+RECONNECT = 1012
+TOO_SLOW = 1013
+# The close frame waits behind unread data, so closing is bounded in time: after that the
+# server's own keepalive timeout ends the connection (docs/protocol.md, "Slow readers").
+CLOSE_SECONDS = 30.0
+
+
+class Refused(Exception):
+    """The socket may not (or no longer) open: close it with `code`."""
+
+    def __init__(self, code: int = ACCESS_ENDED, frame: str | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.frame = frame
+
+
+class LiveSocket(AsyncWebsocketConsumer):
+    """A websocket fed by the hub: join the audiences, send the snapshot, then deltas in order."""
+
+    channel_layer_alias = None
+    audiences: list[str]
+    subscriber: Subscriber
+    # The frame a socket sends when a recheck finds its rights gone.
+    revoked_frame = '{"type":"access.revoked"}'
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # Channels' own loop waits on its one source through a new task and an `asyncio.wait`
+        # per message, and hops to a thread to close stale database connections before each
+        # handler; for a vote storm both are a measurable share of each vote. These sockets
+        # touch the database only through live.threads, which does that in its own thread.
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    # --- Opening ------------------------------------------------------------------------
+
+    async def open(self, audiences: list[str], snapshot: Callable[[], Awaitable[str]]) -> None:
+        """Accept, join first, then send the snapshot; frames arriving meanwhile are held."""
+        await self.accept()
+        self.audiences = audiences
+        self._send_frame = server_send(self.base_send)
+        self.subscriber = Subscriber(
+            self.send_text, self._stalled, self._send_frame, on_control=self._control
+        )
+        await hub_for_running_loop().subscribe(self.audiences, self.subscriber)
+        try:
+            # Read after joining: a change is either in the snapshot or delivered after it, and
+            # a right revoked before the join is seen here.
+            text = await snapshot()
+        except Refused as refused:
+            self.end(refused.code, refused.frame)
+            return
+        except Exception:
+            # The database is restarting, say: the client reconnects with backoff and resyncs.
+            log.warning("a snapshot could not be read; the socket will reconnect", exc_info=True)
+            self.end(RECONNECT)
+            return
+        await self.send_text(text)
+        self.subscriber.release()
+
+    async def unavailable(self) -> None:
+        """The rights could not be read (the database is restarting): come back later."""
+        log.warning("a socket could not be opened; the client will reconnect", exc_info=True)
+        await self.accept()
+        await self.close(code=RECONNECT)
+
+    async def follow(self, group: str) -> None:
+        """Join one more audience (a signed-in user became a participant)."""
+        if group not in self.audiences:
+            self.audiences.append(group)
+            await hub_for_running_loop().subscribe([group], self.subscriber)
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "subscriber"):
+            self.subscriber.close()
+            await hub_for_running_loop().unsubscribe(self.audiences, self.subscriber)
+
+    # --- Sending ------------------------------------------------------------------------
+
+    async def send_text(self, text: str) -> None:
+        """Send one frame now (the snapshot; anything before the hub delivers)."""
+        await self._send_frame({"type": "websocket.send", "text": text})
+
+    def reply(self, text: str) -> None:
+        """A frame for this socket alone, in order with the hub's frames."""
+        self.subscriber.reply(text)
+
+    # --- Rights and closing -------------------------------------------------------------
+
+    async def still_allowed(self) -> bool:
+        """Whether this socket could open now; consulted when its rights may have changed."""
+        return True
+
+    def recovered(self) -> None:
+        """The channel layer came back after an outage; frames to this socket may be lost."""
+
+    def _control(self, message: dict[str, Any]) -> None:
+        action = message.get("action")
+        if action == "close":
+            self.end(int(message.get("code", ACCESS_ENDED)), message.get("text"))
+        elif action == "recheck":
+            self.subscriber.hold()  # nothing more is delivered until the rights are known
+            self._checking = asyncio.ensure_future(self._recheck())
+        elif action == "recovered":
+            self.recovered()
+
+    async def _recheck(self) -> None:
+        try:
+            allowed = await self.still_allowed()
+        except Exception:
+            log.warning("checking a socket's rights failed; closing it", exc_info=True)
+            self.end(RECONNECT)
+            return
+        if allowed:
+            self.subscriber.release()
+        else:
+            self.end(ACCESS_ENDED, self.revoked_frame)
+
+    def _stalled(self) -> None:
+        """The client stopped reading: the hub already skips it; close it in the background."""
+        self.end(TOO_SLOW)
+
+    def end(self, code: int, frame: str | None = None) -> None:
+        """Deliver nothing more, leave the hub, send `frame` if any, and close with `code`."""
+        if getattr(self, "_ending", None) is not None:
+            return
+        self.subscriber.close()
+        self._ending = asyncio.ensure_future(self._end(code, frame))
+
+    async def _end(self, code: int, frame: str | None) -> None:
+        await hub_for_running_loop().unsubscribe(self.audiences, self.subscriber)
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(CLOSE_SECONDS):
+                if frame is not None:
+                    await self.send_text(frame)
+                await self.close(code=code)

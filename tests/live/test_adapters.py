@@ -1,0 +1,59 @@
+"""The private APIs live/adapters.py relies on are still where it reaches for them.
+
+Each test names the library and what moved, so an upgrade that breaks the fan-out's fast path,
+the shared tallies or the hand-over after commit fails here, loudly, and not in production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+
+from asgiref.sync import sync_to_async
+from channels.sessions import InstanceSessionWrapper
+from channels_redis.core import RedisChannelLayer
+
+from live import adapters
+
+
+def test_uvicorn_sansio_connections_keep_the_fields_the_hub_writes_through():
+    assert adapters.WebSocketsSansIOProtocol is not None, "uvicorn's websockets-sansio moved"
+    source = inspect.getsource(adapters.WebSocketsSansIOProtocol)
+    for field in (
+        "self.close_sent",
+        "self.disconnected",
+        "self.writable",
+        "self.conn",
+        "self.transport",
+    ):
+        assert field in source, f"uvicorn's WebSocketsSansIOProtocol no longer sets {field}"
+    assert inspect.iscoroutinefunction(adapters.WebSocketsSansIOProtocol.send)
+
+
+def test_channels_session_wrapper_keeps_the_real_send():
+    assert "self.real_send" in inspect.getsource(InstanceSessionWrapper), (
+        "channels' InstanceSessionWrapper no longer keeps `real_send`"
+    )
+
+    async def send(message: dict) -> None: ...
+
+    assert adapters.server_send(send) is send
+
+
+async def test_channels_redis_layer_offers_its_connections_and_settings():
+    layer = RedisChannelLayer(hosts=["redis://127.0.0.1:1"])  # no connection is made
+    assert callable(layer.connection)
+    assert callable(layer.consistent_hash)
+    assert adapters.layer_redis(layer, "k") is not None
+    assert adapters.layer_key(layer, "tally:1") == f"{layer.prefix}:tally:1"
+    assert layer.brpop_timeout > 2
+    adapters.shorten_blocking_pop(layer, 2)
+    assert layer.brpop_timeout == 2
+    assert adapters.group_expiry(layer) == layer.group_expiry == 86400
+
+
+async def test_asgiref_tells_sync_code_which_loop_called_it():
+    loop = asyncio.get_running_loop()
+    assert await sync_to_async(adapters.calling_loop)() is loop
+    assert await sync_to_async(adapters.calling_loop, thread_sensitive=False)() is loop
+    assert adapters.calling_loop() is None  # no sync-to-async call on this thread
