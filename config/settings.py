@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "config.apps.OperationsConfig",
     "django_structlog",
     "reports",
+    "consultation",
 ]
 
 MIDDLEWARE = [
@@ -235,7 +236,7 @@ MFA_ADAPTER = "events.adapters.StaffMFAAdapter"
 # One period either side, for phone clocks that drift.
 MFA_TOTP_TOLERANCE = env.int("MFA_TOTP_TOLERANCE", default=1)
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Đối thoại chính sách – pháp luật")
-STAFF_URL_NAMESPACES = ("admin", "manage", "moderation")
+STAFF_URL_NAMESPACES = ("admin", "manage", "moderation", "consultation_staff")
 
 # Single sign-on through OpenID Connect, configured only from the environment: an agency's own
 # identity provider (OIDC_*) and the government identity provider under the reserved id "vneid"
@@ -406,6 +407,15 @@ DIALOGUE = {
             "participant": env.str("RATE_LIMIT_VOTE_PARTICIPANT", default="120/minute"),
             # A hall of 300 behind one address voting at once.
             "ip": env.str("RATE_LIMIT_VOTE_IP", default="1800/minute"),
+        },
+        # Comments on a draft (consultation/) count like questions; supports like votes.
+        "comment": {
+            "participant": env.str("RATE_LIMIT_COMMENT_PARTICIPANT", default="5/minute"),
+            "ip": env.str("RATE_LIMIT_COMMENT_IP", default="30/minute"),
+        },
+        "support": {
+            "participant": env.str("RATE_LIMIT_SUPPORT_PARTICIPANT", default="120/minute"),
+            "ip": env.str("RATE_LIMIT_SUPPORT_IP", default="600/minute"),
         },
     },
 }

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import health, metrics
+from consultation.urls import staff_urls as consultation_staff_urls
 from dialogue.api import api
 from moderation.urls import stage_patterns
 from reports.api import router as reports_router
@@ -22,6 +23,8 @@ urlpatterns = [
     path("", include("dialogue.urls")),
     path("", include("moderation.urls")),
     path("", include("reports.urls")),
+    path("", include("consultation.urls")),
+    *consultation_staff_urls,
     path("", include((stage_patterns, "stage"))),
     path("api/", api.urls),
 ]

@@ -22,6 +22,7 @@ from events import selectors as event_selectors
 from events.errors import DomainError, NotAllowed
 from events.forms import CatalogueFilterForm
 from events.models import Agency, Event, EventRole
+from events.public import join_link
 from events.services import clean_origins
 
 
@@ -135,6 +136,7 @@ def event_page(
         "join_token": join_token(event.pk),
         "labels": _socket_labels(),
         "can_moderate": staff.can_moderate(request.user, event),
+        "join": join_link(request, event),
         "rejections": selectors.rejection_counts(event=event)
         if event.status in (Event.Status.ENDED, Event.Status.ARCHIVED)
         else [],

@@ -70,9 +70,9 @@ class AgencyAdmin(admin.ModelAdmin):
 class EventAdmin(admin.ModelAdmin):
     list_display = ["title", "agency", "status", "starts_at", "moderation_mode", "allow_anonymous"]
     list_filter = ["status", "moderation_mode", "agency"]
-    search_fields = ["title", "description"]
+    search_fields = ["title", "description", "join_code"]
     date_hierarchy = "starts_at"
-    readonly_fields = ["public_seq", "created_at"]
+    readonly_fields = ["join_code", "public_seq", "created_at"]
     inlines = [EventRoleInline, LegalDocumentInline]
 
 

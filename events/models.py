@@ -117,6 +117,21 @@ def new_stage_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+# Letters and digits nobody confuses when reading them off a projector or saying them aloud
+# (no 0/O, 1/I/L); six of them give 31⁶ ≈ 887 million codes.
+JOIN_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+JOIN_CODE_LENGTH = 6
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+
+
+def normalise_join_code(text: str) -> str:
+    """A code as typed ("abc 234", "ABC-234") in its stored form ("ABC234")."""
+    return re.sub(r"[^0-9A-Z]", "", text.upper())[:16]
+
+
 class Event(models.Model):
     """A scheduled public dialogue on policy and law."""
 
@@ -218,6 +233,10 @@ class Event(models.Model):
     # The secret of the stage screen's link; making a new one revokes the old link.
     stage_token = models.CharField(
         max_length=64, unique=True, default=new_stage_token, editable=False
+    )
+    # A short code to type or scan to reach the dialogue (/j/<code>/), shown on its pages.
+    join_code = models.CharField(
+        _("join code"), max_length=8, unique=True, default=new_join_code, editable=False
     )
     # Sequence number of the last delta sent to the public audience; see docs/protocol.md.
     public_seq = models.BigIntegerField(default=0, editable=False)

@@ -22,6 +22,7 @@ from events import permissions, selectors, services
 from events.errors import DomainError
 from events.forms import EmbedOriginsForm, EventForm, LegalDocumentFormSet
 from events.models import Agency, Event, User
+from events.public import join_link
 
 
 def _user(request: HttpRequest) -> User:
@@ -180,6 +181,7 @@ def _edit_page(
     if event is not None:
         context["actions"] = lifecycle_actions(_user(request), event)
         context["staff"] = event.roles.select_related("user").order_by("role")
+        context["join"] = join_link(request, event)
         context["calendar_url"] = request.build_absolute_uri(
             reverse("events:event_calendar", args=[event.slug])
         )

@@ -1,17 +1,20 @@
-"""Public pages of the events app: an agency's page and the iCalendar feeds."""
+"""Public pages of the events app: an agency's page, the iCalendar feeds, joining by code."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 import icalendar
+import segno
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from events import selectors
-from events.models import Agency, Event
+from events.models import Agency, Event, normalise_join_code
 
 CALENDAR_LIMIT = 200
 
@@ -78,3 +81,40 @@ def event_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     response = _calendar(event.title, [event], request)
     response["Content-Disposition"] = f'attachment; filename="{event.slug}.ics"'
     return response
+
+
+def join_link(request: HttpRequest, event: Event) -> dict[str, str]:
+    """The dialogue's join code, its short link and the link as a QR code (an SVG data URI)."""
+    url = request.build_absolute_uri(reverse("events:join_code", args=[event.join_code]))
+    qr = segno.make(url, error="m").svg_data_uri(dark="#000", light="#fff", border=2, scale=6)
+    return {"code": event.join_code, "url": url, "short": url.split("://", 1)[-1], "qr": qr}
+
+
+def _public_event_by_code(code: str) -> Event | None:
+    code = normalise_join_code(code)
+    if not code:
+        return None
+    return Event.objects.exclude(status=Event.Status.DRAFT).filter(join_code=code).first()
+
+
+def join_code(request: HttpRequest, code: str) -> HttpResponse:
+    """The short link of a dialogue (/j/ABC234/), typed or scanned: on to its page."""
+    event = _public_event_by_code(code)
+    if event is None:
+        raise Http404
+    return redirect(event.get_absolute_url())
+
+
+def join_by_code(request: HttpRequest) -> HttpResponse:
+    """The home page's "join by code" box: on to the dialogue, or the box again with an error."""
+    typed = request.GET.get("code", "")[:40]
+    event = _public_event_by_code(typed)
+    if event is not None:
+        return redirect(event.get_absolute_url())
+    error = (
+        _("No dialogue has the code “%(code)s”. Check it and try again.") % {"code": typed}
+        if typed.strip()
+        else _("Type the code shown on the screen or the invitation.")
+    )
+    context = {"code": typed, "error": error}
+    return render(request, "events/join_code.html", context, status=404 if typed.strip() else 400)

@@ -31,4 +31,6 @@ urlpatterns = [
     path("a/<slug:slug>/", public.agency_page, name="agency"),
     path("a/<slug:slug>/calendar.ics", public.agency_calendar, name="agency_calendar"),
     path("e/<slug:slug>/calendar.ics", public.event_calendar, name="event_calendar"),
+    path("j/<str:code>/", public.join_code, name="join_code"),
+    path("join/", public.join_by_code, name="join_by_code"),
 ]

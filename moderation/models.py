@@ -13,7 +13,11 @@ from events.models import Agency, Event
 
 
 class ModerationLog(models.Model):
-    """One moderation action: who did what to which question, when, and what it was before."""
+    """One moderation action: who did what to which question or comment, and what it was before.
+
+    A comment on a draft (consultation/) is screened like a question and logged here too; the
+    comment of a standing draft, outside any dialogue, has no `event`.
+    """
 
     class Action(models.TextChoices):
         APPROVE = "approve", _("Approved")
@@ -33,9 +37,19 @@ class ModerationLog(models.Model):
         DETAILS = "details", _("Changed the dialogue's details")
         ADMIN = "admin", _("Changed in the administration")
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="moderation_log")
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.CASCADE, related_name="moderation_log"
+    )
     question = models.ForeignKey(
         Question, null=True, blank=True, on_delete=models.SET_NULL, related_name="moderation_log"
+    )
+    # By name, not by import: the consultation app reads moderation, never the other way round.
+    comment = models.ForeignKey(
+        "consultation.Comment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="moderation_log",
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

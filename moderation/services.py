@@ -111,6 +111,29 @@ def _lock(event: Event, question_id: int, version: int | None) -> Question:
     return question
 
 
+def log_action(
+    *,
+    actor: User,
+    action: str,
+    event: Event | None,
+    question: Question | None = None,
+    # A consultation.Comment; typed loosely because moderation does not import consultation.
+    comment: Any = None,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> ModerationLog:
+    """Write one audit entry; every moderation of a question or a draft's comment goes here."""
+    return ModerationLog.objects.create(
+        event=event,
+        actor=actor,
+        action=action,
+        question=question,
+        comment=comment,
+        before=before,
+        after=after,
+    )
+
+
 def _log(
     event: Event,
     actor: User,
@@ -119,8 +142,8 @@ def _log(
     before: dict[str, Any],
     after: dict[str, Any],
 ) -> None:
-    ModerationLog.objects.create(
-        event=event, actor=actor, action=action, question=question, before=before, after=after
+    log_action(
+        actor=actor, action=action, event=event, question=question, before=before, after=after
     )
 
 

@@ -18,6 +18,7 @@ from dialogue.models import Question
 from events import permissions
 from events.errors import DomainError
 from events.models import Event, User
+from events.public import join_link
 from moderation import selectors, services
 
 
@@ -166,7 +167,9 @@ def answers_due(request: HttpRequest, slug: str) -> HttpResponse:
 def stage(request: HttpRequest, token: str) -> HttpResponse:
     """The hall's screen, opened by its secret link; no account and no controls."""
     event = get_object_or_404(Event.objects.exclude(status=Event.Status.DRAFT), stage_token=token)
-    join_url = request.build_absolute_uri(event.get_absolute_url())
+    # The short link with the join code: quicker to type off the hall's screen than the slug.
+    join = join_link(request, event)
+    join_url = join["url"]
     qr = segno.make(join_url, error="m").svg_data_uri(dark="#000", light="#fff", border=2, scale=8)
     labels = {
         "anonymous": _("Anonymous"),
@@ -177,7 +180,8 @@ def stage(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "event": event,
         "join_url": join_url,
-        "short_url": join_url.split("://", 1)[-1],
+        "short_url": join["short"],
+        "join_code": join["code"],
         "qr": qr,
         "labels": labels,
     }

@@ -25,6 +25,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from config.asgi import application
+from consultation import services as consultation_services
+from consultation.demo import DRAFT_TEXT
+from consultation.models import Comment, Commenter, Draft, Reply, Support
 from dialogue import messages as citizen_messages
 from dialogue.models import Answer, Participant, Question, Vote
 from events import services as event_services
@@ -99,6 +102,10 @@ class World:
     participant: Participant
     invitation: Invitation
     invitation_token: str
+    draft: Draft
+    summarised: Draft
+    pending_comment: Comment
+    published_comment: Comment
 
 
 def build_world() -> World:
@@ -130,7 +137,14 @@ def build_world() -> World:
         invited_by=people["organiser"],
         expires_at=timezone.now() + timedelta(days=7),
     )
+    draft, summarised, pending_comment, published_comment = build_consultation(
+        event, people, participant
+    )
     return World(
+        draft=draft,
+        summarised=summarised,
+        pending_comment=pending_comment,
+        published_comment=published_comment,
         event=event,
         ended=ended,
         people=people,
@@ -141,6 +155,37 @@ def build_world() -> World:
         invitation=invitation,
         invitation_token=token,
     )
+
+
+def build_consultation(
+    event: Event, people: dict[str, User | None], participant: Participant
+) -> tuple[Draft, Draft, Comment, Comment]:
+    """An open draft of the dialogue with a pending and a published comment; a summarised one."""
+    organiser = people["organiser"]
+    assert organiser is not None
+    drafts = []
+    for title in ("Dự thảo đang lấy ý kiến", "Dự thảo đã tổng hợp"):
+        draft = consultation_services.create_draft(
+            actor=organiser, agency=event.agency, event=event, title=title, text=DRAFT_TEXT
+        )
+        drafts.append(
+            consultation_services.change_draft_status(
+                actor=organiser, draft=draft, status=Draft.Status.OPEN
+            )
+        )
+    who = Commenter(participant=participant, user=None)
+    article = drafts[0].articles.get(number="3")
+    comments = [
+        consultation_services.comment_on_article(
+            draft=drafts[0], who=who, article_id=article.pk, clause_id=None, text=text
+        )
+        for text in ("Góp ý chờ duyệt", "Góp ý đã duyệt")
+    ]
+    consultation_services.approve_comment(
+        actor=organiser, draft=drafts[0], comment_id=comments[1].pk
+    )
+    consultation_services.publish_summary(actor=organiser, draft=drafts[1])
+    return drafts[0], drafts[1], comments[0], comments[1]
 
 
 def state() -> str:
@@ -157,6 +202,10 @@ def state() -> str:
         AgencyMembership,
         Invitation,
         ModerationLog,
+        Draft,
+        Comment,
+        Support,
+        Reply,
     ]
     dump = {t.__name__: list(t.objects.order_by("pk").values()) for t in tables}
     dump["User"] = list(User.objects.order_by("pk").values("pk", "is_active", "email"))
@@ -356,6 +405,75 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
     ("events:privacy", "GET"): lambda w: (reverse("events:privacy"), {}),
     ("set_language", "POST"): lambda w: (reverse("set_language"), {"language": "en", "next": "/"}),
     ("admin:index", "GET"): lambda w: (reverse("admin:index"), {}),
+    ("events:join_code", "GET"): lambda w: (
+        reverse("events:join_code", args=[w.event.join_code]),
+        {},
+    ),
+    ("events:join_by_code", "GET"): lambda w: (
+        f"{reverse('events:join_by_code')}?code={w.event.join_code}",
+        {},
+    ),
+    ("consultation:draft", "GET"): lambda w: (w.draft.get_absolute_url(), {}),
+    ("consultation:join", "POST"): lambda w: (
+        reverse("consultation:join", args=[w.draft.pk]),
+        join_form(w.draft.event, "Người góp ý"),
+    ),
+    ("consultation:comment", "POST"): lambda w: (
+        reverse("consultation:comment", args=[w.draft.pk]),
+        {"article": w.draft.articles.get(number="4").pk, "text": "Góp ý thử quyền"},
+    ),
+    ("consultation:support", "POST"): lambda w: (
+        reverse("consultation:support", args=[w.draft.pk, w.published_comment.pk]),
+        {},
+    ),
+    ("consultation:summary", "GET"): lambda w: (
+        reverse("consultation:summary", args=[w.summarised.pk]),
+        {},
+    ),
+    ("consultation:summary_csv", "GET"): lambda w: (
+        reverse("consultation:summary_csv", args=[w.summarised.pk]),
+        {},
+    ),
+    ("consultation:summary_xlsx", "GET"): lambda w: (
+        reverse("consultation:summary_xlsx", args=[w.summarised.pk]),
+        {},
+    ),
+    ("consultation_staff:drafts", "GET"): lambda w: (
+        reverse("consultation_staff:drafts", args=[w.event.agency.slug]),
+        {},
+    ),
+    ("consultation_staff:create", "GET"): lambda w: (
+        reverse("consultation_staff:create", args=[w.event.agency.slug]),
+        {},
+    ),
+    ("consultation_staff:create", "POST"): lambda w: (
+        reverse("consultation_staff:create", args=[w.event.agency.slug]),
+        {"title": "Dự thảo mới", "event": w.event.pk, "text": DRAFT_TEXT},
+    ),
+    ("consultation_staff:review", "GET"): lambda w: (
+        reverse("consultation_staff:review", args=[w.draft.pk]),
+        {},
+    ),
+    ("consultation_staff:status", "POST"): lambda w: (
+        reverse("consultation_staff:status", args=[w.draft.pk]),
+        {"status": "closed"},
+    ),
+    ("consultation_staff:publish_summary", "POST"): lambda w: (
+        reverse("consultation_staff:publish_summary", args=[w.draft.pk]),
+        {"note": "Tổng hợp"},
+    ),
+    ("consultation_staff:approve", "POST"): lambda w: (
+        reverse("consultation_staff:approve", args=[w.draft.pk, w.pending_comment.pk]),
+        {},
+    ),
+    ("consultation_staff:reject", "POST"): lambda w: (
+        reverse("consultation_staff:reject", args=[w.draft.pk, w.pending_comment.pk]),
+        {"reason": "off_topic"},
+    ),
+    ("consultation_staff:reply", "POST"): lambda w: (
+        reverse("consultation_staff:reply", args=[w.draft.pk, w.published_comment.pk]),
+        {"disposition": "explained", "body": "Giải trình thử"},
+    ),
 }
 
 # Writes whose "ok" must change the database (reads and preferences change nothing); a GET of
@@ -374,6 +492,15 @@ WRITES = {
     "events:manage:event_status",
     "events:manage:integration",
     "events:delete_account",
+    "consultation:join",
+    "consultation:comment",
+    "consultation:support",
+    "consultation_staff:create",
+    "consultation_staff:status",
+    "consultation_staff:publish_summary",
+    "consultation_staff:approve",
+    "consultation_staff:reject",
+    "consultation_staff:reply",
 }
 
 

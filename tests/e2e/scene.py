@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.core.management import call_command
 from django.utils import timezone
 
+from consultation.models import Draft
 from dialogue.models import Answer, Question
 from events.management.commands.seed_demo import PAST_DIALOGUES
 from events.models import Agency, Event, User
@@ -45,6 +46,7 @@ class Scene:
     official: User
     organiser: User
     citizen: User
+    draft: Draft
 
 
 def build_scene() -> Scene:
@@ -130,6 +132,7 @@ def _build() -> Scene:
         official=official,
         organiser=organiser,
         citizen=accounts["congdan"],
+        draft=Draft.objects.get(event=live),
     )
 
 
@@ -169,4 +172,7 @@ def page_types(scene: Scene) -> list[PageType]:
             who="organiser",
         ),
         PageType("public-statistics", f"/a/{scene.agency.slug}/statistics/"),
+        PageType("draft", f"/consultation/{scene.draft.pk}/"),
+        PageType("draft-review", f"/consultation/manage/drafts/{scene.draft.pk}/", who="moderator"),
+        PageType("draft-summary", f"/consultation/{scene.draft.pk}/summary/", who="organiser"),
     ]

@@ -89,6 +89,11 @@ def take_all(database: Path, out: Path) -> None:
                         expect(page.locator("#stage-question")).to_be_visible()
                     if kind.name in ("moderation", "official"):
                         expect(page.locator(".card").first).to_be_visible()
+                    if kind.name == "draft":
+                        # The article with comments and answers, not the page's head.
+                        page.locator(".comment-list").first.evaluate(
+                            "list => list.closest('.draft-article').scrollIntoView()"
+                        )
                     page.wait_for_load_state("networkidle")
                     path = out / f"{kind.name}-{size}.png"
                     page.screenshot(path=str(path))

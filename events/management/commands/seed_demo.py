@@ -824,6 +824,10 @@ class Command(BaseCommand):
         """Delete the demo events (with their questions and votes) and the demo accounts."""
         slugs = [spec.slug for spec in demo_events()]
         agencies = [AGENCY.slug, SECOND_AGENCY.slug]
+        # The demo draft for comment lives in consultation/ (imported late: events stays first).
+        from consultation.demo import delete_demo_drafts
+
+        delete_demo_drafts(agency_slugs=agencies)
         events = Event.objects.filter(Q(agency__slug__in=agencies) | Q(slug__in=slugs))
         count = events.count()
         events.delete()
@@ -874,6 +878,14 @@ class Command(BaseCommand):
             AgencyMembership.objects.create(
                 agency=agency, user=users["tochuc"], role=AgencyMembership.Role.ORGANISER
             )
+        from consultation.demo import create_demo_draft
+
+        create_demo_draft(
+            event=Event.objects.get(slug=LIVE_SLUG),
+            organiser=users["tochuc"],
+            moderator=users["bientap"],
+            official=users["canbo"],
+        )
 
     def _account(self, account: DemoAccount) -> User:
         """Create the account (or bring an existing one back to the demo state) and its email."""

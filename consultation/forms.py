@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from consultation.models import Comment, Reply
+from consultation.services import COMMENT_MAX_LENGTH, REPLY_MAX_LENGTH, TEXT_MAX_LENGTH
+from events.models import Agency, Event
+
+UPLOAD_MAX_BYTES = 1_000_000
+
+
+class DraftForm(forms.Form):
+    title = forms.CharField(label=_("Title of the draft"), max_length=300)
+    event = forms.ModelChoiceField(
+        label=_("Dialogue"),
+        queryset=Event.objects.none(),
+        required=False,
+        empty_label=_("None: a standing consultation of the agency"),
+    )
+    closes_at = forms.DateTimeField(
+        label=_("Comments close on"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    text = forms.CharField(
+        label=_("Text of the draft"),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 16}),
+        help_text=_(
+            "Paste the whole draft. Headings are recognised: “Chương I”, “Mục 1”, “Điều 1.”, "
+            "clauses “1.” and points “a)”."
+        ),
+    )
+    upload = forms.FileField(
+        label=_("Or upload a text file (.txt, UTF-8)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".txt,text/plain"}),
+    )
+
+    def __init__(self, *args: Any, agency: Agency, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        events = Event.objects.filter(agency=agency).exclude(
+            status__in=[Event.Status.ENDED, Event.Status.ARCHIVED]
+        )
+        self.fields["event"].queryset = events  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        upload = data.get("upload")
+        if upload:
+            if upload.size > UPLOAD_MAX_BYTES:
+                raise ValidationError(_("The file is larger than 1 MB."))
+            try:
+                data["text"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError as error:
+                raise ValidationError(_("The file is not UTF-8 text.")) from error
+        if not data.get("text", "").strip():
+            raise ValidationError(_("Paste the text of the draft or upload a file."))
+        return data
+
+
+class CommentForm(forms.Form):
+    article = forms.IntegerField(widget=forms.HiddenInput)
+    # A select of the article's clauses, written by the template; empty: the whole article.
+    clause = forms.IntegerField(required=False, min_value=1)
+    text = forms.CharField(
+        label=_("Your comment"),
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": str(COMMENT_MAX_LENGTH)}),
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), choices=Comment.RejectionReason.choices)
+    note = forms.CharField(label=_("Note to the commenter"), max_length=300, required=False)
+
+
+class ReplyForm(forms.Form):
+    disposition = forms.ChoiceField(label=_("Decision"), choices=Reply.Disposition.choices)
+    body = forms.CharField(
+        label=_("Response"),
+        max_length=REPLY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class SummaryForm(forms.Form):
+    note = forms.CharField(
+        label=_("Introduction to the summary"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

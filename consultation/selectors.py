@@ -1,0 +1,172 @@
+"""Reads of a consultation: the draft with its comments, the screening list, the summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from consultation.models import Article, Chapter, Comment, Commenter, Draft, Reply
+from moderation.models import BannedWord
+from moderation.screening import banned_words_in
+
+
+@dataclass
+class ArticleView:
+    article: Article
+    comment_count: int
+    comments: list[Comment]
+
+
+@dataclass
+class ChapterView:
+    chapter: Chapter | None
+    articles: list[ArticleView] = field(default_factory=list)
+
+
+def _published(draft: Draft) -> QuerySet[Comment]:
+    return (
+        Comment.objects.filter(draft=draft, status__in=Comment.PUBLIC_STATUSES)
+        .select_related("participant__user", "user", "clause", "article", "reply__official")
+        .order_by("-support_count", "created_at", "pk")
+    )
+
+
+def draft_outline(*, draft: Draft) -> list[ChapterView]:
+    """The draft's chapters and articles, each with its published comments and their count."""
+    articles = (
+        Article.objects.filter(draft=draft)
+        .select_related("chapter")
+        .prefetch_related("clauses", Prefetch("comments", queryset=_published(draft)))
+        .annotate(
+            published=Count("comments", filter=Q(comments__status__in=Comment.PUBLIC_STATUSES))
+        )
+    )
+    chapters: list[ChapterView] = []
+    for article in articles:
+        if not chapters or chapters[-1].chapter != article.chapter:
+            chapters.append(ChapterView(chapter=article.chapter))
+        comments = list(article.comments.all())
+        count = getattr(article, "published", 0)
+        chapters[-1].articles.append(
+            ArticleView(article=article, comment_count=count, comments=comments)
+        )
+    return chapters
+
+
+def supported_comment_ids(*, draft: Draft, who: Commenter | None) -> set[int]:
+    """The comments of this draft the person has supported."""
+    if who is None:
+        return set()
+    supports = Comment.objects.filter(draft=draft)
+    if who.participant is not None:
+        supports = supports.filter(supports__participant=who.participant)
+    elif who.user is not None:
+        supports = supports.filter(supports__participant=None, supports__user=who.user)
+    else:
+        return set()
+    return set(supports.values_list("pk", flat=True))
+
+
+def own_comments(*, draft: Draft, who: Commenter | None) -> list[Comment]:
+    """This person's comments on the draft, published or not, to show their status."""
+    if who is None:
+        return []
+    comments = Comment.objects.filter(draft=draft).select_related("article", "clause")
+    if who.participant is not None:
+        return list(comments.filter(participant=who.participant))
+    return list(comments.filter(participant=None, user=who.user))
+
+
+@dataclass
+class ScreenedComment:
+    comment: Comment
+    banned_words: list[str]
+
+
+def comments_to_screen(*, draft: Draft, status: str) -> list[ScreenedComment]:
+    """A draft's comments of one status, oldest first, each flagged with its banned words."""
+    comments = (
+        Comment.objects.filter(draft=draft, status=status)
+        .select_related("participant__user", "user", "article", "clause", "reply")
+        .order_by("created_at", "pk")
+    )
+    phrases = list(
+        BannedWord.objects.filter(Q(agency=draft.agency_id) | Q(agency=None)).values_list(
+            "phrase", flat=True
+        )
+    )
+    return [ScreenedComment(c, banned_words_in(c.text, phrases)) for c in comments]
+
+
+def status_counts(*, draft: Draft) -> dict[str, int]:
+    """How many of the draft's comments are in each status."""
+    counts = dict(
+        Comment.objects.filter(draft=draft)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return {status: counts.get(status, 0) for status in Comment.STATUSES}
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One line of the "bản tổng hợp, tiếp thu, giải trình" table."""
+
+    number: int
+    target: str
+    article_title: str
+    comment: str
+    commenter: str
+    supports: int
+    disposition: str
+    response: str
+
+
+def summary_rows(*, draft: Draft) -> list[SummaryRow]:
+    """Every published comment, in the order of the draft, with the agency's response."""
+    comments = (
+        Comment.objects.filter(draft=draft, status__in=Comment.PUBLIC_STATUSES)
+        .select_related("article", "clause", "participant__user", "user")
+        .prefetch_related(Prefetch("reply", queryset=Reply.objects.all()))
+        .order_by("article__position", "clause__position", "created_at", "pk")
+    )
+    rows = []
+    for number, comment in enumerate(comments, start=1):
+        reply = getattr(comment, "reply", None)
+        rows.append(
+            SummaryRow(
+                number=number,
+                target=comment.target_label,
+                article_title=comment.article.title,
+                comment=comment.text,
+                commenter=comment.author_name,
+                supports=comment.support_count,
+                disposition=reply.get_disposition_display() if reply else "",
+                response=reply.body if reply else "",
+            )
+        )
+    return rows
+
+
+def agency_drafts(*, agency_id: int) -> QuerySet[Draft]:
+    """An agency's drafts, newest first, with how many comments wait for screening."""
+    return (
+        Draft.objects.filter(agency_id=agency_id)
+        .select_related("event")
+        .annotate(
+            pending=Count("comments", filter=Q(comments__status=Comment.Status.PENDING)),
+            total=Count("comments"),
+        )
+    )
+
+
+def public_drafts(*, agency_id: int | None = None, event_id: int | None = None) -> QuerySet[Draft]:
+    """The drafts the public may read, of an agency or of a dialogue."""
+    drafts = Draft.objects.exclude(status=Draft.Status.PREPARING).exclude(event__status="draft")
+    if agency_id is not None:
+        drafts = drafts.filter(agency_id=agency_id)
+    if event_id is not None:
+        drafts = drafts.filter(event_id=event_id)
+    return drafts

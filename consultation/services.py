@@ -1,0 +1,357 @@
+"""Every write of a consultation: put a draft out, comment, support, screen, reply, summarise.
+
+Comments are screened like questions: the draft's dialogue decides pre- or post-moderation, a
+rejection names a reason from the questions' list, and each moderator's or official's action
+writes its entry in the moderation audit log (moderation/services.py: log_action).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consultation import permissions
+from consultation.models import (
+    Article,
+    Chapter,
+    Clause,
+    Comment,
+    Commenter,
+    Draft,
+    Reply,
+    Support,
+)
+from consultation.parser import parse_draft
+from dialogue import ratelimit
+from dialogue.services import clean_text, ensure_not_banned
+from events.errors import InvalidMessage, NotAllowed, NotFound
+from events.models import Agency, Event, User
+from moderation.models import AgencyBan, ModerationLog
+from moderation.services import log_action
+
+Action = ModerationLog.Action
+
+TITLE_MAX_LENGTH = 300
+TEXT_MAX_LENGTH = 200_000
+COMMENT_MAX_LENGTH = 2000
+REPLY_MAX_LENGTH = 5000
+
+
+class CommentsClosed(NotAllowed):
+    code = "comments_closed"
+
+
+# --- The organiser's draft ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_draft(
+    *,
+    actor: User,
+    agency: Agency,
+    title: str,
+    text: str,
+    event: Event | None = None,
+    closes_at: datetime | None = None,
+) -> Draft:
+    """Parse a pasted or uploaded draft into chapters, articles and clauses, and store it."""
+    if not permissions.can_create_draft(actor, agency):
+        raise NotAllowed(_("Only the organisers of this agency may put a draft out for comment."))
+    if event is not None and event.agency_id != agency.pk:
+        raise InvalidMessage(_("The dialogue belongs to another agency."), code="invalid_event")
+    title = clean_text(title, max_length=TITLE_MAX_LENGTH, field=_("title"))
+    if len(text) > TEXT_MAX_LENGTH:
+        raise InvalidMessage(
+            _("The draft is longer than %(max)d characters.") % {"max": TEXT_MAX_LENGTH},
+            code="too_long",
+        )
+    parsed = parse_draft(text)
+    draft = Draft.objects.create(
+        agency=agency,
+        event=event,
+        title=title,
+        preamble=parsed.preamble,
+        source_text=text,
+        closes_at=closes_at,
+        created_by=actor,
+    )
+    chapters = Chapter.objects.bulk_create(
+        Chapter(draft=draft, number=c.number, title=c.title[:300], position=i)
+        for i, c in enumerate(parsed.chapters)
+    )
+    articles = Article.objects.bulk_create(
+        Article(
+            draft=draft,
+            chapter=chapters[a.chapter] if a.chapter is not None else None,
+            section=a.section[:300],
+            number=a.number,
+            title=a.title[:300],
+            body=a.body,
+            position=i,
+        )
+        for i, a in enumerate(parsed.articles)
+    )
+    Clause.objects.bulk_create(
+        Clause(article=article, number=c.number, text=c.text, position=i)
+        for article, parsed_article in zip(articles, parsed.articles, strict=True)
+        for i, c in enumerate(parsed_article.clauses)
+    )
+    return draft
+
+
+TRANSITIONS = {
+    (Draft.Status.PREPARING, Draft.Status.OPEN),
+    (Draft.Status.OPEN, Draft.Status.CLOSED),
+    (Draft.Status.CLOSED, Draft.Status.OPEN),
+}
+
+
+@transaction.atomic
+def change_draft_status(*, actor: User, draft: Draft, status: str) -> Draft:
+    """Open a draft for comments, close it, or open it again."""
+    if not permissions.can_manage_draft(actor, draft):
+        raise NotAllowed(_("Only the organisers of this agency may do that."))
+    draft = Draft.objects.select_for_update().get(pk=draft.pk)
+    if (draft.status, status) not in TRANSITIONS:
+        raise InvalidMessage(_("The consultation cannot change to that status now."))
+    draft.status = status
+    draft.save(update_fields=["status"])
+    return draft
+
+
+@transaction.atomic
+def publish_summary(*, actor: User, draft: Draft, note: str = "") -> Draft:
+    """Close the consultation and publish what was received and how the agency responded."""
+    if not permissions.can_manage_draft(actor, draft):
+        raise NotAllowed(_("Only the organisers of this agency may do that."))
+    draft = Draft.objects.select_for_update().get(pk=draft.pk)
+    if draft.status == Draft.Status.PREPARING:
+        raise InvalidMessage(_("The draft has not been put out for comment yet."))
+    draft.status = Draft.Status.CLOSED
+    draft.summary_note = note.strip()[:5000]
+    draft.summary_published_at = timezone.now()
+    draft.save(update_fields=["status", "summary_note", "summary_published_at"])
+    return draft
+
+
+# --- Citizens -------------------------------------------------------------------------------------
+
+
+def _ensure_may_take_part(draft: Draft, who: Commenter) -> None:
+    if who.participant is not None:
+        if who.participant.event_id != draft.event_id:
+            raise NotAllowed()
+        ensure_not_banned(who.participant)
+    elif who.user is None or draft.event is not None:
+        raise NotAllowed(_("Please sign in to comment on this draft."), code="sign_in_required")
+    if (
+        who.user is not None
+        and AgencyBan.objects.filter(agency_id=draft.agency_id, user=who.user).exists()
+    ):
+        raise NotAllowed(_("You can no longer take part in this agency's consultations."))
+
+
+def _identity(who: Commenter) -> int:
+    """The key rate limits count: the participant, else the account (negative, to keep apart)."""
+    if who.participant is not None:
+        return who.participant.pk
+    assert who.user is not None
+    return -who.user.pk
+
+
+def comment_on_article(
+    *,
+    draft: Draft,
+    who: Commenter,
+    article_id: int,
+    clause_id: int | None,
+    text: str,
+    ip: str | None = None,
+) -> Comment:
+    """Store a comment on an article or clause; public at once only when post-moderated."""
+    _ensure_may_take_part(draft, who)
+    if not permissions.accepts_comments(draft):
+        raise CommentsClosed(_("This draft is not taking comments now."))
+    article = Article.objects.filter(pk=article_id, draft=draft).first()
+    if article is None:
+        raise NotFound(_("There is no such article in this draft."))
+    clause = None
+    if clause_id is not None:
+        clause = Clause.objects.filter(pk=clause_id, article=article).first()
+        if clause is None:
+            raise NotFound(_("There is no such clause in this article."))
+    text = clean_text(text, max_length=COMMENT_MAX_LENGTH, field=_("comment"))
+    post_moderated = draft.moderation_mode == Event.Moderation.POST
+    identity = _identity(who)
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            draft=draft,
+            article=article,
+            clause=clause,
+            participant=who.participant,
+            user=who.user,
+            text=text,
+            status=Comment.Status.APPROVED if post_moderated else Comment.Status.PENDING,
+            published_at=timezone.now() if post_moderated else None,
+        )
+        # Counted inside the transaction: a refused comment is rolled back with its row.
+        ratelimit.check("comment", participant_id=identity, ip=ip)
+    return comment
+
+
+def _supporter_filter(who: Commenter) -> dict[str, Any]:
+    if who.participant is not None:
+        return {"participant": who.participant}
+    return {"participant": None, "user": who.user}
+
+
+def support_comment(
+    *, draft: Draft, who: Commenter, comment_id: int, ip: str | None = None
+) -> Comment:
+    """Support a published comment once; a second support by the same person changes nothing."""
+    _ensure_may_take_part(draft, who)
+    if not permissions.accepts_comments(draft):
+        raise CommentsClosed(_("This draft is not taking comments now."))
+    comment = Comment.objects.filter(
+        pk=comment_id, draft=draft, status__in=Comment.PUBLIC_STATUSES
+    ).first()
+    if comment is None:
+        raise NotFound(_("There is no such comment on this draft."))
+    identity = _identity(who)
+    try:
+        with transaction.atomic():
+            Support.objects.create(comment=comment, **_supporter_filter(who))
+            ratelimit.check("support", participant_id=identity, ip=ip)
+            Comment.objects.filter(pk=comment.pk).update(support_count=F("support_count") + 1)
+    except IntegrityError:
+        pass  # supported already: the database keeps one support per person
+    comment.refresh_from_db(fields=["support_count"])
+    return comment
+
+
+def withdraw_support(
+    *, draft: Draft, who: Commenter, comment_id: int, ip: str | None = None
+) -> Comment:
+    """Take back one's support of a comment."""
+    _ensure_may_take_part(draft, who)
+    comment = Comment.objects.filter(pk=comment_id, draft=draft).first()
+    if comment is None:
+        raise NotFound(_("There is no such comment on this draft."))
+    with transaction.atomic():
+        deleted, _rows = Support.objects.filter(comment=comment, **_supporter_filter(who)).delete()
+        if deleted:
+            Comment.objects.filter(pk=comment.pk).update(support_count=F("support_count") - 1)
+    comment.refresh_from_db(fields=["support_count"])
+    return comment
+
+
+# --- Moderators and officials ---------------------------------------------------------------------
+
+
+def _state(comment: Comment) -> dict[str, Any]:
+    """What the audit log keeps of a comment before and after an action."""
+    state: dict[str, Any] = {
+        "draft": comment.draft_id,
+        "article": comment.article_id,
+        "clause": comment.clause_id,
+        "text": comment.text,
+        "status": comment.status,
+        "reason": comment.rejection_reason,
+        "note": comment.rejection_note,
+    }
+    reply = Reply.objects.filter(comment=comment).first()
+    if reply is not None:
+        state["reply"] = {"body": reply.body, "disposition": reply.disposition}
+    return state
+
+
+def _lock(draft: Draft, comment_id: int) -> Comment:
+    comment = Comment.objects.select_for_update().filter(pk=comment_id, draft=draft).first()
+    if comment is None:
+        raise NotFound(_("There is no such comment on this draft."))
+    return comment
+
+
+def _ensure_can_moderate(actor: User, draft: Draft) -> None:
+    if not permissions.can_moderate_draft(actor, draft):
+        raise NotAllowed(_("Only the moderators of this consultation may do that."))
+
+
+@transaction.atomic
+def approve_comment(*, actor: User, draft: Draft, comment_id: int) -> Comment:
+    """Publish a comment (from incoming or from rejected)."""
+    _ensure_can_moderate(actor, draft)
+    comment = _lock(draft, comment_id)
+    before = _state(comment)
+    comment.status = Comment.Status.APPROVED
+    comment.published_at = comment.published_at or timezone.now()
+    comment.rejection_reason = comment.rejection_note = ""
+    comment.save(update_fields=["status", "published_at", "rejection_reason", "rejection_note"])
+    log_action(
+        actor=actor,
+        action=Action.APPROVE,
+        event=draft.event,
+        comment=comment,
+        before=before,
+        after=_state(comment),
+    )
+    return comment
+
+
+@transaction.atomic
+def reject_comment(
+    *, actor: User, draft: Draft, comment_id: int, reason: str, note: str = ""
+) -> Comment:
+    """Hide a comment from the public with a reason from the questions' list."""
+    _ensure_can_moderate(actor, draft)
+    if reason not in Comment.RejectionReason.values:
+        raise InvalidMessage(_("Choose a reason from the list."), code="invalid_reason")
+    comment = _lock(draft, comment_id)
+    before = _state(comment)
+    comment.status = Comment.Status.REJECTED
+    comment.rejection_reason = reason
+    comment.rejection_note = note.strip()[:300]
+    comment.save(update_fields=["status", "rejection_reason", "rejection_note"])
+    log_action(
+        actor=actor,
+        action=Action.REJECT,
+        event=draft.event,
+        comment=comment,
+        before=before,
+        after=_state(comment),
+    )
+    return comment
+
+
+@transaction.atomic
+def reply_to_comment(
+    *, actor: User, draft: Draft, comment_id: int, body: str, disposition: str
+) -> Reply:
+    """Respond to a published comment: accepted into the draft, partly, or explained."""
+    if not permissions.can_reply(actor, draft):
+        raise NotAllowed(_("Only the officials of this consultation may respond."))
+    if disposition not in Reply.Disposition.values:
+        raise InvalidMessage(_("Choose accepted, partly accepted or explained."))
+    body = clean_text(body, max_length=REPLY_MAX_LENGTH, field=_("response"))
+    comment = _lock(draft, comment_id)
+    if not comment.is_public:
+        raise InvalidMessage(_("Only a published comment can be answered."), code="invalid_state")
+    before = _state(comment)
+    reply, _created = Reply.objects.update_or_create(
+        comment=comment,
+        defaults={"body": body, "disposition": disposition, "official": actor},
+    )
+    log_action(
+        actor=actor,
+        action=Action.ANSWER,
+        event=draft.event,
+        comment=comment,
+        before=before,
+        after=_state(comment),
+    )
+    return reply

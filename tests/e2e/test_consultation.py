@@ -1,0 +1,114 @@
+"""Consultation on a draft in a real browser: comment, moderate, reply, summary and its export."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+from consultation import services
+from consultation.demo import DRAFT_TEXT
+from consultation.models import Comment, Draft
+from events.models import AgencyMembership, Event, EventRole
+from moderation.models import ModerationLog
+from tests.e2e.browser import PHONE, BrowserTestCase
+from tests.e2e.test_moderation import signed_in
+from tests.factories import EventFactory, UserFactory, enable_totp
+
+COMMENT = "Đề nghị nâng thời gian hỗ trợ lên 12 tháng cho hộ không phải di chuyển chỗ ở."
+RESPONSE = "Tiếp thu: dự thảo đã sửa điểm a khoản 1 thành 09 tháng."
+
+
+class ConsultationTests(BrowserTestCase):
+    def test_a_comment_is_moderated_answered_summarised_and_exported(self) -> None:
+        event = EventFactory(
+            slug="doi-thoai-ho-tro-thu-hoi-dat",
+            moderation_mode=Event.Moderation.PRE,
+            allow_anonymous=True,
+        )
+        organiser = UserFactory(display_name="Trần Văn Tổ Chức")
+        AgencyMembership.objects.create(agency=event.agency, user=organiser)
+        moderator = UserFactory(display_name="Phạm Thu Hà")
+        EventRole.objects.create(event=event, user=moderator, role=EventRole.Role.MODERATOR)
+        official = UserFactory(display_name="Nguyễn Đức Long")
+        EventRole.objects.create(event=event, user=official, role=EventRole.Role.OFFICIAL)
+        for person in (organiser, moderator, official):
+            enable_totp(person)
+        draft = services.create_draft(
+            actor=organiser,
+            agency=event.agency,
+            event=event,
+            title="Dự thảo Nghị quyết hỗ trợ khi thu hồi đất",
+            text=DRAFT_TEXT,
+        )
+        draft = services.change_draft_status(actor=organiser, draft=draft, status="open")
+        article = draft.articles.get(number="3")
+        clause = article.clauses.get(number="1")
+
+        # A citizen with a nickname comments on clause 1 of article 3, from a phone.
+        citizen = self.new_context(**PHONE).new_page()
+        citizen.goto(draft.get_absolute_url())
+        citizen.fill("input[name=nickname]", "Chị Lan")
+        citizen.locator(".join-form button").click()
+        box = citizen.locator(f"#article-{article.pk} .comment-box")
+        box.locator("summary").click()
+        box.locator("select[name=clause]").select_option(str(clause.pk))
+        box.locator("textarea[name=text]").fill(COMMENT)
+        box.locator("button[type=submit]").click()
+        expect(citizen.locator(".flash")).to_contain_text("Đã gửi ý kiến của bạn")
+        expect(citizen.locator("#own-comments")).to_contain_text("Đang chờ duyệt")
+        comment = Comment.objects.get()
+        assert (comment.clause, comment.status) == (clause, "pending")
+
+        # The moderator approves it.
+        screening = signed_in(self.new_context(), moderator, self.live_server_url).new_page()
+        screening.goto(f"/consultation/manage/drafts/{draft.pk}/")
+        card = screening.locator(f"#comment-{comment.pk}")
+        expect(card).to_contain_text(COMMENT)
+        expect(card).to_contain_text("Khoản 1 Điều 3")
+        card.locator("form[action$='/approve/'] button").click()
+        expect(screening.locator(".flash")).to_contain_text("Đã công bố ý kiến")
+        expect(screening.locator(f"#comment-{comment.pk}")).to_have_count(0)
+
+        # An official answers it: accepted into the draft.
+        answering = signed_in(self.new_context(), official, self.live_server_url).new_page()
+        answering.goto(f"/consultation/manage/drafts/{draft.pk}/?status=approved")
+        form = answering.locator(f"#comment-{comment.pk} .reply-form")
+        form.locator("select[name=disposition]").select_option("accepted")
+        form.locator("textarea[name=body]").fill(RESPONSE)
+        form.locator("button").click()
+        expect(answering.locator(".flash")).to_contain_text("Đã lưu ý kiến tiếp thu, giải trình")
+
+        # The citizen sees the comment, under its article, with the answer.
+        citizen.reload()
+        published = citizen.locator(f"#article-{article.pk} #comment-{comment.pk}")
+        expect(published).to_contain_text(COMMENT)
+        expect(published).to_contain_text(RESPONSE)
+        expect(citizen.locator(f"#article-{article.pk} h3")).to_contain_text("1 ý kiến")
+
+        # The organiser publishes the summary and downloads it as a spreadsheet.
+        summary = signed_in(self.new_context(), organiser, self.live_server_url).new_page()
+        summary.goto(f"/consultation/{draft.pk}/summary/")
+        summary.fill("#publish-summary textarea", "Sở Tư pháp nhận được 1 ý kiến.")
+        summary.locator("#publish-summary button").click()
+        expect(summary.locator(".flash")).to_contain_text("Đã công bố bản tổng hợp")
+        expect(summary.locator("#summary-table")).to_contain_text(COMMENT)
+        with summary.expect_download() as download:
+            summary.locator(f"a[href='/consultation/{draft.pk}/summary.xlsx']").click()
+        assert download.value.suggested_filename.endswith(".xlsx")
+        sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
+        rows = list(sheet.iter_rows(min_row=3, values_only=True))
+        assert rows == [
+            (1, "Khoản 1 Điều 3", article.title, COMMENT, "Chị Lan", 0, "Tiếp thu", RESPONSE)
+        ]
+        draft.refresh_from_db()
+        assert draft.status == Draft.Status.CLOSED
+        assert list(
+            ModerationLog.objects.filter(comment=comment).values_list("action", flat=True)
+        ) == ["answer", "approve"]
+        # Anyone may now read the summary, without an account.
+        public = self.new_context().new_page()
+        public.goto(f"/consultation/{draft.pk}/summary/")
+        expect(public.locator("#summary-table")).to_contain_text(RESPONSE)
