@@ -87,7 +87,8 @@ class EventConsumer(LiveSocket):
         if opened is None:
             await self.close()  # Before accept: the handshake is refused with 403.
             return
-        self.connection, found = opened
+        self.connection: commands.Connection = opened[0]
+        found = opened[1]
         await socket_limits.admit_socket(self, people=found["event"].people_per_address)
         self.public = public_group(self.connection.event_id)
         self.resyncs: list[float] = []

@@ -14,7 +14,7 @@ import asyncio
 import contextvars
 import logging
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -336,11 +336,11 @@ class Hub:
                 await self.layer.close_pools()
                 await asyncio.wait(pending, timeout=5)
 
-    def _start(self, name: str, work: Awaitable[None]) -> None:
+    def _start(self, name: str, work: Coroutine[Any, Any, None]) -> None:
         # A fresh context: the caller's may belong to a finished sync-to-async call, whose
         # thread executor the task must not reuse.
         loop = asyncio.get_running_loop()
-        task = loop.create_task(work, context=contextvars.Context())  # type: ignore[arg-type]
+        task = loop.create_task(work, context=contextvars.Context())
         self._tasks[name] = task
         task.add_done_callback(lambda done: self._finished(name, done))
 

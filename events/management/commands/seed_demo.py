@@ -688,7 +688,7 @@ def seed_past_dialogues(agencies: dict[str, Agency], official: User, now: dateti
             for n in range(spec.audience // 4)
         )
         due = ends + timedelta(days=event.written_answer_days)
-        plan: list[tuple[str, str, str | None]] = (
+        plan: list[tuple[str, str, str | None]] = list(
             [(ANSWERED, "", "live")] * spec.live
             + [(ANSWERED, "", "on_time")] * spec.written_on_time
             + [(ANSWERED, "", "late")] * spec.written_late
