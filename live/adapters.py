@@ -113,3 +113,21 @@ def calling_loop() -> asyncio.AbstractEventLoop | None:
     if loop is None or loop.is_closed():
         return None
     return loop
+
+
+# --- psycopg_pool: how soon a pool tries again after PostgreSQL went away -------------------
+
+# psycopg_pool waits 1 s, then 2, 4, 8 s... (`AttemptWithBackoff`) both between its attempts to
+# reconnect a lost connection and, inside `getconn`, between two pooled connections that fail
+# the health check. After a PostgreSQL restart the pool is full of dead connections: the caller
+# (for the sockets, the process's one write thread) sleeps 1 + 2 + 4 s through them, and the
+# reconnects land seconds after the server is back. No public option sets these delays.
+POOL_RETRY_DELAY = 0.25  # seconds between two attempts, without growing
+
+
+def quick_pool_retries(delay: float = POOL_RETRY_DELAY) -> None:
+    """Make psycopg_pool try again every `delay` seconds instead of backing off exponentially."""
+    from psycopg_pool.base import AttemptWithBackoff
+
+    AttemptWithBackoff.INITIAL_DELAY = delay
+    AttemptWithBackoff.DELAY_BACKOFF = 1.0

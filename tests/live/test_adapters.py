@@ -57,3 +57,23 @@ async def test_asgiref_tells_sync_code_which_loop_called_it():
     assert await sync_to_async(adapters.calling_loop)() is loop
     assert await sync_to_async(adapters.calling_loop, thread_sensitive=False)() is loop
     assert adapters.calling_loop() is None  # no sync-to-async call on this thread
+
+
+def test_psycopg_pool_retries_with_the_backoff_the_adapter_shortens():
+    from psycopg_pool import ConnectionPool
+    from psycopg_pool.base import AttemptWithBackoff
+
+    from live.adapters import POOL_RETRY_DELAY
+
+    # The project's apps have called quick_pool_retries() by now.
+    assert AttemptWithBackoff.INITIAL_DELAY == POOL_RETRY_DELAY
+    assert AttemptWithBackoff.DELAY_BACKOFF == 1.0
+    attempt = AttemptWithBackoff(timeout=10.0)
+    attempt.update_delay(0.0)
+    first = attempt.delay
+    attempt.update_delay(first)
+    assert first <= POOL_RETRY_DELAY * 1.2
+    assert attempt.delay == first, "the delay grows again"
+    for method in ("_add_connection", "_getconn_with_check_loop"):
+        source = inspect.getsource(getattr(ConnectionPool, method))
+        assert "AttemptWithBackoff" in source, f"psycopg_pool's {method} no longer backs off"
