@@ -16,7 +16,7 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 from django.apps import apps
-from django.db import DatabaseError
+from django.db import DatabaseError, close_old_connections, connections
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from health_check import checks
@@ -77,10 +77,15 @@ class TaskQueue(HealthCheck):
 
     def run(self) -> None:
         model = apps.get_model(*TASK_RESULT_MODEL)
+        # Checks run on threads of their own, outside any request: a connection that broke with
+        # a PostgreSQL restart must be let go here, or every later check would reuse it.
+        close_old_connections()
         try:
             list(model._default_manager.order_by().values_list("pk")[:1])
         except DatabaseError as error:
             raise ServiceUnavailable(f"task queue table: {type(error).__name__}") from error
+        finally:
+            connections.close_all()
 
 
 def task_queue_installed() -> bool:
