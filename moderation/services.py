@@ -454,6 +454,8 @@ def set_modes(
         event.intake_closed = not intake_open
     if voting_open is not None:
         event.voting_closed = not voting_open
+    if _modes(event) == before:
+        return event  # already so: nothing to store, audit or announce
     event.save(update_fields=["moderation_mode", "intake_closed", "voting_closed"])
     _log(event, actor, Action.MODES, None, before, _modes(event))
     broadcast_on_commit(moderators_group(event.pk), messages.event_updated(event))

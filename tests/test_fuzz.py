@@ -305,7 +305,9 @@ class Socket:
                 output = await self.communicator.receive_output(timeout=10)
                 assert output["type"] == "websocket.send", output  # a close would be a failure
                 reply = json.loads(output["text"])
-                if reply.get("type") != "presence":  # unsolicited, every few seconds
+                # Broadcasts (they carry `sent_at`) and the presence count come unasked; a write
+                # they might betray is caught by the row count at the end.
+                if reply.get("type") != "presence" and "sent_at" not in reply:
                     return reply
 
         return self.loop.run_until_complete(exchange())
