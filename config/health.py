@@ -121,7 +121,8 @@ class ReadinessView(HealthCheckView):
         return response
 
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
-        return self.render_to_response_json(kwargs.get("status", 200))
+        response: HttpResponse = self.render_to_response_json(kwargs.get("status", 200))
+        return response
 
 
 readyz = ReadinessView.as_view()

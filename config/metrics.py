@@ -44,7 +44,7 @@ def _view_name(request: HttpRequest) -> str:
     match = getattr(request, "resolver_match", None)
     if match is None:
         return "unresolved"
-    return match.view_name or match._func_path
+    return str(match.view_name or match._func_path)
 
 
 def _observe(request: HttpRequest, started: float) -> None:
@@ -78,7 +78,7 @@ class HttpLatencyMiddleware:
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
-        response = await self.get_response(request)  # type: ignore[misc]
+        response: HttpResponse = await self.get_response(request)  # type: ignore[misc]
         _observe(request, started)
         return response
 

@@ -6,10 +6,15 @@ import os
 import tempfile
 from pathlib import Path
 
+import django_stubs_ext
 import environ
 from django.utils.translation import gettext_lazy as _
 
 from config.logs import logging_settings
+
+# Generic classes of Django (ModelAdmin[Question], QuerySet[Event]) subscriptable at run time, as
+# the type checker reads them.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from consultation.models import Article, Comment, Draft, Reply
 
 
-class ArticleInline(admin.TabularInline):
+class ArticleInline(admin.TabularInline[Article, Draft]):
     model = Article
     fields = ["number", "title", "section", "position"]
     extra = 0
@@ -14,7 +14,7 @@ class ArticleInline(admin.TabularInline):
 
 
 @admin.register(Draft)
-class DraftAdmin(admin.ModelAdmin):
+class DraftAdmin(admin.ModelAdmin[Draft]):
     """Drafts are put out and run from the organiser pages; here they can be read and fixed."""
 
     list_display = ["title", "agency", "event", "status", "summary_published_at", "created_at"]
@@ -25,7 +25,7 @@ class DraftAdmin(admin.ModelAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(admin.ModelAdmin[Comment]):
     """Moderation happens on the staff page, where it is audited; here comments are read only."""
 
     list_display = ["__str__", "draft", "article", "status", "support_count", "created_at"]
@@ -37,7 +37,7 @@ class CommentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reply)
-class ReplyAdmin(admin.ModelAdmin):
+class ReplyAdmin(admin.ModelAdmin[Reply]):
     """Responses are written on the staff page, where they are audited; here read only."""
 
     list_display = ["comment", "disposition", "official", "updated_at"]

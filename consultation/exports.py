@@ -67,8 +67,7 @@ def summary_csv(draft: Draft, rows: list[SummaryRow]) -> bytes:
 def summary_xlsx(draft: Draft, rows: list[SummaryRow]) -> bytes:
     """One sheet: the draft's title, then the table with a bold header row."""
     book = Workbook()
-    sheet = book.active
-    assert sheet is not None
+    sheet = book.worksheets[0]
     sheet.title = _("Summary")[:31]
     sheet.append(
         [

@@ -160,7 +160,8 @@ def _identity(who: Commenter) -> int:
     """The key rate limits count: the participant, else the account (negative, to keep apart)."""
     if who.participant is not None:
         return who.participant.pk
-    assert who.user is not None
+    if who.user is None:
+        raise ValueError("a commenter is a participant or an account")
     return -who.user.pk
 
 

@@ -29,7 +29,8 @@ from moderation.screening import fold
 
 
 def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
+    if not isinstance(request.user, User):  # login_required lets only accounts in
+        raise PermissionDenied
     return request.user
 
 

@@ -11,7 +11,7 @@ from dialogue.models import Participant, Question, Vote
 
 
 @admin.register(Participant)
-class ParticipantAdmin(admin.ModelAdmin):
+class ParticipantAdmin(admin.ModelAdmin[Participant]):
     list_display = ["__str__", "event", "user", "created_at"]
     list_filter = ["event"]
     search_fields = ["nickname", "user__email"]
@@ -19,7 +19,7 @@ class ParticipantAdmin(admin.ModelAdmin):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(admin.ModelAdmin[Question]):
     list_display = ["text", "event", "status", "vote_count", "is_anonymous", "created_at"]
     list_filter = ["status", "event"]
     search_fields = ["text"]
@@ -64,6 +64,6 @@ class QuestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Vote)
-class VoteAdmin(admin.ModelAdmin):
+class VoteAdmin(admin.ModelAdmin[Vote]):
     list_display = ["participant", "question", "created_at"]
     raw_id_fields = ["participant", "question"]

@@ -18,7 +18,7 @@ from dialogue.models import Question
 from events.models import Agency
 
 
-class PublishedAnswersFeed(Feed):
+class PublishedAnswersFeed(Feed[Question, Agency | None]):
     """Every answer published in an archive, newest first; `?agency=<slug>` narrows it."""
 
     feed_type = Atom1Feed

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
 from django.conf import settings
@@ -27,6 +27,7 @@ Id = Annotated[int, Field(gt=0, le=MAX_ID)]
 MAX_VERSION = 2**31 - 1
 # The deepest nesting any command has is three ({"items": [{...}]}); a little room beyond.
 MAX_DEPTH = 8
+T = TypeVar("T")
 
 # Control characters (events/text.py) arrive in JSON text only as escapes (\u0000, \b, \f), or
 # raw as DEL and C1: frames without any are not walked (a vote, for instance).
@@ -76,7 +77,7 @@ def parse_command(text: str | None) -> CitizenCommand:
     return parse_frame(text, _citizen_command, limit=settings.DIALOGUE["MAX_FRAME_BYTES"])
 
 
-def parse_frame(text: str | None, adapter: TypeAdapter[Any], *, limit: int) -> Any:
+def parse_frame(text: str | None, adapter: TypeAdapter[T], *, limit: int) -> T:
     """Check size, JSON and schema of one frame, for any socket; bad frames raise InvalidMessage."""
     if text is None:
         raise InvalidMessage("Only JSON text frames are accepted.", code="invalid_message")

@@ -135,6 +135,16 @@ class SocketCounts:
             log.warning("socket counts: Redis unavailable, counting this process only")
             return True
 
+    async def close(self) -> None:
+        """Stop renewing and let go of Redis (the process or its event loop ends)."""
+        renewer, self._renewer = self._renewer, None
+        if renewer is not None:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+        if self._redis is not None:
+            await self._redis.aclose()
+
     def _renew_soon(self) -> None:
         if self._redis is not None and self._renewer is None:
             self._renewer = asyncio.create_task(self._renew())
@@ -183,6 +193,13 @@ def caps_for(scope: dict[str, Any], *, people: int) -> dict[str, int]:
         digest = hashlib.sha256(session_key.encode()).hexdigest()[:32]
         caps[f"session:{digest}"] = settings.DIALOGUE["SOCKETS_PER_SESSION"]
     return caps
+
+
+async def close_for_running_loop() -> None:
+    """Close this event loop's counts, if it has any (the loop is about to end)."""
+    counts = _counts.pop(asyncio.get_running_loop(), None)
+    if counts is not None:
+        await counts.close()
 
 
 async def admit(scope: dict[str, Any], *, people: int | None = None) -> Admission | None:

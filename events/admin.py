@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -23,9 +27,14 @@ from events.models import (
 # Django's own admin login form would skip the second factor.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
+# Links typed without a scheme are taken as https (the forms of the organiser pages do the same).
+HTTPS_LINKS: dict[type[models.Field[Any, Any]], dict[str, Any]] = {
+    models.URLField: {"assume_scheme": "https"}
+}
+
 
 @admin.register(User)
-class AccountAdmin(UserAdmin):
+class AccountAdmin(UserAdmin[User]):
     ordering = ["email"]
     list_display = ["email", "display_name", "is_staff", "is_active", "date_joined"]
     search_fields = ["email", "display_name", "first_name", "last_name"]
@@ -41,25 +50,27 @@ class AccountAdmin(UserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
-class AgencyMembershipInline(admin.TabularInline):
+class AgencyMembershipInline(admin.TabularInline[AgencyMembership, Agency]):
     model = AgencyMembership
     extra = 0
     raw_id_fields = ["user"]
 
 
-class LegalDocumentInline(admin.TabularInline):
+class LegalDocumentInline(admin.TabularInline[LegalDocument, Event]):
+    formfield_overrides = HTTPS_LINKS
     model = LegalDocument
     extra = 0
 
 
-class EventRoleInline(admin.TabularInline):
+class EventRoleInline(admin.TabularInline[EventRole, Event]):
     model = EventRole
     extra = 0
     raw_id_fields = ["user"]
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(admin.ModelAdmin[Agency]):
+    formfield_overrides = HTTPS_LINKS
     inlines = [AgencyMembershipInline]
     list_display = ["name", "slug", "parent", "website"]
     search_fields = ["name"]
@@ -67,7 +78,8 @@ class AgencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(admin.ModelAdmin[Event]):
+    formfield_overrides = HTTPS_LINKS
     list_display = ["title", "agency", "status", "starts_at", "moderation_mode", "allow_anonymous"]
     list_filter = ["status", "moderation_mode", "agency"]
     search_fields = ["title", "description", "join_code"]
@@ -77,7 +89,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(admin.ModelAdmin[Invitation]):
     """Invitations are sent from the organiser pages; here they can be read and revoked."""
 
     list_display = ["email", "role", "agency", "event", "created_at", "expires_at", "state"]
@@ -111,7 +123,8 @@ class InvitationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected invitations"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
-        assert isinstance(request.user, User)
+        if not isinstance(request.user, User):
+            raise PermissionDenied
         for invitation in queryset:
             try:
                 services.revoke_invitation(user=request.user, invitation=invitation)

@@ -26,7 +26,8 @@ from events.public import join_link
 
 
 def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
+    if not isinstance(request.user, User):  # login_required lets only accounts in
+        raise PermissionDenied
     return request.user
 
 

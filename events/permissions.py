@@ -87,7 +87,9 @@ def has_two_factor(user: Person) -> bool:
     """Two-factor authentication is on: an authenticator app is set up for the account."""
     if not user.is_authenticated:
         return False
-    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+    return bool(
+        Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+    )
 
 
 def needs_two_factor_setup(user: Person) -> bool:

@@ -23,7 +23,8 @@ from events.models import Agency, Invitation, User
 
 def _user(request: HttpRequest) -> User:
     """The signed-in account; the views below are all behind login_required."""
-    assert isinstance(request.user, User)
+    if not isinstance(request.user, User):  # login_required lets only accounts in
+        raise PermissionDenied
     return request.user
 
 

@@ -109,7 +109,9 @@ def group_expiry(layer: Any) -> float:
 
 def calling_loop() -> asyncio.AbstractEventLoop | None:
     """The event loop that called the current sync code through `sync_to_async`, if any."""
-    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    loop: asyncio.AbstractEventLoop | None = getattr(
+        SyncToAsync.threadlocal, "main_event_loop", None
+    )
     if loop is None or loop.is_closed():
         return None
     return loop

@@ -81,7 +81,7 @@ class Hub:
         self.tallies = TallyCoalescer(
             settings.LIVE["TALLY_INTERVAL"], self.layer, self._read_counts, self._send_tally
         )
-        self.snapshots: SnapshotCache[Any] = SnapshotCache(SNAPSHOT_SECONDS)
+        self.snapshots: SnapshotCache[tuple[int, str]] = SnapshotCache(SNAPSHOT_SECONDS)
         self.presence = Presence(self, sources.record_presence)
         self.outbox: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
         self._lock = asyncio.Lock()
@@ -167,14 +167,16 @@ class Hub:
                 log.warning("broadcast to %s failed", group, exc_info=True)
 
     async def _send_tally(self, event_id: int, counts: dict[int, int]) -> None:
-        assert sources.tally_frame is not None
+        if sources.tally_frame is None:
+            raise RuntimeError("no tally frame registered (live/sources.py)")
         text = stamped(sources.tally_frame(counts))
         # The stage shows vote counts too; a tally carries only ids and numbers.
         for group in (public_group(event_id), stage_group(event_id)):
             await self.layer.group_send(group, {"type": "hub.frame", "group": group, "text": text})
 
     async def _read_counts(self, question_ids: set[int]) -> dict[int, int]:
-        assert sources.vote_counts is not None
+        if sources.vote_counts is None:
+            raise RuntimeError("no vote counts registered (live/sources.py)")
         counts: dict[int, int] = await threads.read(sources.vote_counts)(question_ids)
         return counts
 
@@ -260,7 +262,8 @@ class Hub:
         self._watch(group, sequence)
 
     async def _read(self) -> None:
-        assert self.channel is not None
+        if self.channel is None:
+            raise RuntimeError("the hub reads only once it has its channel")
         backoff = 0.1
         while not _cancelled():
             try:

@@ -80,7 +80,8 @@ class Presence:
         for event_id in set(counts) | set(self.totals):
             key = layer_key(layer, f"presence:{event_id}")
             redis = layer_redis(layer, key)
-            assert redis is not None  # a Redis layer, checked above
+            if redis is None:  # a Redis layer, checked above
+                raise RuntimeError("presence totals need the Redis channel layer")
             async with redis.pipeline(transaction=False) as pipe:
                 pipe.hset(key, channel, f"{counts.get(event_id, 0)}:{now:.0f}")
                 pipe.expire(key, int(STALE * 4))
@@ -110,7 +111,8 @@ class Presence:
         if redis is not None:
             key = layer_key(self.hub.layer, f"presence:{event_id}:sampled:{minute}")
             redis = layer_redis(self.hub.layer, key)
-            assert redis is not None
+            if redis is None:
+                raise RuntimeError("presence samples need the Redis channel layer")
             if not await redis.set(key, 1, nx=True, ex=SAMPLE_SECONDS * 2):
                 return  # another worker records this minute
         await threads.read(self.record)(event_id, total)

@@ -10,38 +10,68 @@ the one thread.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import threading
+from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from django.conf import settings
 from django.db import connections
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 _pool: ThreadPoolExecutor | None = None
+_pool_size = 0
 
 
 def _read_pool() -> ThreadPoolExecutor:
-    global _pool
+    global _pool, _pool_size
     if _pool is None:
-        size = settings.LIVE.get("READ_THREADS", 4)
-        _pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="live-read")
+        _pool_size = settings.LIVE.get("READ_THREADS", 4)
+        _pool = ThreadPoolExecutor(max_workers=_pool_size, thread_name_prefix="live-read")
     return _pool
+
+
+def close_reads() -> None:
+    """Give back every read thread's database connection and end the pool (the loop ends).
+
+    A connection belongs to the thread that opened it, so each thread closes its own: one task
+    per thread, each waiting at a barrier until all have started, so no thread takes two.
+    """
+    global _pool
+    pool, _pool = _pool, None
+    if pool is None:
+        return
+    gate = threading.Barrier(_pool_size)
+
+    def close() -> None:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            gate.wait(timeout=10)
+        connections.close_all()
+
+    for _ in range(_pool_size):
+        pool.submit(close)
+    pool.shutdown(wait=True)
 
 
 def separate_reads() -> bool:
     return connections["default"].vendor == "postgresql"
 
 
-def write(function: Callable[..., T]) -> Callable[..., Any]:
+def write(function: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:
     """Run a write (a command) on the process's one database thread."""
-    return database_sync_to_async(function)
+    call: Callable[P, Coroutine[Any, Any, T]] = database_sync_to_async(function)
+    return call
 
 
-def read(function: Callable[..., T]) -> Callable[..., Any]:
+def read(function: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:
     """Run a read on the read pool, so it never waits behind writes nor holds them up."""
-    if not separate_reads():
-        return database_sync_to_async(function)
-    return DatabaseSyncToAsync(function, thread_sensitive=False, executor=_read_pool())
+    call: Callable[P, Coroutine[Any, Any, T]]
+    if separate_reads():
+        call = DatabaseSyncToAsync(function, thread_sensitive=False, executor=_read_pool())
+    else:
+        call = database_sync_to_async(function)
+    return call

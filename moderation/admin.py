@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import admin
 from django.db import models, transaction
@@ -25,9 +25,11 @@ from events.selectors import event_public_state
 from moderation import services
 from moderation.models import AgencyBan, BannedWord, ModerationLog
 
+M = TypeVar("M", bound=models.Model)
+
 
 @admin.register(ModerationLog)
-class ModerationLogAdmin(admin.ModelAdmin):
+class ModerationLogAdmin(admin.ModelAdmin[ModerationLog]):
     list_display = ["created_at", "event", "actor", "action", "question"]
     list_filter = ["action", "event"]
     readonly_fields = ["event", "question", "actor", "action", "before", "after", "created_at"]
@@ -40,19 +42,19 @@ class ModerationLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(BannedWord)
-class BannedWordAdmin(admin.ModelAdmin):
+class BannedWordAdmin(admin.ModelAdmin[BannedWord]):
     list_display = ["phrase", "agency"]
     list_filter = ["agency"]
     search_fields = ["phrase"]
 
 
 @admin.register(AgencyBan)
-class AgencyBanAdmin(admin.ModelAdmin):
+class AgencyBanAdmin(admin.ModelAdmin[AgencyBan]):
     list_display = ["user", "agency", "reason", "banned_by", "created_at"]
     raw_id_fields = ["user", "banned_by"]
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class AuditedAdmin(admin.ModelAdmin[M]):
     """Writes an audit entry, with the actor and the state before and after, for each change.
 
     The state is what citizens can see of the object; an edit that leaves it alone is not
@@ -117,7 +119,7 @@ class AuditedAdmin(admin.ModelAdmin):
                 self._record(request, obj, before[obj.pk])
 
 
-class AuditedQuestionAdmin(AuditedAdmin, QuestionAdmin):
+class AuditedQuestionAdmin(AuditedAdmin[Question], QuestionAdmin):
     def audited_state(self, obj: Question) -> dict[str, Any]:
         return services.question_state(obj)
 
@@ -138,7 +140,7 @@ class AuditedQuestionAdmin(AuditedAdmin, QuestionAdmin):
             super().reject(request, queryset)
 
 
-class AuditedParticipantAdmin(AuditedAdmin, ParticipantAdmin):
+class AuditedParticipantAdmin(AuditedAdmin[Participant], ParticipantAdmin):
     def audited_state(self, obj: Participant) -> dict[str, Any]:
         return services.participant_state(obj)
 
@@ -146,22 +148,21 @@ class AuditedParticipantAdmin(AuditedAdmin, ParticipantAdmin):
         return obj.event
 
 
-class AuditedEventAdmin(AuditedAdmin, EventAdmin):
+class AuditedEventAdmin(AuditedAdmin[Event], EventAdmin):
     def audited_state(self, obj: Event) -> dict[str, Any]:
         return event_public_state(event=obj)
 
     def audited_event(self, obj: Event) -> Event:
         return obj
 
-    def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
+    def delete_model(self, request: HttpRequest, obj: Event) -> None:
         # The dialogue's log goes with it (and the admin's own history keeps the deletion).
-        admin.ModelAdmin.delete_model(self, request, obj)
+        admin.ModelAdmin[Event].delete_model(self, request, obj)
 
 
-for model, audited in (
-    (Question, AuditedQuestionAdmin),
-    (Participant, AuditedParticipantAdmin),
-    (Event, AuditedEventAdmin),
-):
-    admin.site.unregister(model)
-    admin.site.register(model, audited)
+admin.site.unregister(Question)
+admin.site.register(Question, AuditedQuestionAdmin)
+admin.site.unregister(Participant)
+admin.site.register(Participant, AuditedParticipantAdmin)
+admin.site.unregister(Event)
+admin.site.register(Event, AuditedEventAdmin)

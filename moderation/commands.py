@@ -102,7 +102,8 @@ def _on_question(user: User, event: Event, c: messages.OnQuestion) -> list[Quest
         ]
     if isinstance(c, messages.Stage):
         return services.set_stage(actor=user, event=event, question_id=q, version=v, stage=c.stage)
-    assert isinstance(c, messages.Merge)
+    if not isinstance(c, messages.Merge):
+        raise TypeError(f"no handler for the {type(c).__name__} command")
     sources: list[tuple[int, int | None]] = [(item.question, item.version) for item in c.sources]
     return services.merge_questions(
         actor=user, event=event, question_id=q, version=v, sources=sources

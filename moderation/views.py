@@ -65,7 +65,8 @@ def _labels() -> dict[str, object]:
 
 def _person(request: HttpRequest) -> User:
     """The signed-in person of a view behind login_required."""
-    assert isinstance(request.user, User)
+    if not isinstance(request.user, User):  # login_required lets only accounts in
+        raise PermissionDenied
     return request.user
 
 

@@ -169,4 +169,5 @@ def agency_report_pdf(html: str, *, base_url: str) -> bytes:
     """
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=base_url).write_pdf()
+    pdf: bytes = HTML(string=html, base_url=base_url).write_pdf()
+    return pdf

@@ -120,7 +120,8 @@ def agency_pdf(request: HttpRequest, slug: str) -> HttpResponse:
             "end": end,
             "report": report,
             "today": timezone.localdate(),
-            "stylesheet": mark_safe(STYLESHEET.read_text(encoding="utf-8")),
+            # The project's own stylesheet file, inlined for WeasyPrint.
+            "stylesheet": mark_safe(STYLESHEET.read_text(encoding="utf-8")),  # noqa: S308
         },
     )
     response = HttpResponse(

@@ -9,7 +9,9 @@ import shutil
 from collections.abc import Callable
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import connections
 
 from events.models import Event, EventRole, User
 from tests.factories import (
@@ -177,3 +179,13 @@ async def _close_the_hub():  # type: ignore[no-untyped-def]
     hub = _hubs.pop(asyncio.get_running_loop(), None)
     if hub is not None:
         await hub.close()
+    from dialogue.socket_limits import close_for_running_loop
+
+    await close_for_running_loop()
+    # The thread that runs the sockets' (and the test's) database work gives its connection
+    # back, as the server's request handling does; a pooled connection held there would keep
+    # the test database from being dropped at the end.
+    await sync_to_async(connections.close_all)()
+    from live.threads import close_reads
+
+    await asyncio.to_thread(close_reads)

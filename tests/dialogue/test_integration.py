@@ -14,6 +14,7 @@ import pytest
 import schemathesis
 from django.contrib.staticfiles import finders
 from django.core import signals
+from django.core.signals import request_finished
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.urls import reverse
@@ -307,7 +308,15 @@ def test_the_manifest_and_service_worker_let_citizens_install_the_app(client):
     assert manifest["start_url"].startswith("/")
     assert {icon["sizes"] for icon in manifest["icons"]} >= {"192x192", "512x512"}
     for icon in manifest["icons"]:
-        assert client.get(icon["src"]).status_code == 200
+        response = client.get(icon["src"])
+        assert response.status_code == 200
+        # A file response holds its file open until the server closes it, after sending; a
+        # server's close also ends the request's database connection, which the test keeps.
+        request_finished.disconnect(close_old_connections)
+        try:
+            response.close()
+        finally:
+            request_finished.connect(close_old_connections)
     worker = client.get(reverse("dialogue:service_worker"))
     assert worker["Content-Type"].startswith("text/javascript")
     assert worker["Service-Worker-Allowed"] == "/"

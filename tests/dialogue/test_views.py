@@ -216,9 +216,9 @@ def test_the_reused_question_list_is_each_visitor_s_own(event):
 
 
 def test_a_question_cannot_borrow_the_visitor_s_token(client, event):
-    from dialogue.fragments import _TOKEN_ATTRIBUTE
+    from dialogue.fragments import _PLACEHOLDER_ATTRIBUTE
 
-    question = QuestionFactory(event=event, text=f"Xin hỏi {_TOKEN_ATTRIBUTE} là gì?")
+    question = QuestionFactory(event=event, text=f"Xin hỏi {_PLACEHOLDER_ATTRIBUTE} là gì?")
     page = client.get(event.get_absolute_url()).content.decode()
     assert "Xin hỏi value=&quot;csrf-token-of-the-visitor&quot; là gì?" in page
     assert question.text not in page

@@ -46,24 +46,24 @@ def nginx(tmp_path: Path) -> Iterator[Path]:
             pytest.fail("nginx is not installed")
         pytest.skip("nginx is not installed")
     (tmp_path / "nginx.conf").write_text(CONFIG.format(state=tmp_path, root=ROOT, port=PORT))
-    process = subprocess.Popen(
+    with subprocess.Popen(
         [NGINX, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-g", "daemon off;"],
         stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/", timeout=2)
-                break
-            except OSError:
-                assert process.poll() is None, process.stderr.read()  # type: ignore[union-attr]
-                assert time.monotonic() < deadline
-                time.sleep(0.1)
-        yield tmp_path / "access.log"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    ) as process:
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{PORT}/", timeout=2).close()
+                    break
+                except OSError:
+                    assert process.poll() is None, process.stderr.read()  # type: ignore[union-attr]
+                    assert time.monotonic() < deadline
+                    time.sleep(0.1)
+            yield tmp_path / "access.log"
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def test_nginx_masks_secret_links_in_its_access_log(nginx: Path):
@@ -76,7 +76,8 @@ def test_nginx_masks_secret_links_in_its_access_log(nginx: Path):
     ):
         headers = {"Referer": referer} if referer else {}
         request = urllib.request.Request(f"http://127.0.0.1:{PORT}{path}", headers=headers)
-        assert urllib.request.urlopen(request, timeout=10).status == 200
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200
     deadline = time.monotonic() + 30
     while len(nginx.read_text().splitlines()) < 6:  # the fixture's probe and these five
         assert time.monotonic() < deadline

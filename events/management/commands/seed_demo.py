@@ -23,7 +23,8 @@ from dialogue import services
 from dialogue.models import Answer, Participant, PresenceSample, Question, Vote
 from events.models import Agency, AgencyMembership, Event, EventRole, User
 
-PASSWORD = "demo12345"
+# The demo accounts' password, printed by the command and in the README: demo data only.
+PASSWORD = "demo12345"  # noqa: S105
 SITE_DOMAIN = "127.0.0.1:8000"
 SITE_NAME = "Đối thoại chính sách – pháp luật"
 LIVE_SLUG = "doi-thoai-luat-dat-dai-2024"
@@ -682,7 +683,7 @@ def seed_past_dialogues(agencies: dict[str, Agency], official: User, now: dateti
             ends_at=ends,
             questions_open_at=starts - timedelta(days=3),
         )
-        rng = random.Random(spec.slug)
+        rng = random.Random(spec.slug)  # noqa: S311 -- repeatable demo data, not a secret
         people = Participant.objects.bulk_create(
             Participant(event=event, nickname=f"Người dân {n + 1}")
             for n in range(spec.audience // 4)
@@ -948,7 +949,7 @@ class Command(BaseCommand):
                 question = services.withdraw_question(question=question)
             questions.append(question)
 
-        rng = random.Random(spec.slug)
+        rng = random.Random(spec.slug)  # noqa: S311 -- repeatable demo data, not a secret
         for ask, question in zip(spec.asks, questions, strict=True):
             others = [person for person in people.values() if person.pk != question.author_id]
             if ask.votes > len(others):
