@@ -61,6 +61,7 @@ format: $(STAMP)
 # The deploy checks run with production settings: DEBUG off, a real key, real host names.
 check: lint
 	DEBUG=true $(VENV)/bin/mypy config events dialogue moderation live reports consultation
+	$(VENV)/bin/lint-imports
 	DEBUG=true $(PY) manage.py check
 	DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	env -u DEBUG SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" ALLOWED_HOSTS=doithoai.example.gov.vn \

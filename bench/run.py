@@ -271,11 +271,15 @@ class Bench:
         """Approve questions through the real service: commit, then one Redis message."""
         from channels.db import database_sync_to_async
 
-        from dialogue import services
         from dialogue.models import Question
+        from events.models import User
+        from moderation import services
 
         def approve(question_id: int) -> None:
-            services.publish_question(question=Question(pk=question_id))
+            # As the moderators' console does: audited, with an actor.
+            actor, _ = User.objects.get_or_create(email="bench-moderator@example.org")
+            question = Question.objects.select_related("event").get(pk=question_id)
+            services.do_approve_question(actor=actor, event=question.event, question_id=question_id)
 
         async def drive(duration: float) -> int:
             return await self.paced(

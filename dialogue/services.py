@@ -157,7 +157,15 @@ def ask_question(
             broadcast_on_commit(
                 participant_group(participant.pk), messages.own_question_updated(question)
             )
-            signals.question_asked.send(sender=Question, question=question)
+            # Screening, after commit and outside the asker's transaction: moderation checks
+            # the question for banned words and likely duplicates and shows it to the
+            # moderators (`moderation.receivers.screen_new_question`). A failure there neither
+            # undoes the question nor fails the ask.
+            asked = question.pk
+            transaction.on_commit(
+                lambda: signals.question_asked.send(sender=Question, question_id=asked),
+                robust=True,
+            )
     except IntegrityError:
         # A retry raced the first attempt; the first one won and is the answer.
         return Question.objects.get(author=participant, client_id=client_id)
@@ -339,38 +347,3 @@ def announce_change(question: Question, *, was_public: bool) -> None:
     broadcast_on_commit(
         participant_group(question.author_id), messages.own_question_updated(question)
     )
-
-
-def publish_question(*, question: Question) -> Question:
-    """Show a pending (or hidden) question to the public and tell its author."""
-    with transaction.atomic():
-        question = (
-            Question.objects.select_for_update(of=("self",))
-            .select_related("author__user")
-            .get(pk=question.pk)
-        )
-        if question.is_public:
-            return question
-        question.status = Question.Status.APPROVED
-        question.published_at = question.published_at or timezone.now()
-        question.version += 1
-        question.save(update_fields=["status", "published_at", "version"])
-        announce_change(question, was_public=False)
-    return question
-
-
-def withdraw_question(*, question: Question, status: str = Question.Status.REJECTED) -> Question:
-    """Take a question away from the public (rejected) and tell its author."""
-    with transaction.atomic():
-        question = (
-            Question.objects.select_for_update(of=("self",))
-            .select_related("author__user")
-            .get(pk=question.pk)
-        )
-        was_public = question.is_public
-        question.status = status
-        question.stage = Question.Stage.NONE
-        question.version += 1
-        question.save(update_fields=["status", "stage", "version"])
-        announce_change(question, was_public=was_public)
-    return question

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-# Sent inside the asking transaction with `question`; receivers broadcast with on-commit helpers.
+# Sent after the asking transaction commits, with `question_id`: the ask service's last step,
+# where moderation screens the new question (moderation/receivers.py).
 question_asked = Signal()
 
 # Sent when a participant is created, with `participant`; agency-wide bans apply to it.

@@ -1,8 +1,9 @@
 """Organiser pages: an agency's dialogues created, edited, scheduled, copied, run and cancelled.
 
 They sit in the "manage" URL namespace, so staff need two-factor authentication first
-(events/middleware.py). Every write goes through `events.services`; starting, ending and
-cancelling go through the one lifecycle service, `moderation.services.change_status`.
+(events/middleware.py). Every write goes through `events.services`. The buttons that start,
+end and cancel a dialogue are the lifecycle's own (`moderation/lifecycle.py`), shown by the
+`{% lifecycle_buttons %}` tag; events imports nothing of moderation.
 """
 
 from __future__ import annotations
@@ -46,34 +47,6 @@ def _managed_event(request: HttpRequest, slug: str, event_slug: str) -> Event:
     if not permissions.can_manage_event(request.user, event):
         raise PermissionDenied
     return event
-
-
-def lifecycle_actions(user: User, event: Event) -> list[tuple[str, str, str]]:
-    """The status changes the organiser may make now, as (status, button label, style)."""
-    # The one lifecycle table lives with the moderation workflow; reading it here, rather than
-    # copying it, keeps the organiser pages and the console in step. (A deliberate exception to
-    # "events imports nothing of the other apps", imported late so the apps still load alone.)
-    from moderation.services import TRANSITIONS
-
-    labels: dict[tuple[str, str], tuple[str, str]] = {
-        (Event.Status.DRAFT, Event.Status.SCHEDULED): (_("Publish the schedule"), "button"),
-        (Event.Status.SCHEDULED, Event.Status.DRAFT): (
-            _("Cancel the dialogue (back to draft)"),
-            "button button-danger",
-        ),
-        (Event.Status.SCHEDULED, Event.Status.LIVE): (_("Start the dialogue"), "button"),
-        (Event.Status.LIVE, Event.Status.ENDED): (_("End the dialogue"), "button button-danger"),
-        (Event.Status.ENDED, Event.Status.LIVE): (_("Reopen the dialogue"), "button"),
-        (Event.Status.ENDED, Event.Status.ARCHIVED): (_("Publish the archive"), "button"),
-    }
-    if not permissions.can_manage_event(user, event):
-        return []
-    actions = []
-    for (old, new), _who in TRANSITIONS.items():
-        if old == event.status and (old, new) in labels:
-            label, style = labels[(old, new)]
-            actions.append((new, str(label), style))
-    return actions
 
 
 def _details(form: EventForm, documents: Any) -> services.EventDetails:
@@ -180,7 +153,6 @@ def _edit_page(
         "documents": documents,
     }
     if event is not None:
-        context["actions"] = lifecycle_actions(_user(request), event)
         context["staff"] = event.roles.select_related("user").order_by("role")
         context["join"] = join_link(request, event)
         context["calendar_url"] = request.build_absolute_uri(
@@ -231,25 +203,6 @@ def clone_event(request: HttpRequest, slug: str, event: str) -> HttpResponse:
         request, _("A copy was made as a draft, a week later. Check its date and details.")
     )
     return redirect("events:manage:event", slug=copy.agency.slug, event=copy.slug)
-
-
-@login_required
-@require_POST
-def event_status(request: HttpRequest, slug: str, event: str) -> HttpResponse:
-    from moderation.services import change_status  # the one lifecycle service; see above
-
-    found = _managed_event(request, slug, event)
-    try:
-        found = change_status(
-            actor=_user(request), event=found, status=request.POST.get("status", "")
-        )
-    except DomainError as error:
-        flash.error(request, error.message)
-    else:
-        flash.success(
-            request, _("The dialogue is now “%(status)s”.") % {"status": found.get_status_display()}
-        )
-    return redirect("events:manage:event", slug=found.agency.slug, event=found.slug)
 
 
 @login_required

@@ -14,7 +14,6 @@ staff_patterns = [
     path("<slug:slug>/dialogues/new/", organiser.create_event, name="create_event"),
     path("<slug:slug>/dialogues/<slug:event>/", organiser.edit_event, name="event"),
     path("<slug:slug>/dialogues/<slug:event>/copy/", organiser.clone_event, name="clone_event"),
-    path("<slug:slug>/dialogues/<slug:event>/status/", organiser.event_status, name="event_status"),
     path("<slug:slug>/integration/", organiser.integration, name="integration"),
     path("<slug:slug>/", views.agency_staff, name="agency"),
     path("<slug:slug>/invite/", views.invite, name="invite"),

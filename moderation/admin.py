@@ -11,16 +11,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from dialogue.admin import ParticipantAdmin, QuestionAdmin
 from dialogue.models import Participant, Question
 from events.admin import EventAdmin
-from events.models import Event
+from events.errors import DomainError
+from events.models import Event, User
 from events.selectors import event_public_state
 from moderation import services
 from moderation.models import AgencyBan, BannedWord, ModerationLog
@@ -119,6 +122,13 @@ class AuditedAdmin(admin.ModelAdmin[M]):
                 self._record(request, obj, before[obj.pk])
 
 
+def _staff(request: HttpRequest) -> User:
+    """The signed-in staff member, the actor of what they do in the admin."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
+
+
 class AuditedQuestionAdmin(AuditedAdmin[Question], QuestionAdmin):
     def audited_state(self, obj: Question) -> dict[str, Any]:
         return services.question_state(obj)
@@ -129,15 +139,43 @@ class AuditedQuestionAdmin(AuditedAdmin[Question], QuestionAdmin):
     def audited_question(self, obj: Question) -> Question | None:
         return obj
 
-    @admin.action(description=_("Approve: publish the selected questions"))
-    def approve(self, request: HttpRequest, queryset: QuerySet[Question]) -> None:
-        with self.audited_each(request, queryset):
-            super().approve(request, queryset)
+    actions = ["approve", "reject"]
 
-    @admin.action(description=_("Reject: hide the selected questions"))
+    @admin.action(description=_("Approve: publish the selected questions"), permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[Question]) -> None:
+        actor = _staff(request)
+        done = 0
+        for question in queryset.select_related("event"):
+            try:
+                services.do_approve_question(
+                    actor=actor, event=question.event, question_id=question.pk
+                )
+                done += 1
+            except DomainError as error:
+                self.message_user(request, f"{question}: {error.message}", messages.ERROR)
+        self.message_user(
+            request,
+            ngettext("%d question published.", "%d questions published.", done) % done,
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Reject: hide the selected questions"), permissions=["change"])
     def reject(self, request: HttpRequest, queryset: QuerySet[Question]) -> None:
-        with self.audited_each(request, queryset):
-            super().reject(request, queryset)
+        actor = _staff(request)
+        done = 0
+        for question in queryset.select_related("event"):
+            services.do_reject_question(
+                actor=actor,
+                event=question.event,
+                question_id=question.pk,
+                reason=Question.RejectionReason.OTHER,
+            )
+            done += 1
+        self.message_user(
+            request,
+            ngettext("%d question hidden.", "%d questions hidden.", done) % done,
+            messages.SUCCESS,
+        )
 
 
 class AuditedParticipantAdmin(AuditedAdmin[Participant], ParticipantAdmin):

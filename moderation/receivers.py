@@ -18,7 +18,15 @@ from moderation.models import ModerationLog
 
 
 @receiver(question_asked)
-def show_new_question_to_moderators(sender: Any, question: Question, **kwargs: Any) -> None:
+def screen_new_question(sender: Any, question_id: int, **kwargs: Any) -> None:
+    """Screen a question just asked (committed) and show it to the moderators."""
+    question = (
+        Question.objects.select_related("event", "author__user", "routed_to")
+        .filter(pk=question_id)
+        .first()
+    )
+    if question is None:  # deleted in the meantime
+        return
     event = question.event
     broadcast_on_commit(moderators_group(event.pk), selectors.moderator_view(question, event))
 

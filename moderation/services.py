@@ -8,7 +8,6 @@ the console refreshes that item instead of overwriting the other moderator's cha
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -184,6 +183,18 @@ def approve_question(
 ) -> Question:
     """Publish a question (from incoming or from rejected)."""
     ensure_can_moderate(actor, event)
+    return do_approve_question(actor=actor, event=event, question_id=question_id, version=version)
+
+
+@transaction.atomic
+def do_approve_question(
+    *, actor: User, event: Event, question_id: int, version: int | None = None
+) -> Question:
+    """Publish a question, audited and announced, for an actor whose right the caller checked.
+
+    The moderators' socket and pages check the moderator's role (`approve_question`); the admin
+    checks Django's model permission; the demo data acts as its named system account.
+    """
     question = _lock(event, question_id, version)
     if question.status == Question.Status.MERGED:
         raise InvalidMessage(_("A merged question cannot be approved."), code="invalid_state")
@@ -204,6 +215,22 @@ def reject_question(
 ) -> Question:
     """Hide a question from the public with a reason the asker sees."""
     ensure_can_moderate(actor, event)
+    return do_reject_question(
+        actor=actor, event=event, question_id=question_id, version=version, reason=reason, note=note
+    )
+
+
+@transaction.atomic
+def do_reject_question(
+    *,
+    actor: User,
+    event: Event,
+    question_id: int,
+    version: int | None = None,
+    reason: str,
+    note: str = "",
+) -> Question:
+    """Hide a question, audited and announced, for an actor whose right the caller checked."""
     if reason not in Question.RejectionReason.values:
         raise InvalidMessage(_("Choose a reason from the list."), code="invalid_reason")
     question = _lock(event, question_id, version)
@@ -656,67 +683,6 @@ def _email_asker(question: Question) -> None:
         from_email=None,
         recipient_list=[user.email],
     )
-
-
-# --- The lifecycle of a dialogue -------------------------------------------------------------
-
-# Which status may follow which, and who may make the change.
-TRANSITIONS: dict[tuple[str, str], str] = {
-    (Event.Status.DRAFT, Event.Status.SCHEDULED): "organiser",
-    (Event.Status.SCHEDULED, Event.Status.DRAFT): "organiser",
-    (Event.Status.SCHEDULED, Event.Status.LIVE): "moderator",
-    (Event.Status.LIVE, Event.Status.ENDED): "moderator",
-    (Event.Status.ENDED, Event.Status.LIVE): "organiser",
-    (Event.Status.ENDED, Event.Status.ARCHIVED): "organiser",
-}
-
-
-@transaction.atomic
-def change_status(*, actor: User, event: Event, status: str) -> Event:
-    """Move a dialogue along draft → scheduled → live → ended → archived.
-
-    Ending it gives every published question not answered live a written-answer due date and,
-    if no official has it yet, the dialogue's first official.
-    """
-    event = Event.objects.select_for_update().get(pk=event.pk)
-    who = TRANSITIONS.get((event.status, status))
-    if who is None:
-        raise InvalidMessage(
-            _("A dialogue cannot go from “%(old)s” to “%(new)s”.")
-            % {
-                "old": event.get_status_display(),
-                "new": Event.Status(status).label if status in Event.Status.values else status,
-            },
-            code="invalid_transition",
-        )
-    allowed = (
-        permissions.can_manage_event(actor, event)
-        if who == "organiser"
-        else permissions.can_moderate(actor, event)
-    )
-    if not allowed:
-        raise NotAllowed(_("You may not change the status of this dialogue."))
-    before = {"status": event.status}
-    event.status = status
-    event.save(update_fields=["status"])
-    if status == Event.Status.ENDED:
-        _assign_written_answers(event)
-    _log(event, actor, Action.STATUS, None, before, {"status": status})
-    broadcast_on_commit(moderators_group(event.pk), messages.event_updated(event))
-    broadcast_on_commit(public_group(event.pk), messages.public_event_updated(event))
-    broadcast_on_commit(stage_group(event.pk), stage_frame(event))
-    return event
-
-
-def _assign_written_answers(event: Event) -> None:
-    due = timezone.now() + timedelta(days=event.written_answer_days)
-    first_official = (
-        EventRole.objects.filter(event=event, role=EventRole.Role.OFFICIAL).order_by("pk").first()
-    )
-    left = Question.objects.filter(event=event, status=Question.Status.APPROVED)
-    left.filter(answer_due_at__isnull=True).update(answer_due_at=due, stage=Question.Stage.NONE)
-    if first_official is not None:
-        left.filter(routed_to__isnull=True).update(routed_to=first_official.user)
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,7 +20,7 @@ from events import permissions
 from events.errors import DomainError
 from events.models import Event, User
 from events.public import join_link
-from moderation import selectors, services
+from moderation import lifecycle, selectors, services
 
 
 def _labels() -> dict[str, object]:
@@ -70,26 +71,6 @@ def _person(request: HttpRequest) -> User:
     return request.user
 
 
-def _transitions(user: User, event: Event) -> list[tuple[str, str]]:
-    """The status changes this person may make now, as (status, button label)."""
-    labels = {
-        Event.Status.SCHEDULED: _("Publish the schedule"),
-        Event.Status.DRAFT: _("Back to draft"),
-        Event.Status.LIVE: _("Start the dialogue"),
-        Event.Status.ENDED: _("End the dialogue"),
-        Event.Status.ARCHIVED: _("Publish the archive"),
-    }
-    allowed = []
-    for (old, new), who in services.TRANSITIONS.items():
-        if old != event.status:
-            continue
-        if permissions.can_manage_event(user, event) or (
-            who == "moderator" and permissions.can_moderate(user, event)
-        ):
-            allowed.append((new, str(labels[Event.Status(new)])))
-    return allowed
-
-
 @login_required
 def console(request: HttpRequest, slug: str) -> HttpResponse:
     event = get_object_or_404(Event, slug=slug)
@@ -101,7 +82,6 @@ def console(request: HttpRequest, slug: str) -> HttpResponse:
         "labels": _labels(),
         "reasons": Question.RejectionReason.choices,
         "can_see_log": permissions.can_manage_event(request.user, event),
-        "transitions": _transitions(_person(request), event),
         "stage_url": stage_url,
     }
     return render(request, "moderation/console.html", context)
@@ -115,7 +95,7 @@ def change_status(request: HttpRequest, slug: str) -> HttpResponse:
     if not (permissions.can_moderate(user, event) or permissions.can_answer(user, event)):
         raise PermissionDenied
     try:
-        event = services.change_status(
+        event = lifecycle.change_status(
             actor=user, event=event, status=request.POST.get("status", "")
         )
     except DomainError as error:
@@ -123,6 +103,12 @@ def change_status(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         status = event.get_status_display()
         flash.success(request, _("The dialogue is now “%(status)s”.") % {"status": status})
+    # Back to the page of the button (the organiser's page or the console), if it is ours.
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
     return redirect("moderation:console", slug=event.slug)
 
 

@@ -307,10 +307,6 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         reverse("events:manage:clone_event", args=[w.event.agency.slug, w.event.slug]),
         {},
     ),
-    ("events:manage:event_status", "POST"): lambda w: (
-        reverse("events:manage:event_status", args=[w.event.agency.slug, w.event.slug]),
-        {"status": "ended"},
-    ),
     ("events:manage:integration", "GET"): lambda w: (
         reverse("events:manage:integration", args=[w.event.agency.slug]),
         {},
@@ -489,7 +485,6 @@ WRITES = {
     "events:manage:create_event",
     "events:manage:event",
     "events:manage:clone_event",
-    "events:manage:event_status",
     "events:manage:integration",
     "events:delete_account",
     "consultation:join",

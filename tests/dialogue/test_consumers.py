@@ -5,10 +5,17 @@ import uuid
 import pytest
 from asgiref.sync import sync_to_async
 
-from dialogue import services
 from dialogue.models import Question, Vote
-from events.models import Event
-from tests.factories import EventFactory, ParticipantFactory, QuestionFactory
+from events.models import Event, EventRole
+from moderation import services as moderation
+from moderation.models import ModerationLog
+from tests.factories import (
+    EventFactory,
+    EventRoleFactory,
+    ParticipantFactory,
+    QuestionFactory,
+    UserFactory,
+)
 from tests.socket import open_socket, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -16,6 +23,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 create_event = sync_to_async(EventFactory)
 create_participant = sync_to_async(ParticipantFactory)
 create_question = sync_to_async(QuestionFactory)
+
+
+def approve(question: Question) -> None:
+    """A moderator of the dialogue publishes the question, as the console does: audited."""
+    moderator = UserFactory()
+    EventRoleFactory(event=question.event, user=moderator, role=EventRole.Role.MODERATOR)
+    moderation.approve_question(
+        actor=moderator, event=question.event, question_id=question.pk, version=None
+    )
+    assert ModerationLog.objects.filter(question=question, actor=moderator).exists()
 
 
 async def joined(event: Event, nickname: str = "Anh Tuấn"):  # type: ignore[no-untyped-def]
@@ -117,7 +134,7 @@ async def test_pre_moderation_shows_the_author_only_until_approved():
     assert frames["own_question.updated"]["question"]["status"] == "pending"
     assert await watcher.nothing()
     question = await sync_to_async(Question.objects.get)(pk=reply["question"]["id"])
-    await sync_to_async(services.publish_question)(question=question)
+    await sync_to_async(approve)(question)
     published = await watcher.next_of("question.published")
     assert published["question"]["id"] == question.pk
     assert (await asker.next_of("own_question.updated"))["question"]["status"] == "approved"
@@ -256,7 +273,7 @@ async def test_resync_beyond_the_backlog_is_answered_with_the_public_snapshot():
     event = await create_event(moderation_mode=Event.Moderation.PRE)
     _, client, _ = await joined(event)
     question = await create_question(event=event, text="Mới duyệt", status=Question.Status.PENDING)
-    await sync_to_async(services.publish_question)(question=question)
+    await sync_to_async(approve)(question)
     assert (await client.next_of("question.published"))["seq"] == 1
     command = await client.send({"type": "resync"})
     snapshot = await client.next_of("snapshot")

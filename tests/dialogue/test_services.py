@@ -17,8 +17,16 @@ from events.errors import (
     RateLimited,
     VotingClosed,
 )
-from events.models import Event
-from tests.factories import EventFactory, ParticipantFactory, QuestionFactory
+from events.models import Event, EventRole
+from moderation import services as moderation
+from moderation.models import ModerationLog
+from tests.factories import (
+    EventFactory,
+    EventRoleFactory,
+    ParticipantFactory,
+    QuestionFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -58,10 +66,16 @@ def test_pre_moderation_holds_the_question_until_it_is_published():
     assert question.status == Question.Status.PENDING
     participant.event.refresh_from_db()
     assert participant.event.public_seq == 0
-    services.publish_question(question=question)
+    moderator = UserFactory()
+    EventRoleFactory(event=participant.event, user=moderator, role=EventRole.Role.MODERATOR)
+    moderation.approve_question(
+        actor=moderator, event=participant.event, question_id=question.pk, version=None
+    )
     question.refresh_from_db()
     participant.event.refresh_from_db()
     assert question.status == Question.Status.APPROVED
+    entry = ModerationLog.objects.get(question=question)
+    assert (entry.actor, entry.action) == (moderator, ModerationLog.Action.APPROVE)
     assert question.published_at is not None
     assert participant.event.public_seq == 1
 
@@ -126,11 +140,21 @@ def test_votes_are_refused_after_the_event_ends(participant):
 
 def test_withdrawing_a_public_question_tells_the_public(participant):
     question = QuestionFactory(event=participant.event)
-    services.withdraw_question(question=question)
+    moderator = UserFactory()
+    EventRoleFactory(event=participant.event, user=moderator, role=EventRole.Role.MODERATOR)
+    moderation.reject_question(
+        actor=moderator,
+        event=participant.event,
+        question_id=question.pk,
+        version=None,
+        reason=Question.RejectionReason.OFF_TOPIC,
+    )
     question.refresh_from_db()
     participant.event.refresh_from_db()
     assert question.status == Question.Status.REJECTED
     assert participant.event.public_seq == 1
+    entry = ModerationLog.objects.get(question=question)
+    assert (entry.actor, entry.action) == (moderator, ModerationLog.Action.REJECT)
 
 
 def test_anonymous_browsers_join_with_a_nickname_kept_in_their_session(event):

@@ -14,9 +14,9 @@ from datetime import timedelta
 from django.core.management import call_command
 from django.utils import timezone
 
+from config.demo import load as demo_data
 from consultation.models import Draft
 from dialogue.models import Answer, Question
-from events.management.commands.seed_demo import PAST_DIALOGUES
 from events.models import Agency, Event, User
 from moderation import services
 from tests.e2e.browser import in_thread
@@ -165,7 +165,9 @@ def page_types(scene: Scene) -> list[PageType]:
         PageType("answers-due", f"/e/{ended}/moderate/due/", who="official"),
         PageType("agency-staff", f"/manage/{scene.agency.slug}/", who="organiser"),
         PageType("stage", f"/stage/{scene.live.stage_token}/"),
-        PageType("dialogue-report", f"/reports/e/{PAST_DIALOGUES[0].slug}/", who="organiser"),
+        PageType(
+            "dialogue-report", f"/reports/e/{demo_data().past_dialogues[0].slug}/", who="organiser"
+        ),
         PageType(
             "agency-report",
             f"/reports/a/{scene.agency.slug}/?start=2000-01-01&end=2100-12-31",

@@ -252,7 +252,7 @@ def test_the_organiser_creates_schedules_starts_ends_a_dialogue_from_the_pages(
     page = organiser_client.get(response.headers["Location"]).content.decode()
     assert "Luật Hộ tịch" in page
     assert 'data-status="scheduled"' in page
-    status_url = reverse("events:manage:event_status", args=[agency.slug, created.slug])
+    status_url = reverse("moderation:status", args=[created.slug])
     for status in ("scheduled", "live", "ended", "archived"):
         organiser_client.post(status_url, {"status": status})
         created.refresh_from_db()
@@ -267,7 +267,7 @@ def test_cancelling_a_scheduled_dialogue_takes_it_back_to_draft(organiser_client
     ).content.decode()
     assert 'data-status="draft"' in page
     organiser_client.post(
-        reverse("events:manage:event_status", args=[event.agency.slug, event.slug]),
+        reverse("moderation:status", args=[event.slug]),
         {"status": "draft"},
     )
     event.refresh_from_db()
@@ -293,7 +293,7 @@ def test_a_refused_form_explains_itself_and_writes_nothing(organiser_client, eve
 
 def test_an_impossible_transition_is_refused_with_a_message(organiser_client, event):
     response = organiser_client.post(
-        reverse("events:manage:event_status", args=[event.agency.slug, event.slug]),
+        reverse("moderation:status", args=[event.slug]),
         {"status": "archived"},
         follow=True,
     )

@@ -11,7 +11,7 @@ from django.utils import timezone
 from dialogue.models import Answer, Question
 from events.errors import InvalidMessage, NotAllowed
 from events.models import Event, EventRole
-from moderation import selectors, services
+from moderation import lifecycle, selectors, services
 from tests.factories import (
     AgencyMembershipFactory,
     ParticipantFactory,
@@ -45,10 +45,10 @@ def test_who_may_move_a_dialogue_along(
     Event.objects.filter(pk=live_event.pk).update(status=start)
     person = {"organiser": organiser, "moderator": moderator, "official": official}[who]
     if allowed:
-        assert services.change_status(actor=person, event=live_event, status=end).status == end
+        assert lifecycle.change_status(actor=person, event=live_event, status=end).status == end
     else:
         with pytest.raises(NotAllowed):
-            services.change_status(actor=person, event=live_event, status=end)
+            lifecycle.change_status(actor=person, event=live_event, status=end)
         live_event.refresh_from_db()
         assert live_event.status == start
 
@@ -60,7 +60,7 @@ def test_who_may_move_a_dialogue_along(
 def test_impossible_transitions_are_refused(live_event, organiser, start, end):
     Event.objects.filter(pk=live_event.pk).update(status=start)
     with pytest.raises(InvalidMessage) as error:
-        services.change_status(actor=organiser, event=live_event, status=end)
+        lifecycle.change_status(actor=organiser, event=live_event, status=end)
     assert error.value.code == "invalid_transition"
 
 
@@ -70,7 +70,7 @@ def test_ending_gives_unanswered_questions_a_due_date_and_an_official(
     unanswered = QuestionFactory(event=live_event)
     answered = QuestionFactory(event=live_event, status=Question.Status.ANSWERED)
     pending = QuestionFactory(event=live_event, status=Question.Status.PENDING)
-    services.change_status(actor=moderator, event=live_event, status="ended")
+    lifecycle.change_status(actor=moderator, event=live_event, status="ended")
     for question in (unanswered, answered, pending):
         question.refresh_from_db()
     assert unanswered.routed_to == official

@@ -11,9 +11,11 @@ from django.contrib.sites.models import Site
 from django.core.management import call_command, load_command_class
 from django.db.models import Count, F
 
+from config.demo import SYSTEM_EMAIL, load
 from dialogue.models import Question
 from dialogue.selectors import catalogue
 from events.models import Agency, Event, User
+from moderation.models import ModerationLog
 
 LIVE_SLUG = "doi-thoai-luat-dat-dai-2024"
 ACCOUNTS = (
@@ -121,6 +123,36 @@ def test_reset_deletes_and_recreates_the_demo() -> None:
 
 
 def test_help_text_renders() -> None:
-    parser = load_command_class("events", "seed_demo").create_parser("manage.py", "seed_demo")
+    parser = load_command_class("config", "seed_demo").create_parser("manage.py", "seed_demo")
 
     assert "--reset" in parser.format_help()
+
+
+def test_the_demo_s_moderation_is_audited_as_its_named_system_account() -> None:
+    seed()
+    system = User.objects.get(email=SYSTEM_EMAIL)
+    assert not system.is_active
+    assert not system.has_usable_password()
+    decided = Question.objects.filter(
+        event__slug=LIVE_SLUG, status__in=[*Question.PUBLIC_STATUSES, Question.Status.REJECTED]
+    )
+    logged = ModerationLog.objects.filter(actor=system, question__in=decided)
+    # Every published or rejected question of the live dialogue went through the service.
+    assert set(logged.values_list("question", flat=True)) == set(
+        decided.values_list("pk", flat=True)
+    )
+    assert set(logged.values_list("action", flat=True)) <= {
+        ModerationLog.Action.APPROVE,
+        ModerationLog.Action.REJECT,
+    }
+
+
+def test_the_demo_data_file_names_only_known_values() -> None:
+    demo = load()
+    assert demo.main_agency.slug == "so-tu-phap-bac-ninh"
+    for spec in demo.events:
+        assert spec.status in Event.Status.values
+        assert all(ask.status in Question.Status.values for ask in spec.asks)
+    for past in demo.past_dialogues:
+        assert past.legal_field in Event.LegalField.values
+        assert all(reason in Question.RejectionReason.values for reason, _ in past.rejected)
