@@ -23,15 +23,10 @@ from consultation.models import Comment, Commenter, Draft, Reply
 from dialogue import selectors as dialogue_selectors
 from dialogue import services as dialogue_services
 from dialogue.forms import JoinForm, join_token
+from events import access
 from events.errors import DomainError, NotAllowed
 from events.models import Agency, User
 from moderation.screening import fold
-
-
-def _user(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):  # login_required lets only accounts in
-        raise PermissionDenied
-    return request.user
 
 
 def _ip(request: HttpRequest) -> str | None:
@@ -228,7 +223,7 @@ def create_draft(request: HttpRequest, slug: str) -> HttpResponse:
             data = form.cleaned_data
             try:
                 draft = services.create_draft(
-                    actor=_user(request),
+                    actor=access.signed_in(request),
                     agency=agency,
                     title=data["title"],
                     text=data["text"],
@@ -262,7 +257,7 @@ def _reviewed_draft(request: HttpRequest, pk: int) -> Draft:
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """The staff page of a draft: comments to screen, to answer, and the consultation's status."""
     draft = _reviewed_draft(request, pk)
-    user = _user(request)
+    user = access.signed_in(request)
     status = request.GET.get("status", Comment.Status.PENDING)
     status = status if status in Comment.STATUSES else Comment.Status.PENDING
     context = {
@@ -300,7 +295,7 @@ def change_status(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     try:
         draft = services.change_draft_status(
-            actor=_user(request), draft=draft, status=request.POST.get("status", "")
+            actor=access.signed_in(request), draft=draft, status=request.POST.get("status", "")
         )
     except DomainError as error:
         flash.error(request, error.message)
@@ -321,7 +316,7 @@ def publish_summary(request: HttpRequest, pk: int) -> HttpResponse:
     form = SummaryForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
-        draft = services.publish_summary(actor=_user(request), draft=draft, note=note)
+        draft = services.publish_summary(actor=access.signed_in(request), draft=draft, note=note)
     except DomainError as error:
         flash.error(request, error.message)
         return redirect(_review_url(draft))
@@ -334,7 +329,9 @@ def publish_summary(request: HttpRequest, pk: int) -> HttpResponse:
 def approve(request: HttpRequest, pk: int, comment_id: int) -> HttpResponse:
     draft = _reviewed_draft(request, pk)
     try:
-        services.approve_comment(actor=_user(request), draft=draft, comment_id=comment_id)
+        services.approve_comment(
+            actor=access.signed_in(request), draft=draft, comment_id=comment_id
+        )
     except NotAllowed as error:
         raise PermissionDenied from error
     except DomainError as error:
@@ -356,7 +353,7 @@ def reject(request: HttpRequest, pk: int, comment_id: int) -> HttpResponse:
         return _review_back(draft, request)
     try:
         services.reject_comment(
-            actor=_user(request),
+            actor=access.signed_in(request),
             draft=draft,
             comment_id=comment_id,
             reason=form.cleaned_data["reason"],
@@ -381,7 +378,7 @@ def reply(request: HttpRequest, pk: int, comment_id: int) -> HttpResponse:
         return _review_back(draft, request)
     try:
         services.reply_to_comment(
-            actor=_user(request),
+            actor=access.signed_in(request),
             draft=draft,
             comment_id=comment_id,
             body=form.cleaned_data["body"],

@@ -12,7 +12,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import connection
 from django.db.models import Case, Count, F, Func, Q, QuerySet, TextField, Value, When
-from django.utils import timezone
 
 from dialogue import messages
 from dialogue.models import Participant, PublicDelta, Question, Vote
@@ -77,7 +76,6 @@ def catalogue(
     date_to: date | None = None,
 ) -> dict[str, list[Event]]:
     """Dialogues grouped as the catalogue shows them: live now, upcoming, past; maybe filtered."""
-    now = timezone.now()
     events = public_events()
     if agency is not None:
         events = events.filter(agency_id__in=event_selectors.agency_family(agency=agency))
@@ -87,17 +85,7 @@ def catalogue(
         events = events.filter(ends_at__date__gte=date_from)
     if date_to is not None:
         events = events.filter(starts_at__date__lte=date_to)
-    return {
-        "live": list(events.filter(status=Event.Status.LIVE).order_by("starts_at")),
-        "upcoming": list(
-            events.filter(status=Event.Status.SCHEDULED, ends_at__gte=now).order_by("starts_at")
-        ),
-        "past": list(
-            events.filter(status__in=[Event.Status.ENDED, Event.Status.ARCHIVED]).order_by(
-                "-starts_at"
-            )[:50]
-        ),
-    }
+    return event_selectors.by_moment(events)
 
 
 def visible_questions(*, event: Event, sort: str = "popular") -> QuerySet[Question]:

@@ -24,6 +24,7 @@ from events.forms import CatalogueFilterForm
 from events.models import Agency, Event, EventRole
 from events.public import join_link
 from events.services import clean_origins
+from live.sockets import connection_labels
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
@@ -76,10 +77,8 @@ def _back(event: Event, anchor: str = "") -> HttpResponseRedirect:
 def _socket_labels() -> dict[str, object]:
     """Texts the live script shows, translated here so that no script carries a language."""
     return {
-        "connecting": _("Connecting…"),
+        **connection_labels(),
         "live": _("Live: updates appear as they happen"),
-        "reconnecting": _("Connection lost. Reconnecting in %(seconds)s s…"),
-        "offline": _("Offline. Reload the page to try again."),
         "anonymous": _("Anonymous"),
         "pending": _("Awaiting approval"),
         "approved": _("Published"),

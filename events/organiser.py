@@ -19,28 +19,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from events import permissions, selectors, services
+from events import access, permissions, selectors, services
 from events.errors import DomainError
 from events.forms import EmbedOriginsForm, EventForm, LegalDocumentFormSet
-from events.models import Agency, Event, User
+from events.models import Agency, Event
 from events.public import join_link
 
 
-def _user(request: HttpRequest) -> User:
-    if not isinstance(request.user, User):  # login_required lets only accounts in
-        raise PermissionDenied
-    return request.user
-
-
-def _managed_agency(request: HttpRequest, slug: str) -> Agency:
-    agency = get_object_or_404(Agency, slug=slug)
-    if not permissions.can_manage_agency(request.user, agency):
-        raise PermissionDenied
-    return agency
-
-
 def _managed_event(request: HttpRequest, slug: str, event_slug: str) -> Event:
-    agency = _managed_agency(request, slug)
+    agency = access.managed_agency(request, slug)
     event = get_object_or_404(
         Event.objects.select_related("agency"), slug=event_slug, agency=agency
     )
@@ -97,7 +84,7 @@ def _add_error(form: EventForm, error: DomainError) -> None:
 
 @login_required
 def agency_events(request: HttpRequest, slug: str) -> HttpResponse:
-    agency = _managed_agency(request, slug)
+    agency = access.managed_agency(request, slug)
     context = {
         "agency": agency,
         "events": selectors.agency_events(agency=agency).prefetch_related("roles"),
@@ -108,7 +95,7 @@ def agency_events(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def create_event(request: HttpRequest, slug: str) -> HttpResponse:
-    agency = _managed_agency(request, slug)
+    agency = access.managed_agency(request, slug)
     if request.method != "POST":
         form = EventForm(initial={"allow_anonymous": True, "moderation_mode": "pre"})
         documents = LegalDocumentFormSet(prefix="documents")
@@ -118,7 +105,7 @@ def create_event(request: HttpRequest, slug: str) -> HttpResponse:
     if form.is_valid() and documents.is_valid():
         try:
             event = services.create_event(
-                actor=_user(request),
+                actor=access.signed_in(request),
                 agency=agency,
                 details=_details(form, documents),
                 slug=form.cleaned_data.get("slug") or "",
@@ -180,7 +167,7 @@ def edit_event(request: HttpRequest, slug: str, event: str) -> HttpResponse:
     if form.is_valid() and documents.is_valid():
         try:
             services.update_event(
-                actor=_user(request), event=found, details=_details(form, documents)
+                actor=access.signed_in(request), event=found, details=_details(form, documents)
             )
         except DomainError as error:
             _add_error(form, error)
@@ -195,7 +182,7 @@ def edit_event(request: HttpRequest, slug: str, event: str) -> HttpResponse:
 def clone_event(request: HttpRequest, slug: str, event: str) -> HttpResponse:
     found = _managed_event(request, slug, event)
     try:
-        copy = services.clone_event(actor=_user(request), event=found)
+        copy = services.clone_event(actor=access.signed_in(request), event=found)
     except DomainError as error:
         flash.error(request, error.message)
         return redirect("events:manage:event", slug=found.agency.slug, event=found.slug)
@@ -208,14 +195,16 @@ def clone_event(request: HttpRequest, slug: str, event: str) -> HttpResponse:
 @login_required
 def integration(request: HttpRequest, slug: str) -> HttpResponse:
     """Feeds, calendar, API and the embeddable widget, and which sites may frame it."""
-    agency = _managed_agency(request, slug)
+    agency = access.managed_agency(request, slug)
     status = 200
     if request.method == "POST":
         form = EmbedOriginsForm(request.POST)
         if form.is_valid():
             try:
                 services.set_embed_origins(
-                    actor=_user(request), agency=agency, origins=form.cleaned_data["embed_origins"]
+                    actor=access.signed_in(request),
+                    agency=agency,
+                    origins=form.cleaned_data["embed_origins"],
                 )
             except DomainError as error:
                 form.add_error("embed_origins", error.message)

@@ -66,6 +66,11 @@ def can_answer(user: Person, event: Event) -> bool:
     return has_event_role(user, event, EventRole.Role.OFFICIAL)
 
 
+def can_run(user: Person, event: Event) -> bool:
+    """The people who run a dialogue: its officials, its moderators and its agency's organisers."""
+    return can_answer(user, event) or can_moderate(user, event)
+
+
 def can_manage_event(user: Person, event: Event) -> bool:
     """Organisers edit, schedule, start and end the dialogues of their agency."""
     return is_organiser(user, event.agency_id)

@@ -129,10 +129,9 @@ def published_events(*, agency: Agency | None = None) -> QuerySet[Event]:
     return events
 
 
-def agency_dialogues(*, agency: Agency) -> dict[str, list[Event]]:
-    """An agency's public page: its dialogues (and its sub-agencies'), live, upcoming and past."""
+def by_moment(events: QuerySet[Event]) -> dict[str, list[Event]]:
+    """Dialogues as the public lists show them: live now, upcoming, and the last 50 past."""
     now = timezone.now()
-    events = published_events(agency=agency)
     return {
         "live": list(events.filter(status=Event.Status.LIVE).order_by("starts_at")),
         "upcoming": list(
@@ -144,6 +143,11 @@ def agency_dialogues(*, agency: Agency) -> dict[str, list[Event]]:
             )[:50]
         ),
     }
+
+
+def agency_dialogues(*, agency: Agency) -> dict[str, list[Event]]:
+    """An agency's public page: its dialogues (and its sub-agencies'), live, upcoming and past."""
+    return by_moment(published_events(agency=agency))
 
 
 # Not part of what the audit log keeps of a dialogue: bookkeeping, and the stage's secret link.

@@ -8,36 +8,21 @@ from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from events import permissions, selectors, services
+from events import access, selectors, services
 from events.errors import DomainError
 from events.forms import DeleteAccountForm, InvitationForm
-from events.models import Agency, Invitation, User
-
-
-def _user(request: HttpRequest) -> User:
-    """The signed-in account; the views below are all behind login_required."""
-    if not isinstance(request.user, User):  # login_required lets only accounts in
-        raise PermissionDenied
-    return request.user
-
-
-def _managed_agency(request: HttpRequest, slug: str) -> Agency:
-    agency = get_object_or_404(Agency, slug=slug)
-    if not permissions.can_manage_agency(request.user, agency):
-        raise PermissionDenied
-    return agency
+from events.models import Agency, Invitation
 
 
 @login_required
 def manage_index(request: HttpRequest) -> HttpResponse:
-    agencies = list(selectors.managed_agencies(user=_user(request)))
+    agencies = list(selectors.managed_agencies(user=access.signed_in(request)))
     if len(agencies) == 1:
         return redirect("events:manage:agency", slug=agencies[0].slug)
     return render(request, "events/manage_index.html", {"agencies": agencies})
@@ -58,19 +43,19 @@ def _agency_page(
 
 @login_required
 def agency_staff(request: HttpRequest, slug: str) -> HttpResponse:
-    return _agency_page(request, _managed_agency(request, slug))
+    return _agency_page(request, access.managed_agency(request, slug))
 
 
 @login_required
 @require_POST
 def invite(request: HttpRequest, slug: str) -> HttpResponse:
-    agency = _managed_agency(request, slug)
+    agency = access.managed_agency(request, slug)
     form = InvitationForm(request.POST, agency=agency)
     if not form.is_valid():
         return _agency_page(request, agency, form, status=400)
     try:
         invitation = services.invite_staff(
-            inviter=_user(request),
+            inviter=access.signed_in(request),
             agency=agency,
             email=form.cleaned_data["email"],
             role=form.cleaned_data["role"],
@@ -88,10 +73,10 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    agency = _managed_agency(request, slug)
+    agency = access.managed_agency(request, slug)
     invitation = get_object_or_404(Invitation, pk=pk, agency=agency)
     try:
-        services.revoke_invitation(user=_user(request), invitation=invitation)
+        services.revoke_invitation(user=access.signed_in(request), invitation=invitation)
     except DomainError as error:
         flash.error(request, error.message)
     else:
@@ -114,7 +99,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect(f"{settings.LOGIN_URL}?next={request.path}")
         try:
-            accepted = services.accept_invitation(user=_user(request), token=token)
+            accepted = services.accept_invitation(user=access.signed_in(request), token=token)
         except DomainError as error:
             context["problem"] = error.message
             return render(request, "events/invitation.html", context, status=400)
@@ -131,7 +116,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         return redirect(accepted.event.get_absolute_url() if accepted.event else "/")
     if request.user.is_authenticated:
         try:
-            services.check_invitation(user=_user(request), invitation=found)
+            services.check_invitation(user=access.signed_in(request), invitation=found)
         except DomainError as error:
             context["problem"] = error.message
     elif found.status != Invitation.Status.PENDING:
@@ -151,7 +136,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def export_data(request: HttpRequest) -> HttpResponse:
-    data = selectors.personal_data(user=_user(request))
+    data = selectors.personal_data(user=access.signed_in(request))
     data["exported_at"] = timezone.now().isoformat()
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
@@ -169,7 +154,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             services.delete_account(
-                user=_user(request), confirmation=form.cleaned_data["confirmation"]
+                user=access.signed_in(request), confirmation=form.cleaned_data["confirmation"]
             )
         except DomainError as error:
             form.add_error("confirmation", error.message)

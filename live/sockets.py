@@ -22,6 +22,7 @@ from typing import Any
 from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.utils.translation import gettext as _
 
 from live import metrics
 from live.adapters import server_send
@@ -37,6 +38,17 @@ TOO_SLOW = 1013
 # The close frame waits behind unread data, so closing is bounded in time: after that the
 # server's own keepalive timeout ends the connection (docs/protocol.md, "Slow readers").
 CLOSE_SECONDS = 30.0
+
+
+def connection_labels() -> dict[str, str]:
+    """What the connection line of every live page says (static/js/live-socket.js), translated
+    here once, so that no script carries a language."""
+    return {
+        "connecting": _("Connecting…"),
+        "live": _("Live"),
+        "reconnecting": _("Connection lost. Reconnecting in %(seconds)s s…"),
+        "offline": _("Offline. Reload the page to try again."),
+    }
 
 
 class Refused(Exception):

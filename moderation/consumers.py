@@ -19,7 +19,7 @@ from dialogue.messages import command_id, error_frame
 from dialogue.sessions import is_signed_in
 from events.errors import DomainError, NotAllowed, Unavailable
 from events.models import Event
-from events.permissions import can_answer, can_moderate, needs_two_factor_setup
+from events.permissions import can_moderate, can_run, needs_two_factor_setup
 from live import threads
 from live.groups import (
     moderators_group,
@@ -122,7 +122,7 @@ class StaffSocket(LiveSocket):
 
 
 def _may_answer(user: Any, event: Event) -> bool:
-    return can_answer(user, event) or can_moderate(user, event)
+    return can_run(user, event)
 
 
 class ModeratorConsumer(StaffSocket):

@@ -16,19 +16,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dialogue.models import Question
-from events import permissions
+from events import access, permissions
 from events.errors import DomainError
-from events.models import Event, User
+from events.models import Event
 from events.public import join_link
+from live.sockets import connection_labels
 from moderation import lifecycle, selectors, services
 
 
 def _labels() -> dict[str, object]:
     """Texts the console script shows, translated here so that no script carries a language."""
     return {
-        "connecting": _("Connecting…"),
-        "live": _("Live"),
-        "reconnecting": _("Connection lost. Reconnecting in %(seconds)s s…"),
+        **connection_labels(),
         "anonymous": _("Anonymous"),
         "approve": _("Approve"),
         "reject": _("Reject"),
@@ -64,13 +63,6 @@ def _labels() -> dict[str, object]:
     }
 
 
-def _person(request: HttpRequest) -> User:
-    """The signed-in person of a view behind login_required."""
-    if not isinstance(request.user, User):  # login_required lets only accounts in
-        raise PermissionDenied
-    return request.user
-
-
 @login_required
 def console(request: HttpRequest, slug: str) -> HttpResponse:
     event = get_object_or_404(Event, slug=slug)
@@ -91,8 +83,8 @@ def console(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def change_status(request: HttpRequest, slug: str) -> HttpResponse:
     event = get_object_or_404(Event, slug=slug)
-    user = _person(request)
-    if not (permissions.can_moderate(user, event) or permissions.can_answer(user, event)):
+    user = access.signed_in(request)
+    if not permissions.can_run(user, event):
         raise PermissionDenied
     try:
         event = lifecycle.change_status(
@@ -117,7 +109,7 @@ def change_status(request: HttpRequest, slug: str) -> HttpResponse:
 def renew_stage_link(request: HttpRequest, slug: str) -> HttpResponse:
     event = get_object_or_404(Event, slug=slug)
     try:
-        services.renew_stage_link(actor=_person(request), event=event)
+        services.renew_stage_link(actor=access.signed_in(request), event=event)
     except DomainError as error:
         raise PermissionDenied from error
     flash.success(request, _("A new stage link was made; the old one no longer works."))
@@ -128,8 +120,8 @@ def renew_stage_link(request: HttpRequest, slug: str) -> HttpResponse:
 def official_console(request: HttpRequest, slug: str) -> HttpResponse:
     """The official's console: the questions routed to them, live, and their answers."""
     event = get_object_or_404(Event, slug=slug)
-    user = _person(request)
-    if not (permissions.can_answer(user, event) or permissions.can_moderate(user, event)):
+    user = access.signed_in(request)
+    if not permissions.can_run(user, event):
         raise PermissionDenied
     context = {"event": event, "labels": _official_labels()}
     return render(request, "moderation/official.html", context)
@@ -139,8 +131,8 @@ def official_console(request: HttpRequest, slug: str) -> HttpResponse:
 def answers_due(request: HttpRequest, slug: str) -> HttpResponse:
     """Questions left to answer in writing, with who has them and when they are due."""
     event = get_object_or_404(Event, slug=slug)
-    user = _person(request)
-    if not (permissions.can_moderate(user, event) or permissions.can_answer(user, event)):
+    user = access.signed_in(request)
+    if not permissions.can_run(user, event):
         raise PermissionDenied
     due = selectors.written_answers_due(event)
     if not permissions.can_moderate(user, event):
@@ -180,9 +172,7 @@ def stage(request: HttpRequest, token: str) -> HttpResponse:
 
 def _official_labels() -> dict[str, str]:
     return {
-        "connecting": _("Connecting…"),
-        "live": _("Live"),
-        "reconnecting": _("Connection lost. Reconnecting in %(seconds)s s…"),
+        **connection_labels(),
         "signed_out": _("You have signed out. Sign in again to continue."),
         "revoked": _("You are no longer an official of this dialogue."),
         "anonymous": _("Anonymous"),
