@@ -1,8 +1,8 @@
-"""Every moderation action: authorise, check the version, write with its audit entry, broadcast.
+"""What moderators do to a question: approve, reject, edit, tag, star, route, stage, merge.
 
-Each action on a question names the `version` the moderator saw. If someone changed the question
-since, the action is refused with `StaleVersion` (code `conflict`) carrying the current state, so
-the console refreshes that item instead of overwriting the other moderator's change.
+Each action names the `version` the moderator saw. If someone changed the question since, the
+action is refused with `StaleVersion` (code `conflict`) carrying the current state, so the
+console refreshes that item instead of overwriting the other moderator's change.
 """
 
 from __future__ import annotations
@@ -10,31 +10,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dialogue.models import Answer, Participant, Question, Vote
+from dialogue.models import Answer, Question, Vote
 from dialogue.services import announce_change, clean_text
 from events import permissions
 from events.errors import Conflict, InvalidMessage, NotAllowed, NotFound
-from events.models import Event, EventRole, User, new_stage_token
-from live.broadcast import broadcast_on_commit, control_on_commit
+from events.models import Event, EventRole, User
+from live.broadcast import broadcast_on_commit
 from live.groups import (
     moderators_group,
     official_group,
-    participant_group,
-    public_group,
     stage_group,
 )
-from live.sockets import LINK_RENEWED
 from moderation import messages
-from moderation.models import AgencyBan, ModerationLog
+from moderation.models import ModerationLog
 from moderation.selectors import stage_frame
+from moderation.services.audit import _log, _state
 
 Action = ModerationLog.Action
 
@@ -52,50 +47,6 @@ def ensure_can_moderate(actor: User, event: Event) -> None:
         raise NotAllowed(_("Only the moderators of this dialogue may do that."))
 
 
-def _state(question: Question) -> dict[str, Any]:
-    """What the audit log keeps of a question before and after an action."""
-    return {
-        "text": question.text,
-        "status": question.status,
-        "stage": question.stage,
-        "topic": question.topic,
-        "starred": question.starred,
-        "routed_to": question.routed_to_id,
-        "reason": question.rejection_reason,
-        "note": question.rejection_note,
-        "merged_into": question.merged_into_id,
-        "votes": question.vote_count,
-    }
-
-
-def question_state(question: Question) -> dict[str, Any]:
-    """What the audit log keeps of a question, for changes made outside these services."""
-    return _state(question)
-
-
-def participant_state(participant: Participant) -> dict[str, Any]:
-    """What the audit log keeps of a participant: the name others see, and a ban."""
-    banned_at = participant.banned_at.isoformat() if participant.banned_at else None
-    return {"participant": participant.pk, "nickname": participant.nickname, "banned_at": banned_at}
-
-
-def record_change(
-    *,
-    actor: User,
-    event: Event,
-    before: dict[str, Any],
-    after: dict[str, Any],
-    question: Question | None = None,
-    action: str = Action.ADMIN,
-) -> ModerationLog | None:
-    """Audit a change citizens can see that was made outside the moderation console."""
-    if before == after:
-        return None
-    return ModerationLog.objects.create(
-        event=event, actor=actor, action=action, question=question, before=before, after=after
-    )
-
-
 def _lock(event: Event, question_id: int, version: int | None) -> Question:
     question = (
         Question.objects.select_for_update(of=("self",))
@@ -108,42 +59,6 @@ def _lock(event: Event, question_id: int, version: int | None) -> Question:
     if version is not None and question.version != version:
         raise StaleVersion(question)
     return question
-
-
-def log_action(
-    *,
-    actor: User,
-    action: str,
-    event: Event | None,
-    question: Question | None = None,
-    # A consultation.Comment; typed loosely because moderation does not import consultation.
-    comment: Any = None,
-    before: dict[str, Any],
-    after: dict[str, Any],
-) -> ModerationLog:
-    """Write one audit entry; every moderation of a question or a draft's comment goes here."""
-    return ModerationLog.objects.create(
-        event=event,
-        actor=actor,
-        action=action,
-        question=question,
-        comment=comment,
-        before=before,
-        after=after,
-    )
-
-
-def _log(
-    event: Event,
-    actor: User,
-    action: str,
-    question: Question | None,
-    before: dict[str, Any],
-    after: dict[str, Any],
-) -> None:
-    log_action(
-        actor=actor, action=action, event=event, question=question, before=before, after=after
-    )
 
 
 def _save(
@@ -455,243 +370,3 @@ def merge_questions(
     broadcast_on_commit(moderators_group(event.pk), messages.question_updated(target, event))
     announce_change(target, was_public=target.is_public)
     return [target, *merged]
-
-
-@transaction.atomic
-def set_modes(
-    *,
-    actor: User,
-    event: Event,
-    moderation: str | None = None,
-    intake_open: bool | None = None,
-    voting_open: bool | None = None,
-) -> Event:
-    """Switch pre/post-moderation and open or close questions and voting, during the event too."""
-    ensure_can_moderate(actor, event)
-    if moderation is None and intake_open is None and voting_open is None:
-        # Nothing asked: an error, not an empty audit entry and a broadcast.
-        raise InvalidMessage(_("Say which setting to change."), code="invalid_mode")
-    event = Event.objects.select_for_update().get(pk=event.pk)
-    before = _modes(event)
-    if moderation is not None:
-        if moderation not in Event.Moderation.values:
-            raise InvalidMessage(_("Unknown moderation mode."), code="invalid_mode")
-        event.moderation_mode = moderation
-    if intake_open is not None:
-        event.intake_closed = not intake_open
-    if voting_open is not None:
-        event.voting_closed = not voting_open
-    if _modes(event) == before:
-        return event  # already so: nothing to store, audit or announce
-    event.save(update_fields=["moderation_mode", "intake_closed", "voting_closed"])
-    _log(event, actor, Action.MODES, None, before, _modes(event))
-    broadcast_on_commit(moderators_group(event.pk), messages.event_updated(event))
-    broadcast_on_commit(public_group(event.pk), messages.public_event_updated(event))
-    return event
-
-
-def _modes(event: Event) -> dict[str, Any]:
-    return {
-        "moderation": event.moderation_mode,
-        "intake_closed": event.intake_closed,
-        "voting_closed": event.voting_closed,
-    }
-
-
-@transaction.atomic
-def ban_participant(
-    *,
-    actor: User,
-    event: Event,
-    participant_id: int | None = None,
-    question_id: int | None = None,
-    scope: str = "event",
-    reason: str = "",
-) -> list[Participant]:
-    """Bar a participant (or the asker of a question) from this dialogue, or from the agency's."""
-    ensure_can_moderate(actor, event)
-    # By question: moderators of a dialogue that hides anonymous askers never learn the
-    # participant's id, yet may still ban the author of an abusive question.
-    found = Participant.objects.filter(event=event)
-    if question_id is not None:
-        found = found.filter(questions__pk=question_id)
-    else:
-        found = found.filter(pk=participant_id or 0)
-    participant = found.first()
-    if participant is None:
-        raise NotFound(_("There is no such participant in this dialogue."))
-    if scope not in ("event", "agency"):
-        raise InvalidMessage(_("Unknown ban scope."), code="invalid_scope")
-    banned = [participant]
-    if scope == "agency":
-        if participant.user_id is None:
-            raise InvalidMessage(
-                _("Only signed-in people can be banned across the agency."), code="invalid_scope"
-            )
-        AgencyBan.objects.get_or_create(
-            agency_id=event.agency_id,
-            user_id=participant.user_id,
-            defaults={"reason": reason[:300], "banned_by": actor},
-        )
-        banned = list(
-            Participant.objects.filter(
-                user_id=participant.user_id, event__agency_id=event.agency_id
-            )
-        )
-    now = timezone.now()
-    for each in banned:
-        if each.banned_at is None:
-            each.banned_at = now
-            each.save(update_fields=["banned_at"])
-        broadcast_on_commit(participant_group(each.pk), messages.banned_notice())
-    _log(
-        event,
-        actor,
-        Action.BAN,
-        None,
-        {},
-        {
-            **({"question": question_id} if question_id else {"participant": participant.pk}),
-            "scope": scope,
-            "reason": reason[:300],
-        },
-    )
-    return banned
-
-
-def apply_agency_bans(participant: Participant) -> None:
-    """A person banned across an agency is banned in each new dialogue of it as they join."""
-    if (
-        participant.user_id
-        and AgencyBan.objects.filter(
-            agency_id=participant.event.agency_id, user_id=participant.user_id
-        ).exists()
-    ):
-        Participant.objects.filter(pk=participant.pk).update(banned_at=timezone.now())
-
-
-# --- Officials: answering live and in writing ------------------------------------------------
-
-
-def _ensure_can_answer(actor: User, event: Event, question: Question) -> None:
-    """Officials answer what is routed to them; moderators and organisers may act for them."""
-    if permissions.can_moderate(actor, event):
-        return
-    if permissions.can_answer(actor, event) and question.routed_to_id == actor.pk:
-        return
-    raise NotAllowed(_("This question is not routed to you."))
-
-
-@transaction.atomic
-def start_answering(*, actor: User, event: Event, question_id: int) -> list[Question]:
-    """An official takes a question on stage: "I am answering this"."""
-    question = _lock(event, question_id, None)
-    _ensure_can_answer(actor, event, question)
-    if not question.is_public and question.status != Question.Status.PENDING:
-        raise InvalidMessage(_("This question cannot be answered."), code="invalid_state")
-    official = question.routed_to or (actor if permissions.can_answer(actor, event) else None)
-    _start_live_answer(event, question, official=official)
-    return _set_stage(actor, event, question, "now")
-
-
-@transaction.atomic
-def save_live_note(*, actor: User, event: Event, question_id: int, note: str) -> Question:
-    """A short line shown while answering live, e.g. the article of the law concerned."""
-    question = _lock(event, question_id, None)
-    _ensure_can_answer(actor, event, question)
-    answer, _created = Answer.objects.get_or_create(
-        question=question,
-        defaults={"kind": Answer.Kind.LIVE, "official": question.routed_to or actor},
-    )
-    before = answer.live_note
-    answer.live_note = " ".join(note.split())[:300]
-    if answer.live_note == before:
-        return question
-    answer.save(update_fields=["live_note", "updated_at"])
-    question.version += 1
-    question.save(update_fields=["version"])
-    # Shown on the stage and in the archive: audited like every change citizens see.
-    after = {"live_note": answer.live_note}
-    _log(event, actor, Action.NOTE, question, {"live_note": before}, after)
-    _announce_answer_change(event, question)
-    return question
-
-
-@transaction.atomic
-def write_answer(
-    *, actor: User, event: Event, question_id: int, body: str, publish: bool = False
-) -> Question:
-    """Save (and optionally publish) the written answer; publishing tells the asker."""
-    question = _lock(event, question_id, None)
-    _ensure_can_answer(actor, event, question)
-    if not question.is_public:
-        raise InvalidMessage(_("Only published questions are answered."), code="invalid_state")
-    body = clean_text(body, max_length=20000, field=_("answer"))
-    before, was_public = _state(question), question.is_public
-    answer, _created = Answer.objects.get_or_create(
-        question=question,
-        defaults={"kind": Answer.Kind.WRITTEN, "official": question.routed_to or actor},
-    )
-    answer.body = body
-    if publish:
-        if question.status != Question.Status.ANSWERED:
-            answer.kind = Answer.Kind.WRITTEN
-        answer.published_at = answer.published_at or timezone.now()
-        question.status = Question.Status.ANSWERED
-        question.stage = Question.Stage.NONE
-        question.answered_at = question.answered_at or answer.published_at
-    answer.save()
-    if publish:
-        _email_asker(question)
-    return _save(
-        event,
-        actor,
-        Action.ANSWER,
-        question,
-        before,
-        was_public=was_public,
-        fields=["status", "stage", "answered_at"],
-    )
-
-
-def _announce_answer_change(event: Event, question: Question) -> None:
-    broadcast_on_commit(moderators_group(event.pk), messages.question_updated(question, event))
-    if question.routed_to_id:
-        broadcast_on_commit(
-            official_group(event.pk, question.routed_to_id),
-            messages.official_question_updated(question),
-        )
-    if question.stage:
-        broadcast_on_commit(stage_group(event.pk), stage_frame(event))
-
-
-def _email_asker(question: Question) -> None:
-    """Tell a signed-in asker by email that their question has a written answer.
-
-    Only queued, in the answering transaction (events/mail.py): the worker sends it, so a slow
-    mail server never holds the database thread that every socket of this process shares.
-    """
-    user = question.author.user
-    if user is None or not user.email:
-        return
-    url = f"{settings.SITE_URL}{question.event.get_absolute_url()}archive/#q{question.pk}"
-    send_mail(
-        subject=_("Your question has been answered: %(title)s") % {"title": question.event.title},
-        message=render_to_string(
-            "moderation/email/answered.txt", {"question": question, "url": url}
-        ),
-        from_email=None,
-        recipient_list=[user.email],
-    )
-
-
-@transaction.atomic
-def renew_stage_link(*, actor: User, event: Event) -> Event:
-    """Make a new secret stage link; the old one stops working at once."""
-    if not permissions.can_manage_event(actor, event):
-        raise NotAllowed(_("Only the organisers may renew the stage link."))
-    event = Event.objects.select_for_update().get(pk=event.pk)
-    event.stage_token = new_stage_token()
-    event.save(update_fields=["stage_token"])
-    control_on_commit(stage_group(event.pk), "close", {"type": "stage.revoked"}, code=LINK_RENEWED)
-    return event

@@ -1,0 +1,72 @@
+"""Every write of the moderation workflow, one module per use case; the names are all here.
+
+- `questions`: approve, reject, edit, tag, star, route, stage and merge a question
+- `answers`: an official takes a question, writes the live note and the written answer
+- `bans`: a participant from a dialogue, an account from an agency's dialogues
+- `event_settings`: moderation and voting modes, the stage link
+- `audit`: the audit log
+
+The lifecycle of a dialogue has its own module, `moderation/lifecycle.py`.
+"""
+
+from __future__ import annotations
+
+from moderation.services.answers import (
+    save_live_note,
+    start_answering,
+    write_answer,
+)
+from moderation.services.audit import (
+    log_action,
+    participant_state,
+    question_state,
+    record_change,
+)
+from moderation.services.bans import (
+    apply_agency_bans,
+    ban_participant,
+)
+from moderation.services.event_settings import (
+    renew_stage_link,
+    set_modes,
+)
+from moderation.services.questions import (
+    StaleVersion,
+    approve_question,
+    do_approve_question,
+    do_reject_question,
+    edit_question,
+    ensure_can_moderate,
+    merge_questions,
+    reject_question,
+    route_question,
+    set_stage,
+    star_question,
+    tag_question,
+)
+
+__all__ = [
+    "StaleVersion",
+    "apply_agency_bans",
+    "approve_question",
+    "ban_participant",
+    "do_approve_question",
+    "do_reject_question",
+    "edit_question",
+    "ensure_can_moderate",
+    "log_action",
+    "merge_questions",
+    "participant_state",
+    "question_state",
+    "record_change",
+    "reject_question",
+    "renew_stage_link",
+    "route_question",
+    "save_live_note",
+    "set_modes",
+    "set_stage",
+    "star_question",
+    "start_answering",
+    "tag_question",
+    "write_answer",
+]
