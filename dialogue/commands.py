@@ -12,12 +12,13 @@ from typing import Any, cast
 from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 
-from dialogue import messages, services
+from dialogue import frames, messages, services
 from dialogue.models import Participant
-from dialogue.selectors import event_snapshot
+from dialogue.selectors import snapshot_parts
 from dialogue.sessions import ensure_signed_in
 from events.errors import DomainError, NotAllowed, NotFound
 from events.models import Event, User
+from live.wire import build
 
 
 @dataclass
@@ -54,7 +55,7 @@ def _participant(connection: Connection) -> Participant:
 def handle(connection: Connection, command: messages.CitizenCommand) -> dict[str, Any]:
     """Run one validated command and return its reply frame."""
     if isinstance(command, messages.Ping):
-        return {"type": "pong", "reply_to": command.id}
+        return build(frames.Pong, reply_to=command.id)
     if isinstance(command, messages.Resync):
         event = _event(connection)
         participant = (
@@ -62,7 +63,11 @@ def handle(connection: Connection, command: messages.CitizenCommand) -> dict[str
             if connection.participant_id
             else None
         )
-        return {**event_snapshot(event=event, participant=participant), "reply_to": command.id}
+        return build(
+            frames.Snapshot,
+            reply_to=command.id,
+            **snapshot_parts(event=event, participant=participant),
+        )
     if not isinstance(command, messages.Ask):
         (reply,) = handle_votes([(connection, command)])
         return reply
@@ -76,7 +81,7 @@ def handle(connection: Connection, command: messages.CitizenCommand) -> dict[str
         anonymous=command.anonymous,
         ip=connection.ip,
     )
-    return {"type": "asked", "reply_to": command.id, "question": messages.own_question(question)}
+    return build(frames.Asked, reply_to=command.id, question=messages.own_question(question))
 
 
 VoteRequest = tuple[Connection, messages.VoteCommand | messages.Unvote]
@@ -112,13 +117,13 @@ def handle_votes(requests: list[VoteRequest]) -> list[dict[str, Any]]:
         if isinstance(outcome, DomainError):
             replies[index] = messages.error_frame(outcome, reply_to=command.id)
         else:
-            replies[index] = {
-                "type": "voted",
-                "reply_to": command.id,
-                "question_id": outcome.question_id,
-                "voted": outcome.voted,
-                "votes": outcome.votes,
-            }
+            replies[index] = build(
+                frames.Voted,
+                reply_to=command.id,
+                question_id=outcome.question_id,
+                voted=outcome.voted,
+                votes=outcome.votes,
+            )
     return [reply for reply in replies if reply is not None]
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import DatabaseError
 
-from dialogue import commands, messages, socket_limits
+from dialogue import commands, frames, messages, socket_limits
 from dialogue.batching import votes_for_running_loop
 from dialogue.permissions import can_view_event
 from dialogue.selectors import participant_for, public_snapshot_text, snapshot_text
@@ -24,6 +24,7 @@ from live import metrics, threads
 from live.groups import participant_group, public_group, session_group
 from live.hub import hub_for_running_loop
 from live.sockets import RECONNECT, LiveSocket
+from live.wire import build, part
 
 log = logging.getLogger(__name__)
 
@@ -158,10 +159,11 @@ class EventConsumer(LiveSocket):
         if command.since is not None:
             deltas = hub.backlog(self.public, command.since)
             if deltas is not None:
+                # The deltas were checked when they were built; the head is checked here.
                 head = messages.dumps(
-                    {"type": "backlog", "reply_to": command.id, "since": command.since}
+                    build(frames.Backlog, reply_to=command.id, since=command.since, frames=[])
                 )
-                self.reply(f'{head[:-1]},"frames":[{",".join(deltas)}]}}')
+                self.reply(head[: -len("]}")] + ",".join(deltas) + "]}")
                 metrics.resync_served()
                 return
         # Frames wait while the snapshot is read, so none is sent before it.
@@ -169,7 +171,9 @@ class EventConsumer(LiveSocket):
         self.subscriber.hold()
         try:
             public = await self._public_snapshot()
-            head = messages.dumps({"type": "snapshot", "reply_to": command.id, "partial": True})
+            head = messages.dumps(
+                part(frames.SnapshotHead, type="snapshot", reply_to=command.id, partial=True)
+            )
             await self.send_text(f"{head[:-1]},{public}}}")
             metrics.snapshot_served()
         finally:

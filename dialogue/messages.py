@@ -14,10 +14,12 @@ from uuid import UUID
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from dialogue import frames
 from dialogue.models import Question
 from events.errors import DomainError, InvalidMessage
 from events.models import Event
 from events.text import has_control_characters
+from live.wire import build
 
 CommandId = Annotated[str, Field(min_length=1, max_length=64)]
 # Ids are database keys (64-bit) that a browser holds as a number: beyond 2**53 - 1 it cannot.
@@ -187,23 +189,22 @@ def event_state(event: Event) -> dict[str, Any]:
 
 
 def question_published(question: Question, seq: int) -> dict[str, Any]:
-    return {"type": "question.published", "seq": seq, "question": public_question(question)}
+    return build(frames.QuestionPublished, seq=seq, question=public_question(question))
 
 
 def question_withdrawn(question: Question, seq: int) -> dict[str, Any]:
-    return {"type": "question.withdrawn", "seq": seq, "question_id": question.pk}
+    return build(frames.QuestionWithdrawn, seq=seq, question_id=question.pk)
 
 
 def own_question_updated(question: Question) -> dict[str, Any]:
-    return {"type": "own_question.updated", "question": own_question(question)}
+    return build(frames.OwnQuestionUpdated, question=own_question(question))
 
 
 def tally(counts: dict[int, int]) -> dict[str, Any]:
-    return {"type": "tally", "votes": {str(pk): n for pk, n in counts.items()}}
+    return build(frames.Tally, votes={str(pk): n for pk, n in counts.items()})
 
 
 def error_frame(error: DomainError, *, reply_to: str | None = None) -> dict[str, Any]:
-    frame: dict[str, Any] = {"type": "error", "code": error.code, "message": error.message}
-    if reply_to is not None:
-        frame["reply_to"] = reply_to
-    return frame
+    if reply_to is None:
+        return build(frames.Error, code=error.code, message=str(error.message))
+    return build(frames.Error, reply_to=reply_to, code=error.code, message=str(error.message))

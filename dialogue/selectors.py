@@ -13,10 +13,11 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.db import connection
 from django.db.models import Case, Count, F, Func, Q, QuerySet, TextField, Value, When
 
-from dialogue import messages
+from dialogue import frames, messages
 from dialogue.models import Participant, PublicDelta, Question, Vote
 from events import selectors as event_selectors
 from events.models import Agency, Event, User
+from live.wire import part
 
 SESSION_KEY = "dialogue.participants"
 
@@ -141,13 +142,9 @@ def participant_for(
     return Participant.objects.filter(pk=participant_id, event=event, user__isnull=True).first()
 
 
-def event_snapshot(*, event: Event, participant: Participant | None) -> dict[str, Any]:
-    """Everything this participant may see now, with the sequence number it is valid at."""
-    return {
-        "type": "snapshot",
-        **public_snapshot(event=event),
-        **personal_snapshot(participant=participant),
-    }
+def snapshot_parts(*, event: Event, participant: Participant | None) -> dict[str, Any]:
+    """The fields of a snapshot: the public part and this participant's own."""
+    return {**public_snapshot(event=event), **personal_snapshot(participant=participant)}
 
 
 def public_snapshot(*, event: Event) -> dict[str, Any]:
@@ -156,18 +153,21 @@ def public_snapshot(*, event: Event) -> dict[str, Any]:
     # and is applied on top (deltas are idempotent upserts), so nothing is missed.
     seq = Event.objects.values_list("public_seq", flat=True).get(pk=event.pk)
     questions = [messages.public_question(q) for q in visible_questions(event=event, sort="recent")]
-    return {"seq": seq, "event": messages.event_state(event), "questions": questions}
+    return part(
+        frames.PublicSnapshotPart, seq=seq, event=messages.event_state(event), questions=questions
+    )
 
 
 def personal_snapshot(*, participant: Participant | None) -> dict[str, Any]:
     """The part of a snapshot that is this participant's own: `me`, `mine`, `voted`."""
     if participant is None:
-        return {"me": None, "mine": [], "voted": []}
-    return {
-        "me": {"name": participant.display_name},
-        "mine": [messages.own_question(q) for q in own_questions(participant=participant)],
-        "voted": sorted(voted_question_ids(participant=participant)),
-    }
+        return part(frames.PersonalSnapshotPart, me=None, mine=[], voted=[])
+    return part(
+        frames.PersonalSnapshotPart,
+        me={"name": participant.display_name},
+        mine=[messages.own_question(q) for q in own_questions(participant=participant)],
+        voted=sorted(voted_question_ids(participant=participant)),
+    )
 
 
 def public_snapshot_text(*, event: Event) -> str:

@@ -20,11 +20,13 @@ from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
+from dialogue.frames import SignedOut
 from events.errors import NotAllowed
 from events.models import User
 from live.broadcast import control_on_commit
 from live.groups import session_group, user_group
 from live.sockets import ACCESS_ENDED
+from live.wire import build
 
 __all__ = ["ensure_signed_in", "is_signed_in", "session_group", "user_group"]
 
@@ -56,16 +58,14 @@ def close_sockets_of_ended_session(
 ) -> None:
     session_key = getattr(request.session, "session_key", None)
     if session_key:
-        control_on_commit(
-            session_group(session_key), "close", {"type": "signed_out"}, code=ACCESS_ENDED
-        )
+        control_on_commit(session_group(session_key), "close", build(SignedOut), code=ACCESS_ENDED)
 
 
 @receiver(post_delete, sender=Session)
 def close_sockets_of_deleted_session(sender: Any, instance: Session, **kwargs: Any) -> None:
     # Sessions ended from elsewhere: the admin, "sign out everywhere", a password reset.
     control_on_commit(
-        session_group(instance.session_key), "close", {"type": "signed_out"}, code=ACCESS_ENDED
+        session_group(instance.session_key), "close", build(SignedOut), code=ACCESS_ENDED
     )
 
 

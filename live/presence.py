@@ -17,7 +17,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from live import threads
+from live import threads, wire
 from live.adapters import layer_key, layer_redis
 from live.frames import dumps
 
@@ -65,7 +65,7 @@ class Presence:
         totals = await self._shared(counts)
         for event_id, total in totals.items():
             if self.totals.get(event_id) != total and event_id in sockets:
-                frame = dumps({"type": "presence", "connected": total})
+                frame = dumps(wire.build(wire.Presence, connected=total))
                 for subscriber in sockets[event_id]:
                     subscriber.push(frame)
             await self._sample(event_id, total)

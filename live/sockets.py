@@ -26,8 +26,10 @@ from django.utils.translation import gettext as _
 
 from live import metrics
 from live.adapters import server_send
+from live.frames import dumps
 from live.hub import hub_for_running_loop
 from live.subscriber import Subscriber
+from live.wire import AccessRevoked, build
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +71,7 @@ class LiveSocket(AsyncWebsocketConsumer):
     audiences: list[str]
     subscriber: Subscriber
     # The frame a socket sends when a recheck finds its rights gone.
-    revoked_frame = '{"type":"access.revoked"}'
+    revoked_frame = dumps(build(AccessRevoked))
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         # Channels' own loop waits on its one source through a new task and an `asyncio.wait`

@@ -10,12 +10,14 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from dialogue.frames import Pong
 from dialogue.models import Question
 from dialogue.sessions import ensure_signed_in
 from events import permissions
 from events.errors import DomainError, NotAllowed, NotFound
 from events.models import Event, User
-from moderation import messages, selectors, services
+from live.wire import build
+from moderation import frames, messages, selectors, services
 
 
 def _event(event_id: int) -> Event:
@@ -26,11 +28,11 @@ def _event(event_id: int) -> Event:
 
 
 def _done(command_id: str, event: Event, questions: list[Question]) -> dict[str, Any]:
-    return {
-        "type": "done",
-        "reply_to": command_id,
-        "questions": [selectors.moderator_view(q, event)["question"] for q in questions],
-    }
+    return build(
+        frames.Done,
+        reply_to=command_id,
+        questions=[selectors.moderator_view(q, event)["question"] for q in questions],
+    )
 
 
 def handle(
@@ -42,7 +44,7 @@ def handle(
     services.ensure_can_moderate(user, event)
     c = command
     if isinstance(c, messages.Ping):
-        return {"type": "pong", "reply_to": c.id}
+        return build(Pong, reply_to=c.id)
     if isinstance(c, messages.Resync):
         return {**selectors.moderator_snapshot(event), "reply_to": c.id}
     if isinstance(c, messages.Modes):
@@ -53,7 +55,7 @@ def handle(
             intake_open=c.intake_open,
             voting_open=c.voting_open,
         )
-        return {"type": "done", "reply_to": c.id, "modes": messages.modes(event), "questions": []}
+        return build(frames.Done, reply_to=c.id, modes=messages.modes(event), questions=[])
     if isinstance(c, messages.Ban):
         services.ban_participant(
             actor=user,
@@ -63,7 +65,7 @@ def handle(
             scope=c.scope,
             reason=c.reason,
         )
-        return {"type": "done", "reply_to": c.id, "questions": []}
+        return build(frames.Done, reply_to=c.id, questions=[])
     if isinstance(c, messages.Bulk):
         return _bulk(user, event, c)
     return _done(c.id, event, _on_question(user, event, c))
@@ -136,7 +138,7 @@ def _bulk(user: User, event: Event, command: messages.Bulk) -> dict[str, Any]:
             refused.append(
                 {"question": item.question, "code": error.code, "message": error.message}
             )
-    return {**_done(command.id, event, changed), "refused": refused}
+    return build(frames.Done, **_done(command.id, event, changed), refused=refused)
 
 
 def conflict_frame(
@@ -144,28 +146,25 @@ def conflict_frame(
 ) -> dict[str, Any]:
     """A conflict names the question's current state, so the console refreshes that item."""
     event = _event(event_id)
-    frame = {
-        "type": "error",
+    fields: dict[str, Any] = {
         "code": error.code,
-        "message": error.message,
+        "message": str(error.message),
         "question": selectors.moderator_view(error.question, event)["question"],
     }
     if reply_to is not None:
-        frame["reply_to"] = reply_to
-    return frame
+        fields["reply_to"] = reply_to
+    return build(frames.ConflictError, **fields)
 
 
 # --- The official's socket ---------------------------------------------------------------------
 
 
 def official_snapshot(user: User, event: Event) -> dict[str, Any]:
-    return {
-        "type": "official.snapshot",
-        "event": {"id": event.pk, "slug": event.slug, "title": event.title, "status": event.status},
-        "questions": [
-            messages.official_question(q) for q in selectors.routed_questions(event, user)
-        ],
-    }
+    return build(
+        frames.OfficialSnapshot,
+        event={"id": event.pk, "slug": event.slug, "title": event.title, "status": event.status},
+        questions=[messages.official_question(q) for q in selectors.routed_questions(event, user)],
+    )
 
 
 def handle_official(
@@ -178,7 +177,7 @@ def handle_official(
         raise NotAllowed(_("Only the officials of this dialogue may do that."))
     c = command
     if isinstance(c, messages.Ping):
-        return {"type": "pong", "reply_to": c.id}
+        return build(Pong, reply_to=c.id)
     if isinstance(c, messages.Resync):
         return {**official_snapshot(user, event), "reply_to": c.id}
     if isinstance(c, messages.Answering):
@@ -196,8 +195,6 @@ def handle_official(
     fresh = Question.objects.select_related("author__user", "answer").filter(
         pk__in=[q.pk for q in changed]
     )
-    return {
-        "type": "done",
-        "reply_to": c.id,
-        "questions": [messages.official_question(q) for q in fresh],
-    }
+    return build(
+        frames.Done, reply_to=c.id, questions=[messages.official_question(q) for q in fresh]
+    )

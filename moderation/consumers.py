@@ -21,6 +21,7 @@ from events.errors import DomainError, NotAllowed, Unavailable
 from events.models import Event
 from events.permissions import can_moderate, can_run, needs_two_factor_setup
 from live import threads
+from live.frames import dumps
 from live.groups import (
     moderators_group,
     official_group,
@@ -30,7 +31,9 @@ from live.groups import (
     user_group,
 )
 from live.sockets import LINK_RENEWED, RECONNECT, LiveSocket, Refused
+from live.wire import build
 from moderation import commands, messages, selectors
+from moderation.frames import StageRevoked
 from moderation.services import StaleVersion
 
 log = logging.getLogger(__name__)
@@ -165,7 +168,7 @@ class StageConsumer(LiveSocket):
     """The hall's screen: receives stage frames only, opened by the secret stage link."""
 
     audience = "stage"
-    revoked_frame = '{"type":"stage.revoked"}'
+    revoked_frame = dumps(build(StageRevoked))
 
     async def connect(self) -> None:
         self.token = self.scope["url_route"]["kwargs"]["token"]

@@ -10,9 +10,12 @@ from typing import Annotated, Any, Literal
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
+from dialogue.frames import Banned, EventUpdated
 from dialogue.messages import MAX_VERSION, Id, dumps, parse_frame
 from dialogue.models import Question
 from events.models import Event
+from live.wire import build
+from moderation import frames
 
 __all__ = ["dumps"]
 
@@ -220,7 +223,7 @@ def moderator_question(
 def question_updated(
     question: Question, event: Event, screening: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    return {"type": "mod.question", "question": moderator_question(question, event, screening)}
+    return build(frames.ModQuestion, question=moderator_question(question, event, screening))
 
 
 def modes(event: Event) -> dict[str, Any]:
@@ -233,17 +236,17 @@ def modes(event: Event) -> dict[str, Any]:
 
 
 def event_updated(event: Event) -> dict[str, Any]:
-    return {"type": "mod.event", "modes": modes(event)}
+    return build(frames.ModEvent, modes=modes(event))
 
 
 def public_event_updated(event: Event) -> dict[str, Any]:
     from dialogue.messages import event_state
 
-    return {"type": "event.updated", "event": event_state(event)}
+    return build(EventUpdated, event=event_state(event))
 
 
 def banned_notice() -> dict[str, Any]:
-    return {"type": "banned"}
+    return build(Banned)
 
 
 def official_question(question: Question) -> dict[str, Any]:
@@ -273,8 +276,8 @@ def official_question(question: Question) -> dict[str, Any]:
 
 
 def official_question_updated(question: Question) -> dict[str, Any]:
-    return {"type": "official.question", "question": official_question(question)}
+    return build(frames.OfficialQuestionUpdated, question=official_question(question))
 
 
 def official_question_removed(question: Question) -> dict[str, Any]:
-    return {"type": "official.removed", "question_id": question.pk}
+    return build(frames.OfficialQuestionRemoved, question_id=question.pk)

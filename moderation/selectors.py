@@ -8,7 +8,8 @@ from django.db.models import Q, QuerySet
 
 from dialogue.models import Question
 from events.models import Event, EventRole, User
-from moderation import messages
+from live.wire import build
+from moderation import frames, messages
 from moderation.models import BannedWord, ModerationLog
 from moderation.screening import banned_words_in, likely_duplicates
 
@@ -76,16 +77,16 @@ def moderator_snapshot(event: Event) -> dict[str, Any]:
         if question.status == Question.Status.PENDING:
             screening = screen(question, phrases=phrases, others=others)
         items.append(messages.moderator_question(question, event, screening))
-    return {
-        "type": "mod.snapshot",
-        "event": {"id": event.pk, "slug": event.slug, "title": event.title},
-        "modes": messages.modes(event),
-        "officials": officials(event),
-        "reasons": [
+    return build(
+        frames.ModSnapshot,
+        event={"id": event.pk, "slug": event.slug, "title": event.title},
+        modes=messages.modes(event),
+        officials=officials(event),
+        reasons=[
             {"code": code, "label": str(label)} for code, label in Question.RejectionReason.choices
         ],
-        "questions": items,
-    }
+        questions=items,
+    )
 
 
 def audit_log(event: Event) -> QuerySet[ModerationLog]:
@@ -130,12 +131,12 @@ def stage_frame(event: Event) -> dict[str, Any]:
     )
     now = next((q for q in on_stage if q.stage == Question.Stage.NOW), None)
     upcoming = [q for q in on_stage if q.stage == Question.Stage.NEXT][:2]
-    return {
-        "type": "stage.state",
-        "event": {"title": event.title, "status": event.status},
-        "now": _stage_item(now, titles) if now else None,
-        "next": [_stage_item(q, titles) for q in upcoming],
-    }
+    return build(
+        frames.StageState,
+        event={"title": event.title, "status": event.status},
+        now=_stage_item(now, titles) if now else None,
+        next=[_stage_item(q, titles) for q in upcoming],
+    )
 
 
 def routed_questions(event: Event, official: User) -> list[Question]:

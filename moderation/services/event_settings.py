@@ -17,7 +17,9 @@ from live.groups import (
     stage_group,
 )
 from live.sockets import LINK_RENEWED
+from live.wire import build
 from moderation import messages
+from moderation.frames import StageRevoked
 from moderation.models import ModerationLog
 from moderation.services.audit import _log
 from moderation.services.questions import ensure_can_moderate
@@ -74,5 +76,5 @@ def renew_stage_link(*, actor: User, event: Event) -> Event:
     event = Event.objects.select_for_update().get(pk=event.pk)
     event.stage_token = new_stage_token()
     event.save(update_fields=["stage_token"])
-    control_on_commit(stage_group(event.pk), "close", {"type": "stage.revoked"}, code=LINK_RENEWED)
+    control_on_commit(stage_group(event.pk), "close", build(StageRevoked), code=LINK_RENEWED)
     return event

@@ -1,0 +1,207 @@
+"""The frames of the moderator, official and stage sockets, one model each (docs/protocol.md).
+
+Their inbound commands are in `moderation/messages.py`. Replies shared with the citizen socket
+(`pong`, `error`) are the citizen's models, extended where a console needs more.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from dialogue.frames import Error
+from live.wire import Frame, Part
+
+
+class Person(Part):
+    id: int
+    name: str
+
+
+class Flag(Part):
+    kind: str
+    phrase: str
+
+
+class DuplicateHint(Part):
+    id: int
+    score: float
+
+
+class ModeratorQuestion(Part):
+    """A question as moderators see it; an anonymous asker's name only if the event allows."""
+
+    id: int
+    version: int
+    text: str
+    original_text: str | None
+    author: str | None
+    participant: int | None
+    anonymous: bool
+    status: str
+    stage: str | None
+    queue_position: int | None
+    starred: bool
+    topic: str | None
+    routed_to: Person | None
+    votes: int
+    reason: str | None
+    note: str | None
+    merged_into: int | None
+    asked_at: str
+    flags: list[Flag]
+    duplicates: list[DuplicateHint]
+
+
+class Modes(Part):
+    moderation: str
+    intake_open: bool
+    voting_open: bool
+    status: str
+
+
+class EventHead(Part):
+    id: int
+    slug: str
+    title: str
+
+
+class Official(Part):
+    id: int
+    name: str
+    title: str
+
+
+class Reason(Part):
+    code: str
+    label: str
+
+
+class ModSnapshot(Frame):
+    socket: ClassVar[str] = "moderator"
+    type: Literal["mod.snapshot"] = "mod.snapshot"
+    reply_to: str | None = None
+    event: EventHead
+    modes: Modes
+    officials: list[Official]
+    reasons: list[Reason]
+    questions: list[ModeratorQuestion]
+
+
+class ModQuestion(Frame):
+    socket: ClassVar[str] = "moderator"
+    type: Literal["mod.question"] = "mod.question"
+    question: ModeratorQuestion
+
+
+class ModEvent(Frame):
+    socket: ClassVar[str] = "moderator"
+    type: Literal["mod.event"] = "mod.event"
+    modes: Modes
+
+
+class ConflictError(Error):
+    """An `error` of a console, which may carry the question's current state (a conflict)."""
+
+    socket: ClassVar[str] = "moderator"
+    question: ModeratorQuestion | None = None
+
+
+class AnswerState(Part):
+    kind: str
+    body: str
+    live_note: str
+    published: bool
+
+
+class OfficialQuestion(Part):
+    """A question as the official it is routed to sees it: never an anonymous asker's name."""
+
+    id: int
+    version: int
+    text: str
+    author: str | None
+    status: str
+    stage: str | None
+    queue_position: int | None
+    topic: str | None
+    votes: int
+    asked_at: str
+    due_at: str | None
+    answer: AnswerState | None
+
+
+class Refused(Part):
+    question: int
+    code: str
+    message: str
+
+
+class Done(Frame):
+    """The reply to a moderator's or an official's command: the questions it changed."""
+
+    socket: ClassVar[str] = "moderator"
+    type: Literal["done"] = "done"
+    reply_to: str
+    questions: list[ModeratorQuestion] | list[OfficialQuestion]
+    modes: Modes | None = None
+    refused: list[Refused] | None = None
+
+
+class OfficialEvent(Part):
+    id: int
+    slug: str
+    title: str
+    status: str
+
+
+class OfficialSnapshot(Frame):
+    socket: ClassVar[str] = "official"
+    type: Literal["official.snapshot"] = "official.snapshot"
+    reply_to: str | None = None
+    event: OfficialEvent
+    questions: list[OfficialQuestion]
+
+
+class OfficialQuestionUpdated(Frame):
+    socket: ClassVar[str] = "official"
+    type: Literal["official.question"] = "official.question"
+    question: OfficialQuestion
+
+
+class OfficialQuestionRemoved(Frame):
+    socket: ClassVar[str] = "official"
+    type: Literal["official.removed"] = "official.removed"
+    question_id: int
+
+
+class StageOfficial(Part):
+    name: str
+    title: str
+
+
+class StageItem(Part):
+    id: int
+    text: str
+    author: str | None
+    votes: int
+    topic: str | None
+    official: StageOfficial | None
+    note: str | None
+
+
+class StageEvent(Part):
+    title: str
+    status: str
+
+
+class StageState(Frame):
+    socket: ClassVar[str] = "stage"
+    type: Literal["stage.state"] = "stage.state"
+    event: StageEvent
+    now: StageItem | None
+    next: list[StageItem]
+
+
+class StageRevoked(Frame):
+    socket: ClassVar[str] = "stage"
+    type: Literal["stage.revoked"] = "stage.revoked"
