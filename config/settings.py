@@ -429,6 +429,11 @@ DIALOGUE = {
 
 # Tasks are rows in the database (SQLite or PostgreSQL alike), run by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Exports of a dialogue's questions with more rows than this are made by the task queue, with
+# their progress shown; the file is kept this many hours for the person who asked.
+REPORTS_SYNC_EXPORT_ROWS = env.int("REPORTS_SYNC_EXPORT_ROWS", default=2000)
+REPORTS_EXPORT_HOURS = env.int("REPORTS_EXPORT_HOURS", default=24)
 # A task that fails on a network error is queued again after each of these delays in turn
 # (seconds: 30 s, 2 min, 10 min, 30 min, 2 h), then given up and logged (events/tasks.py).
 TASK_RETRY_DELAYS: list[int] = env.list(

@@ -1,20 +1,24 @@
 """Exports of a dialogue's questions (CSV, XLSX) and of an agency report's tables (XLSX).
 
-Each export is a plain function from the report's inputs to bytes, run synchronously in the
-request for now; when the task queue lands, a task calls the same function and stores the file.
+Each export is a plain function from the report's inputs to bytes. A dialogue's questions are
+exported in the request when they are few; above `REPORTS_SYNC_EXPORT_ROWS` the same functions
+run in a task that records its progress and keeps the file (`reports/tasks.py`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from openpyxl import Workbook
 
 from dialogue.models import Question
 from events.models import Event
 from reports.selectors import AgencyReport, AgencyRow
+
+# How often a long export reports how far it got.
+PROGRESS_EVERY = 200
 
 # A cell starting with one of these is read as a formula by spreadsheet programs (OWASP).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -49,15 +53,20 @@ def author_label(question: Question, event: Event) -> str:
     return question.author.display_name
 
 
-def question_rows(event: Event) -> list[list[object]]:
-    """One row per question of the dialogue, in the order they were asked."""
+def question_rows(
+    event: Event, progress: Callable[[int], None] | None = None
+) -> list[list[object]]:
+    """One row per question of the dialogue, in the order they were asked.
+
+    `progress`, if given, is told the number of rows done every `PROGRESS_EVERY` rows.
+    """
     questions = (
         Question.objects.filter(event=event)
         .select_related("author__user", "answer__official")
         .order_by("created_at", "pk")
     )
     rows: list[list[object]] = []
-    for number, question in enumerate(questions, start=1):
+    for number, question in enumerate(questions.iterator(chunk_size=500), start=1):
         answer = getattr(question, "answer", None)
         rows.append(
             [
@@ -77,15 +86,17 @@ def question_rows(event: Event) -> list[list[object]]:
                 else "",
             ]
         )
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress(number)
     return rows
 
 
-def questions_csv(event: Event) -> bytes:
+def questions_csv(event: Event, progress: Callable[[int], None] | None = None) -> bytes:
     """The dialogue's questions as UTF-8 CSV with a byte-order mark, so spreadsheets read it."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(QUESTION_COLUMNS)
-    for row in question_rows(event):
+    for row in question_rows(event, progress):
         writer.writerow([escape_cell(cell) for cell in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -106,10 +117,10 @@ def _save(workbook: Workbook) -> bytes:
     return buffer.getvalue()
 
 
-def questions_xlsx(event: Event) -> bytes:
+def questions_xlsx(event: Event, progress: Callable[[int], None] | None = None) -> bytes:
     """The dialogue's questions as one XLSX sheet."""
     workbook = Workbook()
-    _sheet(workbook, "Câu hỏi", QUESTION_COLUMNS, question_rows(event))
+    _sheet(workbook, "Câu hỏi", QUESTION_COLUMNS, question_rows(event, progress))
     return _save(workbook)
 
 

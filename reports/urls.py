@@ -13,6 +13,8 @@ urlpatterns = [
         views.dialogue_export,
         name="dialogue_export",
     ),
+    path("reports/exports/<uuid:job>/", views.export_job, name="export_job"),
+    path("reports/exports/<uuid:job>/file", views.export_download, name="export_download"),
     path("reports/a/<slug:slug>/", views.agency, name="agency"),
     path("reports/a/<slug:slug>/report.pdf", views.agency_pdf, name="agency_pdf"),
     path("reports/a/<slug:slug>/report.xlsx", views.agency_xlsx, name="agency_xlsx"),

@@ -1,22 +1,29 @@
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from dialogue.models import Question
+from events import access
 from events.models import Agency, Event
 from events.permissions import can_moderate, is_organiser
+from events.tasks import enqueue_on_commit
 from reports import charts, exports
+from reports.models import ExportJob
 from reports.selectors import AgencyReport, agency_report, dialogue_report
+from reports.tasks import make_question_export
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "css" / "reports.css"
@@ -61,6 +68,11 @@ def dialogue(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def dialogue_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     event = _event_for_report(request, slug)
+    if Question.objects.filter(event=event).count() > settings.REPORTS_SYNC_EXPORT_ROWS:
+        # Too long for a request: the task queue makes it, the page shows how far it got.
+        job = ExportJob.objects.create(requester=access.signed_in(request), event=event, format=fmt)
+        enqueue_on_commit(make_question_export, str(job.pk))
+        return redirect("reports:export_job", job=job.pk)
     if fmt == "csv":
         body, content_type = exports.questions_csv(event), "text/csv; charset=utf-8"
     else:
@@ -68,6 +80,43 @@ def dialogue_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="cau-hoi-{event.slug}.{fmt}"'
+    return response
+
+
+def _own_job(request: HttpRequest, job: uuid.UUID) -> ExportJob:
+    """An export job of the person asking, who may still see the dialogue's report."""
+    found = get_object_or_404(
+        ExportJob.objects.select_related("event").defer("content"),
+        pk=job,
+        requester_id=request.user.pk,
+    )
+    _event_for_report(request, found.event.slug)
+    return found
+
+
+@login_required
+def export_job(request: HttpRequest, job: uuid.UUID) -> HttpResponse:
+    """How far an export has got; the page reloads itself until the file is ready."""
+    found = _own_job(request, job)
+    status = 410 if found.expired else 200
+    return render(request, "reports/export_job.html", {"job": found}, status=status)
+
+
+@login_required
+def export_download(request: HttpRequest, job: uuid.UUID) -> HttpResponse:
+    found = _own_job(request, job)
+    if found.expired:
+        return render(request, "reports/export_job.html", {"job": found}, status=410)
+    if found.status != ExportJob.Status.DONE:
+        return redirect("reports:export_job", job=found.pk)
+    content = ExportJob.objects.values_list("content", flat=True).get(pk=found.pk)
+    content_type = (
+        "text/csv; charset=utf-8"
+        if found.format == ExportJob.Format.CSV
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response = HttpResponse(bytes(content), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
     return response
 
 

@@ -42,6 +42,7 @@ from events.models import (
 )
 from moderation import messages as moderator_messages
 from moderation.models import ModerationLog
+from reports.models import ExportJob
 from tests.factories import (
     AgencyFactory,
     EventFactory,
@@ -106,6 +107,7 @@ class World:
     summarised: Draft
     pending_comment: Comment
     published_comment: Comment
+    export_job: ExportJob
 
 
 def build_world() -> World:
@@ -154,6 +156,14 @@ def build_world() -> World:
         other_question=QuestionFactory(event=event, author=participant),
         invitation=invitation,
         invitation_token=token,
+        # A finished export of the organiser's: only they may follow it and download it.
+        export_job=ExportJob.objects.create(
+            requester=people["organiser"],
+            event=event,
+            format="csv",
+            status="done",
+            content=b"STT\r\n",
+        ),
     )
 
 
@@ -318,6 +328,14 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
     ("reports:dialogue", "GET"): lambda w: (reverse("reports:dialogue", args=[w.event.slug]), {}),
     ("reports:dialogue_export", "GET"): lambda w: (
         reverse("reports:dialogue_export", args=[w.event.slug, "csv"]),
+        {},
+    ),
+    ("reports:export_job", "GET"): lambda w: (
+        reverse("reports:export_job", args=[w.export_job.pk]),
+        {},
+    ),
+    ("reports:export_download", "GET"): lambda w: (
+        reverse("reports:export_download", args=[w.export_job.pk]),
         {},
     ),
     ("reports:agency", "GET"): lambda w: (
