@@ -29,7 +29,7 @@ from bench import procs
 from bench.topology import topology
 
 if TYPE_CHECKING:
-    from bench.run import Bench
+    from bench.harness import Bench
 
 WINDOW = 10.0  # seconds per latency window
 P99_TARGET_MS = 150.0  # issue 14, "Must show": ack p99 in every window
@@ -126,7 +126,7 @@ async def run(bench: Bench) -> None:
 
 
 async def one(bench: Bench, participants: int, rate: float, workers: int) -> AskRun:
-    from bench.run import _sync
+    from bench.harness import _sync
     from bench.seed import new_event
 
     options = bench.options

@@ -19,7 +19,7 @@ import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bench.run import Bench, Row
+    from bench.harness import Bench, Row
 
 CPU_RATIO_TARGET = 1.25
 KB_TARGET = 10.0

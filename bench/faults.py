@@ -39,7 +39,7 @@ from bench.asks import windows
 from bench.topology import PrivatePostgres, PrivateRedis, private_postgres, private_redis, topology
 
 if TYPE_CHECKING:
-    from bench.run import Bench
+    from bench.harness import Bench
 
 REDIS_OFFSET, POSTGRES_OFFSET = 90, 91
 RESTART_SEC = 1.0  # deploy/systemd: RestartSec=1
@@ -104,7 +104,7 @@ def _database_rows(url: str, event_id: int) -> list[tuple[int, str, str, str]]:
 
 
 async def run(bench: Bench) -> None:
-    from bench.run import _sync
+    from bench.harness import _sync
     from bench.seed import new_event
 
     if not _private:
