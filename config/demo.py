@@ -18,7 +18,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from dialogue.models import Answer, Participant, PresenceSample, Question, Vote
+from dialogue.models import Answer, AnswerRating, Participant, PresenceSample, Question, Vote
 from events.models import Agency, Event, User
 
 # The demo accounts' password, printed by the command and in the README: demo data only.
@@ -230,12 +230,22 @@ def seed_past_dialogues(agencies: dict[str, Agency], official: User, now: dateti
             }.get(answer or "")
             Question.objects.filter(pk=question.pk).update(created_at=asked, answered_at=answered)
             if answered is not None:
-                Answer.objects.create(
+                given = Answer.objects.create(
                     question=question,
                     official=official,
                     published_at=answered,
                     kind=Answer.Kind.LIVE if answer == "live" else Answer.Kind.WRITTEN,
                     body="Trả lời: theo quy định hiện hành, …",
+                )
+                # A few participants rated the answer, mostly well, late ones a little less.
+                raters = rng.sample(people, rng.randint(0, min(5, len(people))))
+                AnswerRating.objects.bulk_create(
+                    AnswerRating(
+                        answer=given,
+                        participant=p,
+                        score=rng.choice((3, 4, 4, 5, 5) if answer != "late" else (2, 3, 3, 4)),
+                    )
+                    for p in raters
                 )
             if status in Question.PUBLIC_STATUSES:
                 voters = rng.sample(people, rng.randint(0, min(8, len(people))))

@@ -251,3 +251,29 @@ class PresenceSample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} @ {self.recorded_at:%H:%M}: {self.connected}"
+
+
+class AnswerRating(models.Model):
+    """How one participant rated an answer, 1 to 5, once; an official never learns who rated."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="ratings")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="answer_ratings"
+    )
+    score = models.PositiveSmallIntegerField(_("score"))
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("answer rating")
+        verbose_name_plural = _("answer ratings")
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "participant"], name="one_rating_each"),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=1, score__lte=5), name="rating_from_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.answer_id}: {self.score}"

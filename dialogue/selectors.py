@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,10 +12,21 @@ from urllib.parse import urlsplit
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import connection
-from django.db.models import Case, Count, F, Func, Q, QuerySet, TextField, Value, When
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    F,
+    Func,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 
 from dialogue import frames, messages
-from dialogue.models import Participant, PublicDelta, Question, Vote
+from dialogue.models import AnswerRating, Participant, PublicDelta, Question, Vote
 from events import selectors as event_selectors
 from events.models import Agency, Event, User
 from live.wire import part
@@ -290,3 +302,27 @@ def published_answers(
     if event is not None:
         questions = questions.filter(event=event)
     return list(questions.order_by("-answer__published_at", "-pk")[offset : offset + limit])
+
+
+@dataclass(frozen=True)
+class RatingSummary:
+    """What anyone may see of an answer's ratings: how many, and their mean; never who."""
+
+    count: int
+    average: float
+
+
+def rating_summaries(*, answer_ids: Iterable[int]) -> dict[int, RatingSummary]:
+    rows = (
+        AnswerRating.objects.filter(answer_id__in=list(answer_ids))
+        .values("answer_id")
+        .annotate(count=Count("pk"), average=Avg("score"))
+    )
+    return {r["answer_id"]: RatingSummary(r["count"], float(r["average"])) for r in rows}
+
+
+def own_ratings(*, participant: Participant | None) -> dict[int, AnswerRating]:
+    """The participant's own ratings, by answer, to show them their choice again."""
+    if participant is None:
+        return {}
+    return {r.answer_id: r for r in AnswerRating.objects.filter(participant=participant)}

@@ -19,8 +19,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue import messages, permissions, ratelimit, signals, vote_store
-from dialogue.models import Participant, PresenceSample, PublicDelta, Question
-from dialogue.selectors import SESSION_KEY
+from dialogue.models import (
+    Answer,
+    AnswerRating,
+    Participant,
+    PresenceSample,
+    PublicDelta,
+    Question,
+)
+from dialogue.selectors import SESSION_KEY, public_answers
 from events.errors import (
     DomainError,
     InvalidMessage,
@@ -347,3 +354,40 @@ def announce_change(question: Question, *, was_public: bool) -> None:
     broadcast_on_commit(
         participant_group(question.author_id), messages.own_question_updated(question)
     )
+
+
+MAX_RATING_COMMENT = 500
+
+
+def rate_answer(
+    *,
+    participant: Participant,
+    question_id: int,
+    score: object,
+    comment: str = "",
+    ip: str | None = None,
+) -> AnswerRating:
+    """Rate a published answer of the participant's dialogue, 1 to 5; a second rating replaces
+    the first. Counted against the participant's vote limits."""
+    if isinstance(score, str) and score.strip().isdigit():
+        score = int(score.strip())
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+        raise InvalidMessage(_("Choose a score from 1 to 5."), code="invalid_score")
+    comment = comment.strip()
+    if comment:
+        comment = clean_text(comment, max_length=MAX_RATING_COMMENT, field=_("comment"))
+    ensure_not_banned(participant)
+    answer = (
+        Answer.objects.filter(
+            question__in=public_answers(), question__event_id=participant.event_id
+        )
+        .filter(question_id=question_id)
+        .first()
+    )
+    if answer is None:
+        raise NotFound(_("There is no published answer to rate here."))
+    ratelimit.check("vote", participant_id=participant.pk, ip=ip)
+    rating, _created = AnswerRating.objects.update_or_create(
+        answer=answer, participant=participant, defaults={"score": score, "comment": comment}
+    )
+    return rating

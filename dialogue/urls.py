@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("e/<slug:slug>/join/", views.join, name="join"),
     path("e/<slug:slug>/archive/", views.archive, name="archive"),
+    path("e/<slug:slug>/questions/<int:question_id>/rate/", views.rate, name="rate"),
     path("e/<slug:slug>/ask/", views.ask, name="ask"),
     path("e/<slug:slug>/questions/<int:question_id>/vote/", views.vote, name="vote"),
     # Integration (docs/integration.md): feed, embeddable widget; the phone's home screen.

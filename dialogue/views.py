@@ -219,6 +219,31 @@ def vote(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
     return _back(event, f"#q{question_id}")
 
 
+@require_POST
+def rate(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
+    """Rate a published answer from the archive (a participant of the dialogue, once each)."""
+    event = _visible_event(request, slug)
+    participant = selectors.participant_for(event=event, user=request.user, session=request.session)
+    try:
+        if participant is None:
+            raise NotAllowed(
+                _("Only the people who took part in this dialogue can rate its answers."),
+                code="not_a_participant",
+            )
+        services.rate_answer(
+            participant=participant,
+            question_id=question_id,
+            score=request.POST.get("score", ""),
+            comment=request.POST.get("comment", ""),
+            ip=_ip(request),
+        )
+    except DomainError as error:
+        flash.error(request, error.message)
+    else:
+        flash.success(request, _("Thank you: your rating of the answer was saved."))
+    return redirect(reverse("dialogue:archive", args=[event.slug]) + f"#q{question_id}")
+
+
 def archive(request: HttpRequest, slug: str) -> HttpResponse:
     """The event's archive: every answered question with its answer, live or written."""
     event = _visible_event(request, slug)
@@ -227,20 +252,31 @@ def archive(request: HttpRequest, slug: str) -> HttpResponse:
     officials = EventRole.objects.filter(event=event, role=EventRole.Role.OFFICIAL)
     titles = dict(officials.values_list("user_id", "title"))
     entries = []
-    for question in selectors.answered_questions(event=event):
+    participant = selectors.participant_for(event=event, user=request.user, session=request.session)
+    questions = selectors.answered_questions(event=event)
+    ratings = selectors.rating_summaries(answer_ids=[q.answer.pk for q in questions])
+    mine = selectors.own_ratings(participant=participant)
+    for question in questions:
         answer = question.answer
         live = answer.kind == answer.Kind.LIVE
         entries.append(
             {
                 "question": question,
                 "answer": answer,
+                "rating": ratings.get(answer.pk),
+                "my_rating": mine.get(answer.pk),
                 "title": titles.get(answer.official_id or 0, ""),
                 "recording": selectors.recording_link(event.recording_url, answer.recording_offset)
                 if live
                 else "",
             }
         )
-    context = {"event": event, "entries": entries, "documents": event.legal_documents.all()}
+    context = {
+        "event": event,
+        "entries": entries,
+        "documents": event.legal_documents.all(),
+        "can_rate": participant is not None,
+    }
     return render(request, "dialogue/archive.html", context)
 
 

@@ -13,7 +13,7 @@ from ninja.errors import HttpError
 
 from events.models import Agency, Event
 from events.permissions import can_moderate, is_organiser
-from reports.selectors import AgencyRow, agency_report, dialogue_report
+from reports.selectors import AgencyRow, Satisfaction, agency_report, dialogue_report
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -40,6 +40,16 @@ class StatisticsOut(Schema):
     rejected_by_reason: list[CountOut]
 
 
+class SatisfactionOut(Schema):
+    ratings: int
+    average: float | None
+    distribution: list[int]  # how many gave 1, 2, 3, 4 and 5
+
+
+class OfficialSatisfactionOut(SatisfactionOut):
+    official: str
+
+
 class DialogueReportOut(Schema):
     event: str
     participants: int
@@ -58,6 +68,14 @@ class DialogueReportOut(Schema):
     median_minutes_to_answer: float | None
     by_topic: list[CountOut]
     by_official: list[CountOut]
+    satisfaction: SatisfactionOut
+    satisfaction_by_official: list[OfficialSatisfactionOut]
+
+
+def _satisfaction(s: Satisfaction | None) -> SatisfactionOut:
+    if s is None:
+        return SatisfactionOut(ratings=0, average=None, distribution=[0] * 5)
+    return SatisfactionOut(ratings=s.ratings, average=s.average, distribution=s.distribution)
 
 
 class AgencyRowOut(Schema):
@@ -82,6 +100,7 @@ class AgencyReportOut(Schema):
     by_agency: list[AgencyRowOut]
     by_field: list[AgencyRowOut]
     rejected_by_reason: list[CountOut]
+    satisfaction: SatisfactionOut
 
 
 def _row(row: AgencyRow) -> AgencyRowOut:
@@ -144,6 +163,7 @@ def agency_period_report(
         rejected_by_reason=[
             CountOut(label=label, count=n) for label, n in report.rejected_by_reason
         ],
+        satisfaction=_satisfaction(report.satisfaction),
     )
 
 
@@ -177,4 +197,11 @@ def event_report(request: HttpRequest, slug: str) -> DialogueReportOut:
         median_minutes_to_answer=r.median_minutes_to_answer,
         by_topic=[CountOut(label=label, count=n) for label, n in r.by_topic],
         by_official=[CountOut(label=label, count=n) for label, n in r.by_official],
+        satisfaction=_satisfaction(r.satisfaction),
+        satisfaction_by_official=[
+            OfficialSatisfactionOut(
+                official=name, ratings=s.ratings, average=s.average, distribution=s.distribution
+            )
+            for name, s in r.satisfaction_by_official
+        ],
     )

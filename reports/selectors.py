@@ -9,8 +9,8 @@ from datetime import datetime
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
-from dialogue.models import Answer, Participant, PresenceSample, Question, Vote
-from events.models import Agency, Event
+from dialogue.models import Answer, AnswerRating, Participant, PresenceSample, Question, Vote
+from events.models import Agency, Event, User
 from events.permissions import MAX_AGENCY_DEPTH
 
 
@@ -35,6 +35,29 @@ class DialogueReport:
     top_questions: list[Question]
     by_topic: list[tuple[str, int]]
     by_official: list[tuple[str, int]]
+    satisfaction: Satisfaction = field(default_factory=lambda: Satisfaction(0, None, [0] * 5))
+    satisfaction_by_official: list[tuple[str, Satisfaction]] = field(default_factory=list)
+
+
+@dataclass
+class Satisfaction:
+    """How the answers were rated: how many ratings, their mean, and how many gave 1, 2, … 5."""
+
+    ratings: int
+    average: float | None
+    distribution: list[int]
+
+
+def satisfaction(ratings: QuerySet[AnswerRating]) -> Satisfaction:
+    """The ratings' count, mean (one decimal) and distribution; never who rated."""
+    counts = {r["score"]: r["n"] for r in ratings.values("score").annotate(n=Count("pk"))}
+    total = sum(counts.values())
+    mean = sum(score * n for score, n in counts.items()) / total if total else None
+    return Satisfaction(
+        ratings=total,
+        average=round(mean, 1) if mean is not None else None,
+        distribution=[counts.get(score, 0) for score in range(1, 6)],
+    )
 
 
 def active_participants(event: Event) -> QuerySet[Participant]:
@@ -118,6 +141,20 @@ def dialogue_report(event: Event, *, now: datetime | None = None) -> DialogueRep
         ),
         by_topic=by_topic,
         by_official=by_official,
+        satisfaction=satisfaction(AnswerRating.objects.filter(answer__question__event=event)),
+        satisfaction_by_official=[
+            (
+                official.display_name or official.email,
+                satisfaction(
+                    AnswerRating.objects.filter(
+                        answer__question__event=event, answer__official=official
+                    )
+                ),
+            )
+            for official in User.objects.filter(
+                answers__question__event=event, answers__ratings__isnull=False
+            ).distinct()
+        ],
     )
 
 
@@ -171,6 +208,7 @@ class AgencyReport:
     by_field: list[AgencyRow]
     rejected_by_reason: list[tuple[str, int]]
     legal_documents: list[str] = field(default_factory=list)
+    satisfaction: Satisfaction | None = None
 
 
 HELD = (Event.Status.LIVE, Event.Status.ENDED)
@@ -249,4 +287,5 @@ def agency_report(agency: Agency, *, start: datetime, end: datetime) -> AgencyRe
         by_field=by_field,
         rejected_by_reason=rejected,
         legal_documents=documents,
+        satisfaction=satisfaction(AnswerRating.objects.filter(answer__question__event__in=events)),
     )

@@ -29,7 +29,7 @@ from consultation import services as consultation_services
 from consultation.demo import DRAFT_TEXT
 from consultation.models import Comment, Commenter, Draft, Reply, Support
 from dialogue import messages as citizen_messages
-from dialogue.models import Answer, Participant, Question, Vote
+from dialogue.models import Answer, AnswerRating, Participant, Question, Vote
 from events import services as event_services
 from events.models import (
     Agency,
@@ -203,6 +203,7 @@ def state() -> str:
     tables: list[Any] = [
         Question,
         Vote,
+        AnswerRating,
         Participant,
         Answer,
         Event,
@@ -261,6 +262,10 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         {"action": "vote"},
     ),
     ("dialogue:archive", "GET"): lambda w: (reverse("dialogue:archive", args=[w.ended.slug]), {}),
+    ("dialogue:rate", "POST"): lambda w: (
+        reverse("dialogue:rate", args=[w.ended.slug, w.question.pk]),
+        {"score": "5"},
+    ),
     ("moderation:console", "GET"): lambda w: (
         reverse("moderation:console", args=[w.event.slug]),
         {},
