@@ -345,7 +345,12 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # The players the event page may frame for its live stream (Event.stream_embed_url).
-STREAM_EMBED_ORIGINS = ["https://www.youtube-nocookie.com"]
+STREAM_EMBED_ORIGINS = [
+    "https://www.youtube-nocookie.com",
+    "https://www.facebook.com",
+    "https://player.vimeo.com",
+    "https://vimeo.com",
+]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "SAMEORIGIN"

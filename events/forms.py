@@ -105,7 +105,10 @@ class EventForm(TextForm):
         label=_("Live stream"),
         required=False,
         assume_scheme="https",
-        help_text=_("A YouTube link is shown in the page; any other link is offered as a link."),
+        help_text=_(
+            "A YouTube, Facebook or Vimeo link is shown as a player in the page; any other link "
+            "is offered as a link."
+        ),
     )
     recording_url = forms.URLField(label=_("Recording"), required=False, assume_scheme="https")
     people_per_address = forms.IntegerField(

@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from events import streams
+
 
 class AccountManager(BaseUserManager["User"]):
     """Accounts are identified by their email address; there is no username."""
@@ -100,13 +102,6 @@ class Agency(models.Model):
     def frame_origins(self) -> list[str]:
         """The origins allowed to frame this agency's widget, as written by its organisers."""
         return [line.strip() for line in self.embed_origins.splitlines() if line.strip()]
-
-
-# watch?v=ID, youtu.be/ID, /live/ID and /embed/ID links to one YouTube video or live stream.
-YOUTUBE = re.compile(
-    r"^https://(?:www\.|m\.)?(?:youtube\.com/(?:watch\?(?:.*&)?v=|live/|embed/)|youtu\.be/)"
-    r"([A-Za-z0-9_-]{11})(?:[?&#/].*)?$"
-)
 
 
 # The most people an organiser may declare behind one address (the limits grow with it).
@@ -268,9 +263,8 @@ class Event(models.Model):
 
     @property
     def stream_embed_url(self) -> str:
-        """The stream as a player to show in the page (YouTube, without tracking cookies)."""
-        match = YOUTUBE.match(self.stream_url)
-        return f"https://www.youtube-nocookie.com/embed/{match.group(1)}" if match else ""
+        """The stream as a player to show in the page (events/streams.py), or ""."""
+        return streams.embed_url(self.stream_url)
 
     @property
     def intake_opens_at(self) -> datetime:

@@ -79,6 +79,10 @@ def test_a_youtube_stream_is_shown_in_the_event_page_and_allowed_by_the_policy(c
     assert 'src="https://www.youtube-nocookie.com/embed/abcdefghijk"' in response.content.decode()
     policy = response["Content-Security-Policy"]
     assert "frame-src https://www.youtube-nocookie.com" in policy
+    facebook = EventFactory(stream_url="https://www.facebook.com/stp/videos/1234567890/")
+    page = client.get(facebook.get_absolute_url())
+    assert 'src="https://www.facebook.com/plugins/video.php?href=' in page.content.decode()
+    assert "https://www.facebook.com" in page["Content-Security-Policy"]
     other = EventFactory(stream_url="https://stream.example.org/live")
     page = client.get(other.get_absolute_url()).content.decode()
     assert "<iframe" not in page
