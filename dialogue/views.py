@@ -79,6 +79,7 @@ def _socket_labels() -> dict[str, object]:
     return {
         **connection_labels(),
         "live": _("Live: updates appear as they happen"),
+        "ended": _("This dialogue has ended: its answers are in the archive."),
         "anonymous": _("Anonymous"),
         "pending": _("Awaiting approval"),
         "approved": _("Published"),

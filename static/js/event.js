@@ -14,11 +14,14 @@ const state = {
   seq: null,            // last public sequence number applied; null until the first snapshot
   sort: root.dataset.sort,
   voted: new Set(),
+  // An ended dialogue says so on its connection line, not that it is updating live.
+  ended: ["ended", "archived"].includes(root.dataset.status),
 };
 
 const live = new LiveSocket(root.dataset.socket, {
   onFrame: receive,
-  onState: (kind, seconds) => showConnection(connectionBox, labels, kind, seconds),
+  onState: (kind, seconds) =>
+    showConnection(connectionBox, labels, kind === "live" && state.ended ? "ended" : kind, seconds),
 });
 const send = (frame) => live.send(frame);
 
@@ -61,6 +64,7 @@ function resync() {
 // visitor's own questions and votes are kept.
 function applySnapshot(frame) {
   state.seq = frame.seq;
+  noteStatus(frame.event.status);
   if (!frame.partial) state.voted = new Set(frame.voted);
   const seen = new Set();
   for (const question of frame.questions) { upsert(question, false); seen.add(String(question.id)); }
@@ -163,7 +167,16 @@ function updateOwn(question) {
   document.getElementById("waiting").hidden = waiting.children.length === 0;
 }
 
+function noteStatus(status) {
+  const ended = ["ended", "archived"].includes(status);
+  if (ended !== state.ended && connectionBox.dataset.state === (state.ended ? "ended" : "live")) {
+    showConnection(connectionBox, labels, ended ? "ended" : "live");
+  }
+  state.ended = ended;
+}
+
 function applyEventState(event) {
+  noteStatus(event.status);
   const askButton = document.querySelector("#ask-form button[type=submit]");
   if (askButton) askButton.disabled = !event.intake_open;
   const closed = document.getElementById("intake-closed");

@@ -95,3 +95,14 @@ class LiveEventTests(BrowserTestCase):
         page.locator(".vote-button").first.click()
         expect(page.locator(".vote-button").first).to_have_attribute("aria-pressed", "true")
         assert Vote.objects.count() == 1
+
+
+class EndedEventTests(BrowserTestCase):
+    def test_an_ended_dialogue_says_it_has_ended_not_that_it_updates_live(self) -> None:
+        event = EventFactory(status=Event.Status.ENDED)
+        page = self.new_context(**PHONE).new_page()
+        page.goto(event.get_absolute_url())
+        connection = page.locator("#connection")
+        expect(connection).to_have_attribute("data-state", "ended")
+        expect(connection).to_contain_text("đã kết thúc")
+        expect(connection).not_to_contain_text("Trực tiếp")
