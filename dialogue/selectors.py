@@ -33,7 +33,12 @@ from live.wire import part
 
 SESSION_KEY = "dialogue.participants"
 
-SORTS = {"popular": ("-vote_count", "-created_at"), "recent": ("-created_at",)}
+SORTS = {
+    "popular": ("-vote_count", "-created_at"),
+    "recent": ("-created_at",),
+    # The "Đã trả lời" tab: answered questions only, the latest answered first.
+    "answered": ("-answered_at", "-created_at"),
+}
 
 
 def public_events() -> QuerySet[Event]:
@@ -102,13 +107,11 @@ def catalogue(
 
 
 def visible_questions(*, event: Event, sort: str = "popular") -> QuerySet[Question]:
-    """The questions anyone may see in an event, in the chosen order."""
-    return (
-        public_questions()
-        .filter(event=event)
-        .select_related("author__user")
-        .order_by(*SORTS.get(sort, SORTS["popular"]))
-    )
+    """The questions anyone may see in an event, in the chosen order (answered: those only)."""
+    questions = public_questions().filter(event=event)
+    if sort == "answered":
+        questions = questions.filter(status=Question.Status.ANSWERED)
+    return questions.select_related("author__user").order_by(*SORTS.get(sort, SORTS["popular"]))
 
 
 def own_questions(*, participant: Participant | None) -> QuerySet[Question]:

@@ -101,6 +101,8 @@ function upsert(question, announce) {
   }
   item.dataset.votes = question.votes;
   item.dataset.asked = question.asked_at;
+  item.dataset.status = question.status;
+  item.hidden = state.sort === "answered" && question.status !== "answered";
   item.querySelector(".question-text").textContent = question.text;
   item.querySelector(".question-author").textContent = question.author ?? labels.anonymous;
   const time = item.querySelector("time");
@@ -136,6 +138,8 @@ function sortList() {
     : (a, b) => b.dataset.asked.localeCompare(a.dataset.asked);
   items.sort(key);
   if (items.some((item, index) => item !== list.children[index])) list.append(...items);
+  // The answered tab shows answered questions only; the others stay, hidden, for the other tabs.
+  for (const item of items) item.hidden = state.sort === "answered" && item.dataset.status !== "answered";
 }
 
 function showVoted(item, voted) {

@@ -222,3 +222,12 @@ def test_a_question_cannot_borrow_the_visitor_s_token(client, event):
     page = client.get(event.get_absolute_url()).content.decode()
     assert "Xin hỏi value=&quot;csrf-token-of-the-visitor&quot; là gì?" in page
     assert question.text not in page
+
+
+def test_the_answered_tab_lists_answered_questions_only(client, event):
+    answered = QuestionFactory(event=event, text="Đã được trả lời?", status="answered")
+    QuestionFactory(event=event, text="Chưa được trả lời?", status="approved")
+    page = client.get(event.get_absolute_url() + "?sort=answered").content.decode()
+    assert answered.text in page
+    assert "Chưa được trả lời?" not in page
+    assert 'data-sort="answered" aria-current="true"' in page

@@ -97,7 +97,9 @@ class LiveEventTests(BrowserTestCase):
         assert Vote.objects.count() == 1
 
 
-class EndedEventTests(BrowserTestCase):
+class EventPageStateTests(BrowserTestCase):
+    """What the page shows of the dialogue's state: ended, and the answered tab."""
+
     def test_an_ended_dialogue_says_it_has_ended_not_that_it_updates_live(self) -> None:
         event = EventFactory(status=Event.Status.ENDED)
         page = self.new_context(**PHONE).new_page()
@@ -106,3 +108,20 @@ class EndedEventTests(BrowserTestCase):
         expect(connection).to_have_attribute("data-state", "ended")
         expect(connection).to_contain_text("đã kết thúc")
         expect(connection).not_to_contain_text("Trực tiếp")
+
+    def test_the_answered_tab_hides_the_questions_not_answered(self) -> None:
+        from tests.factories import QuestionFactory
+
+        event = EventFactory()
+        QuestionFactory(event=event, text="Câu đã được trả lời", status="answered")
+        QuestionFactory(event=event, text="Câu chưa được trả lời", status="approved")
+        page = self.new_context(**PHONE).new_page()
+        page.goto(event.get_absolute_url())
+        expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+        waiting = page.locator(".question", has_text="Câu chưa được trả lời")
+        expect(waiting).to_be_visible()
+        page.locator(".sort a[data-sort=answered]").click()
+        expect(waiting).to_be_hidden()
+        expect(page.locator(".question", has_text="Câu đã được trả lời")).to_be_visible()
+        page.locator(".sort a[data-sort=recent]").click()
+        expect(waiting).to_be_visible()
