@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from typing import Any, TypeVar
 import pytest
 from django.db import connection
 from django.test import TransactionTestCase
-from playwright.sync_api import Browser, BrowserContext, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from tests.conftest import CHROMIUM
 
@@ -49,6 +50,16 @@ def in_thread(work: Callable[[], T]) -> T:
 
     with ThreadPoolExecutor(max_workers=1) as worker:
         return worker.submit(run).result()
+
+
+def settled(page: Page) -> None:
+    """Wait until the page's socket is open: its connection line reads live, or, for a dialogue
+    that has ended, that it has ended."""
+    if page.locator("#connection").count():
+        expect(page.locator("#connection")).to_have_attribute("data-state", SETTLED)
+
+
+SETTLED = re.compile(r"^(live|ended)$")
 
 
 def free_port() -> int:

@@ -47,7 +47,7 @@ def take_all(database: Path, out: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     from tests.conftest import CHROMIUM
-    from tests.e2e.browser import LiveServer
+    from tests.e2e.browser import LiveServer, settled
     from tests.e2e.scene import build_scene, page_types
     from tests.e2e.test_moderation import signed_in
 
@@ -83,8 +83,7 @@ def take_all(database: Path, out: Path) -> None:
                             "Đất trồng cây lâu năm có được chuyển sang đất ở không, thủ tục "
                             "thế nào?"
                         )
-                    if page.locator("#connection").count():
-                        expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+                    settled(page)
                     if kind.name == "stage":
                         expect(page.locator("#stage-question")).to_be_visible()
                     if kind.name in ("moderation", "official"):

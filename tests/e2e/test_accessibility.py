@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from dialogue.models import Question
 from events.models import Event, EventRole
 from tests.e2e.a11y import axe_violations, describe, small_targets, unfocused_tab_stops
-from tests.e2e.browser import DESKTOP, PHONE, BrowserTestCase
+from tests.e2e.browser import DESKTOP, PHONE, BrowserTestCase, settled
 from tests.e2e.scene import PageType, Scene, build_scene, page_types
 from tests.e2e.test_live_event import join
 from tests.e2e.test_moderation import signed_in
@@ -29,8 +29,7 @@ class AccessibilityTests(BrowserTestCase):
             join(page, scene.live, "Chị Hằng – Thuận Thành")
         else:
             page.goto(kind.path)
-        if page.locator("#connection").count():
-            expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+        settled(page)
         if kind.name == "stage":
             expect(page.locator("#stage-question")).to_be_visible()
         return page
