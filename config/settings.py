@@ -187,6 +187,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# The consent to the personal data notice, recorded with its version (events/forms.py).
+ACCOUNT_SIGNUP_FORM_CLASS = "events.forms.SignupConsentForm"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 # Nobody signs in with an address they have not proved they own: invitations to staff roles and
@@ -232,6 +234,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@localhost")
 PRIVACY = {
     "controller": env.str("PRIVACY_CONTROLLER", default="Đơn vị vận hành nền tảng"),
     "contact": env.str("PRIVACY_CONTACT_EMAIL", default=DEFAULT_FROM_EMAIL),
+    # The version of the notice people consent to, recorded with their consent: change it when
+    # the notice (templates/events/privacy/) changes.
+    "notice_version": env.str("PRIVACY_NOTICE_VERSION", default="2026-12-04"),
 }
 
 # Two-factor authentication: an authenticator app (TOTP) and recovery codes. Required of staff

@@ -78,7 +78,11 @@ def create_demo_draft(*, event: Event, organiser: User, moderator: User, officia
     people = []
     for number, clause, nickname, text, outcome, reply in COMMENTS:
         participant = join_event(
-            event=event, user=AnonymousUser(), session=SessionBase(), nickname=nickname
+            event=event,
+            user=AnonymousUser(),
+            session=SessionBase(),
+            nickname=nickname,
+            consented=True,
         )
         who = Commenter(participant=participant, user=None)
         people.append(who)

@@ -101,6 +101,8 @@ def join(request: HttpRequest, pk: int) -> HttpResponse:
             user=request.user,
             session=request.session,
             nickname=form.cleaned_data["nickname"],
+            email=form.cleaned_data["email"],
+            consented=form.cleaned_data["consent"],
             ip=request.META.get("REMOTE_ADDR"),
         )
     except DomainError as error:

@@ -42,7 +42,9 @@ def _event(connection: Connection) -> Event:
 def _participant(connection: Connection) -> Participant:
     event = _event(connection)
     if connection.participant_id is not None:
-        participant = Participant.objects.filter(pk=connection.participant_id, event=event).first()
+        participant = Participant.objects.filter(
+            pk=connection.participant_id, event=event, erased_at__isnull=True
+        ).first()
         if participant is not None:
             return participant
     if connection.user.is_authenticated:
@@ -59,7 +61,7 @@ def handle(connection: Connection, command: messages.CitizenCommand) -> dict[str
     if isinstance(command, messages.Resync):
         event = _event(connection)
         participant = (
-            Participant.objects.filter(pk=connection.participant_id).first()
+            Participant.objects.filter(pk=connection.participant_id, erased_at__isnull=True).first()
             if connection.participant_id
             else None
         )

@@ -31,6 +31,20 @@ class JoinForm(TextForm):
         max_length=settings.DIALOGUE["NICKNAME_MAX_LENGTH"],
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
+    email = forms.EmailField(
+        label=_("Email (optional)"),
+        required=False,
+        max_length=254,
+        help_text=_("Only to tell you when your question is answered. Never shown to anyone."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "I have read the personal data notice and agree to my nickname and questions "
+            "being used to run this dialogue."
+        ),
+        error_messages={"required": _("Please accept the personal data notice to take part.")},
+    )
     join_token = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, event_id: int, **kwargs: Any) -> None:

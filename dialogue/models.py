@@ -23,6 +23,16 @@ class Participant(models.Model):
         related_name="participations",
     )
     nickname = models.CharField(_("nickname"), max_length=40, blank=True)
+    # Left by a nickname participant to be told when their question is answered; optional.
+    email = models.EmailField(_("email for the answer"), blank=True)
+    # When this browser accepted the personal data notice, and which version of it (Decree
+    # 13/2023: consent is shown, given by an act, and recorded). Signed-in people's is on the
+    # account, given at sign-up.
+    consented_at = models.DateTimeField(_("consented at"), null=True, blank=True)
+    consent_version = models.CharField(_("notice version"), max_length=20, blank=True)
+    # Set when the person erased their data: the row stays only as the anonymous author of
+    # answered questions and the voter of counted votes.
+    erased_at = models.DateTimeField(_("data erased at"), null=True, blank=True)
     # Set by a moderator's ban (for this event, or for the whole agency); refused from then on.
     banned_at = models.DateTimeField(_("banned at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,13 +1,14 @@
 """Personal data of past dialogues, erased once the retention period is over (Decree 13/2023).
 
-What a dialogue keeps about a person who took part without an account is their nickname, and,
-in their browser's session, the link from that browser to their participant. After
-PERSONAL_DATA_RETENTION_DAYS from the dialogue's end both are erased: the nickname becomes
-empty (the archive then says "Citizen") and the link is taken out of every live session.
-Questions stay as published, under no name; votes stay as counts. No IP address is stored in the
-database: addresses count only in the rate limits, which forget them within minutes, and in the
-servers' logs, whose retention is set where they are kept (docs/operations.md, "Retention").
-Signed-in people's participations stay with their account, which they can export or delete.
+What a dialogue keeps about a person who took part without an account is their nickname, the
+email they may have left to hear of the answer, and, in their browser's session, the link from
+that browser to their participant. After PERSONAL_DATA_RETENTION_DAYS from the dialogue's end
+all are erased: the nickname and the email become empty (the archive then says "Citizen"), and
+the link is taken out of every live session. Questions stay as published, under no name; votes
+stay as counts. No IP address is stored in the database: addresses count only in the rate
+limits, which forget them within minutes, and in the servers' logs, whose retention is set where
+they are kept (docs/operations.md, "Retention"). Signed-in people's participations stay with
+their account, which they can export or delete.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ def erase_expired_personal_data(*, retention_days: int, now: datetime | None = N
     with transaction.atomic():
         participants = (
             Participant.objects.filter(event__in=expired_events, user__isnull=True)
-            .exclude(nickname="")
-            .update(nickname="")
+            .exclude(nickname="", email="")
+            .update(nickname="", email="")
         )
     expired_ids = {str(pk) for pk in expired_events.values_list("pk", flat=True)}
     sessions = _unlink_sessions(expired_ids, now=now or timezone.now()) if expired_ids else 0

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
+from django.core import signing
 from django.db import connection
 from django.db.models import (
     Avg,
@@ -120,6 +121,37 @@ def own_questions(*, participant: Participant | None) -> QuerySet[Question]:
     return Question.objects.filter(author=participant).select_related("author__user")
 
 
+# The asker's private link ("theo dõi câu hỏi của bạn"): a signed participant id. Whoever holds
+# it sees that participant's questions with their outcome and may erase the participant's data.
+FOLLOW_SALT = "dialogue.follow"
+
+
+def follow_token(participant: Participant) -> str:
+    return signing.Signer(salt=FOLLOW_SALT).sign(str(participant.pk))
+
+
+def participant_by_follow_token(*, event: Event, token: str) -> Participant | None:
+    """The participant of `event` whose private link carries `token`, or None."""
+    try:
+        participant_id = signing.Signer(salt=FOLLOW_SALT).unsign(token)
+    except signing.BadSignature:
+        return None
+    return (
+        Participant.objects.filter(pk=participant_id, event=event, erased_at__isnull=True)
+        .select_related("user")
+        .first()
+    )
+
+
+def followed_questions(*, participant: Participant) -> QuerySet[Question]:
+    """The asker's questions, newest first, with what an asker is told of each."""
+    return (
+        Question.objects.filter(author=participant)
+        .select_related("answer__official", "merged_into")
+        .order_by("-created_at")
+    )
+
+
 def voted_question_ids(*, participant: Participant | None) -> set[int]:
     if participant is None:
         return set()
@@ -154,7 +186,10 @@ def participant_for(
     participant_id = session.get(SESSION_KEY, {}).get(str(event.pk))
     if participant_id is None:
         return None
-    return Participant.objects.filter(pk=participant_id, event=event, user__isnull=True).first()
+    # An erased participant is no one's any more, even in the browser that still holds its id.
+    return Participant.objects.filter(
+        pk=participant_id, event=event, user__isnull=True, erased_at__isnull=True
+    ).first()
 
 
 def snapshot_parts(*, event: Event, participant: Participant | None) -> dict[str, Any]:

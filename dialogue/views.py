@@ -128,6 +128,9 @@ def event_page(
         "waiting": [q for q in own if not q.is_public],
         "voted": voted,
         "participant": participant,
+        # A nickname asker's private link to their questions (dialogue/selectors.py).
+        "follow_url": _follow_url(request, event, participant),
+        "asked": bool(own),
         "can_take_part": permissions.can_take_part(request.user, event),
         "can_ask": permissions.can_ask(event),
         "can_vote": can_vote,
@@ -142,6 +145,65 @@ def event_page(
         else [],
     }
     return render(request, "dialogue/event.html", context, status=status)
+
+
+def _follow_url(request: HttpRequest, event: Event, participant: Participant | None) -> str:
+    if participant is None or participant.user_id is not None:
+        return ""
+    token = selectors.follow_token(participant)
+    return request.build_absolute_uri(reverse("dialogue:mine", args=[event.slug, token]))
+
+
+def mine(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The asker's private page: their questions, what became of each, and erasing their data.
+
+    Reached with the private link alone, from any browser and without an account; the link is
+    the secret, so the page is never cached or indexed, and it names no one.
+    """
+    event = _visible_event(request, slug)
+    participant = selectors.participant_by_follow_token(event=event, token=token)
+    if participant is None:
+        raise Http404(_("This link to your questions is not valid, or its data was erased."))
+    context = {
+        "event": event,
+        "participant": participant,
+        "questions": selectors.followed_questions(participant=participant),
+        "follow_url": request.build_absolute_uri(),
+        "token": token,
+    }
+    response = render(request, "dialogue/mine.html", context)
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    # Never to another site (the recording, the legal documents); same-origin keeps the Origin
+    # header of the erase form, which the CSRF check needs.
+    response["Referrer-Policy"] = "same-origin"
+    return response
+
+
+@require_POST
+def erase(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """Erase the data of the participant whose private link this is (`erase_participant`)."""
+    event = _visible_event(request, slug)
+    participant = selectors.participant_by_follow_token(event=event, token=token)
+    if participant is None:
+        raise Http404(_("This link to your questions is not valid, or its data was erased."))
+    if request.POST.get("confirm") != "yes":
+        flash.error(request, _("Tick the box to confirm that your data should be erased."))
+        return redirect("dialogue:mine", event.slug, token)
+    try:
+        erased = services.erase_participant(participant=participant, session=request.session)
+    except DomainError as error:
+        flash.error(request, error.message)
+        return redirect("dialogue:mine", event.slug, token)
+    flash.success(
+        request,
+        _(
+            "Your data was erased: %(deleted)d questions deleted, %(kept)d answered questions "
+            "kept in the dialogue's record without your name."
+        )
+        % {"deleted": erased.deleted, "kept": erased.kept},
+    )
+    return _back(event)
 
 
 def _ip(request: HttpRequest) -> str | None:
@@ -171,6 +233,8 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
             user=request.user,
             session=request.session,
             nickname=form.cleaned_data["nickname"],
+            email=form.cleaned_data["email"],
+            consented=form.cleaned_data["consent"],
             ip=_ip(request),
         )
     except DomainError as error:

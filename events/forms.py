@@ -5,9 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from events.models import MAX_PEOPLE_PER_ADDRESS, Agency, Event, Invitation
+from events.models import MAX_PEOPLE_PER_ADDRESS, Agency, Event, Invitation, User
 from events.text import refuse_control_characters
 
 
@@ -180,3 +185,30 @@ class CatalogueFilterForm(TextForm):
         if start and end and end < start:
             self.add_error("date_to", _("The end date is before the start date."))
         return cleaned
+
+
+class SignupConsentForm(forms.Form):
+    """What sign-up asks beside allauth's own fields: consent to the personal data notice.
+
+    allauth calls `signup` once the account exists (ACCOUNT_SIGNUP_FORM_CLASS); the consent is
+    recorded with its time and the notice's version.
+    """
+
+    consent = forms.BooleanField(
+        label=_(
+            "I have read the personal data notice and agree to my account data being used "
+            "as it describes."
+        ),
+        error_messages={"required": _("Please accept the personal data notice to sign up.")},
+        # Rendered as HTML by templates/allauth/elements/fields.html.
+        help_text=format_lazy(
+            '<a href="{}">{}</a>',
+            reverse_lazy("events:privacy"),
+            _("Read the personal data notice"),
+        ),
+    )
+
+    def signup(self, request: HttpRequest, user: User) -> None:
+        user.consented_at = timezone.now()
+        user.consent_version = settings.PRIVACY["notice_version"]
+        user.save(update_fields=["consented_at", "consent_version"])

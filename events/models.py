@@ -43,6 +43,9 @@ class User(AbstractUser):
     display_name = models.CharField(
         _("display name"), max_length=80, blank=True, help_text=_("Shown beside your questions.")
     )
+    # When the person accepted the personal data notice at sign-up, and its version.
+    consented_at = models.DateTimeField(_("consented at"), null=True, blank=True)
+    consent_version = models.CharField(_("notice version"), max_length=20, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

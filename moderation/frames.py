@@ -93,6 +93,14 @@ class ModQuestion(Frame):
     question: ModeratorQuestion
 
 
+class ModRemoved(Frame):
+    """A question is gone: its asker erased their data before it was answered."""
+
+    socket: ClassVar[str] = "moderator"
+    type: Literal["mod.removed"] = "mod.removed"
+    question_id: int
+
+
 class ModEvent(Frame):
     socket: ClassVar[str] = "moderator"
     type: Literal["mod.event"] = "mod.event"

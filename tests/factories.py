@@ -128,7 +128,7 @@ def totp_code(secret: str, *, periods_ahead: int = 0) -> str:
 
 
 def join_form(event: Event, nickname: str) -> dict[str, str]:
-    """What the event page's join form posts: the nickname and the page's signed token."""
+    """What the event page's join form posts: the nickname, the consent and the signed token."""
     from dialogue.forms import join_token
 
-    return {"nickname": nickname, "join_token": join_token(event.pk)}
+    return {"nickname": nickname, "consent": "on", "join_token": join_token(event.pk)}

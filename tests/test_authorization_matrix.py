@@ -30,6 +30,7 @@ from consultation.demo import DRAFT_TEXT
 from consultation.models import Comment, Commenter, Draft, Reply, Support
 from dialogue import messages as citizen_messages
 from dialogue.models import Answer, AnswerRating, Participant, Question, Vote
+from dialogue.selectors import follow_token
 from events import services as event_services
 from events.models import (
     Agency,
@@ -266,6 +267,15 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         reverse("dialogue:rate", args=[w.ended.slug, w.question.pk]),
         {"score": "5"},
     ),
+    # The asker's private link: whoever holds it is the asker (docs/security.md).
+    ("dialogue:mine", "GET"): lambda w: (
+        reverse("dialogue:mine", args=[w.event.slug, follow_token(w.participant)]),
+        {},
+    ),
+    ("dialogue:erase", "POST"): lambda w: (
+        reverse("dialogue:erase", args=[w.event.slug, follow_token(w.participant)]),
+        {"confirm": "yes"},
+    ),
     ("moderation:console", "GET"): lambda w: (
         reverse("moderation:console", args=[w.event.slug]),
         {},
@@ -501,6 +511,7 @@ WRITES = {
     "dialogue:join",
     "dialogue:ask",
     "dialogue:vote",
+    "dialogue:erase",
     "moderation:status",
     "moderation:renew_stage_link",
     "events:manage:invite",

@@ -395,7 +395,9 @@ def form_cases(found: dict[str, Any]) -> dict[str, tuple[str, str, Callable[[], 
 
     def citizen() -> PageClient:
         client = PageClient()
-        client.post(reverse("dialogue:join", args=[event.slug]), {"nickname": "Khách"})
+        client.post(
+            reverse("dialogue:join", args=[event.slug]), {"nickname": "Khách", "consent": "on"}
+        )
         return client
 
     def signed_in(user: Any) -> Callable[[], PageClient]:
@@ -434,7 +436,7 @@ def form_cases(found: dict[str, Any]) -> dict[str, tuple[str, str, Callable[[], 
             "post",
             reverse("dialogue:join", args=[event.slug]),
             PageClient,
-            {"nickname": "Khách"},
+            {"nickname": "Khách", "consent": "on"},
         ),
         "ask": (
             "post",

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,6 +20,7 @@ from live.groups import (
 from moderation import messages
 from moderation.models import ModerationLog
 from moderation.selectors import stage_frame
+from moderation.services.asker import email_asker
 from moderation.services.audit import _log, _state
 from moderation.services.questions import _lock, _save, _set_stage, _start_live_answer
 
@@ -97,8 +95,8 @@ def write_answer(
         question.stage = Question.Stage.NONE
         question.answered_at = question.answered_at or answer.published_at
     answer.save()
-    if publish:
-        _email_asker(question)
+    if publish and before["status"] != Question.Status.ANSWERED:
+        email_asker(question)
     return _save(
         event,
         actor,
@@ -119,23 +117,3 @@ def _announce_answer_change(event: Event, question: Question) -> None:
         )
     if question.stage:
         broadcast_on_commit(stage_group(event.pk), stage_frame(event))
-
-
-def _email_asker(question: Question) -> None:
-    """Tell a signed-in asker by email that their question has a written answer.
-
-    Only queued, in the answering transaction (events/mail.py): the worker sends it, so a slow
-    mail server never holds the database thread that every socket of this process shares.
-    """
-    user = question.author.user
-    if user is None or not user.email:
-        return
-    url = f"{settings.SITE_URL}{question.event.get_absolute_url()}archive/#q{question.pk}"
-    send_mail(
-        subject=_("Your question has been answered: %(title)s") % {"title": question.event.title},
-        message=render_to_string(
-            "moderation/email/answered.txt", {"question": question, "url": url}
-        ),
-        from_email=None,
-        recipient_list=[user.email],
-    )

@@ -29,6 +29,7 @@ from live.groups import (
 from moderation import messages
 from moderation.models import ModerationLog
 from moderation.selectors import stage_frame
+from moderation.services.asker import email_asker
 from moderation.services.audit import _log, _state
 
 Action = ModerationLog.Action
@@ -309,6 +310,8 @@ def _mark_answered(
         answer.published_at = question.answered_at
         answer.save(update_fields=["published_at", "updated_at"])
     fields = ["status", "stage", "answered_at", "published_at"]
+    if before["status"] != Question.Status.ANSWERED:
+        email_asker(question)
     return _save(event, actor, Action.STAGE, question, before, was_public=was_public, fields=fields)
 
 

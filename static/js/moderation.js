@@ -30,6 +30,7 @@ function receive(frame) {
   switch (frame.type) {
     case "mod.snapshot": return applySnapshot(frame);
     case "mod.question": return upsert(frame.question);
+    case "mod.removed": return remove(frame.question_id);
     case "mod.event": return applyModes(frame.modes);
     case "done": return (frame.questions || []).forEach(upsert);
     case "tally": return applyTally(frame.votes);
@@ -103,6 +104,14 @@ function upsert(question, count = true) {
     place(card, question);
   }
   if (count) updateCounts();
+}
+
+function remove(id) {
+  questions.delete(id);
+  const card = document.getElementById(`m${id}`);
+  if (card?.tabIndex === 0) (card.nextElementSibling ?? card.previousElementSibling)?.setAttribute("tabindex", "0");
+  card?.remove();
+  updateCounts();
 }
 
 function place(card, question) {

@@ -40,7 +40,7 @@ def test_a_nickname_citizen_joins_and_comments_on_a_clause(client, draft):
 
     joined = client.post(
         reverse("consultation:join", args=[draft.pk]),
-        {"nickname": "Chị Lan", "join_token": join_token(draft.event_id)},
+        {"nickname": "Chị Lan", "consent": "on", "join_token": join_token(draft.event_id)},
     )
     assert joined.status_code == 302
     article_id, clause_id = first_clause_of(draft, "3")

@@ -36,7 +36,7 @@ def join_and_vote(client: Client, event: Event, question: Question, nickname: st
     token = re.search(r'name="join_token" value="([^"]*)"', page)
     response = client.post(
         reverse("dialogue:join", args=[event.slug]),
-        {"nickname": nickname, "join_token": token.group(1) if token else ""},
+        {"nickname": nickname, "consent": "on", "join_token": token.group(1) if token else ""},
     )
     client.post(reverse("dialogue:vote", args=[event.slug, question.pk]))
     return response.status_code
@@ -98,7 +98,8 @@ def test_a_join_needs_the_token_of_this_event_s_page_and_a_fresh_one():
         # The page that says so carries a fresh token: pressing "Join" again works.
         page = response.content.decode()
         token = re.search(r'name="join_token" value="([^"]*)"', page).group(1)
-        assert browser().post(url, {"nickname": "Lan", "join_token": token}).status_code == 302
+        again = {"nickname": "Lan", "consent": "on", "join_token": token}
+        assert browser().post(url, again).status_code == 302
     assert Participant.objects.filter(event=event).count() == 1
 
 

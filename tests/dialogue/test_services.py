@@ -160,10 +160,10 @@ def test_withdrawing_a_public_question_tells_the_public(participant):
 def test_anonymous_browsers_join_with_a_nickname_kept_in_their_session(event):
     session = SessionStore()
     first = services.join_event(
-        event=event, user=AnonymousUser(), session=session, nickname=" Chị Lan "
+        event=event, user=AnonymousUser(), session=session, nickname=" Chị Lan ", consented=True
     )
     again = services.join_event(
-        event=event, user=AnonymousUser(), session=session, nickname="Chị Lan Anh"
+        event=event, user=AnonymousUser(), session=session, nickname="Chị Lan Anh", consented=True
     )
     assert first.pk == again.pk
     again.refresh_from_db()

@@ -12,11 +12,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.management import call_command
+from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 
 from config.demo import load as demo_data
 from consultation.models import Draft
-from dialogue.models import Answer, Question
+from dialogue.models import Answer, Participant, Question
+from dialogue.selectors import follow_token
 from events.models import Agency, Event, User
 from moderation import services
 from tests.e2e.browser import in_thread
@@ -47,6 +50,7 @@ class Scene:
     organiser: User
     citizen: User
     draft: Draft
+    asker_path: str  # a nickname asker's private page, with answered and unanswered questions
 
 
 def build_scene() -> Scene:
@@ -133,7 +137,20 @@ def _build() -> Scene:
         organiser=organiser,
         citizen=accounts["congdan"],
         draft=Draft.objects.get(event=live),
+        asker_path=_asker_path(ended),
     )
+
+
+def _asker_path(event: Event) -> str:
+    """The private page of the nickname asker of `event` with the most questions."""
+    asker = (
+        Participant.objects.filter(event=event, user__isnull=True)
+        .annotate(asked=Count("questions"))
+        .order_by("-asked", "pk")
+        .first()
+    )
+    assert asker is not None, "the demo has no nickname asker"
+    return reverse("dialogue:mine", args=[event.slug, follow_token(asker)])
 
 
 @dataclass(frozen=True)
@@ -158,6 +175,7 @@ def page_types(scene: Scene) -> list[PageType]:
         PageType("login", "/accounts/login/"),
         PageType("signup", "/accounts/signup/"),
         PageType("privacy", "/privacy/"),
+        PageType("asker", scene.asker_path),
         PageType("account", "/account/", who="citizen"),
         PageType("moderation", f"/e/{live}/moderate/", who="moderator"),
         PageType("audit-log", f"/e/{live}/moderate/log/", who="organiser"),

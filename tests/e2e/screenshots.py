@@ -78,6 +78,7 @@ def take_all(database: Path, out: Path) -> None:
                     page.goto(kind.path)
                     if kind.joined:
                         page.get_by_label("Biệt danh của bạn").fill("Chị Hằng – Thuận Thành")
+                        page.locator("input[name=consent]").check()
                         page.get_by_role("button", name="Tham gia").click()
                         page.get_by_label("Câu hỏi của bạn").fill(
                             "Đất trồng cây lâu năm có được chuyển sang đất ở không, thủ tục "

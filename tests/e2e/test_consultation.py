@@ -51,6 +51,7 @@ class ConsultationTests(BrowserTestCase):
         citizen = self.new_context(**PHONE).new_page()
         citizen.goto(draft.get_absolute_url())
         citizen.fill("input[name=nickname]", "Chị Lan")
+        citizen.check("input[name=consent]")
         citizen.locator(".join-form button").click()
         box = citizen.locator(f"#article-{article.pk} .comment-box")
         box.locator("summary").click()

@@ -13,6 +13,7 @@ from tests.factories import EventFactory, UserFactory, enable_totp, totp_code, v
 def join(page: Page, event: Event, nickname: str) -> None:
     page.goto(event.get_absolute_url())
     page.get_by_label("Biệt danh của bạn").fill(nickname)
+    page.locator("input[name=consent]").check()
     page.get_by_role("button", name="Tham gia").click()
     expect(page.locator("#connection")).to_have_attribute("data-state", "live")
 
@@ -86,6 +87,7 @@ class LiveEventTests(BrowserTestCase):
         page = self.new_context(java_script_enabled=False, **DESKTOP).new_page()
         page.goto(event.get_absolute_url())
         page.get_by_label("Biệt danh của bạn").fill("Ông Bảy")
+        page.locator("input[name=consent]").check()
         page.get_by_role("button", name="Tham gia").click()
         page.get_by_label("Câu hỏi của bạn").fill("Không có JavaScript vẫn hỏi được chứ?")
         page.get_by_role("button", name="Gửi câu hỏi").click()

@@ -237,7 +237,7 @@ class Command(BaseCommand):
             return services.join_event(event=event, user=users[who[1:]], session=None)
         # A fresh in-memory session per nickname: each one is a separate anonymous browser.
         return services.join_event(
-            event=event, user=AnonymousUser(), session=SessionBase(), nickname=who
+            event=event, user=AnonymousUser(), session=SessionBase(), nickname=who, consented=True
         )
 
     def _settle(

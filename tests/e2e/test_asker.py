@@ -1,0 +1,52 @@
+"""A citizen without an account: consent recorded on joining, the private link to their
+questions opened in another browser, and their data erased from it."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from dialogue.models import Participant, Question
+from events.models import Event
+from tests.e2e.browser import DESKTOP, PHONE, BrowserTestCase
+from tests.e2e.test_live_event import join
+from tests.factories import EventFactory
+
+
+class AskerTests(BrowserTestCase):
+    def test_consent_is_recorded_and_a_nickname_participant_erases_their_data(self) -> None:
+        event = EventFactory(moderation_mode=Event.Moderation.PRE, status=Event.Status.LIVE)
+        phone = self.new_context(**PHONE).new_page()
+
+        # Joining without ticking the consent box is refused by the browser and the server.
+        phone.goto(event.get_absolute_url())
+        expect(phone.locator("#consent-notice")).to_contain_text("Mục đích")
+        expect(phone.locator("#consent-notice a")).to_have_attribute("href", "/privacy/")
+        join(phone, event, "Chị Lan")
+        participant = Participant.objects.get()
+        assert participant.consented_at is not None
+        assert participant.consent_version
+
+        phone.get_by_label("Câu hỏi của bạn").fill("Hộ kinh doanh online có phải đăng ký thuế?")
+        phone.get_by_role("button", name="Gửi câu hỏi").click()
+        expect(phone.locator("#waiting-list")).to_contain_text("Hộ kinh doanh online")
+        phone.reload()
+        link = phone.locator("#follow-url").input_value()
+        assert "/mine/" in link
+
+        # Another phone, no account, no session: the link alone shows the question.
+        other = self.new_context(**DESKTOP).new_page()
+        other.goto(link)
+        expect(other.locator(".mine-entry")).to_contain_text("Hộ kinh doanh online")
+        expect(other.locator(".mine-entry .badge")).to_have_text("Đang chờ duyệt")
+
+        other.get_by_label("Tôi hiểu: xoá dữ liệu của tôi khỏi cuộc đối thoại này.").check()
+        other.get_by_role("button", name="Xoá dữ liệu của tôi").click()
+        expect(other.locator(".flash").first).to_contain_text("Đã xoá dữ liệu")
+        assert not Question.objects.exists()
+        participant.refresh_from_db()
+        assert participant.erased_at is not None
+        assert participant.nickname == ""
+
+        # The first phone's page no longer takes part: it is offered the join form again.
+        phone.reload()
+        expect(phone.get_by_label("Biệt danh của bạn")).to_be_visible()
