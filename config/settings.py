@@ -423,6 +423,11 @@ DIALOGUE = {
             # A hall of 300 behind one address voting at once.
             "ip": env.str("RATE_LIMIT_VOTE_IP", default="1800/minute"),
         },
+        # Similar questions suggested while a question is typed (dialogue/views.py: similar).
+        "similar": {
+            "participant": env.str("RATE_LIMIT_SIMILAR_PARTICIPANT", default="30/minute"),
+            "ip": env.str("RATE_LIMIT_SIMILAR_IP", default="1200/minute"),
+        },
         # Comments on a draft (consultation/) count like questions; supports like votes.
         "comment": {
             "participant": env.str("RATE_LIMIT_COMMENT_PARTICIPANT", default="5/minute"),

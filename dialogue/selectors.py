@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -12,6 +11,7 @@ from urllib.parse import urlsplit
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Avg,
@@ -27,6 +27,7 @@ from django.db.models import (
 )
 
 from dialogue import frames, messages
+from dialogue.matching import fold, likely_duplicates
 from dialogue.models import AnswerRating, Participant, PublicDelta, Question, Vote
 from events import selectors as event_selectors
 from events.models import Agency, Event, User
@@ -272,12 +273,6 @@ SEARCH_LIMIT = 50
 FALLBACK_SCAN = 3000
 
 
-def fold(text: str) -> str:
-    """Lower case, without diacritics: "Đất Đai" and "dat dai" fold alike (as in screening)."""
-    decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text).casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d")
-
-
 class _FoldSQL(Func):
     """PostgreSQL's side of `fold`: unaccent, then "đ" → "d" (not every unaccent maps it)."""
 
@@ -364,3 +359,31 @@ def own_ratings(*, participant: Participant | None) -> dict[int, AnswerRating]:
     if participant is None:
         return {}
     return {r.answer_id: r for r in AnswerRating.objects.filter(participant=participant)}
+
+
+# --- Similar questions, suggested while a question is typed ---------------------------------
+
+# Fewer characters than this match too much to be worth suggesting.
+SIMILAR_MIN_LENGTH = 12
+SIMILAR_LIMIT = 3
+
+
+def similar_questions(*, event: Event, text: str) -> list[Question]:
+    """The event's public questions most like `text`, as the moderators' duplicate check finds.
+
+    The folded texts of the event's public questions are cached per public sequence number
+    (any question published or withdrawn moves it), so typing costs one cache read, a match
+    in memory and one query for the few found.
+    """
+    if len(text.strip()) < SIMILAR_MIN_LENGTH:
+        return []
+    seq = Event.objects.values_list("public_seq", flat=True).get(pk=event.pk)
+    key = f"dialogue:similar:{event.pk}:{seq}"
+    folded: dict[int, str] | None = cache.get(key)
+    if folded is None:
+        texts = public_questions().filter(event=event).values_list("pk", "text")
+        folded = {pk: fold(question) for pk, question in texts}
+        cache.set(key, folded, timeout=600)
+    found = [pk for pk, _score in likely_duplicates(text, folded, limit=SIMILAR_LIMIT, folded=True)]
+    questions = public_questions().filter(pk__in=found).in_bulk()
+    return [questions[pk] for pk in found if pk in questions]

@@ -22,6 +22,7 @@ urlpatterns = [
     path("e/<slug:slug>/archive/", views.archive, name="archive"),
     path("e/<slug:slug>/questions/<int:question_id>/rate/", views.rate, name="rate"),
     path("e/<slug:slug>/ask/", views.ask, name="ask"),
+    path("e/<slug:slug>/similar/", views.similar, name="similar"),
     # The asker's private link: their questions, and erasing their data.
     path("e/<slug:slug>/mine/<str:token>/", views.mine, name="mine"),
     path("e/<slug:slug>/mine/<str:token>/erase/", views.erase, name="erase"),

@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dialogue import fragments, permissions, selectors, services
+from dialogue import fragments, permissions, ratelimit, selectors, services
 from dialogue.forms import AskForm, JoinForm, join_token
 from dialogue.models import Participant, Question
 from events import permissions as staff
@@ -131,6 +131,7 @@ def event_page(
         # A nickname asker's private link to their questions (dialogue/selectors.py).
         "follow_url": _follow_url(request, event, participant),
         "asked": bool(own),
+        "similar_min_length": selectors.SIMILAR_MIN_LENGTH,
         "can_take_part": permissions.can_take_part(request.user, event),
         "can_ask": permissions.can_ask(event),
         "can_vote": can_vote,
@@ -204,6 +205,44 @@ def erase(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         % {"deleted": erased.deleted, "kept": erased.kept},
     )
     return _back(event)
+
+
+def similar(request: HttpRequest, slug: str) -> HttpResponse:
+    """Questions already asked that are like the one being typed (`?q=`), as JSON.
+
+    For those with an ask box: participants, and signed-in people (who join on their first
+    question; a look-up does not make them join). Counted against a rate limit of its own, so a
+    script cannot use it to scan the dialogue.
+    """
+    event = _visible_event(request, slug)
+    participant = selectors.participant_for(event=event, user=request.user, session=request.session)
+    if participant is not None:
+        who = participant.pk
+    elif request.user.is_authenticated:
+        who = -int(request.user.pk)  # counted apart from every participant id
+    else:
+        return JsonResponse({"error": _("Choose a nickname to take part.")}, status=403)
+    text = request.GET.get("q", "")[: event.question_max_length]
+    try:
+        ratelimit.check("similar", participant_id=who, ip=_ip(request))
+    except DomainError as error:
+        return JsonResponse({"error": error.message}, status=429)
+    found = selectors.similar_questions(event=event, text=text)
+    response = JsonResponse(
+        {
+            "questions": [
+                {
+                    "id": question.pk,
+                    "text": question.text,
+                    "votes": question.vote_count,
+                    "answered": question.status == Question.Status.ANSWERED,
+                }
+                for question in found
+            ]
+        }
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _ip(request: HttpRequest) -> str | None:

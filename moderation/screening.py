@@ -11,19 +11,11 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from rapidfuzz import fuzz, process
+from dialogue.matching import fold, likely_duplicates
+
+__all__ = ["banned_words_in", "fold", "likely_duplicates"]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-# How alike two questions must be (0–100, rapidfuzz token set ratio) to be shown as duplicates.
-DUPLICATE_SCORE = 82
-
-
-def fold(text: str) -> str:
-    """Lower case, without diacritics, NFC; "Đất Đai" and "dat dai" fold alike."""
-    decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text).casefold())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return bare.replace("đ", "d")
 
 
 def _words(text: str) -> list[str]:
@@ -54,14 +46,3 @@ def banned_words_in(text: str, phrases: Iterable[str]) -> list[str]:
                 found.append(phrase)
                 break
     return found
-
-
-def likely_duplicates(
-    text: str, others: dict[int, str], *, limit: int = 3
-) -> list[tuple[int, int]]:
-    """Ids and scores of the questions most like `text` (folded, word order ignored)."""
-    choices = {pk: fold(other) for pk, other in others.items()}
-    matches = process.extract(
-        fold(text), choices, scorer=fuzz.token_set_ratio, score_cutoff=DUPLICATE_SCORE, limit=limit
-    )
-    return [(int(key), round(score)) for _choice, score, key in matches]

@@ -9,7 +9,7 @@ from dialogue.models import Participant, Question
 from events.models import Event
 from tests.e2e.browser import DESKTOP, PHONE, BrowserTestCase
 from tests.e2e.test_live_event import join
-from tests.factories import EventFactory
+from tests.factories import EventFactory, QuestionFactory
 
 
 class AskerTests(BrowserTestCase):
@@ -50,3 +50,17 @@ class AskerTests(BrowserTestCase):
         # The first phone's page no longer takes part: it is offered the join form again.
         phone.reload()
         expect(phone.get_by_label("Biệt danh của bạn")).to_be_visible()
+
+    def test_similar_questions_are_suggested_while_typing(self) -> None:
+        event = EventFactory(status=Event.Status.LIVE)
+        QuestionFactory(event=event, text="Đất nông nghiệp có được tách thửa không?")
+        phone = self.new_context(**PHONE).new_page()
+        join(phone, event, "Anh Bình")
+        suggestions = phone.locator("#similar")
+        expect(suggestions).to_be_hidden()
+        phone.get_by_label("Câu hỏi của bạn").press_sequentially("tach thua dat nong nghiep")
+        expect(suggestions).to_be_visible()
+        expect(suggestions.locator("li")).to_have_count(1)
+        expect(suggestions).to_contain_text("Đất nông nghiệp có được tách thửa không?")
+        suggestions.locator("a").click()
+        expect(phone.locator(".question", has_text="tách thửa").first).to_be_in_viewport()

@@ -1,0 +1,51 @@
+// Similar questions already asked, suggested while a question is typed: the citizen may vote
+// for one instead of asking it again. One look-up at a time, after a pause in typing.
+const box = document.getElementById("similar");
+const textarea = document.querySelector("#ask-form textarea");
+
+if (box && textarea) {
+  const list = box.querySelector("ul");
+  let timer = null;
+  let inFlight = null;
+  let last = "";
+
+  const show = (questions) => {
+    list.replaceChildren(...questions.map((question) => {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = `#q${question.id}`;
+      link.textContent = question.text;
+      const meta = document.createElement("span");
+      meta.className = "similar-meta";
+      meta.textContent = ` · ▲ ${question.votes}` + (question.answered ? ` · ${box.dataset.answered}` : "");
+      item.append(link, meta);
+      return item;
+    }));
+    box.hidden = questions.length === 0;
+  };
+
+  const lookUp = async () => {
+    const text = textarea.value.trim();
+    if (text === last) return;
+    last = text;
+    inFlight?.abort();
+    if (text.length < Number(box.dataset.minLength)) return show([]);
+    inFlight = new AbortController();
+    try {
+      const response = await fetch(`${box.dataset.url}?q=${encodeURIComponent(text)}`, {
+        signal: inFlight.signal, headers: { Accept: "application/json" },
+      });
+      if (!response.ok) return;   // over the limit, or no longer a participant: say nothing
+      show((await response.json()).questions);
+    } catch (error) {
+      if (error.name !== "AbortError") show([]);
+    }
+  };
+
+  textarea.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(lookUp, 400);
+  });
+  // A question sent empties the box; its suggestions go with it.
+  textarea.form.addEventListener("submit", () => { last = ""; show([]); });
+}
