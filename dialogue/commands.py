@@ -81,6 +81,7 @@ def handle(connection: Connection, command: messages.CitizenCommand) -> dict[str
         text=command.text,
         client_id=command.client_id,
         anonymous=command.anonymous,
+        legal_field=command.legal_field,
         ip=connection.ip,
     )
     return build(frames.Asked, reply_to=command.id, question=messages.own_question(question))

@@ -10,6 +10,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from events.forms import TextForm
+from events.models import Event
 
 JOIN_SALT = "dialogue.join"
 
@@ -71,6 +72,12 @@ class AskForm(TextForm):
     client_id = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     anonymous = forms.BooleanField(
         label=_("Ask anonymously (your name is not shown)"), required=False
+    )
+    # Shown, and required by the service, in a standing Q&A (templates/dialogue/event.html).
+    legal_field = forms.ChoiceField(
+        label=_("Legal field of your question"),
+        choices=[("", "—"), *Event.LegalField.choices],
+        required=False,
     )
 
     def __init__(self, *args: object, max_length: int, **kwargs: object) -> None:

@@ -48,6 +48,8 @@ class Ask(Command):
     client_id: UUID = Field(strict=False)
     text: Annotated[str, Field(min_length=1, max_length=2000)]
     anonymous: bool = False
+    # The legal field the asker chose; a standing Q&A asks for one (Event.LegalField).
+    legal_field: Annotated[str, Field(max_length=20)] = ""
 
 
 class VoteCommand(Command):

@@ -50,19 +50,18 @@ def public_events() -> QuerySet[Event]:
 # --- What is public: the one rule every surface asks (pages, search, archive, API, feed) ----------
 
 # A dialogue's archive, and with it every published answer, is public once the dialogue ends;
-# until then an answer is seen live, on the stage and the stream, not read from a page.
+# until then an answer is seen live, on the stage and the stream, not read from a page. A
+# standing Q&A's answers are written, and public as each is published.
 ARCHIVE_STATUSES = (Event.Status.ENDED, Event.Status.ARCHIVED)
 # A question whose answer anyone may read: `public_questions()` narrowed by this.
-PUBLIC_ANSWER = Q(
-    status=Question.Status.ANSWERED,
-    answer__published_at__isnull=False,
-    event__status__in=ARCHIVE_STATUSES,
+PUBLIC_ANSWER = Q(status=Question.Status.ANSWERED, answer__published_at__isnull=False) & (
+    Q(event__status__in=ARCHIVE_STATUSES) | Q(event__kind=Event.Kind.STANDING)
 )
 
 
 def archive_is_public(event: Event) -> bool:
     """Whether the dialogue's archive (its answered questions with their answers) is public."""
-    return event.status in ARCHIVE_STATUSES
+    return event.status in ARCHIVE_STATUSES or event.is_standing
 
 
 def public_questions() -> QuerySet[Question]:

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dialogue import messages, permissions, ratelimit, signals, vote_store
@@ -171,9 +171,13 @@ def ask_question(
     text: str,
     client_id: UUID,
     anonymous: bool = False,
+    legal_field: str = "",
     ip: str | None = None,
 ) -> Question:
-    """Store a question once per client id; the public sees it at once only in post-moderation."""
+    """Store a question once per client id; the public sees it at once only in post-moderation.
+
+    In a standing Q&A the asker chooses the legal field, which becomes the question's topic.
+    """
     existing = Question.objects.filter(author=participant, client_id=client_id).first()
     if existing is not None:
         return existing
@@ -182,6 +186,7 @@ def ask_question(
     if not permissions.can_ask(event):
         raise QuestionsClosed()
     text = clean_text(text, max_length=event.question_max_length, field=_("question"))
+    topic = _legal_field_topic(event, legal_field)
     post_moderated = event.moderation_mode == Event.Moderation.POST
     try:
         with transaction.atomic():
@@ -191,6 +196,7 @@ def ask_question(
                 text=text,
                 client_id=client_id,
                 is_anonymous=anonymous,
+                topic=topic,
                 status=Question.Status.APPROVED if post_moderated else Question.Status.PENDING,
                 published_at=timezone.now() if post_moderated else None,
             )
@@ -215,6 +221,20 @@ def ask_question(
         # A retry raced the first attempt; the first one won and is the answer.
         return Question.objects.get(author=participant, client_id=client_id)
     return question
+
+
+def _legal_field_topic(event: Event, legal_field: str) -> str:
+    """The topic a chosen legal field gives a question, in the site's language; a standing Q&A
+    needs one."""
+    if not legal_field:
+        if event.is_standing:
+            raise InvalidMessage(_("Choose the legal field of your question."), code="legal_field")
+        return ""
+    labels = dict(Event.LegalField.choices)
+    if legal_field not in labels:
+        raise InvalidMessage(_("Choose a legal field from the list."), code="legal_field")
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(labels[legal_field])
 
 
 def ensure_not_banned(participant: Participant) -> None:

@@ -295,6 +295,7 @@ def ask(request: HttpRequest, slug: str) -> HttpResponse:
             text=form.cleaned_data["text"],
             client_id=form.cleaned_data["client_id"],
             anonymous=form.cleaned_data["anonymous"],
+            legal_field=form.cleaned_data["legal_field"],
             ip=_ip(request),
         )
     except DomainError as error:

@@ -153,6 +153,11 @@ class Event(models.Model):
         HEALTH_EDUCATION = "health_education", _("Health and education")
         OTHER = "other", _("Other")
 
+    class Kind(models.TextChoices):
+        DIALOGUE = "dialogue", _("Live dialogue")
+        # "Hỏi đáp pháp luật": an agency's Q&A, open all year, answered in writing.
+        STANDING = "standing", _("Standing legal Q&A")
+
     class Moderation(models.TextChoices):
         PRE = "pre", _("Pre-moderation: questions wait for approval")
         POST = "post", _("Post-moderation: questions appear at once")
@@ -161,6 +166,7 @@ class Event(models.Model):
         Agency, on_delete=models.PROTECT, related_name="events", verbose_name=_("agency")
     )
     slug = models.SlugField(_("short link"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.DIALOGUE)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     legal_field = models.CharField(
@@ -252,6 +258,11 @@ class Event(models.Model):
                 condition=models.Q(question_max_length__gte=50, question_max_length__lte=2000),
                 name="event_question_length_bounded",
             ),
+            models.UniqueConstraint(
+                fields=["agency"],
+                condition=models.Q(kind="standing"),
+                name="one_standing_qa_per_agency",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -259,6 +270,10 @@ class Event(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("dialogue:event", kwargs={"slug": self.slug})
+
+    @property
+    def is_standing(self) -> bool:
+        return self.kind == self.Kind.STANDING
 
     @property
     def is_public(self) -> bool:

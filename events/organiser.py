@@ -89,8 +89,33 @@ def agency_events(request: HttpRequest, slug: str) -> HttpResponse:
         "agency": agency,
         "events": selectors.agency_events(agency=agency).prefetch_related("roles"),
         "children": agency.children.all(),
+        "standing": selectors.standing_qa(agency=agency),
     }
     return render(request, "events/organiser/events.html", context)
+
+
+@require_POST
+@login_required
+def open_standing_qa(request: HttpRequest, slug: str) -> HttpResponse:
+    """Open the agency's standing legal Q&A, or set its time to answer."""
+    agency = access.managed_agency(request, slug)
+    try:
+        days = int(request.POST.get("answer_days", ""))
+    except ValueError:
+        days = 0
+    try:
+        event = services.open_standing_qa(
+            actor=access.signed_in(request), agency=agency, answer_days=days
+        )
+    except DomainError as error:
+        flash.error(request, error.message)
+    else:
+        flash.success(
+            request,
+            _("The standing legal Q&A is open; questions are due in %(days)d working days.")
+            % {"days": event.written_answer_days},
+        )
+    return redirect("events:manage:events", agency.slug)
 
 
 @login_required

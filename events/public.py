@@ -26,6 +26,7 @@ def agency_page(request: HttpRequest, slug: str) -> HttpResponse:
         "agency": agency,
         "children": agency.children.order_by("name"),
         "groups": selectors.agency_dialogues(agency=agency),
+        "standing": selectors.standing_qa(agency=agency),
     }
     return render(request, "events/agency.html", context)
 

@@ -130,8 +130,12 @@ def published_events(*, agency: Agency | None = None) -> QuerySet[Event]:
 
 
 def by_moment(events: QuerySet[Event]) -> dict[str, list[Event]]:
-    """Dialogues as the public lists show them: live now, upcoming, and the last 50 past."""
+    """Dialogues as the public lists show them: live now, upcoming, and the last 50 past.
+
+    A standing Q&A is always open and never "live now": agency pages link to it on their own.
+    """
     now = timezone.now()
+    events = events.filter(kind=Event.Kind.DIALOGUE)
     return {
         "live": list(events.filter(status=Event.Status.LIVE).order_by("starts_at")),
         "upcoming": list(
@@ -143,6 +147,11 @@ def by_moment(events: QuerySet[Event]) -> dict[str, list[Event]]:
             )[:50]
         ),
     }
+
+
+def standing_qa(*, agency: Agency) -> Event | None:
+    """The agency's standing legal Q&A ("Hỏi đáp pháp luật"), if it has opened one."""
+    return Event.objects.filter(agency=agency, kind=Event.Kind.STANDING).first()
 
 
 def agency_dialogues(*, agency: Agency) -> dict[str, list[Event]]:

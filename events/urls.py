@@ -12,6 +12,7 @@ staff_patterns = [
     # Organiser pages: an agency's dialogues (events/organiser.py).
     path("<slug:slug>/dialogues/", organiser.agency_events, name="events"),
     path("<slug:slug>/dialogues/new/", organiser.create_event, name="create_event"),
+    path("<slug:slug>/standing-qa/", organiser.open_standing_qa, name="open_standing_qa"),
     path("<slug:slug>/dialogues/<slug:event>/", organiser.edit_event, name="event"),
     path("<slug:slug>/dialogues/<slug:event>/copy/", organiser.clone_event, name="clone_event"),
     path("<slug:slug>/integration/", organiser.integration, name="integration"),

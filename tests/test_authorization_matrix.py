@@ -332,6 +332,10 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         reverse("events:manage:event", args=[w.event.agency.slug, w.event.slug]),
         event_form(title="Tên mới của cuộc đối thoại"),
     ),
+    ("events:manage:open_standing_qa", "POST"): lambda w: (
+        reverse("events:manage:open_standing_qa", args=[w.event.agency.slug]),
+        {"answer_days": "10"},
+    ),
     ("events:manage:clone_event", "POST"): lambda w: (
         reverse("events:manage:clone_event", args=[w.event.agency.slug, w.event.slug]),
         {},
@@ -521,6 +525,7 @@ WRITES = {
     "events:manage:invite",
     "events:manage:revoke",
     "events:manage:create_event",
+    "events:manage:open_standing_qa",
     "events:manage:event",
     "events:manage:clone_event",
     "events:manage:integration",

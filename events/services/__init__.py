@@ -21,6 +21,7 @@ from events.services.dialogues import (
     clone_event,
     create_event,
     event_details,
+    open_standing_qa,
     update_event,
 )
 from events.services.embedding import (
@@ -55,6 +56,7 @@ __all__ = [
     "event_details",
     "invitation_token_hash",
     "invite_staff",
+    "open_standing_qa",
     "revoke_invitation",
     "set_embed_origins",
     "update_event",

@@ -251,3 +251,49 @@ def clone_event(*, actor: User, event: Event, now: datetime | None = None) -> Ev
     return create_event(
         actor=actor, agency=event.agency, details=details, slug=_unique_slug(event.slug)
     )
+
+
+# A standing Q&A has no schedule: it runs from its opening for as long as any agency will.
+STANDING_YEARS = 100
+
+
+def open_standing_qa(*, actor: User, agency: Agency, answer_days: int) -> Event:
+    """Open the agency's standing legal Q&A ("Hỏi đáp pháp luật"), or change its time limit.
+
+    It is a dialogue that is always live: citizens ask at any time, questions go through the
+    same screening and moderation, and each is routed to an official and answered in writing
+    within `answer_days` working days (events/workdays.py). One per agency.
+    """
+    if not permissions.can_create_event(actor, agency):
+        raise NotAllowed(_("Only the agency's organisers can open its standing Q&A."))
+    if not 1 <= answer_days <= 90:
+        raise InvalidMessage(
+            _("The time to answer is from 1 to 90 working days."), code="invalid_answer_days"
+        )
+    with transaction.atomic():
+        existing = (
+            Event.objects.select_for_update()
+            .filter(agency=agency, kind=Event.Kind.STANDING)
+            .first()
+        )
+        if existing is not None:
+            existing.written_answer_days = answer_days
+            existing.save(update_fields=["written_answer_days"])
+            return existing
+        now = timezone.now()
+        return Event.objects.create(
+            agency=agency,
+            kind=Event.Kind.STANDING,
+            slug=_unique_slug(f"hoi-dap-phap-luat-{agency.slug}"),
+            title=_("Legal Q&A: %(agency)s") % {"agency": agency.name},
+            description=_(
+                "Ask %(agency)s about the law at any time. Every question is answered in writing "
+                "within %(days)d working days and published in the archive."
+            )
+            % {"agency": agency.name, "days": answer_days},
+            starts_at=now,
+            ends_at=now + timedelta(days=365 * STANDING_YEARS),
+            status=Event.Status.LIVE,
+            moderation_mode=Event.Moderation.PRE,
+            written_answer_days=answer_days,
+        )

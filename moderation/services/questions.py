@@ -20,6 +20,7 @@ from dialogue.services import announce_change, clean_text
 from events import permissions
 from events.errors import Conflict, InvalidMessage, NotAllowed, NotFound
 from events.models import Event, EventRole, User
+from events.workdays import add_working_days
 from live.broadcast import broadcast_on_commit
 from live.groups import (
     moderators_group,
@@ -222,9 +223,12 @@ def route_question(
             raise NotFound(_("That person is not an official of this dialogue."))
     before, was_public = _state(question), question.is_public
     question.routed_to = official
-    return _save(
-        event, actor, Action.ROUTE, question, before, was_public=was_public, fields=["routed_to"]
-    )
+    fields = ["routed_to"]
+    if event.is_standing and official is not None and question.answer_due_at is None:
+        # A standing Q&A's question is due in writing from its routing, in working days.
+        question.answer_due_at = add_working_days(timezone.now(), event.written_answer_days)
+        fields.append("answer_due_at")
+    return _save(event, actor, Action.ROUTE, question, before, was_public=was_public, fields=fields)
 
 
 @transaction.atomic

@@ -221,8 +221,10 @@ if (askForm) {
     const button = askForm.querySelector("button[type=submit]");
     button.disabled = true;
     error.hidden = true;
+    const legalField = askForm.querySelector("select[name=legal_field]");
     send({ type: "ask", client_id: clientId.value, text: text.value,
-           anonymous: askForm.querySelector("input[name=anonymous]").checked })
+           anonymous: askForm.querySelector("input[name=anonymous]").checked,
+           ...(legalField ? { legal_field: legalField.value } : {}) })
       .then((reply) => {
         text.value = "";
         used.textContent = "0";
