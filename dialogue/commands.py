@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from dialogue import frames, messages, services
 from dialogue.models import Participant
-from dialogue.selectors import snapshot_parts
+from dialogue.selectors import poll_results, snapshot_parts
 from dialogue.sessions import ensure_signed_in
 from events.errors import DomainError, NotAllowed, NotFound
 from events.models import Event, User
@@ -68,12 +68,14 @@ def handle(connection: Connection, command: messages.CitizenCommand) -> dict[str
             reply_to=command.id,
             **snapshot_parts(event=event, participant=participant),
         )
-    if not isinstance(command, messages.Ask):
+    if isinstance(command, messages.VoteCommand | messages.Unvote):
         (reply,) = handle_votes([(connection, command)])
         return reply
     if connection.user.is_authenticated:
         # Acting as an account: the session it came with must still be signed in.
         ensure_signed_in(connection.user, connection.session_key)
+    if isinstance(command, messages.PollAnswerCommand):
+        return answer_poll(connection, command)
     question = services.ask_question(
         participant=_participant(connection),
         text=command.text,
@@ -82,6 +84,19 @@ def handle(connection: Connection, command: messages.CitizenCommand) -> dict[str
         ip=connection.ip,
     )
     return build(frames.Asked, reply_to=command.id, question=messages.own_question(question))
+
+
+def answer_poll(connection: Connection, command: messages.PollAnswerCommand) -> dict[str, Any]:
+    """Answer the open poll; the reply carries its results, so the answer shows them at once."""
+    answer = services.answer_poll(
+        participant=_participant(connection),
+        poll_id=command.poll,
+        option_ids=command.options,
+        text=command.text,
+        ip=connection.ip,
+    )
+    (results,) = poll_results(poll_ids=[answer.poll_id]).values()
+    return build(frames.PollAnswered, reply_to=command.id, poll_id=answer.poll_id, results=results)
 
 
 VoteRequest = tuple[Connection, messages.VoteCommand | messages.Unvote]
