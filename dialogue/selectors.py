@@ -414,23 +414,23 @@ class PollSummary:
 
 def closed_polls(*, event: Event) -> list[PollSummary]:
     """The dialogue's closed polls with their results, in the order they were asked."""
-    polls = list(
-        Poll.objects.filter(event=event, status=Poll.Status.CLOSED)
-        .prefetch_related("options")
-        .order_by("opened_at", "pk")
-    )
-    results = poll_results(poll_ids=[poll.pk for poll in polls])
+    polls = Poll.objects.filter(event=event, status=Poll.Status.CLOSED).order_by("opened_at", "pk")
+    return summarise_polls(polls)
+
+
+def summarise_polls(polls: Iterable[Poll]) -> list[PollSummary]:
+    """Polls with their results as a page shows them: per option, a count and a percentage."""
+    found = list(polls)
+    results = poll_results(poll_ids=[poll.pk for poll in found])
+    options: dict[int, list[PollOption]] = {}
+    for option in PollOption.objects.filter(poll__in=found):
+        options.setdefault(option.poll_id, []).append(option)
     summaries = []
-    for poll in polls:
-        found = results[poll.pk]
-        total = found["total"]
-        options = [
-            (
-                option.label,
-                found["counts"].get(str(option.pk), 0),
-                round(100 * found["counts"].get(str(option.pk), 0) / total) if total else 0,
-            )
-            for option in poll.options.all()
-        ]
-        summaries.append(PollSummary(poll, total, options, found["words"]))
+    for poll in found:
+        counts, total = results[poll.pk]["counts"], results[poll.pk]["total"]
+        rows = []
+        for option in options.get(poll.pk, []):
+            count = counts.get(str(option.pk), 0)
+            rows.append((option.label, count, round(100 * count / total) if total else 0))
+        summaries.append(PollSummary(poll, total, rows, results[poll.pk]["words"]))
     return summaries

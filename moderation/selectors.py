@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from dialogue import messages as public_messages
 from dialogue.models import Poll, Question
-from dialogue.selectors import poll_results
+from dialogue.selectors import PollSummary, poll_results, summarise_polls
 from events.models import Event, EventRole, User
 from live.wire import build
 from moderation import frames, messages
@@ -155,11 +155,9 @@ def stage_poll(event: Event) -> dict[str, Any] | None:
     return public_messages.public_poll(poll, poll_results(poll_ids=[poll.pk])[poll.pk])
 
 
-def polls(event: Event) -> list[tuple[Poll, dict[str, Any]]]:
+def polls(event: Event) -> list[PollSummary]:
     """Every poll of the dialogue with its results, for the moderators' polls page."""
-    found = list(Poll.objects.filter(event=event).prefetch_related("options"))
-    results = poll_results(poll_ids=[poll.pk for poll in found])
-    return [(poll, results[poll.pk]) for poll in found]
+    return summarise_polls(Poll.objects.filter(event=event))
 
 
 def routed_questions(event: Event, official: User) -> list[Question]:
