@@ -6,10 +6,11 @@ import asyncio
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils import timezone
 
-from dialogue import selectors, services
+from dialogue import commands, messages, selectors, services
 from dialogue.models import Poll, PollAnswer, PollOption
 from events.errors import Conflict, InvalidMessage, NotAllowed, NotFound
 from events.models import Event
@@ -272,3 +273,22 @@ async def test_many_answers_in_one_interval_are_one_results_frame():
         coalescer.mark(1, 7)
     await asyncio.wait_for(flushed.wait(), timeout=10)
     assert sent == [(1, {7: "results of 7"})]
+
+
+@pytest.mark.django_db
+def test_a_batch_of_answers_stores_each_alone_and_refuses_each_alone(event):
+    poll = make_poll(event)
+    yes = option_ids(poll)[0]
+    first, second = ParticipantFactory(event=event), ParticipantFactory(event=event)
+    requests = [
+        (
+            commands.Connection(event.pk, AnonymousUser(), participant.pk),
+            messages.PollAnswerCommand(id=f"c{n}", type="poll_answer", poll=poll.pk, options=[yes]),
+        )
+        for n, participant in enumerate((first, first, second))
+    ]
+    replies = commands.handle_poll_answers(requests)
+    assert [reply["type"] for reply in replies] == ["poll.answered", "error", "poll.answered"]
+    assert replies[1]["code"] == "already_answered"
+    assert replies[2]["results"]["total"] == 2  # as the batch left it
+    assert PollAnswer.objects.count() == 2
