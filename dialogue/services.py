@@ -425,6 +425,13 @@ def answer_poll(
     ratelimit.check("vote", participant_id=participant.pk, ip=ip)
     try:
         with transaction.atomic():
+            # Read again under a lock that `close_poll` waits for: an answer in a transaction
+            # that began before the poll closed is not stored after it closed.
+            still_open = Poll.objects.select_for_update(no_key=True).filter(
+                pk=poll.pk, status=Poll.Status.OPEN
+            )
+            if not list(still_open.values_list("pk", flat=True)):
+                raise NotAllowed(_("This poll is not open for answers."), code="poll_closed")
             # The unique constraint, not a read before the write, keeps it to one answer: two
             # sockets of one participant answering at once cannot both succeed.
             answer = PollAnswer.objects.create(
