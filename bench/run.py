@@ -25,6 +25,7 @@ from bench import (
     idle,
     joins,
     pages,
+    polls,
     procs,
     slow,
     soak,
@@ -35,7 +36,7 @@ from bench.harness import DATABASE_URL, PORT, REDIS_URL, session
 
 SCENARIOS = [
     *("fanout", "capacity", "joins", "votes", "slow", "workers", "http", "idle", "soak"),
-    *("asks", "faults", "ceilings"),
+    *("asks", "faults", "ceilings", "polls"),
 ]
 # Scenarios that run alone, on servers they start themselves; not in the default set.
 ALONE = {"faults"}
@@ -46,6 +47,7 @@ RUNNERS = {
     "capacity": capacity.run,
     "joins": joins.run,
     "votes": votes.run,
+    "polls": polls.run,
     "slow": slow.run,
     "workers": workers.run,
     "soak": soak.run,
@@ -79,6 +81,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--vote-rate", type=float, default=1000, help="vote storm: votes/s")
     parser.add_argument("--vote-seconds", type=float, default=60, help="vote storm: seconds")
     parser.add_argument("--vote-participants", type=int, default=1000)
+    parser.add_argument("--poll-participants", type=int, default=1000, help="polls: clients")
+    parser.add_argument(
+        "--poll-seconds", type=float, default=10, help="polls: seconds the answers are spread over"
+    )
     parser.add_argument(
         "--http-connections", type=int, default=50, help="http: concurrent keep-alive connections"
     )

@@ -21,10 +21,11 @@ class DialogueConfig(AppConfig):
         )
         from live.hub import register
 
-        # What the live core reads (tally counts, the delta log) and records (presence).
+        # What the live core reads (tallies, poll results, the delta log) and records (presence).
         register(
             vote_counts=lambda ids: selectors.vote_counts(question_ids=ids),
             public_deltas=selectors.public_deltas,
             tally_frame=messages.tally,
             record_presence=services.record_presence,
+            poll_results=selectors.poll_result_frames,
         )

@@ -130,3 +130,18 @@ def votes_for_running_loop() -> Batcher[commands.VoteRequest]:
             commands.handle_votes, interval, stored=metrics.vote_batch_stored
         )
     return batcher
+
+
+_poll_batchers: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, Batcher[commands.PollRequest]
+] = weakref.WeakKeyDictionary()
+
+
+def poll_answers_for_running_loop() -> Batcher[commands.PollRequest]:
+    """The poll answer batcher of this process: a poll's answers come in a rush, as votes do."""
+    loop = asyncio.get_running_loop()
+    batcher = _poll_batchers.get(loop)
+    if batcher is None:
+        interval = settings.DIALOGUE["VOTE_BATCH_SECONDS"]
+        batcher = _poll_batchers[loop] = Batcher(commands.handle_poll_answers, interval)
+    return batcher

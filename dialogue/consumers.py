@@ -15,7 +15,7 @@ from typing import Any
 from django.db import DatabaseError
 
 from dialogue import commands, frames, messages, socket_limits
-from dialogue.batching import votes_for_running_loop
+from dialogue.batching import poll_answers_for_running_loop, votes_for_running_loop
 from dialogue.permissions import can_view_event
 from dialogue.selectors import participant_for, public_snapshot_text, snapshot_text
 from events.errors import DomainError, RateLimited, Unavailable
@@ -133,6 +133,11 @@ class EventConsumer(LiveSocket):
                 stored = votes_for_running_loop().enqueue((self.connection, command))
                 stored.add_done_callback(functools.partial(self._voted, known, read_at))
                 return
+            if isinstance(command, messages.PollAnswerCommand):
+                # Batched as votes are: a poll's answers arrive together, when it opens.
+                stored = poll_answers_for_running_loop().enqueue((self.connection, command))
+                stored.add_done_callback(functools.partial(self._answered, known))
+                return
             if isinstance(command, messages.Resync):
                 await self._resync(command)
                 return
@@ -197,6 +202,19 @@ class EventConsumer(LiveSocket):
             self._following = asyncio.ensure_future(self._follow_new_participant(known))
         self.reply(messages.dumps(stored.result()))
         metrics.vote_acknowledged(time.perf_counter() - read_at)
+
+    def _answered(self, known: int | None, stored: asyncio.Future[dict[str, Any]]) -> None:
+        """Send a stored poll answer's reply, in order with the hub's frames for this socket."""
+        if stored.cancelled():
+            return
+        error = stored.exception()
+        if error is not None:
+            log.error("storing a batch of poll answers failed", exc_info=error)
+            self.end(RECONNECT)
+            return
+        if known is None and self.connection.participant_id is not None:
+            self._following = asyncio.ensure_future(self._follow_new_participant(known))
+        self.reply(messages.dumps(stored.result()))
 
     async def _follow_new_participant(self, known: int | None) -> None:
         """A signed-in user became a participant with a command: follow their questions."""

@@ -47,12 +47,46 @@ class Me(Part):
     name: str
 
 
+class PollOptionItem(Part):
+    id: int
+    label: str
+
+
+class PollWord(Part):
+    """A short-text answer as the word cloud counts it (folded to lower case), and how often."""
+
+    text: str
+    count: int
+
+
+class PollResultsPart(Part):
+    """A poll's results: how many answered, how many chose each option, the frequent words."""
+
+    total: int
+    counts: dict[str, int]
+    words: list[PollWord]
+
+
+class PublicPoll(Part):
+    """A poll as anyone may see it: never who answered what."""
+
+    id: int
+    question: str
+    kind: Literal["single", "multiple", "rating", "text"]
+    status: Literal["draft", "open", "closed"]
+    options: list[PollOptionItem]
+    text_max_length: int
+    results: PollResultsPart
+
+
 class PublicSnapshotPart(Part):
     """The part of a snapshot that is the same for everyone, built once per change."""
 
     seq: int
     event: EventState
     questions: list[PublicQuestion]
+    # The open poll or, when none is open, the one closed last.
+    poll: PublicPoll | None = None
 
 
 class PersonalSnapshotPart(Part):
@@ -61,6 +95,7 @@ class PersonalSnapshotPart(Part):
     me: Me | None
     mine: list[OwnQuestion]
     voted: list[int]
+    polls_answered: list[int] | None = None
 
 
 class SnapshotHead(Part):
@@ -91,9 +126,11 @@ class Snapshot(Frame):
     seq: int
     event: EventState
     questions: list[PublicQuestion]
+    poll: PublicPoll | None = None
     me: Me | None = None
     mine: list[OwnQuestion] | None = None
     voted: list[int] | None = None
+    polls_answered: list[int] | None = None
 
 
 class Backlog(Frame):
@@ -130,6 +167,28 @@ class Voted(Frame):
     question_id: int
     voted: bool
     votes: int
+
+
+class PollUpdated(Frame):
+    """A poll was opened or closed (not sequenced: it carries the poll's whole state)."""
+
+    type: Literal["poll.updated"] = "poll.updated"
+    poll: PublicPoll
+
+
+class PollResults(Frame):
+    """A poll's current results, at most one frame per poll per tally interval."""
+
+    type: Literal["poll.results"] = "poll.results"
+    poll_id: int
+    results: PollResultsPart
+
+
+class PollAnswered(Frame):
+    type: Literal["poll.answered"] = "poll.answered"
+    reply_to: str
+    poll_id: int
+    results: PollResultsPart
 
 
 class Pong(Frame):

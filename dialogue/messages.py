@@ -15,7 +15,7 @@ from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from dialogue import frames
-from dialogue.models import Question
+from dialogue.models import Poll, Question
 from events.errors import DomainError, InvalidMessage
 from events.models import Event
 from events.text import has_control_characters
@@ -62,6 +62,16 @@ class Unvote(Command):
     question: Id
 
 
+class PollAnswerCommand(Command):
+    """Answer the open poll: option ids for a choice or a rating, `text` for a short text."""
+
+    type: Literal["poll_answer"]
+    poll: Id
+    # Bounded here; how many a poll accepts is the service's check (`too_many_options`).
+    options: Annotated[list[Id], Field(max_length=20)] = []
+    text: Annotated[str, Field(max_length=500)] = ""
+
+
 class Resync(Command):
     type: Literal["resync"]
     # The last `seq` the client applied: the reply is the deltas after it, or a snapshot.
@@ -72,7 +82,9 @@ class Ping(Command):
     type: Literal["ping"]
 
 
-CitizenCommand = Annotated[Ask | VoteCommand | Unvote | Resync | Ping, Field(discriminator="type")]
+CitizenCommand = Annotated[
+    Ask | VoteCommand | Unvote | PollAnswerCommand | Resync | Ping, Field(discriminator="type")
+]
 _citizen_command = TypeAdapter(CitizenCommand)
 
 
@@ -200,6 +212,31 @@ def question_withdrawn(question: Question, seq: int) -> dict[str, Any]:
 
 def own_question_updated(question: Question) -> dict[str, Any]:
     return build(frames.OwnQuestionUpdated, question=own_question(question))
+
+
+# The longest short-text answer to a poll, in characters.
+POLL_TEXT_MAX_LENGTH = 80
+
+
+def public_poll(poll: Poll, results: dict[str, Any]) -> dict[str, Any]:
+    """A poll as anyone may see it, with its results (`selectors.poll_results`)."""
+    return {
+        "id": poll.pk,
+        "question": poll.question,
+        "kind": poll.kind,
+        "status": poll.status,
+        "options": [{"id": option.pk, "label": option.label} for option in poll.options.all()],
+        "text_max_length": POLL_TEXT_MAX_LENGTH,
+        "results": results,
+    }
+
+
+def poll_updated(poll: Poll, results: dict[str, Any]) -> dict[str, Any]:
+    return build(frames.PollUpdated, poll=public_poll(poll, results))
+
+
+def poll_results(poll_id: int, results: dict[str, Any]) -> dict[str, Any]:
+    return build(frames.PollResults, poll_id=poll_id, results=results)
 
 
 def tally(counts: dict[int, int]) -> dict[str, Any]:

@@ -287,3 +287,99 @@ class AnswerRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.answer_id}: {self.score}"
+
+
+class Poll(models.Model):
+    """A question put to the audience during a dialogue: prepared, opened once, then closed."""
+
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("Single choice")
+        MULTIPLE = "multiple", _("Multiple choice")
+        RATING = "rating", _("Rating from 1 to 5")
+        TEXT = "text", _("Short text (word cloud)")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Prepared")
+        OPEN = "open", _("Open for answers")
+        CLOSED = "closed", _("Closed")
+
+    # Kinds answered by choosing options; a rating's options are its five scores.
+    CHOICE_KINDS = (Kind.SINGLE, Kind.MULTIPLE, Kind.RATING)
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="polls")
+    question = models.CharField(_("question"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=6, choices=Status.choices, default=Status.DRAFT
+    )
+    show_on_stage = models.BooleanField(_("results shown on stage"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("poll")
+        verbose_name_plural = _("polls")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            # The audience answers one poll at a time.
+            models.UniqueConstraint(
+                fields=["event"], condition=models.Q(status="open"), name="one_open_poll_per_event"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.question[:80]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class PollOption(models.Model):
+    """One answer a poll offers; a rating poll has five, "1" to "5"."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
+    label = models.CharField(_("option"), max_length=120)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = _("poll option")
+        verbose_name_plural = _("poll options")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["poll", "position"], name="one_option_per_position"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class PollAnswer(models.Model):
+    """One participant's answer to one poll; the database keeps it to one."""
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="answers")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="poll_answers"
+    )
+    options = models.ManyToManyField(PollOption, blank=True, related_name="answers")
+    # A short-text answer as written, and the form it is counted under for the word cloud.
+    text = models.CharField(_("answer"), max_length=80, blank=True)
+    phrase = models.CharField(max_length=80, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("poll answer")
+        verbose_name_plural = _("poll answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["poll", "participant"], name="one_poll_answer_per_participant"
+            ),
+        ]
+        indexes = [models.Index(fields=["poll", "phrase"])]
+
+    def __str__(self) -> str:
+        return f"{self.poll_id}: {self.participant_id}"

@@ -32,3 +32,8 @@ def can_ask(event: Event) -> bool:
 
 def can_vote(event: Event) -> bool:
     return event.voting_is_open()
+
+
+def can_answer_polls(event: Event) -> bool:
+    """Polls are answered while the dialogue runs (or, before it, as a rehearsal)."""
+    return event.status in (Event.Status.SCHEDULED, Event.Status.LIVE)

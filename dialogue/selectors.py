@@ -28,7 +28,16 @@ from django.db.models import (
 
 from dialogue import frames, messages
 from dialogue.matching import fold, likely_duplicates
-from dialogue.models import AnswerRating, Participant, PublicDelta, Question, Vote
+from dialogue.models import (
+    AnswerRating,
+    Participant,
+    Poll,
+    PollAnswer,
+    PollOption,
+    PublicDelta,
+    Question,
+    Vote,
+)
 from events import selectors as event_selectors
 from events.models import Agency, Event, User
 from live.wire import part
@@ -203,20 +212,27 @@ def public_snapshot(*, event: Event) -> dict[str, Any]:
     # and is applied on top (deltas are idempotent upserts), so nothing is missed.
     seq = Event.objects.values_list("public_seq", flat=True).get(pk=event.pk)
     questions = [messages.public_question(q) for q in visible_questions(event=event, sort="recent")]
+    poll = current_poll(event=event)
+    shown = messages.public_poll(poll, poll_results(poll_ids=[poll.pk])[poll.pk]) if poll else None
     return part(
-        frames.PublicSnapshotPart, seq=seq, event=messages.event_state(event), questions=questions
+        frames.PublicSnapshotPart,
+        seq=seq,
+        event=messages.event_state(event),
+        questions=questions,
+        poll=shown,
     )
 
 
 def personal_snapshot(*, participant: Participant | None) -> dict[str, Any]:
     """The part of a snapshot that is this participant's own: `me`, `mine`, `voted`."""
     if participant is None:
-        return part(frames.PersonalSnapshotPart, me=None, mine=[], voted=[])
+        return part(frames.PersonalSnapshotPart, me=None, mine=[], voted=[], polls_answered=[])
     return part(
         frames.PersonalSnapshotPart,
         me={"name": participant.display_name},
         mine=[messages.own_question(q) for q in own_questions(participant=participant)],
         voted=sorted(voted_question_ids(participant=participant)),
+        polls_answered=answered_poll_ids(participant=participant),
     )
 
 
@@ -386,3 +402,92 @@ def similar_questions(*, event: Event, text: str) -> list[Question]:
     found = [pk for pk, _score in likely_duplicates(text, folded, limit=SIMILAR_LIMIT, folded=True)]
     questions = public_questions().filter(pk__in=found).in_bulk()
     return [questions[pk] for pk in found if pk in questions]
+
+
+# --- Polls -------------------------------------------------------------------------------------
+
+# The word cloud shows this many of a short-text poll's most frequent answers.
+POLL_WORDS = 30
+
+
+def current_poll(*, event: Event) -> Poll | None:
+    """The poll the audience sees: the open one, else the one closed last."""
+    polls = Poll.objects.filter(event=event).prefetch_related("options")
+    return (
+        polls.filter(status=Poll.Status.OPEN).first()
+        or polls.filter(status=Poll.Status.CLOSED).order_by("-closed_at", "-pk").first()
+    )
+
+
+def answered_poll_ids(*, participant: Participant | None) -> list[int]:
+    if participant is None:
+        return []
+    answered = PollAnswer.objects.filter(participant=participant)
+    return sorted(answered.values_list("poll_id", flat=True))
+
+
+def poll_results(*, poll_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Each poll's results: answers in all, answers per option, the most frequent short texts."""
+    ids = list(poll_ids)
+    results: dict[int, dict[str, Any]] = {pk: {"total": 0, "counts": {}, "words": []} for pk in ids}
+    totals = PollAnswer.objects.filter(poll_id__in=ids).values("poll_id").annotate(n=Count("pk"))
+    for row in totals:
+        results[row["poll_id"]]["total"] = row["n"]
+    options = (
+        PollOption.objects.filter(poll_id__in=ids)
+        .annotate(n=Count("answers"))
+        .values_list("poll_id", "pk", "n")
+    )
+    for poll_id, option_id, count in options:
+        results[poll_id]["counts"][str(option_id)] = count
+    text_polls = Poll.objects.filter(pk__in=ids, kind=Poll.Kind.TEXT).values_list("pk", flat=True)
+    for poll_id in text_polls:
+        words = (
+            PollAnswer.objects.filter(poll_id=poll_id)
+            .exclude(phrase="")
+            .values("phrase")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "phrase")[:POLL_WORDS]
+        )
+        results[poll_id]["words"] = [{"text": w["phrase"], "count": w["n"]} for w in words]
+    return {pk: part(frames.PollResultsPart, **value) for pk, value in results.items()}
+
+
+def poll_result_frames(poll_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The `poll.results` frame of each poll, for the hub's coalesced flush (live/tallies.py)."""
+    return {pk: messages.poll_results(pk, r) for pk, r in poll_results(poll_ids=poll_ids).items()}
+
+
+@dataclass(frozen=True)
+class PollSummary:
+    """A poll with its results, as the archive and the report show it."""
+
+    poll: Poll
+    total: int
+    # (label, count, percent of those who answered) for each option, in order.
+    options: list[tuple[str, int, int]]
+    words: list[dict[str, Any]]
+
+
+def closed_polls(*, event: Event) -> list[PollSummary]:
+    """The dialogue's closed polls with their results, in the order they were asked."""
+    polls = Poll.objects.filter(event=event, status=Poll.Status.CLOSED).order_by("opened_at", "pk")
+    return summarise_polls(polls)
+
+
+def summarise_polls(polls: Iterable[Poll]) -> list[PollSummary]:
+    """Polls with their results as a page shows them: per option, a count and a percentage."""
+    found = list(polls)
+    results = poll_results(poll_ids=[poll.pk for poll in found])
+    options: dict[int, list[PollOption]] = {}
+    for option in PollOption.objects.filter(poll__in=found):
+        options.setdefault(option.poll_id, []).append(option)
+    summaries = []
+    for poll in found:
+        counts, total = results[poll.pk]["counts"], results[poll.pk]["total"]
+        rows = []
+        for option in options.get(poll.pk, []):
+            count = counts.get(str(option.pk), 0)
+            rows.append((option.label, count, round(100 * count / total) if total else 0))
+        summaries.append(PollSummary(poll, total, rows, results[poll.pk]["words"]))
+    return summaries

@@ -26,12 +26,15 @@ from dialogue.models import (
     Answer,
     AnswerRating,
     Participant,
+    Poll,
+    PollAnswer,
     PresenceSample,
     PublicDelta,
     Question,
 )
 from dialogue.selectors import SESSION_KEY, public_answers
 from events.errors import (
+    Conflict,
     DomainError,
     InvalidMessage,
     NotAllowed,
@@ -43,6 +46,7 @@ from events.models import Event, User
 from live.broadcast import (
     broadcast_on_commit,
     control_on_commit,
+    poll_results_on_commit,
     sequenced_on_commit,
     tally_on_commit,
 )
@@ -518,3 +522,81 @@ def _in_the_record(question: Question) -> bool:
         or question.stage != Question.Stage.NONE
         or hasattr(question, "answer")
     )
+
+
+def answer_poll(
+    *,
+    participant: Participant,
+    poll_id: int,
+    option_ids: Sequence[int] = (),
+    text: str = "",
+    ip: str | None = None,
+) -> PollAnswer:
+    """Store a participant's one answer to the open poll; its results follow after commit."""
+    ensure_not_banned(participant)
+    poll = (
+        Poll.objects.select_related("event")
+        .prefetch_related("options")
+        .filter(pk=poll_id, event_id=participant.event_id)
+        .first()
+    )
+    if poll is None or not poll.event.is_public:
+        raise NotFound(_("There is no such poll in this dialogue."))
+    if not poll.is_open or not permissions.can_answer_polls(poll.event):
+        raise NotAllowed(_("This poll is not open for answers."), code="poll_closed")
+    options, answer_text = _poll_choice(poll, option_ids, text)
+    ratelimit.check("vote", participant_id=participant.pk, ip=ip)
+    try:
+        with transaction.atomic():
+            # Read again under a lock that `close_poll` waits for: an answer in a transaction
+            # that began before the poll closed is not stored after it closed.
+            still_open = Poll.objects.select_for_update(no_key=True).filter(
+                pk=poll.pk, status=Poll.Status.OPEN
+            )
+            if not list(still_open.values_list("pk", flat=True)):
+                raise NotAllowed(_("This poll is not open for answers."), code="poll_closed")
+            # The unique constraint, not a read before the write, keeps it to one answer: two
+            # sockets of one participant answering at once cannot both succeed.
+            answer = PollAnswer.objects.create(
+                poll=poll,
+                participant=participant,
+                text=answer_text,
+                phrase=poll_phrase(answer_text),
+            )
+            if options:
+                answer.options.set(options)
+            poll_results_on_commit(poll.event_id, poll.pk)
+    except IntegrityError:
+        raise Conflict(_("You have already answered this poll."), code="already_answered") from None
+    return answer
+
+
+def _poll_choice(poll: Poll, option_ids: Sequence[int], text: str) -> tuple[list[int], str]:
+    """Check an answer against its poll's kind; return the chosen option ids or the text."""
+    if poll.kind == Poll.Kind.TEXT:
+        if option_ids:
+            raise InvalidMessage(_("This poll is answered in words."), code="invalid_answer")
+        return [], clean_text(text, max_length=messages.POLL_TEXT_MAX_LENGTH, field=_("answer"))
+    if text.strip():
+        raise InvalidMessage(_("This poll is answered by choosing."), code="invalid_answer")
+    chosen = list(dict.fromkeys(option_ids))
+    if not chosen:
+        raise InvalidMessage(_("Choose an answer."), code="no_option")
+    if len(chosen) > 1 and poll.kind != Poll.Kind.MULTIPLE:
+        raise InvalidMessage(_("Choose only one answer."), code="too_many_options")
+    offered = {option.pk for option in poll.options.all()}
+    if not set(chosen) <= offered:
+        raise InvalidMessage(_("That is not one of this poll's answers."), code="unknown_option")
+    return chosen, ""
+
+
+_EDGE_PUNCTUATION = ".,;:!?\"'“”‘’()[]-–—…"
+
+
+def poll_phrase(text: str) -> str:
+    """The form a short answer is counted under: folded case, single spaces, no end punctuation.
+
+    Whole answers are counted, not single words: a Vietnamese word is often two or three
+    syllables written apart ("pháp luật"), and splitting on spaces would count syllables.
+    """
+    return " ".join(text.casefold().split()).strip(_EDGE_PUNCTUATION).strip()

@@ -14,12 +14,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dialogue import fragments, permissions, ratelimit, selectors, services
+from dialogue import fragments, messages, permissions, ratelimit, selectors, services
 from dialogue.forms import AskForm, JoinForm, join_token
 from dialogue.models import Participant, Question
 from events import permissions as staff
 from events import selectors as event_selectors
-from events.errors import DomainError, NotAllowed
+from events.errors import DomainError, InvalidMessage, NotAllowed
 from events.forms import CatalogueFilterForm
 from events.models import Agency, Event, EventRole
 from events.public import join_link
@@ -95,6 +95,12 @@ def _socket_labels() -> dict[str, object]:
         "banned": _("You can no longer take part in this dialogue."),
         "signed_out": _("You have signed out. Sign in again to continue."),
         "reasons": {code: str(label) for code, label in Question.RejectionReason.choices},
+        "poll_closed": _("Closed"),
+        "poll_send": _("Send my answer"),
+        "poll_text": _("Your answer, in a few words"),
+        "poll_thanks": _("Thank you: your answer is counted."),
+        "poll_answers": _("%(count)s answers"),
+        "poll_empty": _("No answer yet."),
     }
 
 
@@ -113,6 +119,7 @@ def event_page(
     questions = list(selectors.visible_questions(event=event, sort=sort))
     voted = selectors.voted_question_ids(participant=participant)
     can_vote = permissions.can_vote(event)
+    ended = event.status in (Event.Status.ENDED, Event.Status.ARCHIVED)
     context = {
         "event": event,
         "sort": sort,
@@ -141,6 +148,8 @@ def event_page(
         "labels": _socket_labels(),
         "can_moderate": staff.can_moderate(request.user, event),
         "join": join_link(request, event),
+        "poll": None if ended else _poll_context(event, participant),
+        "closed_polls": selectors.closed_polls(event=event) if ended else [],
         "rejections": selectors.rejection_counts(event=event)
         if event.status in (Event.Status.ENDED, Event.Status.ARCHIVED)
         else [],
@@ -245,6 +254,20 @@ def similar(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
+def _poll_context(event: Event, participant: Participant | None) -> dict[str, Any] | None:
+    """The poll the page shows (the open one, else the one closed last) and this visitor's part."""
+    poll = selectors.current_poll(event=event)
+    if poll is None:
+        return None
+    (summary,) = selectors.summarise_polls([poll])
+    answered = poll.pk in selectors.answered_poll_ids(participant=participant)
+    return {
+        "summary": summary,
+        "answered": answered,
+        "can_answer": poll.is_open and not answered and permissions.can_answer_polls(event),
+    }
+
+
 def _ip(request: HttpRequest) -> str | None:
     # The server sets REMOTE_ADDR from the proxy's X-Forwarded-For when run with proxy headers.
     return request.META.get("REMOTE_ADDR")
@@ -325,6 +348,31 @@ def vote(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
 
 
 @require_POST
+def answer_poll(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
+    """The poll's form without the socket: the same service, the same refusals."""
+    event = _visible_event(request, slug)
+    try:
+        participant = _participant(request, event)
+        options = []
+        for value in request.POST.getlist("option"):
+            if not value.isdigit() or not 0 < int(value) <= messages.MAX_ID:
+                raise InvalidMessage(_("That is not one of this poll's answers."))
+            options.append(int(value))
+        services.answer_poll(
+            participant=participant,
+            poll_id=poll_id,
+            option_ids=options,
+            text=request.POST.get("text", ""),
+            ip=_ip(request),
+        )
+    except DomainError as error:
+        flash.error(request, error.message)
+    else:
+        flash.success(request, _("Thank you: your answer to the poll was saved."))
+    return _back(event, "#poll")
+
+
+@require_POST
 def rate(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
     """Rate a published answer from the archive (a participant of the dialogue, once each)."""
     event = _visible_event(request, slug)
@@ -379,6 +427,7 @@ def archive(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "event": event,
         "entries": entries,
+        "closed_polls": selectors.closed_polls(event=event),
         "documents": event.legal_documents.all(),
         "can_rate": participant is not None,
     }

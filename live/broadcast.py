@@ -61,6 +61,11 @@ def tally_on_commit(event_id: int, *question_ids: int) -> None:
     transaction.on_commit(lambda: _mark_tally(event_id, question_ids), robust=True)
 
 
+def poll_results_on_commit(event_id: int, poll_id: int) -> None:
+    """Note that a poll's results changed; its `poll.results` frame follows within an interval."""
+    transaction.on_commit(lambda: _mark_tally(event_id, (poll_id,), poll=True), robust=True)
+
+
 def send(group: str, message: dict[str, Any]) -> None:
     """Hand a message to the hub of the loop that called this thread, or send it directly."""
     loop = calling_loop()
@@ -78,25 +83,26 @@ def _post(group: str, message: dict[str, Any]) -> None:
     hub_for_running_loop().post(group, message)
 
 
-def _mark_tally(event_id: int, question_ids: tuple[int, ...]) -> None:
+def _mark_tally(event_id: int, item_ids: tuple[int, ...], *, poll: bool = False) -> None:
     # Called after commit in the database thread. Marking takes microseconds in the hub's loop,
     # so it is handed over without waiting: a blocking hop would hold the next vote batch until
     # the busy loop came round to it.
     loop = calling_loop()
     try:
         if loop is not None:
-            loop.call_soon_threadsafe(_mark_in_loop, event_id, question_ids)
+            loop.call_soon_threadsafe(_mark_in_loop, event_id, item_ids, poll)
         else:
-            async_to_sync(_amark_tally)(event_id, question_ids)
+            async_to_sync(_amark_tally)(event_id, item_ids, poll)
     except Exception:
         log.warning("tally for event %s failed", event_id, exc_info=True)
 
 
-def _mark_in_loop(event_id: int, question_ids: tuple[int, ...]) -> None:
-    tallies = hub_for_running_loop().tallies
-    for question_id in question_ids:
-        tallies.mark(event_id, question_id)
+def _mark_in_loop(event_id: int, item_ids: tuple[int, ...], poll: bool = False) -> None:
+    hub = hub_for_running_loop()
+    coalescer = hub.poll_results if poll else hub.tallies
+    for item_id in item_ids:
+        coalescer.mark(event_id, item_id)
 
 
-async def _amark_tally(event_id: int, question_ids: tuple[int, ...]) -> None:
-    _mark_in_loop(event_id, question_ids)
+async def _amark_tally(event_id: int, item_ids: tuple[int, ...], poll: bool = False) -> None:
+    _mark_in_loop(event_id, item_ids, poll)

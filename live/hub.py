@@ -56,6 +56,8 @@ class Sources:
     tally_frame: Callable[[dict[int, int]], dict[str, Any]] | None = None
     # Records how many were connected to a dialogue (once a minute, by one worker).
     record_presence: Callable[[int, int], None] | None = None
+    # {poll id: its `poll.results` frame} for these polls.
+    poll_results: Callable[[set[int]], dict[int, dict[str, Any]]] | None = None
 
 
 sources = Sources()
@@ -80,6 +82,14 @@ class Hub:
         self.sequences: dict[str, Sequence] = {}
         self.tallies = TallyCoalescer(
             settings.LIVE["TALLY_INTERVAL"], self.layer, self._read_counts, self._send_tally
+        )
+        # Poll results travel as tallies do: one frame per poll per interval at most.
+        self.poll_results: TallyCoalescer[dict[str, Any]] = TallyCoalescer(
+            settings.LIVE["TALLY_INTERVAL"],
+            self.layer,
+            self._read_poll_results,
+            self._send_poll_results,
+            name="poll",
         )
         self.snapshots: SnapshotCache[tuple[int, str]] = SnapshotCache(SNAPSHOT_SECONDS)
         self.presence = Presence(self, sources.record_presence)
@@ -173,6 +183,20 @@ class Hub:
         # The stage shows vote counts too; a tally carries only ids and numbers.
         for group in (public_group(event_id), stage_group(event_id)):
             await self.layer.group_send(group, {"type": "hub.frame", "group": group, "text": text})
+
+    async def _read_poll_results(self, poll_ids: set[int]) -> dict[int, dict[str, Any]]:
+        if sources.poll_results is None:
+            raise RuntimeError("no poll results registered (live/sources.py)")
+        results: dict[int, dict[str, Any]] = await threads.read(sources.poll_results)(poll_ids)
+        return results
+
+    async def _send_poll_results(self, event_id: int, results: dict[int, dict[str, Any]]) -> None:
+        # Results are public, and the stage shows them when the moderator asks it to.
+        for frame in results.values():
+            text = stamped(frame)
+            for group in (public_group(event_id), stage_group(event_id)):
+                message = {"type": "hub.frame", "group": group, "text": text}
+                await self.layer.group_send(group, message)
 
     async def _read_counts(self, question_ids: set[int]) -> dict[int, int]:
         if sources.vote_counts is None:

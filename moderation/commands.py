@@ -11,7 +11,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from dialogue.frames import Pong
-from dialogue.models import Question
+from dialogue.messages import public_poll
+from dialogue.models import Poll, Question
+from dialogue.selectors import poll_results
 from dialogue.sessions import ensure_signed_in
 from events import permissions
 from events.errors import DomainError, NotAllowed, NotFound
@@ -68,7 +70,24 @@ def handle(
         return build(frames.Done, reply_to=c.id, questions=[])
     if isinstance(c, messages.Bulk):
         return _bulk(user, event, c)
+    if isinstance(c, messages.OpenPoll | messages.ClosePoll | messages.ShowPoll):
+        return _on_poll(user, event, c)
     return _done(c.id, event, _on_question(user, event, c))
+
+
+def _on_poll(
+    user: User, event: Event, c: messages.OpenPoll | messages.ClosePoll | messages.ShowPoll
+) -> dict[str, Any]:
+    """Open, close or show a poll; the reply carries the poll's new state."""
+    if isinstance(c, messages.OpenPoll):
+        poll = services.open_poll(actor=user, event=event, poll_id=c.poll)
+    elif isinstance(c, messages.ClosePoll):
+        poll = services.close_poll(actor=user, event=event, poll_id=c.poll)
+    else:
+        poll = services.show_poll_on_stage(actor=user, event=event, poll_id=c.poll, shown=c.shown)
+    fresh = Poll.objects.prefetch_related("options").get(pk=poll.pk)
+    results = poll_results(poll_ids=[poll.pk])[poll.pk]
+    return build(frames.Done, reply_to=c.id, questions=[], poll=public_poll(fresh, results))
 
 
 def _on_question(user: User, event: Event, c: messages.OnQuestion) -> list[Question]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from dialogue.frames import Error
+from dialogue.frames import Error, PublicPoll
 from live.wire import Frame, Part
 
 
@@ -153,6 +153,8 @@ class Done(Frame):
     questions: list[ModeratorQuestion] | list[OfficialQuestion]
     modes: Modes | None = None
     refused: list[Refused] | None = None
+    # The poll a poll command changed.
+    poll: PublicPoll | None = None
 
 
 class OfficialEvent(Part):
@@ -208,6 +210,8 @@ class StageState(Frame):
     event: StageEvent
     now: StageItem | None
     next: list[StageItem]
+    # The poll whose results the moderator shows on stage, if any.
+    poll: PublicPoll | None = None
 
 
 class StageRevoked(Frame):

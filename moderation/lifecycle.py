@@ -23,7 +23,7 @@ from live.groups import moderators_group, public_group, stage_group
 from moderation import messages
 from moderation.models import ModerationLog
 from moderation.selectors import stage_frame
-from moderation.services import log_action
+from moderation.services import close_open_poll, log_action
 
 Action = ModerationLog.Action
 
@@ -77,6 +77,7 @@ def change_status(*, actor: User, event: Event, status: str) -> Event:
     event.save(update_fields=["status"])
     if status == Event.Status.ENDED:
         _assign_written_answers(event)
+        close_open_poll(event=event)  # its results go to the archive as they stand
     log_action(
         actor=actor, action=Action.STATUS, event=event, before=before, after={"status": status}
     )

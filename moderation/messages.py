@@ -109,6 +109,26 @@ class Ban(Command):
         return self
 
 
+class OpenPoll(Command):
+    """Open a prepared poll; the open one, if any, closes."""
+
+    type: Literal["open_poll"]
+    poll: Id
+
+
+class ClosePoll(Command):
+    type: Literal["close_poll"]
+    poll: Id
+
+
+class ShowPoll(Command):
+    """Show a poll's results on the stage screen, or take them off."""
+
+    type: Literal["show_poll"]
+    poll: Id
+    shown: bool
+
+
 class Resync(Command):
     type: Literal["resync"]
 
@@ -129,6 +149,9 @@ ModeratorCommand = Annotated[
     | Bulk
     | Modes
     | Ban
+    | OpenPoll
+    | ClosePoll
+    | ShowPoll
     | Resync
     | Ping,
     Field(discriminator="type"),
@@ -146,6 +169,9 @@ COMMAND_TYPES = (
     "bulk",
     "modes",
     "ban",
+    "open_poll",
+    "close_poll",
+    "show_poll",
     "resync",
     "ping",
 )

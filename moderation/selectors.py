@@ -6,7 +6,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from dialogue.models import Question
+from dialogue import messages as public_messages
+from dialogue.models import Poll, Question
+from dialogue.selectors import PollSummary, poll_results, summarise_polls
 from events.models import Event, EventRole, User
 from live.wire import build
 from moderation import frames, messages
@@ -136,7 +138,26 @@ def stage_frame(event: Event) -> dict[str, Any]:
         event={"title": event.title, "status": event.status},
         now=_stage_item(now, titles) if now else None,
         next=[_stage_item(q, titles) for q in upcoming],
+        poll=stage_poll(event),
     )
+
+
+def stage_poll(event: Event) -> dict[str, Any] | None:
+    """The poll whose results the stage shows, with its results, or None."""
+    poll = (
+        Poll.objects.filter(event=event, show_on_stage=True)
+        .exclude(status=Poll.Status.DRAFT)
+        .prefetch_related("options")
+        .first()
+    )
+    if poll is None:
+        return None
+    return public_messages.public_poll(poll, poll_results(poll_ids=[poll.pk])[poll.pk])
+
+
+def polls(event: Event) -> list[PollSummary]:
+    """Every poll of the dialogue with its results, for the moderators' polls page."""
+    return summarise_polls(Poll.objects.filter(event=event))
 
 
 def routed_questions(event: Event, official: User) -> list[Question]:

@@ -13,6 +13,8 @@ urlpatterns = [
     path("e/<slug:slug>/moderate/stage-link/", views.renew_stage_link, name="renew_stage_link"),
     path("e/<slug:slug>/moderate/due/", views.answers_due, name="due"),
     path("e/<slug:slug>/answer/", views.official_console, name="official"),
+    path("e/<slug:slug>/moderate/polls/", views.polls, name="polls"),
+    path("e/<slug:slug>/moderate/polls/<int:poll_id>/", views.poll_action, name="poll"),
 ]
 
 # The stage screen is opened without an account, so it is not among the staff pages (2FA).

@@ -15,9 +15,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dialogue.models import Question
+from dialogue.models import Poll, Question
 from events import access, permissions
-from events.errors import DomainError
+from events.errors import DomainError, InvalidMessage
 from events.models import Event
 from events.public import join_link
 from live.sockets import connection_labels
@@ -155,6 +155,7 @@ def stage(request: HttpRequest, token: str) -> HttpResponse:
         "votes": _("votes"),
         "waiting": _("The next question will appear here."),
         "revoked": _("This stage link is no longer valid."),
+        "poll_answers": _("%(count)s answers"),
     }
     context = {
         "event": event,
@@ -202,3 +203,59 @@ def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
         raise PermissionDenied
     page = Paginator(selectors.audit_log(event), 100).get_page(request.GET.get("page"))
     return render(request, "moderation/log.html", {"event": event, "page": page})
+
+
+@login_required
+def polls(request: HttpRequest, slug: str) -> HttpResponse:
+    """The dialogue's polls: prepare one (POST), open and close them, show results on stage."""
+    event = get_object_or_404(Event, slug=slug)
+    user = access.signed_in(request)
+    if not permissions.can_moderate(user, event):
+        raise PermissionDenied
+    status = 200
+    if request.method == "POST":
+        try:
+            services.create_poll(
+                actor=user,
+                event=event,
+                question=request.POST.get("question", ""),
+                kind=request.POST.get("kind", ""),
+                options=request.POST.get("options", "").splitlines(),
+            )
+        except DomainError as error:
+            flash.error(request, error.message)
+            status = 400
+        else:
+            flash.success(request, _("The poll is prepared; open it when its time comes."))
+            return redirect("moderation:polls", slug=event.slug)
+    context = {
+        "event": event,
+        "polls": selectors.polls(event),
+        "kinds": Poll.Kind.choices,
+        "form": request.POST if status == 400 else {},
+    }
+    return render(request, "moderation/polls.html", context, status=status)
+
+
+@login_required
+@require_POST
+def poll_action(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
+    """Open or close a poll, or show or hide its results on stage (the polls page's buttons)."""
+    event = get_object_or_404(Event, slug=slug)
+    user = access.signed_in(request)
+    if not permissions.can_moderate(user, event):
+        raise PermissionDenied
+    action = request.POST.get("action", "")
+    try:
+        if action == "open":
+            services.open_poll(actor=user, event=event, poll_id=poll_id)
+        elif action == "close":
+            services.close_poll(actor=user, event=event, poll_id=poll_id)
+        elif action in ("show", "hide"):
+            shown = action == "show"
+            services.show_poll_on_stage(actor=user, event=event, poll_id=poll_id, shown=shown)
+        else:
+            raise InvalidMessage(_("Unknown action."), code="invalid_action")
+    except DomainError as error:
+        flash.error(request, error.message)
+    return redirect(reverse("moderation:polls", args=[event.slug]) + f"#poll-{poll_id}")

@@ -9,7 +9,16 @@ from datetime import datetime
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
-from dialogue.models import Answer, AnswerRating, Participant, PresenceSample, Question, Vote
+from dialogue.models import (
+    Answer,
+    AnswerRating,
+    Participant,
+    Poll,
+    PresenceSample,
+    Question,
+    Vote,
+)
+from dialogue.selectors import PollSummary, summarise_polls
 from events.models import Agency, Event, User
 from events.permissions import MAX_AGENCY_DEPTH
 
@@ -156,6 +165,12 @@ def dialogue_report(event: Event, *, now: datetime | None = None) -> DialogueRep
             ).distinct()
         ],
     )
+
+
+def dialogue_polls(event: Event) -> list[PollSummary]:
+    """The polls put to the audience (prepared ones never opened left out), with their counts."""
+    polls = Poll.objects.filter(event=event).exclude(status=Poll.Status.DRAFT)
+    return summarise_polls(polls.order_by("opened_at", "pk"))
 
 
 def agency_and_descendants(agency: Agency) -> list[Agency]:

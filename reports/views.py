@@ -22,7 +22,7 @@ from events.permissions import can_moderate, is_organiser
 from events.tasks import enqueue_on_commit
 from reports import charts, exports
 from reports.models import ExportJob
-from reports.selectors import AgencyReport, agency_report, dialogue_report
+from reports.selectors import AgencyReport, agency_report, dialogue_polls, dialogue_report
 from reports.tasks import make_question_export
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -45,6 +45,7 @@ def dialogue(request: HttpRequest, slug: str) -> HttpResponse:
         "event": event,
         "report": report,
         "presence": presence,
+        "polls": dialogue_polls(event),
         "presence_chart": charts.line_chart(
             title=_("People connected over time"),
             description=_("Peak: %(peak)s people connected at once.")

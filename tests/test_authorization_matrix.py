@@ -29,7 +29,7 @@ from consultation import services as consultation_services
 from consultation.demo import DRAFT_TEXT
 from consultation.models import Comment, Commenter, Draft, Reply, Support
 from dialogue import messages as citizen_messages
-from dialogue.models import Answer, AnswerRating, Participant, Question, Vote
+from dialogue.models import Answer, AnswerRating, Participant, Poll, PollAnswer, Question, Vote
 from dialogue.selectors import follow_token
 from events import services as event_services
 from events.models import (
@@ -42,6 +42,7 @@ from events.models import (
     User,
 )
 from moderation import messages as moderator_messages
+from moderation import services as moderation_services
 from moderation.models import ModerationLog
 from reports.models import ExportJob
 from tests.factories import (
@@ -109,6 +110,22 @@ class World:
     pending_comment: Comment
     published_comment: Comment
     export_job: ExportJob
+    poll: Poll
+    poll_option: int  # one of the open poll's options
+    draft_poll: Poll
+
+
+def build_polls(event: Event, organiser: User) -> tuple[Poll, Poll]:
+    """An open poll of the dialogue, and a prepared one."""
+    create = moderation_services.create_poll
+    open_one = create(
+        actor=organiser, event=event, question="Biết qua đâu?", kind="single", options=["A", "B"]
+    )
+    moderation_services.open_poll(actor=organiser, event=event, poll_id=open_one.pk)
+    prepared = create(
+        actor=organiser, event=event, question="Đánh giá buổi đối thoại", kind="rating"
+    )
+    return Poll.objects.get(pk=open_one.pk), prepared
 
 
 def build_world() -> World:
@@ -143,7 +160,11 @@ def build_world() -> World:
     draft, summarised, pending_comment, published_comment = build_consultation(
         event, people, participant
     )
+    poll, draft_poll = build_polls(event, people["organiser"])  # type: ignore[arg-type]
     return World(
+        poll=poll,
+        poll_option=poll.options.values_list("pk", flat=True)[0],
+        draft_poll=draft_poll,
         draft=draft,
         summarised=summarised,
         pending_comment=pending_comment,
@@ -218,6 +239,8 @@ def state() -> str:
         Comment,
         Support,
         Reply,
+        Poll,
+        PollAnswer,
     ]
     dump = {t.__name__: list(t.objects.order_by("pk").values()) for t in tables}
     dump["User"] = list(User.objects.order_by("pk").values("pk", "is_active", "email"))
@@ -261,6 +284,19 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
     ("dialogue:vote", "POST"): lambda w: (
         reverse("dialogue:vote", args=[w.event.slug, w.question.pk]),
         {"action": "vote"},
+    ),
+    ("dialogue:poll_answer", "POST"): lambda w: (
+        reverse("dialogue:poll_answer", args=[w.event.slug, w.poll.pk]),
+        {"option": str(w.poll_option)},
+    ),
+    ("moderation:polls", "GET"): lambda w: (reverse("moderation:polls", args=[w.event.slug]), {}),
+    ("moderation:polls", "POST"): lambda w: (
+        reverse("moderation:polls", args=[w.event.slug]),
+        {"question": "Ý kiến về thủ tục?", "kind": "text"},
+    ),
+    ("moderation:poll", "POST"): lambda w: (
+        reverse("moderation:poll", args=[w.event.slug, w.draft_poll.pk]),
+        {"action": "open"},
     ),
     ("dialogue:archive", "GET"): lambda w: (reverse("dialogue:archive", args=[w.ended.slug]), {}),
     ("dialogue:rate", "POST"): lambda w: (
@@ -517,6 +553,9 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
 # the same name (a form page) reads only.
 WRITES = {
     "dialogue:join",
+    "dialogue:poll_answer",
+    "moderation:polls",
+    "moderation:poll",
     "dialogue:ask",
     "dialogue:vote",
     "dialogue:erase",
@@ -652,6 +691,10 @@ def socket_frame(kind: str, command: str, world: World) -> dict[str, Any]:
         "answering": {"question": q.pk},
         "note": {"question": q.pk, "note": "Điều 137"},
         "answer": {"question": q.pk, "body": "Trả lời thử"},
+        "poll_answer": {"poll": world.poll.pk, "options": [world.poll_option]},
+        "open_poll": {"poll": world.draft_poll.pk},
+        "close_poll": {"poll": world.poll.pk},
+        "show_poll": {"poll": world.poll.pk, "shown": True},
     }
     return {"type": command, **frames.get(command, {})}
 

@@ -23,6 +23,7 @@ from dialogue import frames as citizen
 from dialogue import messages as citizen_messages
 from dialogue import services as dialogue_services
 from dialogue.models import Question
+from dialogue.selectors import poll_result_frames
 from events.errors import InvalidMessage
 from events.models import Event
 from live import broadcast, wire
@@ -66,6 +67,7 @@ STAGE = {
     "stage.state": staff.StageState,
     "stage.revoked": staff.StageRevoked,
     "tally": citizen.Tally,
+    "poll.results": citizen.PollResults,
 }
 AUDIENCES = [
     (re.compile(r"^event\.\d+\.public$"), CITIZEN),
@@ -136,6 +138,18 @@ def test_every_frame_of_a_whole_dialogue_matches_its_model_for_its_audience(
         )
         services.set_modes(actor=moderator, event=event, voting_open=False)
         services.set_modes(actor=moderator, event=event, voting_open=True)
+        poll = services.create_poll(
+            actor=moderator,
+            event=event,
+            question="Anh/chị biết đến buổi đối thoại qua đâu?",
+            kind="single",
+            options=["Cổng thông tin", "Zalo"],
+        )
+        services.open_poll(actor=moderator, event=event, poll_id=poll.pk)
+        choice = poll.options.first()
+        assert choice is not None
+        dialogue_services.answer_poll(participant=voter, poll_id=poll.pk, option_ids=[choice.pk])
+        services.show_poll_on_stage(actor=moderator, event=event, poll_id=poll.pk, shown=True)
         services.start_answering(actor=official, event=event, question_id=first.pk)
         services.save_live_note(actor=official, event=event, question_id=first.pk, note="Điều 220")
         services.write_answer(
@@ -155,6 +169,8 @@ def test_every_frame_of_a_whole_dialogue_matches_its_model_for_its_audience(
             (MODERATORS, staff_messages.question_updated(first, event)),
             (OFFICIAL, staff_commands.official_snapshot(official, event)),
             (STAGE, selectors.stage_frame(event)),
+            (STAGE, poll_result_frames([poll.pk])[poll.pk]),
+            (CITIZEN, poll_result_frames([poll.pk])[poll.pk]),
         ]
     types = {frame["type"] for _group, frame in sent}
     # Every kind of change above was announced: a missing type means a service went quiet.
@@ -170,6 +186,7 @@ def test_every_frame_of_a_whole_dialogue_matches_its_model_for_its_audience(
         "stage.state",
         "stage.revoked",
         "banned",
+        "poll.updated",
     }
     for group, frame in sent:
         check(audience_of(group), frame, group)

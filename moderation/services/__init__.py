@@ -4,6 +4,7 @@
 - `answers`: an official takes a question, writes the live note and the written answer
 - `bans`: a participant from a dialogue, an account from an agency's dialogues
 - `event_settings`: moderation and voting modes, the stage link
+- `polls`: prepare, open and close a poll, show its results on stage
 - `audit`: the audit log
 
 The lifecycle of a dialogue has its own module, `moderation/lifecycle.py`.
@@ -30,6 +31,13 @@ from moderation.services.event_settings import (
     renew_stage_link,
     set_modes,
 )
+from moderation.services.polls import (
+    close_open_poll,
+    close_poll,
+    create_poll,
+    open_poll,
+    show_poll_on_stage,
+)
 from moderation.services.questions import (
     StaleVersion,
     approve_question,
@@ -50,12 +58,16 @@ __all__ = [
     "apply_agency_bans",
     "approve_question",
     "ban_participant",
+    "close_open_poll",
+    "close_poll",
+    "create_poll",
     "do_approve_question",
     "do_reject_question",
     "edit_question",
     "ensure_can_moderate",
     "log_action",
     "merge_questions",
+    "open_poll",
     "participant_state",
     "question_state",
     "record_change",
@@ -65,6 +77,7 @@ __all__ = [
     "save_live_note",
     "set_modes",
     "set_stage",
+    "show_poll_on_stage",
     "star_question",
     "start_answering",
     "tag_question",

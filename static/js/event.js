@@ -14,6 +14,8 @@ const state = {
   seq: null,            // last public sequence number applied; null until the first snapshot
   sort: root.dataset.sort,
   voted: new Set(),
+  poll: null,                  // the poll shown (open, or the one closed last)
+  pollsAnswered: new Set(),
   // An ended dialogue says so on its connection line, not that it is updating live.
   ended: ["ended", "archived"].includes(root.dataset.status),
 };
@@ -38,6 +40,8 @@ function receive(frame, isReply) {
     case "presence": return showPresence(frame);
     case "own_question.updated": return updateOwn(frame.question);
     case "event.updated": return applyEventState(frame.event);
+    case "poll.updated": state.poll = frame.poll; return renderPoll();
+    case "poll.results": return applyPollResults(frame.poll_id, frame.results);
     case "banned": return banned();
     case "signed_out": return showConnection(connectionBox, labels, "signed_out");
     default: return undefined;
@@ -66,6 +70,8 @@ function applySnapshot(frame) {
   state.seq = frame.seq;
   noteStatus(frame.event.status);
   if (!frame.partial) state.voted = new Set(frame.voted);
+  if (!frame.partial) state.pollsAnswered = new Set(frame.polls_answered ?? []);
+  if (!state.ended) { state.poll = frame.poll ?? null; renderPoll(); }
   const seen = new Set();
   for (const question of frame.questions) { upsert(question, false); seen.add(String(question.id)); }
   for (const item of [...list.children]) if (!seen.has(item.dataset.id)) item.remove();
@@ -195,6 +201,107 @@ function banned() {
   for (const button of list.querySelectorAll(".vote-button")) button.disabled = true;
   document.getElementById("announcer").textContent = labels.banned;
   showConnection(connectionBox, labels, "banned");
+}
+
+// --- The poll ------------------------------------------------------------------------------
+
+const pollBox = document.getElementById("poll");
+const pollBody = document.getElementById("poll-body");
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function applyPollResults(pollId, results) {
+  if (!state.poll || state.poll.id !== pollId) return;
+  state.poll.results = results;
+  renderPoll();
+}
+
+// Rebuilt from the state on each change, unless the visitor is choosing an answer right now.
+function renderPoll() {
+  const poll = state.poll;
+  pollBox.hidden = !poll;
+  if (!poll) { pollBody.replaceChildren(); return; }
+  const answering = poll.status === "open" && !state.pollsAnswered.has(poll.id);
+  if (answering && pollBody.querySelector(`form[data-poll="${poll.id}"]`)) return;
+  const question = element("p", "poll-question", poll.question);
+  if (poll.status === "closed") question.append(" ", element("span", "badge", labels.poll_closed));
+  pollBody.replaceChildren(question, answering ? pollForm(poll) : pollResults(poll));
+}
+
+function pollForm(poll) {
+  const form = element("form", "poll-form");
+  form.dataset.poll = poll.id;
+  if (poll.kind === "text") {
+    const label = element("label", "", labels.poll_text + " ");
+    const input = element("input");
+    Object.assign(input, { type: "text", name: "text", maxLength: poll.text_max_length, required: true });
+    label.append(input);
+    form.append(label);
+  } else {
+    for (const option of poll.options) {
+      const label = element("label", "check");
+      const input = element("input");
+      Object.assign(input, { type: poll.kind === "multiple" ? "checkbox" : "radio", name: "option", value: option.id });
+      label.append(input, " ", option.label);
+      form.append(label);
+    }
+  }
+  const error = element("p", "field-error");
+  error.hidden = true;
+  error.setAttribute("role", "alert");
+  form.append(error, element("button", "button", labels.poll_send));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const options = [...form.querySelectorAll("input[name=option]:checked")].map((input) => Number(input.value));
+    const text = form.querySelector("input[name=text]")?.value ?? "";
+    send({ type: "poll_answer", poll: poll.id, options, text })
+      .then((reply) => {
+        state.pollsAnswered.add(poll.id);
+        applyPollResults(reply.poll_id, reply.results);
+        renderPoll();
+      })
+      .catch((frame) => {
+        if (frame.code === "already_answered") { state.pollsAnswered.add(poll.id); renderPoll(); return; }
+        error.hidden = false;
+        error.textContent = frame.message || labels.failed;
+      });
+  });
+  return form;
+}
+
+function pollResults(poll) {
+  const box = element("div", "poll-results");
+  const { total, counts, words } = poll.results;
+  box.dataset.total = total;
+  if (state.pollsAnswered.has(poll.id)) box.append(element("p", "hint", labels.poll_thanks));
+  box.append(element("p", "poll-total", labels.poll_answers.replace("%(count)s", total)));
+  const list = element(poll.kind === "text" ? "ol" : "ul", poll.kind === "text" ? "poll-words" : "poll-options");
+  if (poll.kind === "text") {
+    for (const word of words) {
+      const item = element("li");
+      item.append(element("span", "poll-word", word.text), " ", element("span", "poll-count", word.count));
+      list.append(item);
+    }
+    if (!words.length) list.append(element("li", "", labels.poll_empty));
+  } else {
+    for (const option of poll.options) {
+      const count = counts[option.id] ?? 0;
+      const percent = total ? Math.round((100 * count) / total) : 0;
+      const item = element("li");
+      const bar = element("progress");
+      Object.assign(bar, { max: 100, value: percent });
+      item.append(element("span", "poll-label", option.label), " ", bar, " ",
+                  element("span", "poll-count", `${count} (${percent}%)`));
+      list.append(item);
+    }
+  }
+  box.append(list);
+  return box;
 }
 
 // --- Forms ---------------------------------------------------------------------------------
