@@ -37,16 +37,16 @@ class PollTests(BrowserTestCase):
         admin.fill("#poll-question", "Anh/chị biết đến buổi đối thoại qua đâu?")
         admin.select_option("#poll-kind", "single")
         admin.fill("#poll-options", "Cổng thông tin\nZalo\nBáo in")
-        admin.get_by_role("button", name="Prepare the poll").click()
-        admin.get_by_role("button", name="Open the poll").click()
+        admin.get_by_role("button", name="Chuẩn bị thăm dò").click()
+        admin.get_by_role("button", name="Mở thăm dò").click()
         expect(admin.locator(".poll-admin")).to_have_attribute("data-status", "open")
-        admin.get_by_role("button", name="Show the results on stage").click()
+        admin.get_by_role("button", name="Trình chiếu kết quả lên sân khấu").click()
 
         # The citizen's page gets the poll over its socket, without a reload.
         expect(citizen.locator("#poll .poll-question")).to_contain_text("biết đến buổi")
         expect(stage.locator("#stage-poll-question")).to_contain_text("biết đến buổi")
         citizen.get_by_label("Zalo").check()
-        citizen.get_by_role("button", name="Send my answer").click()
+        citizen.get_by_role("button", name="Gửi câu trả lời").click()
         expect(citizen.locator("#poll .poll-results")).to_have_attribute("data-total", "1")
 
         expect(stage.locator("#stage-poll")).to_have_attribute("data-total", "1")
