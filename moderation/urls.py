@@ -13,6 +13,7 @@ urlpatterns = [
     path("e/<slug:slug>/moderate/stage-link/", views.renew_stage_link, name="renew_stage_link"),
     path("e/<slug:slug>/moderate/due/", views.answers_due, name="due"),
     path("e/<slug:slug>/answer/", views.official_console, name="official"),
+    path("manage/<slug:slug>/answers-due/", views.agency_answers_due, name="agency_due"),
 ]
 
 # The stage screen is opened without an account, so it is not among the staff pages (2FA).

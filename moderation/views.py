@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import segno
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -137,10 +138,27 @@ def answers_due(request: HttpRequest, slug: str) -> HttpResponse:
     due = selectors.written_answers_due(event)
     if not permissions.can_moderate(user, event):
         due = [q for q in due if q.routed_to_id == user.pk]
+    context = {"event": event, **_due_context(due)}
+    return render(request, "moderation/due.html", context)
+
+
+@login_required
+def agency_answers_due(request: HttpRequest, slug: str) -> HttpResponse:
+    """Written answers due and overdue in every dialogue of an agency, for its organisers."""
+    agency = access.managed_agency(request, slug)
+    due = selectors.agency_answers_due(agency)
+    context = {
+        "agency": agency,
+        "reminder_days": settings.WRITTEN_ANSWER_REMINDER_DAYS,
+        **_due_context(due),
+    }
+    return render(request, "moderation/agency_due.html", context)
+
+
+def _due_context(due: list[Question]) -> dict[str, object]:
     now = timezone.now()
     overdue = sum(1 for q in due if q.answer_due_at and q.answer_due_at < now)
-    context = {"event": event, "due": due, "now": now, "overdue": overdue}
-    return render(request, "moderation/due.html", context)
+    return {"due": due, "now": now, "overdue": overdue}
 
 
 def stage(request: HttpRequest, token: str) -> HttpResponse:
