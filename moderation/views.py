@@ -23,6 +23,7 @@ from events.models import Event
 from events.public import join_link
 from live.sockets import connection_labels
 from moderation import lifecycle, selectors, services
+from moderation.log_display import shown_entries
 
 
 def _labels() -> dict[str, object]:
@@ -219,4 +220,5 @@ def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
     if not permissions.can_manage_event(request.user, event):
         raise PermissionDenied
     page = Paginator(selectors.audit_log(event), 100).get_page(request.GET.get("page"))
-    return render(request, "moderation/log.html", {"event": event, "page": page})
+    context = {"event": event, "page": page, "entries": shown_entries(page.object_list)}
+    return render(request, "moderation/log.html", context)
