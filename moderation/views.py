@@ -30,6 +30,7 @@ def _labels() -> dict[str, object]:
     """Texts the console script shows, translated here so that no script carries a language."""
     return {
         **connection_labels(),
+        **_console_connection_labels(),
         "anonymous": _("Anonymous"),
         "approve": _("Approve"),
         "reject": _("Reject"),
@@ -62,7 +63,16 @@ def _labels() -> dict[str, object]:
         "count": _("%(count)s questions"),
         "signed_out": _("You have signed out. Sign in again to continue."),
         "revoked": _("You are no longer a moderator of this dialogue."),
+        "copied": _("The stage link is copied."),
+        "copy_prompt": _("Copy the stage link:"),
+        "filtered": _("%(shown)s of %(total)s questions shown"),
     }
+
+
+def _console_connection_labels() -> dict[str, str]:
+    """A console shows the dialogue's status ("Live") beside its connection: the connection
+    says it in other words, so that the two are never read as one."""
+    return {"live": _("Connected, receiving updates")}
 
 
 @login_required
@@ -192,6 +202,7 @@ def stage(request: HttpRequest, token: str) -> HttpResponse:
 def _official_labels() -> dict[str, str]:
     return {
         **connection_labels(),
+        **_console_connection_labels(),
         "signed_out": _("You have signed out. Sign in again to continue."),
         "revoked": _("You are no longer an official of this dialogue."),
         "anonymous": _("Anonymous"),
