@@ -449,6 +449,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # their progress shown; the file is kept this many hours for the person who asked.
 REPORTS_SYNC_EXPORT_ROWS = env.int("REPORTS_SYNC_EXPORT_ROWS", default=2000)
 REPORTS_EXPORT_HOURS = env.int("REPORTS_EXPORT_HOURS", default=24)
+# The daily `send_due_reminders` reminds each official of a written answer due within this many
+# days, once per question (moderation/services/reminders.py).
+WRITTEN_ANSWER_REMINDER_DAYS = env.int("WRITTEN_ANSWER_REMINDER_DAYS", default=3)
 # A task that fails on a network error is queued again after each of these delays in turn
 # (seconds: 30 s, 2 min, 10 min, 30 min, 2 h), then given up and logged (events/tasks.py).
 TASK_RETRY_DELAYS: list[int] = env.list(

@@ -131,4 +131,25 @@ class AgencyBan(models.Model):
         return f"{self.user} · {self.agency}"
 
 
-__all__ = ["AgencyBan", "BannedWord", "ModerationLog", "Participant"]
+class DueReminder(models.Model):
+    """The reminder sent to an official before a written answer falls due, sent once.
+
+    One row per question, written in the transaction that queues the email: a second run of the
+    daily job, or a retried task, finds it and sends nothing.
+    """
+
+    question = models.OneToOneField(Question, on_delete=models.CASCADE, related_name="reminder")
+    official = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        verbose_name = _("written answer reminder")
+        verbose_name_plural = _("written answer reminders")
+
+    def __str__(self) -> str:
+        return f"#{self.question_id} · {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+__all__ = ["AgencyBan", "BannedWord", "DueReminder", "ModerationLog", "Participant"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -9,7 +10,7 @@ from django.db.models import Q, QuerySet
 from dialogue import messages as public_messages
 from dialogue.models import Poll, Question
 from dialogue.selectors import PollSummary, poll_results, summarise_polls
-from events.models import Event, EventRole, User
+from events.models import Agency, Event, EventRole, User
 from live.wire import build
 from moderation import frames, messages
 from moderation.models import BannedWord, ModerationLog
@@ -180,3 +181,25 @@ def written_answers_due(event: Event) -> list[Question]:
         .select_related("routed_to", "answer")
         .order_by("answer_due_at", "pk")
     )
+
+
+def agency_answers_due(agency: Agency) -> list[Question]:
+    """Written answers left to give in every dialogue of the agency, soonest due first."""
+    return list(
+        Question.objects.filter(
+            event__agency=agency, answer_due_at__isnull=False, status=Question.Status.APPROVED
+        )
+        .select_related("event", "routed_to", "answer", "reminder")
+        .order_by("answer_due_at", "pk")
+    )
+
+
+def answers_to_remind(*, now: datetime, within: timedelta) -> QuerySet[Question]:
+    """Written answers due within `within` whose official has not been reminded yet."""
+    return Question.objects.filter(
+        status=Question.Status.APPROVED,
+        answer_due_at__gt=now,
+        answer_due_at__lte=now + within,
+        routed_to__isnull=False,
+        reminder__isnull=True,
+    ).order_by("answer_due_at", "pk")

@@ -15,6 +15,7 @@ urlpatterns = [
     path("e/<slug:slug>/answer/", views.official_console, name="official"),
     path("e/<slug:slug>/moderate/polls/", views.polls, name="polls"),
     path("e/<slug:slug>/moderate/polls/<int:poll_id>/", views.poll_action, name="poll"),
+    path("manage/<slug:slug>/answers-due/", views.agency_answers_due, name="agency_due"),
 ]
 
 # The stage screen is opened without an account, so it is not among the staff pages (2FA).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import segno
+from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -22,12 +23,14 @@ from events.models import Event
 from events.public import join_link
 from live.sockets import connection_labels
 from moderation import lifecycle, selectors, services
+from moderation.log_display import shown_entries
 
 
 def _labels() -> dict[str, object]:
     """Texts the console script shows, translated here so that no script carries a language."""
     return {
         **connection_labels(),
+        **_console_connection_labels(),
         "anonymous": _("Anonymous"),
         "approve": _("Approve"),
         "reject": _("Reject"),
@@ -60,7 +63,16 @@ def _labels() -> dict[str, object]:
         "count": _("%(count)s questions"),
         "signed_out": _("You have signed out. Sign in again to continue."),
         "revoked": _("You are no longer a moderator of this dialogue."),
+        "copied": _("The stage link is copied."),
+        "copy_prompt": _("Copy the stage link:"),
+        "filtered": _("%(shown)s of %(total)s questions shown"),
     }
+
+
+def _console_connection_labels() -> dict[str, str]:
+    """A console shows the dialogue's status ("Live") beside its connection: the connection
+    says it in other words, so that the two are never read as one."""
+    return {"live": _("Connected, receiving updates")}
 
 
 @login_required
@@ -137,10 +149,27 @@ def answers_due(request: HttpRequest, slug: str) -> HttpResponse:
     due = selectors.written_answers_due(event)
     if not permissions.can_moderate(user, event):
         due = [q for q in due if q.routed_to_id == user.pk]
+    context = {"event": event, **_due_context(due)}
+    return render(request, "moderation/due.html", context)
+
+
+@login_required
+def agency_answers_due(request: HttpRequest, slug: str) -> HttpResponse:
+    """Written answers due and overdue in every dialogue of an agency, for its organisers."""
+    agency = access.managed_agency(request, slug)
+    due = selectors.agency_answers_due(agency)
+    context = {
+        "agency": agency,
+        "reminder_days": settings.WRITTEN_ANSWER_REMINDER_DAYS,
+        **_due_context(due),
+    }
+    return render(request, "moderation/agency_due.html", context)
+
+
+def _due_context(due: list[Question]) -> dict[str, object]:
     now = timezone.now()
     overdue = sum(1 for q in due if q.answer_due_at and q.answer_due_at < now)
-    context = {"event": event, "due": due, "now": now, "overdue": overdue}
-    return render(request, "moderation/due.html", context)
+    return {"due": due, "now": now, "overdue": overdue}
 
 
 def stage(request: HttpRequest, token: str) -> HttpResponse:
@@ -174,6 +203,7 @@ def stage(request: HttpRequest, token: str) -> HttpResponse:
 def _official_labels() -> dict[str, str]:
     return {
         **connection_labels(),
+        **_console_connection_labels(),
         "signed_out": _("You have signed out. Sign in again to continue."),
         "revoked": _("You are no longer an official of this dialogue."),
         "anonymous": _("Anonymous"),
@@ -202,7 +232,8 @@ def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
     if not permissions.can_manage_event(request.user, event):
         raise PermissionDenied
     page = Paginator(selectors.audit_log(event), 100).get_page(request.GET.get("page"))
-    return render(request, "moderation/log.html", {"event": event, "page": page})
+    context = {"event": event, "page": page, "entries": shown_entries(page.object_list)}
+    return render(request, "moderation/log.html", context)
 
 
 @login_required

@@ -330,6 +330,10 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         {},
     ),
     ("moderation:due", "GET"): lambda w: (reverse("moderation:due", args=[w.event.slug]), {}),
+    ("moderation:agency_due", "GET"): lambda w: (
+        reverse("moderation:agency_due", args=[w.event.agency.slug]),
+        {},
+    ),
     ("moderation:official", "GET"): lambda w: (
         reverse("moderation:official", args=[w.event.slug]),
         {},

@@ -15,6 +15,8 @@ const questions = new Map();   // id -> question as the moderator socket sends i
 const selected = new Set();
 let officials = [];
 let shortcuts = localStorage.getItem("console-shortcuts") !== "off";
+const filterForm = document.getElementById("queue-filter");
+const filter = { text: "", topic: "", starred: false };
 
 const live = new LiveSocket(root.dataset.socket, {
   onFrame: receive,
@@ -48,7 +50,7 @@ function applySnapshot(frame) {
   for (const question of frame.questions) upsert(question, false);
   applyModes(frame.modes);
   updateCounts();
-  if (!queue.querySelector(".card[tabindex='0']")) queue.querySelector(".card")?.setAttribute("tabindex", "0");
+  ensureTabStop();
 }
 
 function applyModes(modes) {
@@ -122,10 +124,107 @@ function place(card, question) {
 }
 
 function updateCounts() {
+  const filtering = isFiltering();
+  let shown = 0;
   for (const column of queue.querySelectorAll(".column")) {
-    column.querySelector(".count").textContent = `(${column.querySelector(".cards").children.length})`;
+    const cards = column.querySelector(".cards").children;
+    const visible = [...cards].filter((card) => !card.hidden).length;
+    shown += visible;
+    column.querySelector(".count").textContent = filtering ? `(${visible}/${cards.length})` : `(${cards.length})`;
   }
+  document.getElementById("filter-summary").textContent = filtering
+    ? fill(labels.filtered, { shown, total: questions.size }) : "";
+  updateTopics();
 }
+
+// --- Filter (in the page only: every question is already here) ------------------------------
+
+const plain = (text) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").replace(/Đ/g, "D").toLowerCase();
+
+function isFiltering() {
+  return Boolean(filter.text || filter.topic || filter.starred);
+}
+
+function matches(question) {
+  if (filter.starred && !question.starred) return false;
+  if (filter.topic && (question.topic ?? "") !== filter.topic) return false;
+  if (!filter.text) return true;
+  const wanted = plain(filter.text.trim());
+  if (/^#\d+$/.test(wanted)) return `#${question.id}` === wanted;
+  const haystack = plain([question.text, question.author ?? "", question.topic ?? "", question.routed_to?.name ?? ""].join(" "));
+  return wanted.split(/\s+/).every((word) => haystack.includes(word));
+}
+
+function applyFilter() {
+  for (const card of queue.querySelectorAll(".card")) {
+    card.hidden = !matches(questions.get(Number(card.dataset.id)));
+  }
+  updateCounts();
+  ensureTabStop();
+}
+
+// The queue keeps one tab stop, on a card that is shown (the filter or a folded column may hide
+// the one that had it).
+function ensureTabStop() {
+  const current = queue.querySelector(".card[tabindex='0']");
+  if (current && current.checkVisibility()) return;
+  const first = queue.querySelector(".cards:not([hidden]) .card:not([hidden])");
+  if (current) current.tabIndex = -1;
+  if (first) first.tabIndex = 0;
+}
+
+function updateTopics() {
+  const select = document.getElementById("filter-topic");
+  const topics = [...new Set([...questions.values()].map((q) => q.topic).filter(Boolean))].sort((a, b) => a.localeCompare(b, lang));
+  const current = [...select.options].slice(1).map((option) => option.value);
+  if (topics.join("\n") === current.join("\n")) return;
+  select.replaceChildren(select.options[0], ...topics.map((topic) => new Option(topic, topic, false, topic === filter.topic)));
+}
+
+filterForm.addEventListener("input", () => {
+  filter.text = document.getElementById("filter-text").value;
+  filter.topic = document.getElementById("filter-topic").value;
+  filter.starred = document.getElementById("filter-starred").checked;
+  applyFilter();
+});
+filterForm.addEventListener("submit", (event) => event.preventDefault());
+filterForm.addEventListener("reset", () => {
+  Object.assign(filter, { text: "", topic: "", starred: false });
+  setTimeout(applyFilter);   // after the form has cleared its fields
+});
+
+// --- Columns that fold away, remembered in this browser ------------------------------------------
+
+const folded = new Set(JSON.parse(localStorage.getItem("console-folded") || "[]"));
+
+function showFolding() {
+  for (const column of queue.querySelectorAll(".column")) {
+    const isFolded = folded.has(column.dataset.column);
+    column.classList.toggle("folded", isFolded);
+    column.querySelector(".column-toggle").setAttribute("aria-expanded", String(!isFolded));
+    column.querySelector(".cards").hidden = isFolded;
+  }
+  ensureTabStop();
+}
+
+queue.addEventListener("click", (event) => {
+  const toggle = event.target.closest(".column-toggle");
+  if (!toggle) return;
+  const name = toggle.closest(".column").dataset.column;
+  if (folded.has(name)) folded.delete(name); else folded.add(name);
+  localStorage.setItem("console-folded", JSON.stringify([...folded]));
+  showFolding();
+});
+showFolding();
+
+// --- The stage link: copied, not shown -------------------------------------------------------
+
+document.getElementById("copy-stage-link").addEventListener("click", (event) => {
+  const url = event.currentTarget.dataset.url;
+  const fallback = () => window.prompt(labels.copy_prompt, url);
+  if (!navigator.clipboard) return fallback();
+  return navigator.clipboard.writeText(url).then(() => say(labels.copied), fallback);
+});
 
 function button(text, action, extra = {}) {
   const element = document.createElement("button");
@@ -143,6 +242,7 @@ function renderCard(question) {
   card.id = `m${question.id}`;
   card.dataset.id = question.id;
   card.tabIndex = -1;
+  card.hidden = !matches(question);
 
   const top = document.createElement("div");
   top.className = "card-top";
@@ -270,7 +370,7 @@ const ADVANCING = new Set(["approve", "reject", "stage", "merge"]);
 function act(frame, card) {
   if (card && ADVANCING.has(frame.type)) {
     card.dataset.busy = "true";
-    const next = [card.nextElementSibling, card.previousElementSibling]
+    const next = [visibleSibling(card, 1), visibleSibling(card, -1)]
       .find((other) => other && !other.dataset.busy);
     if (next && card.contains(document.activeElement)) focusCard(next);
   }
@@ -401,6 +501,13 @@ document.getElementById("shortcuts-toggle").checked = shortcuts;
 
 // --- Keyboard (WCAG 2.1.4: only while the queue has focus, and can be switched off) ----------
 
+// The next card shown (not left out by the filter) after `card`, or before it with step -1.
+function visibleSibling(card, step) {
+  let other = step > 0 ? card.nextElementSibling : card.previousElementSibling;
+  while (other && other.hidden) other = step > 0 ? other.nextElementSibling : other.previousElementSibling;
+  return other;
+}
+
 function focusCard(card) {
   if (!card) return;
   for (const other of queue.querySelectorAll(".card[tabindex='0']")) other.tabIndex = -1;
@@ -431,15 +538,15 @@ queue.addEventListener("keydown", (event) => {
   const moveColumn = (step) => {
     const index = columns.indexOf(column);
     for (let next = index + step; next >= 0 && next < columns.length; next += step) {
-      const first = columns[next].querySelector(".card");
+      const first = columns[next].querySelector(".cards:not([hidden]) .card:not([hidden])");
       if (first) return focusCard(first);
     }
     return undefined;
   };
   const question = questions.get(Number(card.dataset.id));
   const handlers = {
-    j: () => focusCard(card.nextElementSibling), arrowdown: () => focusCard(card.nextElementSibling),
-    k: () => focusCard(card.previousElementSibling), arrowup: () => focusCard(card.previousElementSibling),
+    j: () => focusCard(visibleSibling(card, 1)), arrowdown: () => focusCard(visibleSibling(card, 1)),
+    k: () => focusCard(visibleSibling(card, -1)), arrowup: () => focusCard(visibleSibling(card, -1)),
     l: () => moveColumn(1), arrowright: () => moveColumn(1),
     h: () => moveColumn(-1), arrowleft: () => moveColumn(-1),
     a: () => onQuestion(card, { type: "approve" }),

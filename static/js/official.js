@@ -59,6 +59,7 @@ function card(q, draft) {
   const item = document.createElement("li");
   item.className = `card card-${q.status}${q.stage ? ` card-${q.stage}` : ""}`;
   item.dataset.id = q.id;
+  item.id = `q${q.id}`;   // the lists of written answers due link here
   const head = document.createElement("p");
   head.className = "card-top";
   const parts = [`#${q.id}`, `▲ ${q.votes} ${labels.votes}`];
@@ -93,12 +94,14 @@ function card(q, draft) {
     input.type = "text";
     input.maxLength = 300;
     input.value = q.answer?.live_note ?? "";
-    input.setAttribute("aria-label", labels.note);
-    input.placeholder = labels.note;
+    input.name = "note";
+    const noteLabel = document.createElement("label");
+    noteLabel.textContent = labels.note;
+    noteLabel.append(input);
     const save = document.createElement("button");
     save.className = "button-small";
     save.textContent = labels.save_note;
-    note.append(input, save);
+    note.append(noteLabel, save);
     item.append(note);
   }
   const written = document.createElement("form");
@@ -114,11 +117,15 @@ function card(q, draft) {
   save.className = "button-small";
   save.value = "save";
   save.textContent = labels.save;
+  // Publishing is what the form is for: the primary button; saving a draft is the quiet one.
   const publish = document.createElement("button");
-  publish.className = "button-small";
+  publish.className = "button button-primary";
   publish.value = "publish";
   publish.textContent = q.answer?.published ? labels.published : labels.publish;
-  written.append(label, save, publish);
+  const buttons = document.createElement("div");
+  buttons.className = "card-buttons";
+  buttons.append(publish, save);
+  written.append(label, buttons);
   item.append(written);
   return item;
 }

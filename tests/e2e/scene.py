@@ -181,6 +181,9 @@ def page_types(scene: Scene) -> list[PageType]:
         PageType("audit-log", f"/e/{live}/moderate/log/", who="organiser"),
         PageType("official", f"/e/{live}/answer/", who="official"),
         PageType("answers-due", f"/e/{ended}/moderate/due/", who="official"),
+        PageType(
+            "agency-answers-due", f"/manage/{scene.agency.slug}/answers-due/", who="organiser"
+        ),
         PageType("agency-staff", f"/manage/{scene.agency.slug}/", who="organiser"),
         PageType("stage", f"/stage/{scene.live.stage_token}/"),
         PageType(

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
 from playwright.sync_api import BrowserContext, expect
 
 from dialogue.models import Question
-from events.models import Event, EventRole, User
+from events.models import AgencyMembership, Event, EventRole, User
 from moderation.models import ModerationLog
 from tests.e2e.browser import PHONE, BrowserTestCase
 from tests.factories import (
@@ -183,3 +185,147 @@ class StageScreenTests(BrowserTestCase):
                     Path(__file__).resolve().parents[2] / "docs/screenshots/stage-1920x1080.png"
                 )
             )
+
+
+# Unlike each other, so that no card carries a likely duplicate.
+TOPICS = (
+    "Cấp sổ đỏ",
+    "Bảo hiểm xã hội một lần",
+    "Đăng ký khai sinh",
+    "Thuế thu nhập cá nhân",
+    "Ly hôn thuận tình",
+    "Xử phạt giao thông",
+)
+
+
+class ConsoleLayoutTests(BrowserTestCase):
+    """The console's own tools: the queue filter, folding columns, the stage link copied."""
+
+    def staffed(self) -> tuple[Event, User]:
+        event = EventFactory(moderation_mode=Event.Moderation.PRE, slug="doi-thoai-bo-loc")
+        moderator = UserFactory(display_name="Phạm Thu Hà")
+        EventRole.objects.create(event=event, user=moderator, role=EventRole.Role.MODERATOR)
+        enable_totp(moderator)
+        return event, moderator
+
+    def console(self, event: Event, moderator: User, **options):  # type: ignore[no-untyped-def]
+        context = signed_in(self.new_context(**options), moderator, self.live_server_url)
+        page = context.new_page()
+        page.goto(f"/e/{event.slug}/moderate/")
+        expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+        return page
+
+    def test_the_queue_is_filtered_by_words_topic_and_star_in_the_page(self) -> None:
+        event, moderator = self.staffed()
+        land = QuestionFactory(
+            event=event, status="pending", topic="Đất đai", text="Cấp sổ đỏ cho đất ở thế nào?"
+        )
+        labour = QuestionFactory(
+            event=event, topic="Lao động", text="Bảo hiểm xã hội một lần được bao nhiêu?"
+        )
+        starred = QuestionFactory(
+            event=event, status="pending", starred=True, text="Thủ tục ly hôn thuận tình?"
+        )
+        page = self.console(event, moderator)
+        cards = page.locator(".card:visible")
+        expect(cards).to_have_count(3)
+
+        page.locator("#filter-text").fill("so do")  # without the diacritics, as people type
+        expect(cards).to_have_count(1)
+        expect(page.locator(f"#m{land.pk}")).to_be_visible()
+        expect(page.locator("[data-column=incoming] .count")).to_have_text("(1/2)")
+        page.locator("#filter-text").fill(f"#{labour.pk}")
+        expect(cards).to_have_count(1)
+        expect(page.locator(f"#m{labour.pk}")).to_be_visible()
+
+        page.locator("#filter-clear").click()
+        expect(cards).to_have_count(3)
+        page.locator("#filter-topic").select_option("Lao động")
+        expect(cards).to_have_count(1)
+        expect(page.locator(f"#m{labour.pk}")).to_be_visible()
+        page.locator("#filter-clear").click()
+        page.locator("#filter-starred").check()
+        expect(cards).to_have_count(1)
+        expect(page.locator(f"#m{starred.pk}")).to_be_visible()
+
+        # A question arriving while the filter is on is filtered too.
+        QuestionFactory(event=event, status="pending", text="Câu hỏi mới không gắn sao?")
+        page.locator("#filter-starred").uncheck()
+        expect(page.locator(".card:visible")).to_have_count(3)
+
+    def test_folded_columns_leave_room_for_several_cards_per_column_at_1280x800(self) -> None:
+        event, moderator = self.staffed()
+        for number, topic in enumerate(TOPICS):
+            QuestionFactory(event=event, status="pending", text=f"{topic}: hỏi lần {number}?")
+            QuestionFactory(event=event, text=f"Xin hỏi thêm về {topic.lower()}, số {number}")
+        QuestionFactory(event=event, status="rejected", text="Quảng cáo dịch vụ làm sổ nhanh")
+        page = self.console(event, moderator, viewport={"width": 1280, "height": 800})
+        expect(page.locator("[data-column=incoming] .card")).to_have_count(6)
+        for name in ("stage", "answered", "rejected"):
+            page.locator(f"[data-column={name}] .column-toggle").click()
+            expect(page.locator(f"[data-column={name}] .column-toggle")).to_have_attribute(
+                "aria-expanded", "false"
+            )
+            expect(page.locator(f"[data-column={name}] .cards")).to_be_hidden()
+        expect(page.locator("[data-column=rejected] .card")).to_be_hidden()
+        if os.environ.get("SCREENSHOTS"):
+            page.screenshot(
+                path=str(
+                    Path(__file__).resolve().parents[2]
+                    / "docs/screenshots/moderation-folded-1280x800.png"
+                )
+            )
+        for name in ("incoming", "approved"):
+            second = page.locator(f"[data-column={name}] .card").nth(1)
+            box = second.bounding_box()
+            assert box is not None
+            assert box["y"] + box["height"] <= 800, f"the second {name} card is below the fold"
+
+        # The folding is remembered in this browser, and undone the same way.
+        page.reload()
+        expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+        expect(page.locator("[data-column=rejected] .card")).to_be_hidden()
+        page.locator("[data-column=rejected] .column-toggle").click()
+        expect(page.locator("[data-column=rejected] .card")).to_be_visible()
+
+    def test_the_stage_link_is_copied_not_printed(self) -> None:
+        event, moderator = self.staffed()
+        page = self.console(event, moderator)
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+        assert event.stage_token not in page.locator("main").inner_text()
+        page.locator("#copy-stage-link").click()
+        expect(page.locator("#announcer")).not_to_be_empty()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied.endswith(f"/stage/{event.stage_token}/")
+
+    def test_the_connection_and_the_dialogue_s_status_are_told_in_different_words(self) -> None:
+        event, moderator = self.staffed()
+        page = self.console(event, moderator)
+        connection = page.locator("#connection .connection-text").inner_text()
+        status = page.locator("#dialogue-status").inner_text()
+        assert connection.strip()
+        assert status.strip()
+        assert status.lower() not in connection.lower()
+
+
+class AnswersDueTests(BrowserTestCase):
+    def test_the_due_list_s_overdue_rows_are_styled(self) -> None:
+        event = EventFactory(status=Event.Status.ENDED, slug="doi-thoai-han-tra-loi")
+        organiser = UserFactory(display_name="Trần Văn Tổ Chức")
+        AgencyMembership.objects.create(agency=event.agency, user=organiser)
+        enable_totp(organiser)
+        now = timezone.now()
+        late = QuestionFactory(event=event, answer_due_at=now - timedelta(days=2))
+        soon = QuestionFactory(event=event, answer_due_at=now + timedelta(days=5))
+        context = signed_in(self.new_context(), organiser, self.live_server_url)
+        page = context.new_page()
+        for path in (f"/e/{event.slug}/moderate/due/", f"/manage/{event.agency.slug}/answers-due/"):
+            page.goto(path)
+            overdue = page.locator(f"tr[data-question='{late.pk}']")
+            due = page.locator(f"tr[data-question='{soon.pk}']")
+            expect(overdue).to_have_class("overdue")
+            style = "row => getComputedStyle(row.querySelector('td')).backgroundColor"
+            assert overdue.evaluate(style) != due.evaluate(style)
+            # Not by colour alone: the row says it in words too.
+            expect(overdue.locator(".badge-overdue")).to_be_visible()
+            expect(due.locator(".badge-overdue")).to_have_count(0)

@@ -7,11 +7,13 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 
 from dialogue.models import Participant, Question
 from events import services as event_services
 from events.models import Event, EventRole, LegalDocument
-from moderation import services
+from moderation import lifecycle, services
 from moderation.models import ModerationLog
 from tests.factories import (
     AgencyMembershipFactory,
@@ -116,8 +118,50 @@ def test_the_log_page_shows_what_the_note_was_and_became(client, live_event, off
         )
     client.force_login(organiser)
     page = client.get(f"/e/{live_event.slug}/moderate/log/").content.decode()
-    assert "live_note: Điều 137<" in page
-    assert "live_note: Điều 138, khoản 2<" in page
+    name = in_vietnamese("Live note")
+    assert f"{name}: <q>Điều 137</q>" in page
+    assert f"{name}: <q>Điều 138, khoản 2</q>" in page
+    assert "live_note" not in page
+
+
+def in_vietnamese(text: str) -> str:
+    with translation.override("vi"):
+        return gettext(text)
+
+
+def test_the_log_page_names_statuses_and_modes_in_words_never_raw_values(
+    client, live_event, moderator
+):
+    organiser = AgencyMembershipFactory(agency=live_event.agency).user
+    enable_totp(organiser)
+    question = QuestionFactory(event=live_event, status="pending", text="Câu hỏi cần duyệt?")
+    services.reject_question(
+        actor=moderator,
+        event=live_event,
+        question_id=question.pk,
+        version=None,
+        reason="off_topic",
+    )
+    services.set_modes(actor=moderator, event=live_event, moderation="post", intake_open=False)
+    lifecycle.change_status(actor=organiser, event=live_event, status="ended")
+    client.force_login(organiser)
+    page = client.get(f"/e/{live_event.slug}/moderate/log/").content.decode()
+    with translation.override("vi"):
+        words = [
+            str(Question.Status.PENDING.label),
+            str(Question.Status.REJECTED.label),
+            str(Question.RejectionReason.OFF_TOPIC.label),
+            str(Event.Moderation.PRE.label),
+            str(Event.Moderation.POST.label),
+            str(Event.Status.LIVE.label),
+            str(Event.Status.ENDED.label),
+            gettext("closed"),
+        ]
+    for word in words:
+        assert f": {word}</span>" in page, word
+    assert "Câu hỏi cần duyệt?" in page
+    for raw in ("{", ">pending<", "off_topic", "intake_closed", "'moderation'", ": post<"):
+        assert raw not in page, raw
 
 
 def test_a_question_changed_in_the_admin_is_audited(admin_client_with_2fa, admin_user, event):

@@ -1,0 +1,13 @@
+"""Moderation's work for the task queue (`manage.py db_worker`, events/tasks.py)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from moderation.services.reminders import remind_official
+
+
+@task()
+def send_due_reminder(question_id: int) -> None:
+    """Remind the official of one question that its written answer falls due (once)."""
+    remind_official(question_id=question_id)
