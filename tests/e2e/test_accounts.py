@@ -74,11 +74,15 @@ class AccountTests(BrowserTestCase):
         page.locator("input[name=email]").fill("congdan.moi@example.org")
         page.locator("input[name=password1]").fill(PASSWORD)
         page.locator("input[name=password2]").fill(PASSWORD)
+        # The personal data notice is linked beside the consent box, which must be ticked.
+        expect(page.locator("a[href='/privacy/']").first).to_be_visible()
+        page.locator("input[name=consent]").check()
         page.get_by_role("button", name="Đăng ký").click()
 
         expect(page.get_by_role("heading", name="Xác minh địa chỉ email")).to_be_visible()
         user = User.objects.get(email="congdan.moi@example.org")
         assert not user.emailaddress_set.get().verified  # type: ignore[attr-defined]
+        assert user.consented_at is not None
 
         link = re.search(
             r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", self.last_mail_body(user.email)
