@@ -172,6 +172,8 @@ def page_types(scene: Scene) -> list[PageType]:
         PageType("event-joined", f"/e/{live}/", joined=True),
         PageType("event-ended", f"/e/{ended}/"),
         PageType("archive", f"/e/{ended}/archive/"),
+        # A citizen who took part, signed in: the archive offers to rate each answer.
+        PageType("archive-rating", f"/e/{ended}/archive/", who="citizen"),
         PageType("login", "/accounts/login/"),
         PageType("signup", "/accounts/signup/"),
         PageType("privacy", "/privacy/"),
