@@ -224,9 +224,66 @@ class AgencyReport:
     rejected_by_reason: list[tuple[str, int]]
     legal_documents: list[str] = field(default_factory=list)
     satisfaction: Satisfaction | None = None
+    standing: StandingRow | None = None
+
+
+@dataclass
+class StandingRow:
+    """The standing legal Q&A of the agencies, counted by the questions asked in the period."""
+
+    received: int = 0
+    published: int = 0
+    rejected: int = 0
+    due_in_writing: int = 0
+    answered: int = 0
+    answered_on_time: int = 0
+    overdue: int = 0  # due before the period's end (or now), still unanswered
+
+    @property
+    def on_time_percent(self) -> float | None:
+        if not self.due_in_writing:
+            return None
+        return round(100 * self.answered_on_time / self.due_in_writing, 1)
 
 
 HELD = (Event.Status.LIVE, Event.Status.ENDED)
+
+
+def _standing_row(agencies: list[Agency], *, start: datetime, end: datetime) -> StandingRow | None:
+    """What the agencies' standing Q&As received from start to end, and what became of it."""
+    ids = list(
+        Event.objects.filter(agency__in=agencies, kind=Event.Kind.STANDING).values_list(
+            "pk", flat=True
+        )
+    )
+    if not ids:
+        return None
+    asked = Question.objects.filter(event_id__in=ids, created_at__gte=start, created_at__lt=end)
+    counts = asked.aggregate(
+        received=Count("pk"),
+        published=Count("pk", filter=Q(status__in=Question.PUBLIC_STATUSES)),
+        rejected=Count("pk", filter=Q(status=Question.Status.REJECTED)),
+        due=Count("pk", filter=Q(answer_due_at__isnull=False)),
+        answered=Count(
+            "pk",
+            filter=Q(status=Question.Status.ANSWERED, answer__published_at__isnull=False),
+        ),
+        on_time=Count("pk", filter=Q(answer__published_at__lte=F("answer_due_at"))),
+        overdue=Count(
+            "pk",
+            filter=Q(answer_due_at__lt=min(end, timezone.now()))
+            & ~Q(status=Question.Status.ANSWERED),
+        ),
+    )
+    return StandingRow(
+        received=counts["received"],
+        published=counts["published"],
+        rejected=counts["rejected"],
+        due_in_writing=counts["due"],
+        answered=counts["answered"],
+        answered_on_time=counts["on_time"],
+        overdue=counts["overdue"],
+    )
 
 
 def _row(label: str, events: list[Event]) -> AgencyRow:
@@ -270,9 +327,14 @@ def _row(label: str, events: list[Event]) -> AgencyRow:
 def agency_report(agency: Agency, *, start: datetime, end: datetime) -> AgencyReport:
     """The agency's and its sub-agencies' dialogues held from start (inclusive) to end."""
     agencies = agency_and_descendants(agency)
+    # The dialogues held in the period; the standing Q&As are counted apart, by question.
     events = list(
         Event.objects.filter(
-            agency__in=agencies, status__in=HELD, starts_at__gte=start, starts_at__lt=end
+            agency__in=agencies,
+            kind=Event.Kind.DIALOGUE,
+            status__in=HELD,
+            starts_at__gte=start,
+            starts_at__lt=end,
         ).select_related("agency")
     )
     fields = dict(Event.LegalField.choices)
@@ -303,4 +365,5 @@ def agency_report(agency: Agency, *, start: datetime, end: datetime) -> AgencyRe
         rejected_by_reason=rejected,
         legal_documents=documents,
         satisfaction=satisfaction(AnswerRating.objects.filter(answer__question__event__in=events)),
+        standing=_standing_row(agencies, start=start, end=end),
     )
