@@ -188,7 +188,7 @@ def test_the_private_link_works_without_an_account_from_another_browser(
     assert "Đất trồng lúa" in text
     assert "Mua bán hàng hoá" in text
     assert "Xin hỏi tại buổi đối thoại về thuế." in text  # the note of the rejected one
-    assert "15 tháng 3 năm 2030" in text  # the written answer's due date
+    assert "15/03/2030" in text  # the written answer's due date
 
     services.write_answer(
         actor=official,
