@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -42,6 +43,8 @@ from events.models import Agency, Event
 
 CATALOGUE_SECONDS = 30
 _GENERATION = "catalogue:generation"
+# Between the two parts of the catalogue's cached groups; a comment no title can produce.
+_PART_BREAK = "<!-- catalogue: later -->"
 
 # Rendered in place of the token, then replaced. Only the whole attribute is replaced, and a
 # question's text cannot produce it: its quotes are escaped.
@@ -128,23 +131,39 @@ def _key(
     return "question:" + hashlib.sha256(repr(state).encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class CatalogueGroups:
+    """The catalogue's dialogues as HTML: the live ones, shown first, and the rest."""
+
+    live: SafeString
+    later: SafeString
+
+
 def catalogue_groups(
     *,
     agency: Agency | None = None,
     legal_field: str = "",
     date_from: date | None = None,
     date_to: date | None = None,
-) -> SafeString:
+) -> CatalogueGroups:
     """The catalogue's live, upcoming and past dialogues, as HTML, for these filters."""
     state = (agency.pk if agency else None, legal_field, date_from, date_to)
 
+    # The live dialogues go above the filters (what a phone sees first), the others below: two
+    # parts of one page, from one query.
     def render() -> str:
         groups = selectors.catalogue(
             agency=agency, legal_field=legal_field, date_from=date_from, date_to=date_to
         )
-        return render_to_string("dialogue/_event_groups.html", {"groups": groups})
+        parts = (
+            render_to_string("dialogue/_event_groups.html", {"groups": groups, "part": part})
+            for part in ("live", "later")
+        )
+        return _PART_BREAK.join(parts)
 
-    return _cached("groups", state, render)
+    live, later = _cached("groups", state, render).split(_PART_BREAK)
+    # Parts of a template's output, split where the marker alone was joined in: still safe.
+    return CatalogueGroups(live=mark_safe(live), later=mark_safe(later))  # noqa: S308
 
 
 def catalogue_form(form: CatalogueFilterForm) -> SafeString:

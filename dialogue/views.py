@@ -59,6 +59,8 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         "query": query,
         "results": results,
         "filtered": bool(filters and any(filters.values())),
+        # The filters fold away on a phone, unless one is set (or wrong): then they show.
+        "filters_open": bool(query or form.errors or (filters and any(filters.values()))),
     }
     return render(request, "dialogue/catalogue.html", context, status=status)
 
