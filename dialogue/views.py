@@ -510,7 +510,7 @@ def manifest(request: HttpRequest) -> HttpResponse:
 
 
 # A new service worker (and cache) with each release: the version of the deployed code.
-STATIC_VERSION = "1"
+STATIC_VERSION = "2"
 
 
 def service_worker(request: HttpRequest) -> HttpResponse:
@@ -522,6 +522,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
             "version": STATIC_VERSION,
             "offline_url": static("offline.html"),
             "static_prefix": settings.STATIC_URL,
+            "sign_out_url": reverse("account_logout"),
         },
         content_type="text/javascript",
     )
