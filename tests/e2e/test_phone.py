@@ -38,7 +38,8 @@ class PhoneTests(BrowserTestCase):
         expect(live_heading).to_be_visible()
         live_box = live_heading.bounding_box()
         filters_box = filters.bounding_box()
-        assert live_box is not None and filters_box is not None
+        assert live_box is not None
+        assert filters_box is not None
         assert live_box["y"] < filters_box["y"]
         expect(page.locator("#live-heading + ul")).to_contain_text(live.title)
         expect(filters).to_have_js_property("open", False)
