@@ -314,6 +314,9 @@ LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale-vendor"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
+# Vietnamese dates in one format on every page (config/formats/vi/formats.py); English keeps
+# Django's.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static files and security ------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -42,6 +43,8 @@ from events.models import Agency, Event
 
 CATALOGUE_SECONDS = 30
 _GENERATION = "catalogue:generation"
+# Between the two parts of the catalogue's cached groups; a comment no title can produce.
+_PART_BREAK = "<!-- catalogue: later -->"
 
 # Rendered in place of the token, then replaced. Only the whole attribute is replaced, and a
 # question's text cannot produce it: its quotes are escaped.
@@ -65,10 +68,13 @@ def question_items(
 ) -> SafeString:
     """The `<li>` of every question in order, as this visitor should see them."""
     language = get_language()
+    # A question asked today shows its time alone, an older one its date too: the day is part
+    # of the key, so yesterday's rendering is not reused after midnight.
+    today = timezone.localdate().isoformat()
     keyed = [
         (
             question,
-            _key(question, event, language, own_ids, voted, can_vote),
+            _key(question, event, language, today, own_ids, voted, can_vote),
         )
         for question in questions
     ]
@@ -84,6 +90,7 @@ def question_items(
                 "own_ids": own_ids,
                 "voted": voted,
                 "can_vote": can_vote,
+                "today": today,
                 "csrf_token": _CSRF_PLACEHOLDER,
             }
             html = _RENDERED[key] = render_to_string("dialogue/_question.html", context)
@@ -97,6 +104,7 @@ def _key(
     question: Question,
     event: Event,
     language: str,
+    today: str,
     own_ids: set[int],
     voted: set[int],
     can_vote: bool,
@@ -115,11 +123,20 @@ def _key(
         event.slug,
         event.status,
         language,
+        today,
         question.pk in own_ids,
         question.pk in voted,
         can_vote,
     )
     return "question:" + hashlib.sha256(repr(state).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CatalogueGroups:
+    """The catalogue's dialogues as HTML: the live ones, shown first, and the rest."""
+
+    live: SafeString
+    later: SafeString
 
 
 def catalogue_groups(
@@ -128,17 +145,25 @@ def catalogue_groups(
     legal_field: str = "",
     date_from: date | None = None,
     date_to: date | None = None,
-) -> SafeString:
+) -> CatalogueGroups:
     """The catalogue's live, upcoming and past dialogues, as HTML, for these filters."""
     state = (agency.pk if agency else None, legal_field, date_from, date_to)
 
+    # The live dialogues go above the filters (what a phone sees first), the others below: two
+    # parts of one page, from one query.
     def render() -> str:
         groups = selectors.catalogue(
             agency=agency, legal_field=legal_field, date_from=date_from, date_to=date_to
         )
-        return render_to_string("dialogue/_event_groups.html", {"groups": groups})
+        parts = (
+            render_to_string("dialogue/_event_groups.html", {"groups": groups, "part": part})
+            for part in ("live", "later")
+        )
+        return _PART_BREAK.join(parts)
 
-    return _cached("groups", state, render)
+    live, later = _cached("groups", state, render).split(_PART_BREAK)
+    # Parts of a template's output, split where the marker alone was joined in: still safe.
+    return CatalogueGroups(live=mark_safe(live), later=mark_safe(later))  # noqa: S308
 
 
 def catalogue_form(form: CatalogueFilterForm) -> SafeString:

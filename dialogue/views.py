@@ -59,6 +59,8 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         "query": query,
         "results": results,
         "filtered": bool(filters and any(filters.values())),
+        # The filters fold away on a phone, unless one is set (or wrong): then they show.
+        "filters_open": bool(query or form.errors or (filters and any(filters.values()))),
     }
     return render(request, "dialogue/catalogue.html", context, status=status)
 
@@ -154,7 +156,11 @@ def event_page(
         if event.status in (Event.Status.ENDED, Event.Status.ARCHIVED)
         else [],
     }
-    return render(request, "dialogue/event.html", context, status=status)
+    response = render(request, "dialogue/event.html", context, status=status)
+    if context["follow_url"]:
+        # The page carries the asker's private link: no copy of it is kept, not even offline.
+        response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _follow_url(request: HttpRequest, event: Event, participant: Participant | None) -> str:
@@ -508,7 +514,7 @@ def manifest(request: HttpRequest) -> HttpResponse:
 
 
 # A new service worker (and cache) with each release: the version of the deployed code.
-STATIC_VERSION = "1"
+STATIC_VERSION = "2"
 
 
 def service_worker(request: HttpRequest) -> HttpResponse:
@@ -520,6 +526,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
             "version": STATIC_VERSION,
             "offline_url": static("offline.html"),
             "static_prefix": settings.STATIC_URL,
+            "sign_out_url": reverse("account_logout"),
         },
         content_type="text/javascript",
     )

@@ -188,7 +188,7 @@ def test_the_private_link_works_without_an_account_from_another_browser(
     assert "Đất trồng lúa" in text
     assert "Mua bán hàng hoá" in text
     assert "Xin hỏi tại buổi đối thoại về thuế." in text  # the note of the rejected one
-    assert "15 tháng 3 năm 2030" in text  # the written answer's due date
+    assert "15/03/2030" in text  # the written answer's due date
 
     services.write_answer(
         actor=official,
@@ -223,6 +223,12 @@ def test_the_link_is_offered_once_joined_and_opened_once_asked(live_event):
         '<details class="follow" open>' in lan.get(live_event.get_absolute_url()).content.decode()
     )
     assert 'id="follow-url"' not in Client().get(live_event.get_absolute_url()).content.decode()
+
+
+def test_a_page_that_carries_the_private_link_is_never_kept(live_event):
+    lan = joined(live_event)
+    assert lan.get(live_event.get_absolute_url())["Cache-Control"] == "private, no-store"
+    assert "no-store" not in Client().get(live_event.get_absolute_url()).get("Cache-Control", "")
 
 
 def test_signed_in_askers_get_no_private_link(live_event, citizen):

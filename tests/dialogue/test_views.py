@@ -231,3 +231,14 @@ def test_the_answered_tab_lists_answered_questions_only(client, event):
     assert answered.text in page
     assert "Chưa được trả lời?" not in page
     assert 'data-sort="answered" aria-current="true"' in page
+
+
+def test_the_catalogue_shows_live_dialogues_before_its_filters_which_fold_until_one_is_set(client):
+    EventFactory(title="Đang diễn ra")
+    page = client.get("/").content.decode()
+    assert page.index('id="live-heading"') < page.index('id="catalogue-filters"')
+    assert page.index('id="catalogue-filters"') < page.index('id="upcoming-heading"')
+    assert '<details class="catalogue-filters-box" id="catalogue-filters">' in page
+
+    searched = client.get("/", {"q": "đất đai"}).content.decode()
+    assert '<details class="catalogue-filters-box" id="catalogue-filters" open>' in searched
