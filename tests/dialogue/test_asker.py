@@ -16,14 +16,13 @@ from django.urls import reverse
 from dialogue import selectors
 from dialogue import services as dialogue_services
 from dialogue.models import Answer, AnswerRating, Participant, Question, Vote
-from events.models import Event, EventRole, User
+from events.models import Event, User
 from live import broadcast
 from moderation import services
 from tests.factories import (
     EventFactory,
     ParticipantFactory,
     QuestionFactory,
-    UserFactory,
     join_form,
 )
 
@@ -31,22 +30,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def live_event() -> Event:
-    return EventFactory(moderation_mode=Event.Moderation.PRE, status=Event.Status.LIVE)
-
-
-@pytest.fixture
-def moderator(live_event: Event) -> User:
-    user = UserFactory(display_name="Phạm Thu Hà")
-    EventRole.objects.create(event=live_event, user=user, role=EventRole.Role.MODERATOR)
-    return user
-
-
-@pytest.fixture
-def official(live_event: Event) -> User:
-    user = UserFactory(display_name="Nguyễn Đức Long")
-    EventRole.objects.create(event=live_event, user=user, role=EventRole.Role.OFFICIAL)
-    return user
+def live_event(event: Event) -> Event:
+    """The shared `event` (with its `moderator` and `official`), screened before publishing."""
+    Event.objects.filter(pk=event.pk).update(moderation_mode=Event.Moderation.PRE)
+    event.refresh_from_db()
+    return event
 
 
 @pytest.fixture
