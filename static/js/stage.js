@@ -20,6 +20,9 @@ const SIZES = {
   slideUrl: { max: 5, min: 1.8 },
 };
 
+// How many lines an item of what is next may take, and the smallest type (vh) allowed with them.
+const NEXT_LINES = [[5, 3.4], [3, SIZES.next.min], [2, SIZES.next.min], [1, SIZES.next.min]];
+
 // Whether the box's content fits inside it at this font size (in px).
 function fitsAt(box, size) {
   box.style.fontSize = `${size}px`;
@@ -92,12 +95,12 @@ function fitAll() {
       question.dataset.overflow = "scroll";
       scrollSlowly(question);
     }
-    // What is next keeps its large type: each item gives up lines (three, two, one) before
-    // the type goes below its smallest size.
+    // What is next keeps its large type: up to five lines an item while the type stays near
+    // its largest, then fewer lines (three, two, one) before the type goes below its smallest.
     const upcoming = byId("stage-next");
-    for (const lines of [3, 2, 1]) {
+    for (const [lines, min] of NEXT_LINES) {
       upcoming.style.setProperty("--lines", lines);
-      if (fitText(upcoming, SIZES.next)) break;
+      if (fitText(upcoming, { max: SIZES.next.max, min })) break;
     }
   }
   const view = byId(live ? "stage-live" : "stage-join-slide");
