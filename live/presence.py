@@ -5,9 +5,11 @@ dialogue's groups, so a console in two groups counts once) and, with Redis, writ
 into the dialogue's hash under its own channel name, with the time; it reads the hash back and
 adds up the counts that are fresh (a killed worker's count ages out in `STALE` seconds). When
 the total changes, each hub tells its own local sockets with one `presence` frame: no message
-crosses Redis per socket, and nothing touches the database. Once a minute one worker (the one
-that takes the minute's key) records the total through the registered `record_presence`
-source, for the reports' "peak concurrent" and "over time".
+crosses Redis per socket, and nothing touches the database. A socket that joins between two
+changes is sent the last total right after its snapshot (`last_frame`), so a screen opened or
+reloaded mid-dialogue does not wait for the next change to show a count. Once a minute one
+worker (the one that takes the minute's key) records the total through the registered
+`record_presence` source, for the reports' "peak concurrent" and "over time".
 """
 
 from __future__ import annotations
@@ -57,6 +59,14 @@ class Presence:
             if event_id is not None:
                 sockets.setdefault(event_id, set()).update(members)
         return sockets
+
+    def last_frame(self, groups: list[str]) -> str | None:
+        """The `presence` frame last sent to the dialogue these groups belong to, or None."""
+        for group in groups:
+            event_id = event_of_group(group)
+            if event_id is not None and event_id in self.totals:
+                return dumps(wire.build(wire.Presence, connected=self.totals[event_id]))
+        return None
 
     async def tick(self) -> None:
         """Count, share, add up, and tell local sockets of a change; record once a minute."""

@@ -118,6 +118,10 @@ class LiveSocket(AsyncWebsocketConsumer):
             return
         await self.send_text(text)
         self.subscriber.release()
+        # How many follow the dialogue, as last counted: otherwise shown only at its next change.
+        presence = hub_for_running_loop().presence.last_frame(self.audiences)
+        if presence is not None:
+            self.reply(presence)
         self._counted = True
         metrics.socket_opened(self.audience)
         metrics.snapshot_served()

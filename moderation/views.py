@@ -185,11 +185,14 @@ def stage(request: HttpRequest, token: str) -> HttpResponse:
         "waiting": _("The next question will appear here."),
         "revoked": _("This stage link is no longer valid."),
         "poll_answers": _("%(count)s answers"),
+        "ended": _("This dialogue has ended. Thank you for taking part."),
     }
     context = {
         "event": event,
         "join_url": join_url,
         "short_url": join["short"],
+        # Where the link may wrap on a screen too narrow for it: after the host, never inside.
+        "short_parts": join["short"].partition("/")[::2],
         "join_code": join["code"],
         "qr": qr,
         "labels": labels,

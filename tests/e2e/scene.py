@@ -27,6 +27,14 @@ from tests.factories import enable_totp
 
 LIVE_SLUG = "doi-thoai-luat-dat-dai-2024"
 ENDED_SLUG = "doi-thoai-xu-ly-vi-pham-giao-thong"
+# Scheduled, nothing on stage yet: its stage screen shows the join slide.
+UPCOMING_SLUG = "doi-thoai-luat-hon-nhan-va-gia-dinh"
+
+# The stage screens are taken at the projectors' sizes rather than a phone's and a desktop's.
+PROJECTORS = {
+    "1920x1080": {"viewport": {"width": 1920, "height": 1080}},
+    "1280x720": {"viewport": {"width": 1280, "height": 720}},
+}
 
 WRITTEN_ANSWERS = (
     "Theo Nghị định 168/2024/NĐ-CP, người điều khiển xe mô tô, xe gắn máy không chấp hành hiệu "
@@ -44,6 +52,7 @@ WRITTEN_ANSWERS = (
 class Scene:
     live: Event
     ended: Event
+    upcoming: Event
     agency: Agency
     moderator: User
     official: User
@@ -131,6 +140,7 @@ def _build() -> Scene:
     return Scene(
         live=live,
         ended=ended,
+        upcoming=Event.objects.get(slug=UPCOMING_SLUG),
         agency=live.agency,
         moderator=moderator,
         official=official,
@@ -161,6 +171,8 @@ class PageType:
     path: str
     who: str = ""  # "", or a Scene attribute naming the signed-in account
     joined: bool = False  # a citizen who has joined the live dialogue with a nickname
+    projector: bool = False  # a stage screen: taken at the PROJECTORS' sizes
+    ready: str = ""  # a selector visible once the page shows what it is taken for
 
 
 def page_types(scene: Scene) -> list[PageType]:
@@ -187,7 +199,16 @@ def page_types(scene: Scene) -> list[PageType]:
             "agency-answers-due", f"/manage/{scene.agency.slug}/answers-due/", who="organiser"
         ),
         PageType("agency-staff", f"/manage/{scene.agency.slug}/", who="organiser"),
-        PageType("stage", f"/stage/{scene.live.stage_token}/"),
+        PageType(
+            "stage", f"/stage/{scene.live.stage_token}/", projector=True, ready="#stage-question"
+        ),
+        # Nothing being answered yet: the join slide, with how many follow the dialogue.
+        PageType(
+            "stage-join",
+            f"/stage/{scene.upcoming.stage_token}/",
+            projector=True,
+            ready="#stage-join-slide [data-presence]",
+        ),
         PageType(
             "dialogue-report", f"/reports/e/{demo_data().past_dialogues[0].slug}/", who="organiser"
         ),

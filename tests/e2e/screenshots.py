@@ -4,7 +4,8 @@
 
 A fresh SQLite database in a temporary folder gets the demo data (`seed_demo`) moved to a live
 moment (tests/e2e/scene.py); daphne serves it as in the browser tests, and Debian's Chromium takes
-each page at phone size (360×740), desktop size (1280×800), and the stage at 1920×1080.
+each page at phone size (360×740), desktop size (1280×800), and the stage screens (the question
+being answered, the join slide) at the projectors' 1920×1080 and 1280×720.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ PHONE = {
     "has_touch": True,
 }
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
-STAGE = {"viewport": {"width": 1920, "height": 1080}}
 SIZES = {"360x740": PHONE, "1280x800": DESKTOP}
 
 
@@ -48,7 +48,7 @@ def take_all(database: Path, out: Path) -> None:
 
     from tests.conftest import CHROMIUM
     from tests.e2e.browser import LiveServer, settled
-    from tests.e2e.scene import build_scene, page_types
+    from tests.e2e.scene import PROJECTORS, build_scene, page_types
     from tests.e2e.test_moderation import signed_in
 
     call_command("migrate", verbosity=0)
@@ -60,7 +60,7 @@ def take_all(database: Path, out: Path) -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
             for kind in page_types(scene):
-                sizes = {"1920x1080": STAGE} if kind.name == "stage" else SIZES
+                sizes = PROJECTORS if kind.projector else SIZES
                 for size, options in sizes.items():
                     context = browser.new_context(
                         base_url=server.url,
@@ -85,8 +85,8 @@ def take_all(database: Path, out: Path) -> None:
                             "thế nào?"
                         )
                     settled(page)
-                    if kind.name == "stage":
-                        expect(page.locator("#stage-question")).to_be_visible()
+                    if kind.ready:
+                        expect(page.locator(kind.ready)).to_be_visible()
                     if kind.name in ("moderation", "official"):
                         expect(page.locator(".card").first).to_be_visible()
                     if kind.name == "draft":

@@ -10,7 +10,7 @@ from dialogue.models import Question
 from events.models import Event, EventRole
 from tests.e2e.a11y import axe_violations, describe, small_targets, unfocused_tab_stops
 from tests.e2e.browser import DESKTOP, PHONE, BrowserTestCase, settled
-from tests.e2e.scene import PageType, Scene, build_scene, page_types
+from tests.e2e.scene import PROJECTORS, PageType, Scene, build_scene, page_types
 from tests.e2e.test_live_event import join
 from tests.e2e.test_moderation import signed_in
 from tests.factories import EventFactory, ParticipantFactory, QuestionFactory, UserFactory
@@ -30,15 +30,15 @@ class AccessibilityTests(BrowserTestCase):
         else:
             page.goto(kind.path)
         settled(page)
-        if kind.name == "stage":
-            expect(page.locator("#stage-question")).to_be_visible()
+        if kind.ready:
+            expect(page.locator(kind.ready)).to_be_visible()
         return page
 
     def test_no_page_has_a_serious_or_critical_axe_violation_or_a_small_target(self) -> None:
         scene = build_scene()
         problems = []
         for kind in page_types(scene):
-            sizes = [("1920x1080", STAGE)] if kind.name == "stage" else []
+            sizes = list(PROJECTORS.items()) if kind.projector else []
             sizes = sizes or [("phone", PHONE), ("desktop", DESKTOP)]
             for size, options in sizes:
                 page = self.open(scene, kind, options)
@@ -46,7 +46,7 @@ class AccessibilityTests(BrowserTestCase):
                 if found:
                     problems.append(f"{kind.name} ({size}) {page.url}\n{describe(found)}")
                 small = small_targets(page)
-                if small and kind.name != "stage":
+                if small and not kind.projector:
                     problems.append(f"{kind.name} ({size}): small targets\n  " + "\n  ".join(small))
                 page.context.close()
         assert not problems, "\n".join(problems)
@@ -55,7 +55,7 @@ class AccessibilityTests(BrowserTestCase):
         scene = build_scene()
         problems = []
         for kind in page_types(scene):
-            if kind.name == "stage":
+            if kind.projector:
                 continue  # nothing to focus on the hall's screen
             page = self.open(scene, kind, DESKTOP)
             missing = unfocused_tab_stops(page)

@@ -12,7 +12,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 from playwright.sync_api import BrowserContext, expect
 
-from dialogue.models import Question
+from dialogue.models import Answer, Question
 from events.models import AgencyMembership, Event, EventRole, User
 from moderation.models import ModerationLog
 from tests.e2e.browser import PHONE, BrowserTestCase
@@ -329,3 +329,304 @@ class AnswersDueTests(BrowserTestCase):
             # Not by colour alone: the row says it in words too.
             expect(overdue.locator(".badge-overdue")).to_be_visible()
             expect(due.locator(".badge-overdue")).to_have_count(0)
+
+
+# A long question as a moderator may leave it after an edit (the longest a dialogue allows is
+# 2,000 characters): long enough that the stage must shrink it.
+LONG_QUESTION = (
+    "Gia đình tôi sử dụng đất ổn định từ năm 1995, không có tranh chấp, nhưng không có giấy tờ "
+    "về quyền sử dụng đất. Năm 2010 bố mẹ tôi xây nhà trên một phần diện tích, phần còn lại "
+    "trồng cây lâu năm. Nay bố tôi đã mất, không để lại di chúc, mẹ tôi và bốn anh chị em "
+    "muốn làm thủ tục cấp Giấy chứng nhận lần đầu rồi chia thừa kế. Xin hỏi theo Luật Đất đai "
+    "2024 và Nghị định 101/2024/NĐ-CP, gia đình tôi có được cấp Giấy chứng nhận không, phần "
+    "đất vượt hạn mức công nhận đất ở thì phải nộp tiền sử dụng đất như thế nào, và có cần "
+    "làm thủ tục khai nhận di sản trước khi được cấp giấy hay không?"
+)
+PROJECTOR_SIZES = ({"width": 1920, "height": 1080}, {"width": 1280, "height": 720})
+
+# How the question box fits: its size, the room it has, its font size against the screen.
+FIT_JS = """
+() => {
+  const box = document.getElementById("stage-question");
+  const page = document.documentElement;
+  return {
+    scrollHeight: box.scrollHeight, clientHeight: box.clientHeight,
+    scrollWidth: box.scrollWidth, clientWidth: box.clientWidth,
+    text: box.textContent, overflow: box.dataset.overflow || null,
+    fontSize: parseFloat(getComputedStyle(box).fontSize), vh: window.innerHeight / 100,
+    pageFits: page.scrollHeight <= window.innerHeight && page.scrollWidth <= window.innerWidth,
+    noteBottom: document.getElementById("stage-note").getBoundingClientRect().bottom,
+  };
+}
+"""
+
+
+class StageFitTests(BrowserTestCase):
+    """The hall's screen at the projectors' sizes: nothing is cut off, nothing breaks."""
+
+    def on_stage(self, text: str) -> Event:
+        event = EventFactory(title="Đối thoại chính sách – pháp luật: Luật Đất đai năm 2024")
+        official = UserFactory(display_name="Nguyễn Đức Long")
+        EventRole.objects.create(
+            event=event, user=official, role=EventRole.Role.OFFICIAL, title="Phó Giám đốc"
+        )
+        asker = ParticipantFactory(event=event, nickname="Chị Lan – Từ Sơn")
+        now = QuestionFactory(event=event, author=asker, routed_to=official, text=text)
+        Question.objects.filter(pk=now.pk).update(stage="now")
+        Answer.objects.create(
+            question=now,
+            official=official,
+            kind=Answer.Kind.LIVE,
+            live_note="Điều 138 Luật Đất đai 2024; Nghị định 101/2024/NĐ-CP",
+        )
+        for words in ("Bảng giá đất mới được áp dụng từ khi nào? " * 4, LONG_QUESTION):
+            upcoming = QuestionFactory(event=event, text=words.strip(), is_anonymous=True)
+            Question.objects.filter(pk=upcoming.pk).update(stage="next", queue_position=upcoming.pk)
+        return event
+
+    def stage(self, event: Event, viewport: dict[str, int]):  # type: ignore[no-untyped-def]
+        page = self.new_context(viewport=viewport).new_page()
+        page.goto(f"/stage/{event.stage_token}/")
+        expect(page.locator("#stage")).to_have_attribute("data-view", "live")
+        return page
+
+    def test_a_long_question_fits_the_stage_with_no_overflow(self) -> None:
+        event = self.on_stage(LONG_QUESTION)
+        for viewport in PROJECTOR_SIZES:
+            page = self.stage(event, viewport)
+            expect(page.locator("#stage-question")).to_have_text(LONG_QUESTION)
+            expect(page.locator("#stage-note")).to_be_visible()
+            fit = page.evaluate(FIT_JS)
+            size = f"{viewport['width']}×{viewport['height']}"
+            assert fit["scrollHeight"] <= fit["clientHeight"], (size, fit)
+            assert fit["scrollWidth"] <= fit["clientWidth"], (size, fit)
+            assert fit["text"] == LONG_QUESTION, (size, fit)
+            assert fit["overflow"] is None, (size, fit)
+            # Shrunk from the largest size, but not below the smallest.
+            assert 3 * fit["vh"] - 0.5 <= fit["fontSize"] < 7 * fit["vh"], (size, fit)
+            assert fit["pageFits"], (size, fit)
+            assert fit["noteBottom"] <= viewport["height"], (size, fit)
+            # What is next is large too, and the join link is on one line, whole.
+            next_size = page.locator("#stage-next").evaluate(
+                "list => parseFloat(getComputedStyle(list).fontSize) / (innerHeight / 100)"
+            )
+            assert next_size >= 2.6 - 0.1, (size, next_size)
+            url = page.locator("#stage-live .stage-url")
+            assert url.evaluate("url => url.scrollWidth <= url.clientWidth"), size
+            expect(url).to_have_text(f"127.0.0.1:{self.server.port}/j/{event.join_code}/")
+            page.context.close()
+
+    def test_a_question_too_long_even_at_the_smallest_size_scrolls_instead_of_being_cut(
+        self,
+    ) -> None:
+        text = " ".join([LONG_QUESTION] * 3)[:2000]
+        event = self.on_stage(text)
+        page = self.stage(event, PROJECTOR_SIZES[1])
+        question = page.locator("#stage-question")
+        expect(question).to_have_attribute("data-overflow", "scroll")
+        fit = page.evaluate(FIT_JS)
+        assert fit["text"] == text
+        assert abs(fit["fontSize"] - 3 * fit["vh"]) < 0.5, fit
+        # Scrolls by itself, slowly, to the end of the text.
+        page.wait_for_function(
+            "box => box.scrollTop > 0", arg=question.element_handle(), timeout=30_000
+        )
+        assert page.evaluate(FIT_JS)["pageFits"]
+
+
+class StageViewsTests(BrowserTestCase):
+    """The stage switches by itself between the join slide and the question being answered."""
+
+    def staffed(self) -> tuple[Event, User, Question]:
+        event = EventFactory(
+            title="Đối thoại chính sách – pháp luật: Luật Đất đai năm 2024",
+            moderation_mode=Event.Moderation.PRE,
+        )
+        moderator = UserFactory(display_name="Phạm Thu Hà")
+        EventRole.objects.create(event=event, user=moderator, role=EventRole.Role.MODERATOR)
+        enable_totp(moderator)
+        question = QuestionFactory(
+            event=event, text="Bảng giá đất mới được áp dụng từ khi nào, ở tỉnh nào trước?"
+        )
+        return event, moderator, question
+
+    def test_the_join_slide_shows_while_nothing_is_answered_and_hides_when_a_question_goes_live(
+        self,
+    ) -> None:
+        event, moderator, question = self.staffed()
+        stage = self.new_context(viewport={"width": 1280, "height": 720}).new_page()
+        stage.goto(f"/stage/{event.stage_token}/")
+        expect(stage.locator("#stage")).to_have_attribute("data-connection", "live")
+        slide = stage.locator("#stage-join-slide")
+        expect(slide).to_be_visible()
+        expect(stage.locator("#stage-live")).to_be_hidden()
+        expect(slide.locator("h1, h2").first).to_be_visible()
+        expect(stage.locator(".stage-title")).to_have_text(event.title)
+        expect(slide.locator(".join-code-value")).to_have_text(event.join_code)
+        url = slide.locator(".stage-url")
+        expect(url).to_have_text(f"127.0.0.1:{self.server.port}/j/{event.join_code}/")
+        # On one line, whole, and large; the QR code fills most of the screen's height.
+        font_size = url.evaluate("url => parseFloat(getComputedStyle(url).fontSize)")
+        assert font_size >= 0.03 * 720
+        assert url.bounding_box()["height"] < 2 * font_size  # type: ignore[index]
+        assert url.evaluate("url => url.scrollWidth <= url.clientWidth")
+        assert slide.locator("img").bounding_box()["height"] >= 0.4 * 720  # type: ignore[index]
+        # How many follow the dialogue now: the stage itself, at least.
+        expect(slide.locator("[data-presence]")).to_be_visible()
+        expect(slide.locator(".presence-count")).to_have_text("1")
+
+        console = signed_in(self.new_context(), moderator, self.live_server_url).new_page()
+        console.goto(f"/e/{event.slug}/moderate/")
+        console.locator(f"#m{question.pk} [data-stage=now]").click()
+        expect(stage.locator("#stage-question")).to_have_text(question.text)
+        expect(slide).to_be_hidden()
+        expect(stage.locator("#stage")).to_have_attribute("data-view", "live")
+
+        console.locator(f"#m{question.pk} [data-stage=answered]").click()
+        expect(slide).to_be_visible()
+        expect(stage.locator("#stage-live")).to_be_hidden()
+        expect(stage.locator("#stage-waiting")).to_be_visible()
+
+    def test_hundreds_of_updates_leave_the_stage_with_as_many_nodes_listeners_and_timers(
+        self,
+    ) -> None:
+        event, moderator, question = self.staffed()
+        context = self.new_context(viewport={"width": 1280, "height": 720})
+        context.add_init_script(COUNT_TIMERS_JS)
+        stage = context.new_page()
+        stage.goto(f"/stage/{event.stage_token}/")
+        expect(stage.locator("#stage")).to_have_attribute("data-connection", "live")
+        # The first count of who follows the dialogue fills in its two places once; wait for it,
+        # so that the nodes counted before and after differ only by what the updates left.
+        expect(stage.locator("#stage-join-slide .presence-count")).to_have_text("1")
+        devtools = context.new_cdp_session(stage)
+        devtools.send("Performance.enable")
+        # The moderator's commands go through the server's moderator socket, as the console's
+        # do, opened from a page of the site in the moderator's browser.
+        desk = signed_in(self.new_context(), moderator, self.live_server_url).new_page()
+        desk.goto("/")
+        version = question.version
+
+        def run(steps: list[dict[str, str]], last_text: str) -> None:
+            nonlocal version
+            version = desk.evaluate(
+                DRIVE_MODERATOR_JS,
+                {
+                    "path": f"/ws/events/{event.slug}/moderate/",
+                    "question": question.pk,
+                    "version": version,
+                    "steps": steps,
+                },
+            )
+            expect(stage.locator("#stage-question")).to_have_text(last_text)
+
+        def measure() -> dict[str, float]:
+            devtools.send("HeapProfiler.collectGarbage")
+            metrics = devtools.send("Performance.getMetrics")["metrics"]
+            values = {metric["name"]: metric["value"] for metric in metrics}
+            return {
+                "nodes": values["Nodes"],
+                "listeners": values["JSEventListeners"],
+                "heap": values["JSHeapUsedSize"],
+                "timers": stage.evaluate("window.pendingTimers()"),
+                "in_page": stage.evaluate(COUNT_NODES_JS),
+            }
+
+        def text(number: int) -> str:
+            return f"Câu hỏi lượt {number:03d}: {LONG_QUESTION[:400]}"
+
+        def on_and_off(number: int) -> list[dict[str, str]]:
+            return [
+                {"type": "stage", "stage": "now"},
+                {"type": "edit", "text": text(number)},
+                {"type": "stage", "stage": "none"},
+            ]
+
+        # The first round, then the question left on stage: the state measured at both ends.
+        run(
+            [*on_and_off(0), {"type": "stage", "stage": "now"}, {"type": "edit", "text": text(1)}],
+            text(1),
+        )
+        first = measure()
+        rounds = 110  # 330 stage frames: the join slide and the question, back and forth
+        steps = [step for number in range(2, rounds + 2) for step in on_and_off(number)]
+        final = rounds + 2
+        run(
+            [*steps, {"type": "stage", "stage": "now"}, {"type": "edit", "text": text(final)}],
+            text(final),
+        )
+        last = measure()
+        # The page holds exactly the nodes it held after the first round; the browser's count
+        # (which includes removed nodes still referenced) may differ by the last render's few.
+        assert last["in_page"] == first["in_page"], (first, last)
+        assert last["nodes"] <= first["nodes"] + 8, (first, last)
+        assert last["listeners"] == first["listeners"], (first, last)
+        assert last["timers"] <= max(first["timers"], 1), (first, last)
+        assert last["heap"] < 2 * first["heap"], (first, last)
+
+
+# The nodes in the page's document, its text nodes included.
+COUNT_NODES_JS = """
+() => {
+  const walker = document.createTreeWalker(document, NodeFilter.SHOW_ALL);
+  let count = 1;
+  while (walker.nextNode()) count += 1;
+  return count;
+}
+"""
+
+# Counts the page's pending timers: every timeout not yet run or cleared, every interval not
+# cleared. Added before the page's own scripts run.
+COUNT_TIMERS_JS = """
+(() => {
+  const pending = new Set();
+  const { setTimeout: later, clearTimeout: cancel } = window;
+  const { setInterval: every, clearInterval: stop } = window;
+  window.setTimeout = (callback, ...rest) => {
+    const id = later((...args) => {
+      pending.delete(id);
+      if (typeof callback === "function") callback(...args);
+    }, ...rest);
+    pending.add(id);
+    return id;
+  };
+  window.clearTimeout = (id) => { pending.delete(id); cancel(id); };
+  window.setInterval = (...args) => { const id = every(...args); pending.add(id); return id; };
+  window.clearInterval = (id) => { pending.delete(id); stop(id); };
+  window.pendingTimers = () => pending.size;
+})();
+"""
+
+# Opens the moderator socket and sends the steps one after the other, each with the
+# question's current version, waiting for each reply; returns the last version.
+DRIVE_MODERATOR_JS = """
+async ({ path, question, version, steps }) => {
+  const socket = new WebSocket(`ws://${location.host}${path}`);
+  const waiting = new Map();
+  socket.addEventListener("message", (event) => {
+    const frame = JSON.parse(event.data);
+    const reply = frame.reply_to && waiting.get(frame.reply_to);
+    if (reply) {
+      waiting.delete(frame.reply_to);
+      reply.resolve(frame);
+    }
+  });
+  const closed = new Promise((_, reject) => socket.addEventListener("close", (event) => {
+    reject(new Error(`the moderator socket closed (${event.code})`));
+  }));
+  closed.catch(() => {});
+  await Promise.race([new Promise((resolve) => socket.addEventListener("open", resolve)), closed]);
+  let counter = 0;
+  for (const step of steps) {
+    counter += 1;
+    const id = `t${counter}`;
+    const answered = new Promise((resolve, reject) => waiting.set(id, { resolve, reject }));
+    socket.send(JSON.stringify({ ...step, id, question, version }));
+    const reply = await Promise.race([answered, closed]);
+    if (reply.type === "error") throw new Error(JSON.stringify(reply));
+    version = reply.questions.find((changed) => changed.id === question).version;
+  }
+  socket.close();
+  return version;
+}
+"""

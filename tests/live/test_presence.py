@@ -36,3 +36,16 @@ async def test_the_sockets_of_a_dialogue_are_counted_and_told_when_the_count_cha
     assert (await clients[0].next_of("presence"))["connected"] == 1
     await clients[0].close()
     await elsewhere.close()
+
+
+async def test_a_socket_that_joins_between_two_changes_is_told_the_last_count():
+    event = await sync_to_async(EventFactory)()
+    first = (await open_socket(event.slug))[1]
+    presence = hub_for_running_loop().presence
+    await presence.tick()
+    assert (await first.next_of("presence"))["connected"] == 1
+    await first.close()
+    # The count has not been taken again: the new socket hears the last one after its snapshot.
+    second = (await open_socket(event.slug))[1]
+    assert await second.next_of("presence") == {"type": "presence", "connected": 1}
+    await second.close()
