@@ -18,9 +18,10 @@ from django.utils import timezone
 
 from config.demo import load as demo_data
 from consultation.models import Draft
+from dialogue import services as dialogue_services
 from dialogue.models import Answer, Participant, Question
 from dialogue.selectors import follow_token
-from events.models import Agency, Event, User
+from events.models import Agency, Event, EventRole, User
 from moderation import services
 from tests.e2e.browser import in_thread
 from tests.factories import enable_totp
@@ -60,6 +61,7 @@ class Scene:
     citizen: User
     draft: Draft
     asker_path: str  # a nickname asker's private page, with answered and unanswered questions
+    polled: Event  # a live dialogue whose poll's results are on the stage
 
 
 def build_scene() -> Scene:
@@ -148,7 +150,43 @@ def _build() -> Scene:
         citizen=accounts["congdan"],
         draft=Draft.objects.get(event=live),
         asker_path=_asker_path(ended),
+        polled=_polled(live, moderator),
     )
+
+
+POLL_CHOICES = ("Cổng thông tin điện tử tỉnh", "Zalo của UBND xã", "Loa phát thanh", "Người thân")
+# Which choice each of the hall's 23 people answered.
+POLL_PICKS = (1, 0, 1, 1, 2, 0, 1, 3, 1, 0, 2, 1, 1, 0, 1, 3, 2, 1, 0, 1, 1, 2, 1)
+
+
+def _polled(live: Event, moderator: User) -> Event:
+    """A dialogue of the same agency, live, with a poll answered in the hall and on its stage."""
+    now = timezone.now()
+    event = Event.objects.create(
+        agency=live.agency,
+        slug="doi-thoai-tham-do-y-kien",
+        title="Đối thoại về chính sách hỗ trợ người sử dụng đất khi Nhà nước thu hồi đất",
+        starts_at=now - timedelta(minutes=40),
+        ends_at=now + timedelta(minutes=80),
+        status=Event.Status.LIVE,
+    )
+    EventRole.objects.create(event=event, user=moderator, role=EventRole.Role.MODERATOR)
+    poll = services.create_poll(
+        actor=moderator,
+        event=event,
+        question="Anh/chị biết đến buổi đối thoại hôm nay qua kênh nào?",
+        kind="single",
+        options=POLL_CHOICES,
+    )
+    services.open_poll(actor=moderator, event=event, poll_id=poll.pk)
+    options = list(poll.options.order_by("pk"))
+    for number, pick in enumerate(POLL_PICKS):
+        person = Participant.objects.create(event=event, nickname=f"Người dự {number + 1}")
+        dialogue_services.answer_poll(
+            participant=person, poll_id=poll.pk, option_ids=[options[pick].pk]
+        )
+    services.show_poll_on_stage(actor=moderator, event=event, poll_id=poll.pk, shown=True)
+    return event
 
 
 def _asker_path(event: Event) -> str:
@@ -201,6 +239,13 @@ def page_types(scene: Scene) -> list[PageType]:
         PageType("agency-staff", f"/manage/{scene.agency.slug}/", who="organiser"),
         PageType(
             "stage", f"/stage/{scene.live.stage_token}/", projector=True, ready="#stage-question"
+        ),
+        # A poll's results in the question's place.
+        PageType(
+            "stage-poll",
+            f"/stage/{scene.polled.stage_token}/",
+            projector=True,
+            ready="#stage-poll-options li:first-child",
         ),
         # Nothing being answered yet: the join slide, with how many follow the dialogue.
         PageType(
