@@ -185,6 +185,14 @@ def page_types(scene: Scene) -> list[PageType]:
             "agency-answers-due", f"/manage/{scene.agency.slug}/answers-due/", who="organiser"
         ),
         PageType("agency-staff", f"/manage/{scene.agency.slug}/", who="organiser"),
+        PageType(
+            "organiser-dialogues", f"/manage/{scene.agency.slug}/dialogues/", who="organiser"
+        ),
+        PageType(
+            "organiser-dialogue",
+            f"/manage/{scene.agency.slug}/dialogues/{live}/",
+            who="organiser",
+        ),
         PageType("stage", f"/stage/{scene.live.stage_token}/"),
         PageType(
             "dialogue-report", f"/reports/e/{demo_data().past_dialogues[0].slug}/", who="organiser"
@@ -198,4 +206,9 @@ def page_types(scene: Scene) -> list[PageType]:
         PageType("draft", f"/consultation/{scene.draft.pk}/"),
         PageType("draft-review", f"/consultation/manage/drafts/{scene.draft.pk}/", who="moderator"),
         PageType("draft-summary", f"/consultation/{scene.draft.pk}/summary/", who="organiser"),
+        PageType("guides", "/guide/"),
+        PageType("guide-organiser", "/guide/organiser/"),
+        PageType("guide-moderator", "/guide/moderator/"),
+        PageType("guide-official", "/guide/official/"),
+        PageType("guide-checklist", "/guide/checklist/"),
     ]

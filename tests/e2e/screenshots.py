@@ -5,12 +5,16 @@
 A fresh SQLite database in a temporary folder gets the demo data (`seed_demo`) moved to a live
 moment (tests/e2e/scene.py); daphne serves it as in the browser tests, and Debian's Chromium takes
 each page at phone size (360×740), desktop size (1280×800), and the stage at 1920×1080.
+
+The staff guides (/guide/) show some of these pictures: they are copied into static/guides/
+under the names the guides use (GUIDE_IMAGES), so the guides follow the product.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -24,10 +28,23 @@ DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 STAGE = {"viewport": {"width": 1920, "height": 1080}}
 SIZES = {"360x740": PHONE, "1280x800": DESKTOP}
 
+# Screenshot → the name a guide (templates/guides/*/) shows it under, in static/guides/.
+GUIDE_IMAGES = {
+    "organiser-dialogues-1280x800": "organiser-dialogues.png",
+    "organiser-dialogue-1280x800": "organiser-run-dialogue.png",
+    "agency-staff-1280x800": "organiser-invite.png",
+    "dialogue-report-1280x800": "organiser-report.png",
+    "moderation-1280x800": "moderator-console.png",
+    "official-1280x800": "official-console.png",
+    "official-360x740": "official-console-phone.png",
+    "answers-due-1280x800": "official-answers-due.png",
+}
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument("--guides", type=Path, default=Path("static/guides"))
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="screenshots-") as folder:
         database = Path(folder) / "db.sqlite3"
@@ -40,6 +57,7 @@ def main() -> None:
 
         django.setup()
         take_all(database, arguments.out)
+    copy_guide_images(arguments.out, arguments.guides)
 
 
 def take_all(database: Path, out: Path) -> None:
@@ -102,6 +120,14 @@ def take_all(database: Path, out: Path) -> None:
             browser.close()
     finally:
         server.stop()
+
+
+def copy_guide_images(out: Path, guides: Path) -> None:
+    """Give the staff guides the current pictures of the pages they explain."""
+    guides.mkdir(parents=True, exist_ok=True)
+    for shot, name in GUIDE_IMAGES.items():
+        shutil.copyfile(out / f"{shot}.png", guides / name)
+        print(guides / name)
 
 
 if __name__ == "__main__":
