@@ -185,9 +185,7 @@ def page_types(scene: Scene) -> list[PageType]:
             "agency-answers-due", f"/manage/{scene.agency.slug}/answers-due/", who="organiser"
         ),
         PageType("agency-staff", f"/manage/{scene.agency.slug}/", who="organiser"),
-        PageType(
-            "organiser-dialogues", f"/manage/{scene.agency.slug}/dialogues/", who="organiser"
-        ),
+        PageType("organiser-dialogues", f"/manage/{scene.agency.slug}/dialogues/", who="organiser"),
         PageType(
             "organiser-dialogue",
             f"/manage/{scene.agency.slug}/dialogues/{live}/",

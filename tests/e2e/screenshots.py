@@ -56,11 +56,10 @@ def main() -> None:
         import django
 
         django.setup()
-        take_all(database, arguments.out)
-    copy_guide_images(arguments.out, arguments.guides)
+        take_all(database, arguments.out, arguments.guides)
 
 
-def take_all(database: Path, out: Path) -> None:
+def take_all(database: Path, out: Path, guides: Path) -> None:
     from django.core.management import call_command
     from playwright.sync_api import expect, sync_playwright
 
@@ -74,6 +73,7 @@ def take_all(database: Path, out: Path) -> None:
     server = LiveServer(str(database))
     server.start()
     out.mkdir(parents=True, exist_ok=True)
+    guides.mkdir(parents=True, exist_ok=True)
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -116,18 +116,13 @@ def take_all(database: Path, out: Path) -> None:
                     path = out / f"{kind.name}-{size}.png"
                     page.screenshot(path=str(path))
                     print(path)
+                    # At once, so the guides' own screenshots, taken later, show the new pictures.
+                    if path.stem in GUIDE_IMAGES:
+                        shutil.copyfile(path, guides / GUIDE_IMAGES[path.stem])
                     context.close()
             browser.close()
     finally:
         server.stop()
-
-
-def copy_guide_images(out: Path, guides: Path) -> None:
-    """Give the staff guides the current pictures of the pages they explain."""
-    guides.mkdir(parents=True, exist_ok=True)
-    for shot, name in GUIDE_IMAGES.items():
-        shutil.copyfile(out / f"{shot}.png", guides / name)
-        print(guides / name)
 
 
 if __name__ == "__main__":
