@@ -65,7 +65,7 @@ def take_all(database: Path, out: Path, guides: Path) -> None:
 
     from tests.conftest import CHROMIUM
     from tests.e2e.browser import LiveServer, settled
-    from tests.e2e.scene import build_scene, page_types
+    from tests.e2e.scene import build_scene, illustration_pages, page_types
     from tests.e2e.test_moderation import signed_in
 
     call_command("migrate", verbosity=0)
@@ -77,7 +77,7 @@ def take_all(database: Path, out: Path, guides: Path) -> None:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            for kind in page_types(scene):
+            for kind in illustration_pages(scene) + page_types(scene):
                 sizes = {"1920x1080": STAGE} if kind.name == "stage" else SIZES
                 for size, options in sizes.items():
                     context = browser.new_context(
