@@ -82,7 +82,8 @@ bench: $(STAMP)
 	$(PY) -m bench.run --short
 
 # Every kind of page in Vietnamese, phone 360×740, desktop 1280×800 and the stage at 1920×1080,
-# on the demo data, into docs/screenshots/ (shown in the README). Needs Chromium, like the tests.
+# on the demo data, into docs/screenshots/ (shown in the README), and the pictures the staff
+# guides show into static/guides/. Needs Chromium, like the tests.
 screenshots: export DEBUG ?= true
 screenshots: $(STAMP)
 	$(PY) -m tests.e2e.screenshots --out docs/screenshots

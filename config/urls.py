@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from config import health, metrics
+from config import guides, health, metrics
 from consultation.urls import staff_urls as consultation_staff_urls
 from dialogue.api import api
 from moderation.urls import stage_patterns
@@ -19,6 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("guide/", include((guides.urlpatterns, "guides"))),
     path("", include("events.urls")),
     path("", include("dialogue.urls")),
     path("", include("moderation.urls")),

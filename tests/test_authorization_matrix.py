@@ -480,6 +480,11 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         {"confirmation": "@self"},
     ),
     ("events:privacy", "GET"): lambda w: (reverse("events:privacy"), {}),
+    ("guides:index", "GET"): lambda w: (reverse("guides:index"), {}),
+    ("guides:organiser", "GET"): lambda w: (reverse("guides:organiser"), {}),
+    ("guides:moderator", "GET"): lambda w: (reverse("guides:moderator"), {}),
+    ("guides:official", "GET"): lambda w: (reverse("guides:official"), {}),
+    ("guides:checklist", "GET"): lambda w: (reverse("guides:checklist"), {}),
     ("set_language", "POST"): lambda w: (reverse("set_language"), {"language": "en", "next": "/"}),
     ("admin:index", "GET"): lambda w: (reverse("admin:index"), {}),
     ("events:join_code", "GET"): lambda w: (

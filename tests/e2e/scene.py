@@ -266,4 +266,22 @@ def page_types(scene: Scene) -> list[PageType]:
         PageType("draft", f"/consultation/{scene.draft.pk}/"),
         PageType("draft-review", f"/consultation/manage/drafts/{scene.draft.pk}/", who="moderator"),
         PageType("draft-summary", f"/consultation/{scene.draft.pk}/summary/", who="organiser"),
+        PageType("guides", "/guide/"),
+        PageType("guide-organiser", "/guide/organiser/"),
+        PageType("guide-moderator", "/guide/moderator/"),
+        PageType("guide-official", "/guide/official/"),
+        PageType("guide-checklist", "/guide/checklist/"),
+    ]
+
+
+def illustration_pages(scene: Scene) -> list[PageType]:
+    """Pages only photographed, for the organiser's guide (static/guides/).
+
+    Not yet in `page_types`, whose every page must pass the accessibility check: their
+    standalone links and date fields are still smaller than 24×24 px.
+    """
+    agency, live = scene.agency.slug, scene.live.slug
+    return [
+        PageType("organiser-dialogues", f"/manage/{agency}/dialogues/", who="organiser"),
+        PageType("organiser-dialogue", f"/manage/{agency}/dialogues/{live}/", who="organiser"),
     ]

@@ -5,13 +5,17 @@
 A fresh SQLite database in a temporary folder gets the demo data (`seed_demo`) moved to a live
 moment (tests/e2e/scene.py); daphne serves it as in the browser tests, and Debian's Chromium takes
 each page at phone size (360×740), desktop size (1280×800), and the stage screens (the question
-being answered, the join slide) at the projectors' 1920×1080 and 1280×720.
+being answered, the join slide, a poll's results) at the projectors' 1920×1080 and 1280×720.
+
+The staff guides (/guide/) show some of these pictures: they are copied into static/guides/
+under the names the guides use (GUIDE_IMAGES), so the guides follow the product.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -24,10 +28,23 @@ PHONE = {
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 SIZES = {"360x740": PHONE, "1280x800": DESKTOP}
 
+# Screenshot → the name a guide (templates/guides/*/) shows it under, in static/guides/.
+GUIDE_IMAGES = {
+    "organiser-dialogues-1280x800": "organiser-dialogues.png",
+    "organiser-dialogue-1280x800": "organiser-run-dialogue.png",
+    "agency-staff-1280x800": "organiser-invite.png",
+    "dialogue-report-1280x800": "organiser-report.png",
+    "moderation-1280x800": "moderator-console.png",
+    "official-1280x800": "official-console.png",
+    "official-360x740": "official-console-phone.png",
+    "answers-due-1280x800": "official-answers-due.png",
+}
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument("--guides", type=Path, default=Path("static/guides"))
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="screenshots-") as folder:
         database = Path(folder) / "db.sqlite3"
@@ -39,16 +56,16 @@ def main() -> None:
         import django
 
         django.setup()
-        take_all(database, arguments.out)
+        take_all(database, arguments.out, arguments.guides)
 
 
-def take_all(database: Path, out: Path) -> None:
+def take_all(database: Path, out: Path, guides: Path) -> None:
     from django.core.management import call_command
     from playwright.sync_api import expect, sync_playwright
 
     from tests.conftest import CHROMIUM
     from tests.e2e.browser import LiveServer, settled
-    from tests.e2e.scene import PROJECTORS, build_scene, page_types
+    from tests.e2e.scene import PROJECTORS, build_scene, illustration_pages, page_types
     from tests.e2e.test_moderation import signed_in
 
     call_command("migrate", verbosity=0)
@@ -56,10 +73,11 @@ def take_all(database: Path, out: Path) -> None:
     server = LiveServer(str(database))
     server.start()
     out.mkdir(parents=True, exist_ok=True)
+    guides.mkdir(parents=True, exist_ok=True)
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            for kind in page_types(scene):
+            for kind in illustration_pages(scene) + page_types(scene):
                 sizes = PROJECTORS if kind.projector else SIZES
                 for size, options in sizes.items():
                     context = browser.new_context(
@@ -98,6 +116,9 @@ def take_all(database: Path, out: Path) -> None:
                     path = out / f"{kind.name}-{size}.png"
                     page.screenshot(path=str(path))
                     print(path)
+                    # At once, so the guides' own screenshots, taken later, show the new pictures.
+                    if path.stem in GUIDE_IMAGES:
+                        shutil.copyfile(path, guides / GUIDE_IMAGES[path.stem])
                     context.close()
             browser.close()
     finally:
