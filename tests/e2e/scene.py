@@ -275,11 +275,7 @@ def page_types(scene: Scene) -> list[PageType]:
 
 
 def illustration_pages(scene: Scene) -> list[PageType]:
-    """Pages only photographed, for the organiser's guide (static/guides/).
-
-    Not yet in `page_types`, whose every page must pass the accessibility check: their
-    standalone links and date fields are still smaller than 24×24 px.
-    """
+    """Pages photographed for the organiser's guide (static/guides/); checked like every page."""
     agency, live = scene.agency.slug, scene.live.slug
     return [
         PageType("organiser-dialogues", f"/manage/{agency}/dialogues/", who="organiser"),

@@ -10,7 +10,14 @@ from dialogue.models import Question
 from events.models import Event, EventRole
 from tests.e2e.a11y import axe_violations, describe, small_targets, unfocused_tab_stops
 from tests.e2e.browser import DESKTOP, PHONE, BrowserTestCase, settled
-from tests.e2e.scene import PROJECTORS, PageType, Scene, build_scene, page_types
+from tests.e2e.scene import (
+    PROJECTORS,
+    PageType,
+    Scene,
+    build_scene,
+    illustration_pages,
+    page_types,
+)
 from tests.e2e.test_live_event import join
 from tests.e2e.test_moderation import signed_in
 from tests.factories import EventFactory, ParticipantFactory, QuestionFactory, UserFactory
@@ -37,7 +44,7 @@ class AccessibilityTests(BrowserTestCase):
     def test_no_page_has_a_serious_or_critical_axe_violation_or_a_small_target(self) -> None:
         scene = build_scene()
         problems = []
-        for kind in page_types(scene):
+        for kind in illustration_pages(scene) + page_types(scene):
             sizes = list(PROJECTORS.items()) if kind.projector else []
             sizes = sizes or [("phone", PHONE), ("desktop", DESKTOP)]
             for size, options in sizes:
@@ -54,7 +61,7 @@ class AccessibilityTests(BrowserTestCase):
     def test_focus_is_visible_on_every_tab_stop(self) -> None:
         scene = build_scene()
         problems = []
-        for kind in page_types(scene):
+        for kind in illustration_pages(scene) + page_types(scene):
             if kind.projector:
                 continue  # nothing to focus on the hall's screen
             page = self.open(scene, kind, DESKTOP)
