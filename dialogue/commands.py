@@ -43,9 +43,9 @@ def _event(connection: Connection) -> Event:
 def _participant(connection: Connection) -> Participant:
     event = _event(connection)
     if connection.participant_id is not None:
-        participant = Participant.objects.filter(
-            pk=connection.participant_id, event=event, erased_at__isnull=True
-        ).first()
+        participant = (
+            Participant.objects.present().filter(pk=connection.participant_id, event=event).first()
+        )
         if participant is not None:
             return participant
     if connection.user.is_authenticated:
@@ -62,7 +62,7 @@ def handle(connection: Connection, command: messages.CitizenCommand) -> dict[str
     if isinstance(command, messages.Resync):
         event = _event(connection)
         participant = (
-            Participant.objects.filter(pk=connection.participant_id, erased_at__isnull=True).first()
+            Participant.objects.present().filter(pk=connection.participant_id).first()
             if connection.participant_id
             else None
         )

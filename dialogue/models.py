@@ -11,6 +11,12 @@ from django.utils.translation import gettext_lazy as _
 from events.models import Event
 
 
+class ParticipantQuerySet(models.QuerySet["Participant"]):
+    def present(self) -> ParticipantQuerySet:
+        """Those still someone: not erased by their own request (`erase_participant`)."""
+        return self.filter(erased_at__isnull=True)
+
+
 class Participant(models.Model):
     """One person in one event: a signed-in account, or an anonymous browser with a nickname."""
 
@@ -36,6 +42,8 @@ class Participant(models.Model):
     # Set by a moderator's ban (for this event, or for the whole agency); refused from then on.
     banned_at = models.DateTimeField(_("banned at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ParticipantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("participant")

@@ -146,7 +146,8 @@ def participant_by_follow_token(*, event: Event, token: str) -> Participant | No
     except signing.BadSignature:
         return None
     return (
-        Participant.objects.filter(pk=participant_id, event=event, erased_at__isnull=True)
+        Participant.objects.present()
+        .filter(pk=participant_id, event=event)
         .select_related("user")
         .first()
     )
@@ -196,9 +197,11 @@ def participant_for(
     if participant_id is None:
         return None
     # An erased participant is no one's any more, even in the browser that still holds its id.
-    return Participant.objects.filter(
-        pk=participant_id, event=event, user__isnull=True, erased_at__isnull=True
-    ).first()
+    return (
+        Participant.objects.present()
+        .filter(pk=participant_id, event=event, user__isnull=True)
+        .first()
+    )
 
 
 def snapshot_parts(*, event: Event, participant: Participant | None) -> dict[str, Any]:

@@ -114,9 +114,9 @@ def join_event(
         "consent_version": settings.PRIVACY["notice_version"],
     }
     existing_id = session.get(SESSION_KEY, {}).get(str(event.pk))
-    found = Participant.objects.filter(
-        pk=existing_id, event=event, user__isnull=True, erased_at__isnull=True
-    ).first()
+    found = (
+        Participant.objects.present().filter(pk=existing_id, event=event, user__isnull=True).first()
+    )
     if found is None:
         # Only a new participant counts: changing one's nickname is not another join.
         ratelimit.check_join(event=event, ip=ip)

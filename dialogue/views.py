@@ -170,16 +170,22 @@ def _follow_url(request: HttpRequest, event: Event, participant: Participant | N
     return request.build_absolute_uri(reverse("dialogue:mine", args=[event.slug, token]))
 
 
+def _followed(request: HttpRequest, slug: str, token: str) -> tuple[Event, Participant]:
+    """The dialogue and the participant whose private link this is, or 404."""
+    event = _visible_event(request, slug)
+    participant = selectors.participant_by_follow_token(event=event, token=token)
+    if participant is None:
+        raise Http404(_("This link to your questions is not valid, or its data was erased."))
+    return event, participant
+
+
 def mine(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """The asker's private page: their questions, what became of each, and erasing their data.
 
     Reached with the private link alone, from any browser and without an account; the link is
     the secret, so the page is never cached or indexed, and it names no one.
     """
-    event = _visible_event(request, slug)
-    participant = selectors.participant_by_follow_token(event=event, token=token)
-    if participant is None:
-        raise Http404(_("This link to your questions is not valid, or its data was erased."))
+    event, participant = _followed(request, slug, token)
     context = {
         "event": event,
         "participant": participant,
@@ -199,10 +205,7 @@ def mine(request: HttpRequest, slug: str, token: str) -> HttpResponse:
 @require_POST
 def erase(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """Erase the data of the participant whose private link this is (`erase_participant`)."""
-    event = _visible_event(request, slug)
-    participant = selectors.participant_by_follow_token(event=event, token=token)
-    if participant is None:
-        raise Http404(_("This link to your questions is not valid, or its data was erased."))
+    event, participant = _followed(request, slug, token)
     if request.POST.get("confirm") != "yes":
         flash.error(request, _("Tick the box to confirm that your data should be erased."))
         return redirect("dialogue:mine", event.slug, token)
