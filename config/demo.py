@@ -211,6 +211,14 @@ def seed_past_dialogues(agencies: dict[str, Agency], official: User, now: dateti
         first: Question | None = None
         for number, (status, reason, answer) in enumerate(plan):
             asked = starts + timedelta(minutes=rng.randint(0, 100))
+            answered = {
+                "live": asked + timedelta(minutes=rng.randint(5, 20)),
+                "on_time": due - timedelta(days=rng.randint(1, 10)),
+                "late": due + timedelta(days=rng.randint(1, 5)),
+            }.get(answer or "")
+            # A past dialogue's record as it was written then: each fact as its transition
+            # (moderation/record.py) stores it, inserted once, never changed here.
+            closed = answered or (asked if status in (REJECTED, Question.Status.MERGED) else None)
             question = Question.objects.create(
                 event=event,
                 author=rng.choice(people),
@@ -221,14 +229,18 @@ def seed_past_dialogues(agencies: dict[str, Agency], official: User, now: dateti
                 merged_into=first if status == Question.Status.MERGED else None,
                 answer_due_at=due if answer in ("on_time", "late", "due") else None,
                 published_at=asked if status in Question.PUBLIC_STATUSES else None,
+                answered_at=answered,
+                answered_how=(
+                    ""
+                    if answered is None
+                    else Question.AnsweredHow.LIVE
+                    if answer == "live"
+                    else Question.AnsweredHow.WRITTEN
+                ),
+                closed_at=closed,
             )
             first = first or question
-            answered = {
-                "live": asked + timedelta(minutes=rng.randint(5, 20)),
-                "on_time": due - timedelta(days=rng.randint(1, 10)),
-                "late": due + timedelta(days=rng.randint(1, 5)),
-            }.get(answer or "")
-            Question.objects.filter(pk=question.pk).update(created_at=asked, answered_at=answered)
+            Question.objects.filter(pk=question.pk).update(created_at=asked)
             if answered is not None:
                 given = Answer.objects.create(
                     question=question,

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django_structlog",
     "reports",
     "consultation",
+    "erasure",
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("moderation.urls")),
     path("", include("reports.urls")),
     path("", include("consultation.urls")),
+    path("", include("erasure.urls")),
     *consultation_staff_urls,
     path("", include((stage_patterns, "stage"))),
     path("api/", api.urls),

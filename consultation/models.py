@@ -178,6 +178,8 @@ class Comment(models.Model):
     support_count = models.PositiveIntegerField(_("supports"), default=0)
     created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    # Set when the commenter erased their data: a tombstone without words, kept for the counts.
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("comment")
@@ -196,7 +198,7 @@ class Comment(models.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.status in self.PUBLIC_STATUSES
+        return self.status in self.PUBLIC_STATUSES and self.erased_at is None
 
     @property
     def author_name(self) -> str:

@@ -26,7 +26,9 @@ class ChapterView:
 
 def _published(draft: Draft) -> QuerySet[Comment]:
     return (
-        Comment.objects.filter(draft=draft, status__in=Comment.PUBLIC_STATUSES)
+        Comment.objects.filter(
+            draft=draft, status__in=Comment.PUBLIC_STATUSES, erased_at__isnull=True
+        )
         .select_related("participant__user", "user", "clause", "article", "reply__official")
         .order_by("-support_count", "created_at", "pk")
     )
@@ -127,7 +129,9 @@ class SummaryRow:
 def summary_rows(*, draft: Draft) -> list[SummaryRow]:
     """Every published comment, in the order of the draft, with the agency's response."""
     comments = (
-        Comment.objects.filter(draft=draft, status__in=Comment.PUBLIC_STATUSES)
+        Comment.objects.filter(
+            draft=draft, status__in=Comment.PUBLIC_STATUSES, erased_at__isnull=True
+        )
         .select_related("article", "clause", "participant__user", "user")
         .prefetch_related(Prefetch("reply", queryset=Reply.objects.all()))
         .order_by("article__position", "clause__position", "created_at", "pk")

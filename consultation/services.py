@@ -28,6 +28,7 @@ from consultation.models import (
 )
 from consultation.parser import parse_draft
 from dialogue import ratelimit
+from dialogue.models import Participant
 from dialogue.services import clean_text, ensure_not_banned
 from events.errors import InvalidMessage, NotAllowed, NotFound
 from events.models import Agency, Event, User
@@ -356,3 +357,17 @@ def reply_to_comment(
         after=_state(comment),
     )
     return reply
+
+
+def erase_comments(*, participant: Participant) -> int:
+    """The commenter erased their data: each comment becomes a tombstone, counted, wordless.
+
+    Its supports stay as counts; the audit log's before and after of it are emptied; the
+    officials' replies stay, since they are the agency's words.
+    """
+    comments = list(Comment.objects.select_for_update().filter(participant=participant))
+    Comment.objects.filter(pk__in=[c.pk for c in comments]).update(
+        text="", rejection_note="", erased_at=timezone.now()
+    )
+    ModerationLog.objects.filter(comment__in=comments).update(before={}, after={})
+    return len(comments)

@@ -207,7 +207,12 @@ def question_published(question: Question, seq: int) -> dict[str, Any]:
 
 
 def question_withdrawn(question: Question, seq: int) -> dict[str, Any]:
-    return build(frames.QuestionWithdrawn, seq=seq, question_id=question.pk)
+    return withdrawn_frame(question_id=question.pk, seq=seq)
+
+
+def withdrawn_frame(*, question_id: int, seq: int) -> dict[str, Any]:
+    """A question left the public list; also what an erased question's logged deltas become."""
+    return build(frames.QuestionWithdrawn, seq=seq, question_id=question_id)
 
 
 def own_question_updated(question: Question) -> dict[str, Any]:

@@ -66,8 +66,22 @@ class Participant(models.Model):
         return self.nickname or str(_("Citizen"))
 
 
+class QuestionQuerySet(models.QuerySet["Question"]):
+    """The facts of a question's record, read one way by every surface (`dialogue/facts.py`)."""
+
+    def present(self) -> QuestionQuerySet:
+        """Questions not erased by their asker (an erased one is a tombstone kept for counts)."""
+        return self.filter(erased_at__isnull=True)
+
+
 class Question(models.Model):
-    """A question asked in an event; what the public sees depends on its status."""
+    """A question asked in an event; what the public sees depends on its status.
+
+    Its life is written by one module, `moderation/record.py` (the states and transitions are
+    a table in docs/architecture.md); the facts it stores at each transition (when and how the
+    question was answered, its due date, when it was closed, when it was erased) are read by
+    every surface through `dialogue/facts.py`.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Awaiting approval")
@@ -92,6 +106,10 @@ class Question(models.Model):
         UNCLEAR = "unclear", _("Unclear or incomplete")
         ADVERTISING = "advertising", _("Advertising or spam")
         OTHER = "other", _("Other")
+
+    class AnsweredHow(models.TextChoices):
+        LIVE = "live", _("Answered live")
+        WRITTEN = "written", _("Answered in writing")
 
     # Statuses the public audience may see.
     PUBLIC_STATUSES = (Status.APPROVED, Status.ANSWERED)
@@ -136,21 +154,29 @@ class Question(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_questions"
     )
+    # When its answer was published, and how: set together with the status "answered", by the
+    # transition that publishes the answer, and never otherwise (a constraint keeps them so).
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
-    # Set when the event ends for questions left to answer in writing.
+    answered_how = models.CharField(
+        _("answered how"), max_length=8, choices=AnsweredHow.choices, blank=True
+    )
+    # Set when the event ends for questions left to answer in writing, or when a standing Q&A's
+    # question is routed; cleared when it is not selected or merged (nothing is owed then).
     answer_due_at = models.DateTimeField(_("written answer due"), null=True, blank=True)
     created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    # When its life ended: answered, not selected, merged or erased (cleared if reopened).
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Set when the asker erased their data: the row stays as a tombstone for the counts, with
+    # neither the words nor anything that names the asker.
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+
+    objects = QuestionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("question")
         verbose_name_plural = _("questions")
         ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["author", "client_id"], name="one_question_per_client_id"
-            ),
-        ]
         indexes = [models.Index(fields=["event", "status"])]
         constraints = [
             models.UniqueConstraint(
@@ -160,6 +186,21 @@ class Question(models.Model):
             models.UniqueConstraint(
                 fields=["event"], condition=models.Q(stage="now"), name="one_question_answered_now"
             ),
+            # "Answered" is one fact, not three that can disagree: the status, when and how.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        status="answered",
+                        answered_at__isnull=False,
+                        answered_how__in=["live", "written"],
+                    )
+                    | (
+                        ~models.Q(status="answered")
+                        & models.Q(answered_at__isnull=True, answered_how="")
+                    )
+                ),
+                name="answered_is_one_fact",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -167,7 +208,11 @@ class Question(models.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.status in self.PUBLIC_STATUSES
+        return self.status in self.PUBLIC_STATUSES and self.erased_at is None
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
     @property
     def public_author_name(self) -> str | None:

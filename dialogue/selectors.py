@@ -26,7 +26,7 @@ from django.db.models import (
     When,
 )
 
-from dialogue import frames, messages
+from dialogue import facts, frames, messages
 from dialogue.matching import fold, likely_duplicates
 from dialogue.models import (
     AnswerRating,
@@ -63,8 +63,10 @@ def public_events() -> QuerySet[Event]:
 # standing Q&A's answers are written, and public as each is published.
 ARCHIVE_STATUSES = (Event.Status.ENDED, Event.Status.ARCHIVED)
 # A question whose answer anyone may read: `public_questions()` narrowed by this.
-PUBLIC_ANSWER = Q(status=Question.Status.ANSWERED, answer__published_at__isnull=False) & (
-    Q(event__status__in=ARCHIVE_STATUSES) | Q(event__kind=Event.Kind.STANDING)
+PUBLIC_ANSWER = (
+    facts.ANSWERED
+    & Q(answer__published_at__isnull=False)
+    & (Q(event__status__in=ARCHIVE_STATUSES) | Q(event__kind=Event.Kind.STANDING))
 )
 
 
@@ -75,8 +77,8 @@ def archive_is_public(event: Event) -> bool:
 
 def public_questions() -> QuerySet[Question]:
     """Every question anyone may see: published, in a dialogue that is not a draft."""
-    return Question.objects.filter(status__in=Question.PUBLIC_STATUSES).exclude(
-        event__status=Event.Status.DRAFT
+    return (
+        Question.objects.present().filter(facts.PUBLISHED).exclude(event__status=Event.Status.DRAFT)
     )
 
 
@@ -90,6 +92,7 @@ def answer_is_public(question: Question) -> bool:
     answer = getattr(question, "answer", None)
     return (
         question.status == Question.Status.ANSWERED
+        and question.erased_at is None
         and answer is not None
         and answer.published_at is not None
         and archive_is_public(question.event)
@@ -120,7 +123,7 @@ def visible_questions(*, event: Event, sort: str = "popular") -> QuerySet[Questi
     """The questions anyone may see in an event, in the chosen order (answered: those only)."""
     questions = public_questions().filter(event=event)
     if sort == "answered":
-        questions = questions.filter(status=Question.Status.ANSWERED)
+        questions = questions.filter(facts.ANSWERED)
     return questions.select_related("author__user").order_by(*SORTS.get(sort, SORTS["popular"]))
 
 
@@ -153,13 +156,17 @@ def participant_by_follow_token(*, event: Event, token: str) -> Participant | No
     )
 
 
-def followed_questions(*, participant: Participant) -> QuerySet[Question]:
-    """The asker's questions, newest first, with what an asker is told of each."""
-    return (
-        Question.objects.filter(author=participant)
+def followed_questions(*, participant: Participant) -> list[Question]:
+    """The asker's questions, newest first, each marked `owed` when a written answer is due."""
+    questions = list(
+        Question.objects.present()
+        .filter(author=participant)
         .select_related("answer__official", "merged_into")
         .order_by("-created_at")
     )
+    for question in questions:
+        question.owed = facts.is_owed(question)  # type: ignore[attr-defined]
+    return questions
 
 
 def voted_question_ids(*, participant: Participant | None) -> set[int]:

@@ -7,7 +7,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -45,14 +44,12 @@ from events.errors import (
 from events.models import Event, User
 from live.broadcast import (
     broadcast_on_commit,
-    control_on_commit,
     poll_results_on_commit,
     sequenced_on_commit,
     tally_on_commit,
 )
 from live.frames import dumps
 from live.groups import participant_group, public_group
-from live.sockets import RECONNECT
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 _SPACES = re.compile(r"[ \t]+")
@@ -453,75 +450,6 @@ def rate_answer(
         answer=answer, participant=participant, defaults={"score": score, "comment": comment}
     )
     return rating
-
-
-@dataclass(frozen=True)
-class Erased:
-    """What erasing a participant's data did to their questions."""
-
-    deleted: int  # not yet answered: gone
-    kept: int  # answered, on stage or merged into: kept in the record, under no name
-
-
-def erase_participant(*, participant: Participant, session: SessionBase | None) -> Erased:
-    """A person who took part with a nickname erases their data (Decree 13/2023).
-
-    Questions not yet answered are deleted, and taken off every page and console. Questions
-    that are part of the dialogue's record (answered, being answered, or others' merged into
-    them) stay as published, under no name. Their ratings are deleted; their votes stay as
-    counts. The nickname, the email and the browser's link to the participant are erased.
-    Accounts erase their data on the account page (events/views.py), not here.
-    """
-    if participant.user_id is not None:
-        raise NotAllowed(
-            _("Delete an account's data on its account page."), code="account_participant"
-        )
-    event_id = participant.event_id
-    with transaction.atomic():
-        questions = list(
-            Question.objects.select_for_update().filter(author=participant).order_by("pk")
-        )
-        merged_into = set(
-            Question.objects.filter(merged_into__in=questions).values_list("merged_into", flat=True)
-        )
-        kept = [q for q in questions if _in_the_record(q) or q.pk in merged_into]
-        deleted = [q for q in questions if q not in kept]
-        for question in deleted:
-            if question.is_public:
-                publish_delta(event_id, partial(messages.question_withdrawn, question))
-        removed = [(question.pk, question.routed_to_id) for question in deleted]
-        Question.objects.filter(pk__in=[question.pk for question in deleted]).delete()
-        Question.objects.filter(pk__in=[question.pk for question in kept]).update(is_anonymous=True)
-        AnswerRating.objects.filter(participant=participant).delete()
-        Participant.objects.filter(pk=participant.pk).update(
-            nickname="", email="", erased_at=timezone.now()
-        )
-        for question in kept:
-            question.is_anonymous = True
-            if question.is_public:
-                publish_delta(event_id, partial(messages.question_published, question))
-        if removed:
-            transaction.on_commit(
-                lambda: signals.questions_erased.send(
-                    sender=Question, event_id=event_id, removed=removed
-                ),
-                robust=True,
-            )
-        # The person's open pages reconnect as a visitor who has not joined.
-        control_on_commit(participant_group(participant.pk), "close", code=RECONNECT)
-    if session is not None:
-        links = dict(session.get(SESSION_KEY, {}))
-        links.pop(str(event_id), None)
-        session[SESSION_KEY] = links
-    return Erased(deleted=len(deleted), kept=len(kept))
-
-
-def _in_the_record(question: Question) -> bool:
-    return (
-        question.status == Question.Status.ANSWERED
-        or question.stage != Question.Stage.NONE
-        or hasattr(question, "answer")
-    )
 
 
 def answer_poll(

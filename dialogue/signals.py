@@ -10,8 +10,3 @@ question_asked = Signal()
 
 # Sent when a participant is created, with `participant`; agency-wide bans apply to it.
 participant_joined = Signal()
-
-# Sent after a participant erased their data deleted their unanswered questions, with `event_id`
-# and `removed`: (question id, id of the official it was routed to or None) for each. The
-# consoles drop them (moderation/receivers.py).
-questions_erased = Signal()

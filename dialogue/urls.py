@@ -25,7 +25,6 @@ urlpatterns = [
     path("e/<slug:slug>/similar/", views.similar, name="similar"),
     # The asker's private link: their questions, and erasing their data.
     path("e/<slug:slug>/mine/<str:token>/", views.mine, name="mine"),
-    path("e/<slug:slug>/mine/<str:token>/erase/", views.erase, name="erase"),
     path("e/<slug:slug>/questions/<int:question_id>/vote/", views.vote, name="vote"),
     path("e/<slug:slug>/polls/<int:poll_id>/answer/", views.answer_poll, name="poll_answer"),
     # Integration (docs/integration.md): feed, embeddable widget; the phone's home screen.

@@ -72,7 +72,7 @@ def _visible_event(request: HttpRequest, slug: str) -> Event:
     return event
 
 
-def _back(event: Event, anchor: str = "") -> HttpResponseRedirect:
+def back_to_event(event: Event, anchor: str = "") -> HttpResponseRedirect:
     return redirect(event.get_absolute_url() + anchor)
 
 
@@ -170,7 +170,7 @@ def _follow_url(request: HttpRequest, event: Event, participant: Participant | N
     return request.build_absolute_uri(reverse("dialogue:mine", args=[event.slug, token]))
 
 
-def _followed(request: HttpRequest, slug: str, token: str) -> tuple[Event, Participant]:
+def followed(request: HttpRequest, slug: str, token: str) -> tuple[Event, Participant]:
     """The dialogue and the participant whose private link this is, or 404."""
     event = _visible_event(request, slug)
     participant = selectors.participant_by_follow_token(event=event, token=token)
@@ -185,7 +185,7 @@ def mine(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     Reached with the private link alone, from any browser and without an account; the link is
     the secret, so the page is never cached or indexed, and it names no one.
     """
-    event, participant = _followed(request, slug, token)
+    event, participant = followed(request, slug, token)
     context = {
         "event": event,
         "participant": participant,
@@ -200,29 +200,6 @@ def mine(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     # header of the erase form, which the CSRF check needs.
     response["Referrer-Policy"] = "same-origin"
     return response
-
-
-@require_POST
-def erase(request: HttpRequest, slug: str, token: str) -> HttpResponse:
-    """Erase the data of the participant whose private link this is (`erase_participant`)."""
-    event, participant = _followed(request, slug, token)
-    if request.POST.get("confirm") != "yes":
-        flash.error(request, _("Tick the box to confirm that your data should be erased."))
-        return redirect("dialogue:mine", event.slug, token)
-    try:
-        erased = services.erase_participant(participant=participant, session=request.session)
-    except DomainError as error:
-        flash.error(request, error.message)
-        return redirect("dialogue:mine", event.slug, token)
-    flash.success(
-        request,
-        _(
-            "Your data was erased: %(deleted)d questions deleted, %(kept)d answered questions "
-            "kept in the dialogue's record without your name."
-        )
-        % {"deleted": erased.deleted, "kept": erased.kept},
-    )
-    return _back(event)
 
 
 def similar(request: HttpRequest, slug: str) -> HttpResponse:
@@ -311,7 +288,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     except DomainError as error:
         form.add_error("nickname", error.message)
         return event_page(request, slug, join_form=form, status=400)
-    return _back(event, "#ask")
+    return back_to_event(event, "#ask")
 
 
 @require_POST
@@ -339,7 +316,7 @@ def ask(request: HttpRequest, slug: str) -> HttpResponse:
         )
     else:
         flash.success(request, _("Your question was published."))
-    return _back(event, "#ask")
+    return back_to_event(event, "#ask")
 
 
 @require_POST
@@ -353,7 +330,7 @@ def vote(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
             services.vote(participant=participant, question_id=question_id, ip=_ip(request))
     except DomainError as error:
         flash.error(request, error.message)
-    return _back(event, f"#q{question_id}")
+    return back_to_event(event, f"#q{question_id}")
 
 
 @require_POST
@@ -378,7 +355,7 @@ def answer_poll(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
         flash.error(request, error.message)
     else:
         flash.success(request, _("Thank you: your answer to the poll was saved."))
-    return _back(event, "#poll")
+    return back_to_event(event, "#poll")
 
 
 @require_POST

@@ -211,6 +211,13 @@ class Hub:
         group = message["group"]
         self.snapshots.invalidate(group)
         if message.get("type") == "hub.control":
+            if message.get("action") == "redact":
+                # Rewritten deltas (docs/architecture.md, "The record"): the hub's memory of
+                # them is rewritten too, so no "since seq N" repair replays what was erased.
+                sequence = self.sequences.get(group)
+                if sequence is not None:
+                    sequence.redact({int(seq): text for seq, text in message["deltas"].items()})
+                return
             for subscriber in tuple(self.members.get(group, ())):
                 if subscriber.on_control is not None and not subscriber.closed:
                     subscriber.on_control(message)

@@ -80,6 +80,13 @@ class Sequence:
             return None
         return [text for number, text in self.recent if number > seq]
 
+    def redact(self, deltas: dict[int, str]) -> None:
+        """Replace the text of deltas held here (an erasure rewrote them in the log too)."""
+        self.early = {seq: deltas.get(seq, text) for seq, text in self.early.items()}
+        recent = [(seq, deltas.get(seq, text)) for seq, text in self.recent]
+        self.recent.clear()
+        self.recent.extend(recent)
+
     def _drain(self) -> list[str]:
         ready: list[str] = []
         if self.last is None:

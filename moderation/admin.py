@@ -25,7 +25,7 @@ from events.admin import EventAdmin
 from events.errors import DomainError
 from events.models import Event, User
 from events.selectors import event_public_state
-from moderation import services
+from moderation import record, services
 from moderation.models import AgencyBan, BannedWord, ModerationLog
 
 M = TypeVar("M", bound=models.Model)
@@ -129,15 +129,46 @@ def _staff(request: HttpRequest) -> User:
     return request.user
 
 
-class AuditedQuestionAdmin(AuditedAdmin[Question], QuestionAdmin):
-    def audited_state(self, obj: Question) -> dict[str, Any]:
-        return services.question_state(obj)
+class RecordQuestionAdmin(QuestionAdmin):
+    """Questions in the admin change only through their record (`moderation/record.py`).
 
-    def audited_event(self, obj: Question) -> Event:
-        return obj.event
+    The text and the topic can be corrected here, and the selected questions approved or not
+    selected; each goes through the same transition as in the console, so it is versioned,
+    audited and announced. Nothing else of a question's life is editable here, and a question
+    is never deleted here: its asker erases it (`erasure/`).
+    """
 
-    def audited_question(self, obj: Question) -> Question | None:
-        return obj
+    fields = ["event", "author", "text", "topic", "original_text", "status", "stage"]
+    readonly_fields = [
+        "event",
+        "author",
+        "original_text",
+        "status",
+        "stage",
+        "routed_to",
+        "answered_at",
+        "answered_how",
+        "answer_due_at",
+        "closed_at",
+        "erased_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Question, form: Any, change: bool) -> None:
+        actor = _staff(request)
+        with transaction.atomic():
+            question = record.lock(obj.event, obj.pk)
+            if "text" in form.changed_data:
+                question = record.edit_text(
+                    actor=actor, event=obj.event, question=question, text=obj.text
+                )
+            if "topic" in form.changed_data:
+                record.tag(actor=actor, event=obj.event, question=question, topic=obj.topic)
 
     actions = ["approve", "reject"]
 
@@ -199,7 +230,7 @@ class AuditedEventAdmin(AuditedAdmin[Event], EventAdmin):
 
 
 admin.site.unregister(Question)
-admin.site.register(Question, AuditedQuestionAdmin)
+admin.site.register(Question, RecordQuestionAdmin)
 admin.site.unregister(Participant)
 admin.site.register(Participant, AuditedParticipantAdmin)
 admin.site.unregister(Event)

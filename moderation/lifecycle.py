@@ -14,13 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dialogue.models import Question
 from events import permissions
 from events.errors import InvalidMessage, NotAllowed
-from events.models import Event, EventRole, User
+from events.models import Event, User
 from live.broadcast import broadcast_on_commit
 from live.groups import moderators_group, public_group, stage_group
-from moderation import messages
+from moderation import messages, record
 from moderation.models import ModerationLog
 from moderation.selectors import stage_frame
 from moderation.services import close_open_poll, log_action
@@ -76,7 +75,8 @@ def change_status(*, actor: User, event: Event, status: str) -> Event:
     event.status = status
     event.save(update_fields=["status"])
     if status == Event.Status.ENDED:
-        _assign_written_answers(event)
+        due = timezone.now() + timedelta(days=event.written_answer_days)
+        record.owe_written_answers(actor=actor, event=event, due=due)
         close_open_poll(event=event)  # its results go to the archive as they stand
     log_action(
         actor=actor, action=Action.STATUS, event=event, before=before, after={"status": status}
@@ -85,17 +85,6 @@ def change_status(*, actor: User, event: Event, status: str) -> Event:
     broadcast_on_commit(public_group(event.pk), messages.public_event_updated(event))
     broadcast_on_commit(stage_group(event.pk), stage_frame(event))
     return event
-
-
-def _assign_written_answers(event: Event) -> None:
-    due = timezone.now() + timedelta(days=event.written_answer_days)
-    first_official = (
-        EventRole.objects.filter(event=event, role=EventRole.Role.OFFICIAL).order_by("pk").first()
-    )
-    left = Question.objects.filter(event=event, status=Question.Status.APPROVED)
-    left.filter(answer_due_at__isnull=True).update(answer_due_at=due, stage=Question.Stage.NONE)
-    if first_official is not None:
-        left.filter(routed_to__isnull=True).update(routed_to=first_official.user)
 
 
 def transitions_for(user: User, event: Event) -> list[Transition]:

@@ -305,5 +305,10 @@ def official_question_updated(question: Question) -> dict[str, Any]:
     return build(frames.OfficialQuestionUpdated, question=official_question(question))
 
 
+def question_removed(*, question_id: int) -> dict[str, Any]:
+    """The consoles drop a question: its asker erased it."""
+    return build(frames.ModRemoved, question_id=question_id)
+
+
 def official_question_removed(question: Question) -> dict[str, Any]:
     return build(frames.OfficialQuestionRemoved, question_id=question.pk)

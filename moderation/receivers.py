@@ -8,14 +8,12 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from dialogue.models import Participant, Question
-from dialogue.signals import participant_joined, question_asked, questions_erased
+from dialogue.signals import participant_joined, question_asked
 from events.models import AgencyMembership, Event, EventRole, User
 from events.signals import event_details_changed
 from live.broadcast import broadcast_on_commit, control_on_commit
-from live.groups import moderators_group, official_group, user_group
-from live.wire import build
+from live.groups import moderators_group, user_group
 from moderation import selectors, services
-from moderation.frames import ModRemoved, OfficialQuestionRemoved
 from moderation.models import ModerationLog
 
 
@@ -31,20 +29,6 @@ def screen_new_question(sender: Any, question_id: int, **kwargs: Any) -> None:
         return
     event = question.event
     broadcast_on_commit(moderators_group(event.pk), selectors.moderator_view(question, event))
-
-
-@receiver(questions_erased)
-def drop_erased_questions(
-    sender: Any, event_id: int, removed: list[tuple[int, int | None]], **kwargs: Any
-) -> None:
-    """The consoles drop the questions an asker erased with their data."""
-    for question_id, official_id in removed:
-        broadcast_on_commit(moderators_group(event_id), build(ModRemoved, question_id=question_id))
-        if official_id is not None:
-            broadcast_on_commit(
-                official_group(event_id, official_id),
-                build(OfficialQuestionRemoved, question_id=question_id),
-            )
 
 
 @receiver(post_save, sender=EventRole)

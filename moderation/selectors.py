@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from dialogue import facts
 from dialogue import messages as public_messages
 from dialogue.models import Poll, Question
 from dialogue.selectors import PollSummary, poll_results, summarise_polls
@@ -44,7 +45,9 @@ def screen(question: Question, *, phrases: list[str], others: dict[int, str]) ->
 
 def comparable_texts(event: Event) -> dict[int, str]:
     return dict(
-        Question.objects.filter(event=event, status__in=_COMPARABLE).values_list("pk", "text")
+        Question.objects.present()
+        .filter(event=event, status__in=_COMPARABLE)
+        .values_list("pk", "text")
     )
 
 
@@ -68,7 +71,8 @@ def officials(event: Event) -> list[dict[str, Any]]:
 def moderator_snapshot(event: Event) -> dict[str, Any]:
     """Every question of the event with screening for the incoming ones, and the event's modes."""
     questions = list(
-        Question.objects.filter(event=event)
+        Question.objects.present()
+        .filter(event=event)
         .select_related("author__user", "routed_to")
         .order_by("created_at")
     )
@@ -164,7 +168,8 @@ def polls(event: Event) -> list[PollSummary]:
 def routed_questions(event: Event, official: User) -> list[Question]:
     """An official's questions in the moderators' order: on stage, up next, then by votes."""
     questions = (
-        Question.objects.filter(event=event, routed_to=official)
+        Question.objects.present()
+        .filter(event=event, routed_to=official)
         .exclude(status__in=[Question.Status.REJECTED, Question.Status.MERGED])
         .select_related("author__user", "answer")
     )
@@ -175,9 +180,7 @@ def routed_questions(event: Event, official: User) -> list[Question]:
 def written_answers_due(event: Event) -> list[Question]:
     """Questions left to answer in writing, soonest due first, with who has them."""
     return list(
-        Question.objects.filter(
-            event=event, answer_due_at__isnull=False, status=Question.Status.APPROVED
-        )
+        Question.objects.filter(facts.open_due(), event=event)
         .select_related("routed_to", "answer")
         .order_by("answer_due_at", "pk")
     )
@@ -186,9 +189,7 @@ def written_answers_due(event: Event) -> list[Question]:
 def agency_answers_due(agency: Agency) -> list[Question]:
     """Written answers left to give in every dialogue of the agency, soonest due first."""
     return list(
-        Question.objects.filter(
-            event__agency=agency, answer_due_at__isnull=False, status=Question.Status.APPROVED
-        )
+        Question.objects.filter(facts.open_due(), event__agency=agency)
         .select_related("event", "routed_to", "answer", "reminder")
         .order_by("answer_due_at", "pk")
     )
@@ -197,7 +198,7 @@ def agency_answers_due(agency: Agency) -> list[Question]:
 def answers_to_remind(*, now: datetime, within: timedelta) -> QuerySet[Question]:
     """Written answers due within `within` whose official has not been reminded yet."""
     return Question.objects.filter(
-        status=Question.Status.APPROVED,
+        facts.open_due(),
         answer_due_at__gt=now,
         answer_due_at__lte=now + within,
         routed_to__isnull=False,

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dialogue import facts
 from dialogue.models import Poll, Question
 from events import access, permissions
 from events.errors import DomainError, InvalidMessage
@@ -168,7 +169,7 @@ def agency_answers_due(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _due_context(due: list[Question]) -> dict[str, object]:
     now = timezone.now()
-    overdue = sum(1 for q in due if q.answer_due_at and q.answer_due_at < now)
+    overdue = sum(1 for q in due if facts.is_overdue(q, now))
     return {"due": due, "now": now, "overdue": overdue}
 
 

@@ -6,9 +6,10 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
+from dialogue import facts
 from dialogue.models import (
     Answer,
     AnswerRating,
@@ -82,21 +83,21 @@ def dialogue_report(event: Event, *, now: datetime | None = None) -> DialogueRep
     """Everything the per-dialogue report shows, counted from the database."""
     now = now or timezone.now()
     questions = Question.objects.filter(event=event)
+    # Tombstones of erased questions are counted: an erasure changes no figure (dialogue/facts.py).
     counts = questions.aggregate(
-        received=Count("pk"),
-        approved=Count("pk", filter=Q(status__in=Question.PUBLIC_STATUSES)),
-        rejected=Count("pk", filter=Q(status=Question.Status.REJECTED)),
-        merged=Count("pk", filter=Q(status=Question.Status.MERGED)),
-        still_due=Count(
-            "pk",
-            filter=Q(answer_due_at__isnull=False, answer__isnull=True, answer_due_at__gte=now),
-        ),
-        overdue=Count(
-            "pk", filter=Q(answer_due_at__isnull=False, answer__isnull=True, answer_due_at__lt=now)
-        ),
+        received=Count("pk", filter=facts.RECEIVED),
+        approved=Count("pk", filter=facts.PUBLISHED),
+        rejected=Count("pk", filter=facts.NOT_SELECTED),
+        merged=Count("pk", filter=facts.MERGED),
+        answered_live=Count("pk", filter=facts.ANSWERED_LIVE),
+        answered_written=Count("pk", filter=facts.ANSWERED_IN_WRITING),
+        still_due=Count("pk", filter=facts.still_due(now)),
+        overdue=Count("pk", filter=facts.overdue(now)),
     )
-    answers = Answer.objects.filter(question__event=event)
-    kinds = dict(answers.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+    # The answers that count: published ones, of answered questions.
+    answers = Answer.objects.filter(question__event=event).filter(
+        question__status=Question.Status.ANSWERED
+    )
     reasons = dict(Question.RejectionReason.choices)
     rejected_by_reason = [
         (row["rejection_reason"], str(reasons.get(row["rejection_reason"], "—")), row["n"])
@@ -113,7 +114,7 @@ def dialogue_report(event: Event, *, now: datetime | None = None) -> DialogueRep
     minutes = max((event.ends_at - event.starts_at).total_seconds() / 60, 1)
     waits = [
         (answered_at - asked_at).total_seconds() / 60
-        for asked_at, answered_at in questions.filter(answered_at__isnull=False).values_list(
+        for asked_at, answered_at in questions.filter(facts.ANSWERED).values_list(
             "created_at", "answered_at"
         )
         if answered_at is not None
@@ -138,15 +139,15 @@ def dialogue_report(event: Event, *, now: datetime | None = None) -> DialogueRep
         rejected=counts["rejected"],
         rejected_by_reason=rejected_by_reason,
         merged=counts["merged"],
-        answered_live=kinds.get(Answer.Kind.LIVE, 0),
-        answered_written=kinds.get(Answer.Kind.WRITTEN, 0),
+        answered_live=counts["answered_live"],
+        answered_written=counts["answered_written"],
         still_due=counts["still_due"],
         overdue=counts["overdue"],
         votes=Vote.objects.filter(question__event=event).count(),
         questions_per_minute=round(counts["received"] / minutes, 2),
         median_minutes_to_answer=round(statistics.median(waits), 1) if waits else None,
         top_questions=list(
-            questions.filter(status__in=Question.PUBLIC_STATUSES).order_by("-vote_count", "pk")[:10]
+            questions.present().filter(facts.PUBLISHED).order_by("-vote_count", "pk")[:10]
         ),
         by_topic=by_topic,
         by_official=by_official,
@@ -260,20 +261,13 @@ def _standing_row(agencies: list[Agency], *, start: datetime, end: datetime) -> 
         return None
     asked = Question.objects.filter(event_id__in=ids, created_at__gte=start, created_at__lt=end)
     counts = asked.aggregate(
-        received=Count("pk"),
-        published=Count("pk", filter=Q(status__in=Question.PUBLIC_STATUSES)),
-        rejected=Count("pk", filter=Q(status=Question.Status.REJECTED)),
-        due=Count("pk", filter=Q(answer_due_at__isnull=False)),
-        answered=Count(
-            "pk",
-            filter=Q(status=Question.Status.ANSWERED, answer__published_at__isnull=False),
-        ),
-        on_time=Count("pk", filter=Q(answer__published_at__lte=F("answer_due_at"))),
-        overdue=Count(
-            "pk",
-            filter=Q(answer_due_at__lt=min(end, timezone.now()))
-            & ~Q(status=Question.Status.ANSWERED),
-        ),
+        received=Count("pk", filter=facts.RECEIVED),
+        published=Count("pk", filter=facts.PUBLISHED),
+        rejected=Count("pk", filter=facts.NOT_SELECTED),
+        due=Count("pk", filter=facts.DUE_IN_WRITING),
+        answered=Count("pk", filter=facts.ANSWERED),
+        on_time=Count("pk", filter=facts.ANSWERED_ON_TIME),
+        overdue=Count("pk", filter=facts.overdue(min(end, timezone.now()))),
     )
     return StandingRow(
         received=counts["received"],
@@ -304,23 +298,18 @@ def _row(label: str, events: list[Event]) -> AgencyRow:
         .annotate(peak=Max("connected"))
     )
     q = Question.objects.filter(event_id__in=ids).aggregate(
-        received=Count("pk"),
-        published=Count("pk", filter=Q(status__in=Question.PUBLIC_STATUSES)),
-        rejected=Count("pk", filter=Q(status=Question.Status.REJECTED)),
-        due=Count("pk", filter=Q(answer_due_at__isnull=False)),
+        received=Count("pk", filter=facts.RECEIVED),
+        published=Count("pk", filter=facts.PUBLISHED),
+        rejected=Count("pk", filter=facts.NOT_SELECTED),
+        due=Count("pk", filter=facts.DUE_IN_WRITING),
+        live=Count("pk", filter=facts.ANSWERED_LIVE),
+        written=Count("pk", filter=facts.ANSWERED_IN_WRITING),
+        on_time=Count("pk", filter=facts.ANSWERED_ON_TIME),
     )
-    a = Answer.objects.filter(question__event_id__in=ids).aggregate(
-        live=Count("pk", filter=Q(kind=Answer.Kind.LIVE)),
-        written=Count("pk", filter=Q(kind=Answer.Kind.WRITTEN)),
-    )
-    on_time = Question.objects.filter(
-        event_id__in=ids,
-        answer__kind=Answer.Kind.WRITTEN,
-        answer__published_at__lte=F("answer_due_at"),
-    ).count()
     row.received, row.published, row.rejected = q["received"], q["published"], q["rejected"]
     row.due_in_writing = q["due"]
-    row.answered_live, row.answered_written, row.answered_on_time = a["live"], a["written"], on_time
+    row.answered_live, row.answered_written = q["live"], q["written"]
+    row.answered_on_time = q["on_time"]
     return row
 
 

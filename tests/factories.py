@@ -76,6 +76,13 @@ class QuestionFactory(factory.django.DjangoModelFactory):
     )
     status = Question.Status.APPROVED
     client_id = factory.LazyFunction(uuid.uuid4)
+    # "Answered" is one fact (a database constraint): an answered question has when and how.
+    answered_at = factory.LazyAttribute(
+        lambda q: timezone.now() if q.status == Question.Status.ANSWERED else None
+    )
+    answered_how = factory.LazyAttribute(
+        lambda q: Question.AnsweredHow.LIVE if q.status == Question.Status.ANSWERED else ""
+    )
 
 
 class VoteFactory(factory.django.DjangoModelFactory):

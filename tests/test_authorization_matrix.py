@@ -312,8 +312,8 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         reverse("dialogue:mine", args=[w.event.slug, follow_token(w.participant)]),
         {},
     ),
-    ("dialogue:erase", "POST"): lambda w: (
-        reverse("dialogue:erase", args=[w.event.slug, follow_token(w.participant)]),
+    ("erasure:erase", "POST"): lambda w: (
+        reverse("erasure:erase", args=[w.event.slug, follow_token(w.participant)]),
         {"confirm": "yes"},
     ),
     ("moderation:console", "GET"): lambda w: (
@@ -567,7 +567,7 @@ WRITES = {
     "moderation:poll",
     "dialogue:ask",
     "dialogue:vote",
-    "dialogue:erase",
+    "erasure:erase",
     "moderation:status",
     "moderation:renew_stage_link",
     "events:manage:invite",

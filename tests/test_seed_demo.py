@@ -141,10 +141,15 @@ def test_the_demo_s_moderation_is_audited_as_its_named_system_account() -> None:
     assert set(logged.values_list("question", flat=True)) == set(
         decided.values_list("pk", flat=True)
     )
+    # Answered ones were answered on stage, through their record, like any other.
     assert set(logged.values_list("action", flat=True)) <= {
         ModerationLog.Action.APPROVE,
         ModerationLog.Action.REJECT,
+        ModerationLog.Action.STAGE,
     }
+    answered = decided.filter(status=Question.Status.ANSWERED)
+    assert answered.exists()
+    assert all(q.answered_how == "live" and q.answer.is_published for q in answered)
 
 
 def test_the_demo_data_file_names_only_known_values() -> None:

@@ -7,29 +7,14 @@ from typing import Any
 from dialogue.models import Participant, Question
 from events.models import Event, User
 from moderation.models import ModerationLog
+from moderation.record import audit_state
 
 Action = ModerationLog.Action
 
 
-def _state(question: Question) -> dict[str, Any]:
-    """What the audit log keeps of a question before and after an action."""
-    return {
-        "text": question.text,
-        "status": question.status,
-        "stage": question.stage,
-        "topic": question.topic,
-        "starred": question.starred,
-        "routed_to": question.routed_to_id,
-        "reason": question.rejection_reason,
-        "note": question.rejection_note,
-        "merged_into": question.merged_into_id,
-        "votes": question.vote_count,
-    }
-
-
 def question_state(question: Question) -> dict[str, Any]:
-    """What the audit log keeps of a question, for changes made outside these services."""
-    return _state(question)
+    """What the audit log keeps of a question (`moderation/record.py` writes the entries)."""
+    return audit_state(question)
 
 
 def participant_state(participant: Participant) -> dict[str, Any]:

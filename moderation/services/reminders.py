@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from dialogue import facts
 from dialogue.models import Question
 from moderation.models import DueReminder
 
@@ -31,8 +32,12 @@ def remind_official(*, question_id: int) -> DueReminder | None:
     if question is None or DueReminder.objects.filter(question_id=question_id).exists():
         return None
     official = question.routed_to
-    still_due = question.status == Question.Status.APPROVED and question.answer_due_at
-    if not still_due or official is None or not official.email or not official.is_active:
+    if (
+        not facts.is_owed(question)
+        or official is None
+        or not official.email
+        or not official.is_active
+    ):
         return None
     reminder = DueReminder.objects.create(
         question=question, official=official, sent_at=timezone.now()

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from dialogue import selectors
 from dialogue import services as dialogue_services
-from dialogue.models import Answer, AnswerRating, Participant, Question, Vote
+from dialogue.models import Answer, Participant, Question
 from events.models import Event, User
 from live import broadcast
 from moderation import services
@@ -227,109 +227,6 @@ def test_signed_in_askers_get_no_private_link(live_event, citizen):
 
 
 # --- Erasing one's data ---------------------------------------------------------------------
-
-
-def test_erasing_deletes_unanswered_questions_and_keeps_answered_ones_without_a_name(
-    live_event, moderator, official, sent, django_capture_on_commit_callbacks
-):
-    lan = joined(live_event, email="lan@example.vn")
-    ask(lan, live_event, "Câu hỏi đã được trả lời")
-    ask(lan, live_event, "Câu hỏi đã duyệt, chưa trả lời")
-    ask(lan, live_event, "Câu hỏi còn chờ duyệt")
-    answered, published, pending = Question.objects.order_by("pk")
-    for question in (answered, published):
-        services.approve_question(
-            actor=moderator, event=live_event, question_id=question.pk, version=None
-        )
-    services.route_question(
-        actor=moderator,
-        event=live_event,
-        question_id=published.pk,
-        version=None,
-        official_id=official.pk,
-    )
-    services.set_stage(
-        actor=moderator, event=live_event, question_id=answered.pk, version=None, stage="answered"
-    )
-    lan_participant = Participant.objects.get(nickname="Chị Lan")
-    AnswerRating.objects.create(answer=answered.answer, participant=lan_participant, score=5)
-    voter = ParticipantFactory(event=live_event)
-    Vote.objects.create(participant=lan_participant, question=answered)
-    link = follow_link(lan, live_event)
-    sent.clear()
-
-    unconfirmed = lan.post(link + "erase/")
-    assert unconfirmed.status_code == 302
-    assert Question.objects.count() == 3
-
-    with django_capture_on_commit_callbacks(execute=True):
-        response = lan.post(link + "erase/", {"confirm": "yes"})
-    assert response.status_code == 302
-    assert list(Question.objects.all()) == [answered]
-    answered.refresh_from_db()
-    assert answered.is_anonymous
-    assert answered.answer.published_at is not None
-    lan_participant.refresh_from_db()
-    assert (lan_participant.nickname, lan_participant.email) == ("", "")
-    assert lan_participant.erased_at is not None
-    assert not AnswerRating.objects.exists()
-    assert Vote.objects.filter(question=answered).count() == 1  # still counted
-    assert voter.pk  # another participant is untouched
-
-    # The public page drops the published one; the consoles drop both.
-    withdrawn = [f for _g, f in sent if f.get("type") == "question.withdrawn"]
-    assert [f["question_id"] for f in withdrawn] == [published.pk]
-    removed = sorted(f["question_id"] for _g, f in sent if f.get("type") == "mod.removed")
-    assert removed == sorted([published.pk, pending.pk])
-    assert [f["question_id"] for _g, f in sent if f.get("type") == "official.removed"] == [
-        published.pk
-    ]
-    # The answered question is published again under no name.
-    again = [f for _g, f in sent if f.get("type") == "question.published"]
-    assert again
-    assert again[0]["question"]["author"] is None
-    closes = [(group, f) for group, f in sent if f.get("action") == "close"]
-    assert closes == [
-        (
-            f"participant.{lan_participant.pk}",
-            {**closes[0][1], "code": 1012},
-        )
-    ]
-
-    # The browser is no longer the participant, and the link shows nothing any more.
-    assert lan.get(link).status_code == 404
-    page = lan.get(live_event.get_absolute_url()).content.decode()
-    assert 'name="nickname"' in page
-
-
-def test_an_account_participant_cannot_be_erased_through_a_link(live_event, citizen):
-    from events.errors import NotAllowed
-
-    participant = ParticipantFactory(event=live_event, user=citizen, nickname="")
-    with pytest.raises(NotAllowed):
-        dialogue_services.erase_participant(participant=participant, session=None)
-
-
-def test_a_question_others_were_merged_into_is_kept(live_event, moderator):
-    lan = joined(live_event)
-    ask(lan, live_event, "Thủ tục tách thửa đất nông nghiệp?")
-    target = Question.objects.get()
-    services.approve_question(
-        actor=moderator, event=live_event, question_id=target.pk, version=None
-    )
-    other = QuestionFactory(event=live_event, text="Tách thửa đất nông nghiệp thế nào?")
-    services.merge_questions(
-        actor=moderator,
-        event=live_event,
-        question_id=target.pk,
-        version=None,
-        sources=[(other.pk, None)],
-    )
-    participant = Participant.objects.get(nickname="Chị Lan")
-    erased = dialogue_services.erase_participant(participant=participant, session=None)
-    assert (erased.deleted, erased.kept) == (0, 1)
-    other.refresh_from_db()
-    assert other.merged_into_id == target.pk
 
 
 def test_the_follow_token_names_one_participant_of_one_event(live_event):

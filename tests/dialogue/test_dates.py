@@ -24,7 +24,10 @@ def test_the_catalogue_the_event_page_and_the_archive_write_a_moment_the_same_wa
     )
     question = QuestionFactory(event__agency=event.agency, author__event=event)
     Question.objects.filter(pk=question.pk).update(
-        created_at=STARTS, status=Question.Status.ANSWERED
+        created_at=STARTS,
+        status=Question.Status.ANSWERED,
+        answered_at=STARTS,
+        answered_how=Question.AnsweredHow.WRITTEN,
     )
     Answer.objects.create(
         question=question, kind=Answer.Kind.WRITTEN, body="Trả lời.", published_at=STARTS

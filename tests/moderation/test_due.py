@@ -183,7 +183,11 @@ def test_a_question_answered_before_its_reminder_runs_is_not_reminded(
 ):
     question = due_in(ended_event, 1, reminded_official)
     call_command("send_due_reminders")
-    Question.objects.filter(pk=question.pk).update(status=Question.Status.ANSWERED)
+    Question.objects.filter(pk=question.pk).update(
+        status=Question.Status.ANSWERED,
+        answered_at=timezone.now(),
+        answered_how=Question.AnsweredHow.WRITTEN,
+    )
     run_due_tasks()
     assert mail.outbox == []
     assert not DueReminder.objects.exists()

@@ -41,6 +41,7 @@ from consultation.demo import create_demo_draft, delete_demo_drafts
 from dialogue import services
 from dialogue.models import Participant, Question
 from events.models import Agency, AgencyMembership, Event, EventRole, User
+from moderation import record
 from moderation import services as moderation
 
 
@@ -243,20 +244,18 @@ class Command(BaseCommand):
     def _settle(
         self, question: Question, ask: Ask, event: Event, spec: DemoEvent, now: datetime
     ) -> None:
-        """Give the question its final status and the moment it was asked and published."""
-        changes: dict[str, Any] = {}
+        """Answer the question live if the demo says so, and give it the moment it was asked.
+
+        Answered through its record (moderation/record.py), as a moderator on stage would: the
+        live answer is published, and the status, time and kind of the answer stored together.
+        """
         if ask.status == ANSWERED:
-            changes["status"] = ANSWERED
+            with transaction.atomic():
+                locked = record.lock(event, question.pk)
+                record.queue(actor=system_actor(), event=event, question=locked, stage="answered")
         if ask.at is not None:
             asked = min(event.starts_at + timedelta(minutes=ask.at), now)
-            changes["created_at"] = asked
-            if ask.status in Question.PUBLIC_STATUSES:
-                review = timedelta(0)
-                if spec.moderation_mode == Event.Moderation.PRE:
-                    review = timedelta(minutes=6)
-                changes["published_at"] = min(asked + review, now)
-        if changes:
-            Question.objects.filter(pk=question.pk).update(**changes)
+            Question.objects.filter(pk=question.pk).update(created_at=asked)
 
     # --- Output -----------------------------------------------------------------------------
 

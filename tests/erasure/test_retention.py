@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.utils import timezone, translation
 
 from dialogue.models import Participant, Question
-from dialogue.retention import erase_expired_personal_data
 from dialogue.selectors import SESSION_KEY
+from erasure.retention import erase_expired_personal_data
 from tests.factories import EventFactory, ParticipantFactory, QuestionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

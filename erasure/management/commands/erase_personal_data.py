@@ -8,7 +8,7 @@ import structlog
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from dialogue.retention import erase_expired_personal_data
+from erasure.retention import erase_expired_personal_data
 
 log = structlog.get_logger("doithoai.retention")
 

@@ -3,7 +3,8 @@
 What a dialogue keeps about a person who took part without an account is their nickname, the
 email they may have left to hear of the answer, and, in their browser's session, the link from
 that browser to their participant. After PERSONAL_DATA_RETENTION_DAYS from the dialogue's end
-all are erased: the nickname and the email become empty (the archive then says "Citizen"), and
+all are erased through the path of an asker's own erasure (`services.forget_identity`): the
+nickname and the email become empty everywhere (the archive then says "Citizen"), and
 the link is taken out of every live session. Questions stay as published, under no name; votes
 stay as counts. No IP address is stored in the database: addresses count only in the rate
 limits, which forget them within minutes, and in the servers' logs, whose retention is set where
@@ -22,6 +23,7 @@ from django.utils import timezone
 
 from dialogue.models import Participant
 from dialogue.selectors import SESSION_KEY
+from erasure.services import forget_identity
 from events.models import Event
 
 
@@ -40,12 +42,15 @@ def erase_expired_personal_data(*, retention_days: int, now: datetime | None = N
         raise ValueError("the retention period cannot be negative")
     ended_before = (now or timezone.now()) - timedelta(days=retention_days)
     expired_events = Event.objects.filter(ends_at__lt=ended_before)
-    with transaction.atomic():
-        participants = (
-            Participant.objects.filter(event__in=expired_events, user__isnull=True)
-            .exclude(nickname="", email="")
-            .update(nickname="", email="")
-        )
+    # The same path as an asker's own erasure of their name and address (services.py).
+    expired = Participant.objects.filter(event__in=expired_events, user__isnull=True).exclude(
+        nickname="", email=""
+    )
+    participants = 0
+    for participant in expired.iterator(chunk_size=500):
+        with transaction.atomic():
+            forget_identity(participant=participant)
+        participants += 1
     expired_ids = {str(pk) for pk in expired_events.values_list("pk", flat=True)}
     sessions = _unlink_sessions(expired_ids, now=now or timezone.now()) if expired_ids else 0
     return Erasure(ended_before=ended_before, participants=participants, sessions=sessions)
