@@ -3,8 +3,10 @@
 Every line written while a request or a socket is served carries its `request_id` (taken from
 nginx's `X-Request-ID`, so nginx's access log and ours share it) or its `socket_id`. Links that
 are secrets by themselves (the stage screen's, an invitation's, allauth's email confirmation and
-password reset keys) are masked in every line, whatever logger wrote it. LOG_FORMAT chooses the
-format (`json` or `text`; the default follows DEBUG).
+password reset keys) are masked in every line, whatever logger wrote it, and so is the query
+string of the admin's pages: its search box is a GET, and it finds people by nickname, email or
+the words of a question. No line carries a request's body. LOG_FORMAT chooses the format (`json`
+or `text`; the default follows DEBUG).
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ SECRET_PATH = re.compile(
     r"(/(?:stage|invitations|accounts/confirm-email|accounts/password/reset/key)/)[^/\s?#\"']+"
 )
 MASK = r"\1***"
+# The admin's search (`?q=`) and the search it carries back from a change page
+# (`?_changelist_filters=`) hold what was typed: a nickname, an email, a question's words.
+ADMIN_QUERY = re.compile(r"(/admin/[^?\s\"']*\?)[^\s\"'#]+")
 
 
 def mask_secrets(text: str) -> str:
-    """`text` with every secret link segment replaced by `***`."""
-    return SECRET_PATH.sub(MASK, text)
+    """`text` with every secret link segment, and every admin query string, replaced by `***`."""
+    return ADMIN_QUERY.sub(MASK, SECRET_PATH.sub(MASK, text))
 
 
 def mask_secrets_processor(

@@ -115,9 +115,13 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers go on while one writer commits; the embedded default serves a whole
     # dialogue from one process, so readers must never wait for the vote writer.
+    # secure_delete: what is deleted (an erased question, nickname or email) is overwritten with
+    # zeros, not left in the file's free space (docs/operations.md, section 9).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;"
+            ),
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }

@@ -202,8 +202,11 @@ def mine(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     return response
 
 
+@require_POST
 def similar(request: HttpRequest, slug: str) -> HttpResponse:
-    """Questions already asked that are like the one being typed (`?q=`), as JSON.
+    """Questions already asked that are like the one being typed (`q`, in the body), as JSON.
+
+    A POST, not a GET: the words typed never travel in a URL, which the servers' logs keep.
 
     For those with an ask box: participants, and signed-in people (who join on their first
     question; a look-up does not make them join). Counted against a rate limit of its own, so a
@@ -217,7 +220,7 @@ def similar(request: HttpRequest, slug: str) -> HttpResponse:
         who = -int(request.user.pk)  # counted apart from every participant id
     else:
         return JsonResponse({"error": _("Choose a nickname to take part.")}, status=403)
-    text = request.GET.get("q", "")[: event.question_max_length]
+    text = request.POST.get("q", "")[: event.question_max_length]
     try:
         ratelimit.check("similar", participant_id=who, ip=_ip(request))
     except DomainError as error:

@@ -303,9 +303,9 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         reverse("dialogue:rate", args=[w.ended.slug, w.question.pk]),
         {"score": "5"},
     ),
-    ("dialogue:similar", "GET"): lambda w: (
-        reverse("dialogue:similar", args=[w.event.slug]) + "?q=C%C3%A2u+h%E1%BB%8Fi+th%E1%BB%AD",
-        {},
+    ("dialogue:similar", "POST"): lambda w: (
+        reverse("dialogue:similar", args=[w.event.slug]),
+        {"q": "Câu hỏi thử"},
     ),
     # The asker's private link: whoever holds it is the asker (docs/security.md).
     ("dialogue:mine", "GET"): lambda w: (

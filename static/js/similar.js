@@ -32,8 +32,13 @@ if (box && textarea) {
     if (text.length < Number(box.dataset.minLength)) return show([]);
     inFlight = new AbortController();
     try {
-      const response = await fetch(`${box.dataset.url}?q=${encodeURIComponent(text)}`, {
-        signal: inFlight.signal, headers: { Accept: "application/json" },
+      // POSTed, never in the address: URLs end up in the servers' logs, the words typed must not.
+      // The form's own CSRF token goes in the header Django reads.
+      const response = await fetch(box.dataset.url, {
+        method: "POST",
+        signal: inFlight.signal,
+        headers: { Accept: "application/json", "X-CSRFToken": textarea.form.elements.csrfmiddlewaretoken.value },
+        body: new URLSearchParams({ q: text }),
       });
       if (!response.ok) return;   // over the limit, or no longer a participant: say nothing
       show((await response.json()).questions);

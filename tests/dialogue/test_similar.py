@@ -3,7 +3,10 @@ on folded text, over published questions only, for those with an ask box, within
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -41,7 +44,7 @@ def participant_browser(event: Event) -> Client:
 
 
 def look_up(browser: Client, event: Event, text: str) -> tuple[int, dict]:  # type: ignore[type-arg]
-    response = browser.get(reverse("dialogue:similar", args=[event.slug]), {"q": text})
+    response = browser.post(reverse("dialogue:similar", args=[event.slug]), {"q": text})
     return response.status_code, response.json()
 
 
@@ -88,3 +91,36 @@ def test_a_question_published_since_is_found_at_once(event, moderator):
     services.approve_question(actor=moderator, event=event, question_id=pending.pk, version=None)
     found = selectors.similar_questions(event=event, text="can cuoc cong dan gan chip")
     assert [question.pk for question in found] == [pending.pk]
+
+
+def test_the_words_typed_never_travel_in_the_address(event):
+    """A GET, with the words in its query string, is refused; the page's script POSTs them."""
+    browser = participant_browser(event)
+    url = reverse("dialogue:similar", args=[event.slug])
+    assert browser.get(url, {"q": TYPED}).status_code == 405
+    assert browser.get(url).status_code == 405
+    script = (settings.BASE_DIR / "static" / "js" / "similar.js").read_text()
+    assert 'method: "POST"' in script
+    assert "?q=" not in script
+
+
+def test_a_look_up_carries_the_pages_csrf_token_in_its_header(event):
+    """As the script sends it: the ask form's token in X-CSRFToken; without it, 403."""
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(event.get_absolute_url()).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token
+    joined = browser.post(
+        reverse("dialogue:join", args=[event.slug]),
+        {**join_form(event, "Lan"), "csrfmiddlewaretoken": token[1]},
+    )
+    assert joined.status_code == 302
+    page = browser.get(event.get_absolute_url()).content.decode()
+    form = page[page.index('id="ask-form"') :]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+    assert token
+    url = reverse("dialogue:similar", args=[event.slug])
+    assert browser.post(url, {"q": TYPED}).status_code == 403
+    found = browser.post(url, {"q": TYPED}, headers={"X-CSRFToken": token[1]})
+    assert found.status_code == 200
+    assert len(found.json()["questions"]) == 2

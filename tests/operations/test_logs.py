@@ -38,6 +38,16 @@ UVICORN_OPTIONS = (
         ("/accounts/password/reset/key/1-set-password/", "/accounts/password/reset/key/***/"),
         ("referer https://x.gov.vn/stage/zzz", "referer https://x.gov.vn/stage/***"),
         ("GET /e/hoi-nghi/moderate/stage-link/", "GET /e/hoi-nghi/moderate/stage-link/"),
+        # The admin's search box is a GET: what was typed (an email, a nickname) is masked.
+        ("GET /admin/events/user/?q=lan%40example.vn", "GET /admin/events/user/?***"),
+        (
+            "GET /admin/events/user/7/change/?_changelist_filters=q%3Dlan",
+            "GET /admin/events/user/7/change/?***",
+        ),
+        ("referer https://x.gov.vn/admin/?q=Lan 200", "referer https://x.gov.vn/admin/?*** 200"),
+        ("GET /admin/events/user/", "GET /admin/events/user/"),
+        # The catalogue's search box: public words, looked up in what is published.
+        ("GET /?q=dat+nong+nghiep", "GET /?q=dat+nong+nghiep"),
     ],
 )
 def test_secret_links_are_masked_and_nothing_else(line, masked):
