@@ -393,22 +393,34 @@ SIMILAR_MIN_LENGTH = 12
 SIMILAR_LIMIT = 3
 
 
+def similar_key(event_id: int) -> str:
+    return f"dialogue:similar:{event_id}"
+
+
+def forget_similar(event_id: int) -> None:
+    """Drop the cached texts of an event's questions (an erasure removed some words)."""
+    cache.delete(similar_key(event_id))
+
+
 def similar_questions(*, event: Event, text: str) -> list[Question]:
     """The event's public questions most like `text`, as the moderators' duplicate check finds.
 
-    The folded texts of the event's public questions are cached per public sequence number
-    (any question published or withdrawn moves it), so typing costs one cache read, a match
-    in memory and one query for the few found.
+    The folded texts of the event's public questions are cached in one key per event, tagged
+    with the public sequence number they were read at (any question published or withdrawn
+    moves it), so typing costs one cache read, a match in memory and one query for the few
+    found. One key, overwritten, so that an erasure can delete the only copy (`forget_similar`).
     """
     if len(text.strip()) < SIMILAR_MIN_LENGTH:
         return []
     seq = Event.objects.values_list("public_seq", flat=True).get(pk=event.pk)
-    key = f"dialogue:similar:{event.pk}:{seq}"
-    folded: dict[int, str] | None = cache.get(key)
-    if folded is None:
+    key = similar_key(event.pk)
+    cached: tuple[int, dict[int, str]] | None = cache.get(key)
+    if cached is not None and cached[0] == seq:
+        folded = cached[1]
+    else:
         texts = public_questions().filter(event=event).values_list("pk", "text")
         folded = {pk: fold(question) for pk, question in texts}
-        cache.set(key, folded, timeout=600)
+        cache.set(key, (seq, folded), timeout=600)
     found = [pk for pk, _score in likely_duplicates(text, folded, limit=SIMILAR_LIMIT, folded=True)]
     questions = public_questions().filter(pk__in=found).in_bulk()
     return [questions[pk] for pk in found if pk in questions]

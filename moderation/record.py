@@ -18,17 +18,19 @@ stay with the callers (`moderation/services/`, the admin, the dialogue's end in
 from __future__ import annotations
 
 import json
-from functools import partial
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue import messages as public_messages
 from dialogue.models import Answer, Participant, PublicDelta, Question, Vote
+from dialogue.selectors import forget_similar
 from dialogue.services import announce_change, clean_text, publish_delta
 from events.errors import Conflict, InvalidMessage, NotFound
 from events.models import Event, User
@@ -590,6 +592,7 @@ def erase_words(*, participant: Participant) -> list[Question]:
     _scrub_participant_log(participant)
     for event_id, erased in by_event.items():
         _scrub_delta_log(event_id, {question.pk for question in erased})
+        transaction.on_commit(partial(forget_similar, event_id), robust=True)
     return questions
 
 

@@ -111,9 +111,14 @@ def _fresh_rate_limits() -> None:
 @pytest.fixture(autouse=True)
 def _fresh_catalogue() -> None:
     """A cached catalogue outlives a test's rolled-back rows; each test starts a new generation."""
-    from dialogue import fragments
+    from django.core.cache import cache
+
+    from dialogue import fragments, selectors
 
     fragments.catalogue_changed()
+    # The similar questions' texts are cached under the event's id, which the next test's
+    # event may have again once this test's rows are rolled back.
+    cache.delete_many([selectors.similar_key(event_id) for event_id in range(1, 64)])
 
 
 @pytest.fixture(autouse=True)
