@@ -32,6 +32,7 @@ from dialogue.models import Participant
 from dialogue.services import clean_text, ensure_not_banned
 from events.errors import InvalidMessage, NotAllowed, NotFound
 from events.models import Agency, Event, User
+from moderation import record
 from moderation.models import AgencyBan, ModerationLog
 from moderation.services import log_action
 
@@ -289,19 +290,7 @@ def approve_comment(*, actor: User, draft: Draft, comment_id: int) -> Comment:
     """Publish a comment (from incoming or from rejected)."""
     _ensure_can_moderate(actor, draft)
     comment = _lock(draft, comment_id)
-    before = _state(comment)
-    comment.status = Comment.Status.APPROVED
-    comment.published_at = comment.published_at or timezone.now()
-    comment.rejection_reason = comment.rejection_note = ""
-    comment.save(update_fields=["status", "published_at", "rejection_reason", "rejection_note"])
-    log_action(
-        actor=actor,
-        action=Action.APPROVE,
-        event=draft.event,
-        comment=comment,
-        before=before,
-        after=_state(comment),
-    )
+    record.publish_comment(actor=actor, event=draft.event, comment=comment, state=_state)
     return comment
 
 
@@ -314,18 +303,8 @@ def reject_comment(
     if reason not in Comment.RejectionReason.values:
         raise InvalidMessage(_("Choose a reason from the list."), code="invalid_reason")
     comment = _lock(draft, comment_id)
-    before = _state(comment)
-    comment.status = Comment.Status.REJECTED
-    comment.rejection_reason = reason
-    comment.rejection_note = note.strip()[:300]
-    comment.save(update_fields=["status", "rejection_reason", "rejection_note"])
-    log_action(
-        actor=actor,
-        action=Action.REJECT,
-        event=draft.event,
-        comment=comment,
-        before=before,
-        after=_state(comment),
+    record.not_select_comment(
+        actor=actor, event=draft.event, comment=comment, state=_state, reason=reason, note=note
     )
     return comment
 

@@ -18,10 +18,10 @@ stay with the callers (`moderation/services/`, the admin, the dialogue's end in
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import transaction
 from django.db.models import Max
@@ -43,6 +43,9 @@ from moderation.selectors import stage_frame
 
 Action = ModerationLog.Action
 Status = Question.Status
+# What the audit log keeps of a comment (consultation/services.py); comments are typed loosely
+# here because moderation does not import the consultation app, which is built on it.
+StateOf = Callable[[Any], dict[str, Any]]
 
 # The fields only this module writes (the enforcement test reads this tuple).
 LIFECYCLE_FIELDS = (
@@ -151,6 +154,33 @@ def _close(question: Question, at: datetime | None = None) -> None:
     question.closed_at = at or timezone.now()
 
 
+class Screened(Protocol):
+    """What is screened like a question: a question, or a citizen's comment on a draft."""
+
+    status: str
+    published_at: datetime | None
+    rejection_reason: str
+    rejection_note: str
+
+
+def _screen_in(item: Screened) -> list[str]:
+    """Published, from incoming or not selected: the fields that make it so."""
+    item.status = Status.APPROVED
+    item.published_at = item.published_at or timezone.now()
+    item.rejection_reason = item.rejection_note = ""
+    return ["status", "published_at", "rejection_reason", "rejection_note"]
+
+
+def _screen_out(item: Screened, reason: str, note: str) -> list[str]:
+    """Not selected, with a reason from the one list and a note the author sees."""
+    if reason not in Question.RejectionReason.values:
+        raise InvalidMessage(_("Choose a reason from the list."), code="invalid_reason")
+    item.status = Status.REJECTED
+    item.rejection_reason = reason
+    item.rejection_note = note.strip()[:300]
+    return ["status", "rejection_reason", "rejection_note"]
+
+
 # --- Screening and publishing ---
 
 
@@ -159,12 +189,12 @@ def publish(*, actor: User | None, event: Event, question: Question) -> Question
     if question.status == Status.MERGED:
         raise InvalidMessage(_("A merged question cannot be approved."), code="invalid_state")
     before, was_public = audit_state(question), question.is_public
-    if question.status != Status.ANSWERED:
-        question.status = Status.APPROVED
+    if question.status == Status.ANSWERED:
+        question.published_at = question.published_at or question.answered_at
+        fields = ["published_at"]
+    else:
+        fields = [*_screen_in(question), "closed_at"]
         question.closed_at = None
-    question.published_at = question.published_at or timezone.now()
-    question.rejection_reason = question.rejection_note = ""
-    fields = ["status", "published_at", "rejection_reason", "rejection_note", "closed_at"]
     return _commit(
         event, actor, Action.APPROVE, question, before, was_public=was_public, fields=fields
     )
@@ -174,20 +204,16 @@ def not_select(
     *, actor: User | None, event: Event, question: Question, reason: str, note: str = ""
 ) -> Question:
     """Not selected, with a reason the asker sees; nothing is owed to it any more."""
-    if reason not in Question.RejectionReason.values:
-        raise InvalidMessage(_("Choose a reason from the list."), code="invalid_reason")
     if question.status in (Status.ANSWERED, Status.MERGED):
         raise InvalidMessage(
             _("An answered or merged question stays in the record."), code="invalid_state"
         )
     before, was_public = audit_state(question), question.is_public
-    question.status = Status.REJECTED
+    fields = _screen_out(question, reason, note)
     question.stage = Question.Stage.NONE
-    question.rejection_reason = reason
-    question.rejection_note = note.strip()[:300]
     question.answer_due_at = None
     _close(question)
-    fields = ["status", "stage", "rejection_reason", "rejection_note", "answer_due_at", "closed_at"]
+    fields += ["stage", "answer_due_at", "closed_at"]
     return _commit(
         event, actor, Action.REJECT, question, before, was_public=was_public, fields=fields
     )
@@ -222,6 +248,39 @@ def star(*, actor: User | None, event: Event, question: Question, starred: bool)
     question.starred = starred
     return _commit(
         event, actor, Action.STAR, question, before, was_public=was_public, fields=["starred"]
+    )
+
+
+# --- A draft's comments: screened by the same core ---
+
+
+def publish_comment(*, actor: User, event: Event | None, comment: Any, state: StateOf) -> None:
+    """Publish a citizen's comment on a draft, audited; `state` is what the log keeps of it."""
+    before = state(comment)
+    comment.save(update_fields=_screen_in(comment))
+    ModerationLog.objects.create(
+        event=event,
+        actor=actor,
+        action=Action.APPROVE,
+        comment=comment,
+        before=before,
+        after=state(comment),
+    )
+
+
+def not_select_comment(
+    *, actor: User, event: Event | None, comment: Any, state: StateOf, reason: str, note: str = ""
+) -> None:
+    """A comment not selected, with a reason from the questions' list, audited."""
+    before = state(comment)
+    comment.save(update_fields=_screen_out(comment, reason, note))
+    ModerationLog.objects.create(
+        event=event,
+        actor=actor,
+        action=Action.REJECT,
+        comment=comment,
+        before=before,
+        after=state(comment),
     )
 
 
