@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from openpyxl import Workbook
 
 from dialogue.models import Question
 from events.models import Event
 from reports.selectors import AgencyReport, AgencyRow
+
+STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "css" / "reports.css"
 
 # How often a long export reports how far it got.
 PROGRESS_EVERY = 200
@@ -170,6 +175,16 @@ def agency_report_xlsx(report: AgencyReport) -> bytes:
     _sheet(workbook, "Theo lĩnh vực", AGENCY_COLUMNS, agency_rows(report, report.by_field))
     _sheet(workbook, "Không chọn theo lý do", ["Lý do", "Số câu hỏi"], report.rejected_by_reason)
     return _save(workbook)
+
+
+def agency_report_page(context: Mapping[str, object]) -> str:
+    """The agency report's page for the PDF: a page of its own, the stylesheet inline.
+
+    The PDF is then made without fetching anything.
+    """
+    # The project's own stylesheet file, inlined for WeasyPrint.
+    stylesheet = mark_safe(STYLESHEET.read_text(encoding="utf-8"))  # noqa: S308
+    return render_to_string("reports/agency_pdf.html", {**context, "stylesheet": stylesheet})
 
 
 def agency_report_pdf(html: str, *, base_url: str) -> bytes:

@@ -1,16 +1,17 @@
-"""Exports too large for a request: made by a task, kept for a day for the person who asked."""
+"""Exports too large for a request, kept for a day; and issued reports, kept as issued."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from events.models import Event
+from events.models import Agency, Event
 
 
 class ExportJob(models.Model):
@@ -64,3 +65,96 @@ class ExportJob(models.Model):
     @property
     def filename(self) -> str:
         return f"cau-hoi-{self.event.slug}.{self.format}"
+
+
+class IssuedReportQuerySet(models.QuerySet["IssuedReport"]):
+    """Issued reports are never updated, in bulk either."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise IssuedReportIsFinal
+
+
+class IssuedReportIsFinal(TypeError):
+    """An issued report was about to be changed: it never is; a correction is a new issue."""
+
+    def __init__(self) -> None:
+        super().__init__("An issued report is never changed; issue a correction instead.")
+
+
+class IssuedReport(models.Model):
+    """An agency report as issued: its number, signer, figures and files, stored once.
+
+    The figures are the whole `AgencyReport` as data (reports/issued.py), so the issued report
+    renders the same whatever is erased or changed later; the PDF and XLSX are the files made
+    at issue time. A row is written once and never changed: a correction is a new issue that
+    names the one it replaces (`corrects`).
+    """
+
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="issued_reports",
+        verbose_name=_("agency"),
+    )
+    # The number is "<sequence>/BC-<AGENCY>", counted from 1 each year for each agency.
+    year = models.PositiveSmallIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("sequence"))
+    number = models.CharField(_("number"), max_length=120)
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))  # inclusive
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    signer_name = models.CharField(_("signer's name"), max_length=120)
+    signer_title = models.CharField(_("signer's title"), max_length=160)
+    figures = models.JSONField(_("figures"))
+    pdf = models.BinaryField(_("PDF"))
+    xlsx = models.BinaryField(_("XLSX"))
+    corrects = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="corrected_by",
+        verbose_name=_("corrects"),
+    )
+
+    objects = IssuedReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("issued report")
+        verbose_name_plural = _("issued reports")
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "year", "sequence"], name="one_issued_sequence_per_agency_year"
+            ),
+            models.UniqueConstraint(
+                fields=["agency", "year", "number"], name="one_issued_number_per_agency_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.issued_at:%Y-%m-%d})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise IssuedReportIsFinal
+        super().save(*args, **kwargs)
+
+    @property
+    def pdf_filename(self) -> str:
+        return f"{self.file_stem}.pdf"
+
+    @property
+    def xlsx_filename(self) -> str:
+        return f"{self.file_stem}.xlsx"
+
+    @property
+    def file_stem(self) -> str:
+        return f"bao-cao-{self.sequence}-{self.year}-{self.agency.slug}"

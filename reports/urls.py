@@ -18,5 +18,17 @@ urlpatterns = [
     path("reports/a/<slug:slug>/", views.agency, name="agency"),
     path("reports/a/<slug:slug>/report.pdf", views.agency_pdf, name="agency_pdf"),
     path("reports/a/<slug:slug>/report.xlsx", views.agency_xlsx, name="agency_xlsx"),
+    path("reports/a/<slug:slug>/issue", views.issue, name="issue"),
+    path("reports/a/<slug:slug>/issued/", views.issued_list, name="issued_list"),
+    path("reports/a/<slug:slug>/issued/<int:pk>/", views.issued, name="issued"),
+    path("reports/a/<slug:slug>/issued/<int:pk>/report.pdf", views.issued_pdf, name="issued_pdf"),
+    path(
+        "reports/a/<slug:slug>/issued/<int:pk>/report.xlsx", views.issued_xlsx, name="issued_xlsx"
+    ),
+    path(
+        "reports/a/<slug:slug>/issued/<int:pk>/correct",
+        views.issue_correction,
+        name="issue_correction",
+    ),
     path("a/<slug:slug>/statistics/", views.public_statistics, name="public_statistics"),
 ]

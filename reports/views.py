@@ -1,32 +1,32 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from dialogue.models import Question
 from events import access
+from events.errors import DomainError, NotAllowed
 from events.models import Agency, Event
 from events.permissions import can_moderate, is_organiser
 from events.tasks import enqueue_on_commit
-from reports import charts, exports
-from reports.models import ExportJob
+from reports import charts, exports, services
+from reports.forms import IssueForm
+from reports.issued import VN, issues_of, official_context, period_bounds
+from reports.models import ExportJob, IssuedReport
 from reports.selectors import AgencyReport, agency_report, dialogue_polls, dialogue_report
 from reports.tasks import make_question_export
-
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
-STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "css" / "reports.css"
 
 
 def _event_for_report(request: HttpRequest, slug: str) -> Event:
@@ -134,16 +134,19 @@ def parse_period(request: HttpRequest) -> tuple[date, date]:
     return start, end
 
 
-def _agency_report(request: HttpRequest, slug: str) -> tuple[Agency, date, date, AgencyReport]:
+def _reported_agency(request: HttpRequest, slug: str) -> Agency:
+    """The agency of the URL, if the person asking may see (and issue) its reports."""
     agency = get_object_or_404(Agency, slug=slug)
     if not is_organiser(request.user, agency):
         raise PermissionDenied
+    return agency
+
+
+def _agency_report(request: HttpRequest, slug: str) -> tuple[Agency, date, date, AgencyReport]:
+    agency = _reported_agency(request, slug)
     start, end = parse_period(request)
-    report = agency_report(
-        agency,
-        start=datetime.combine(start, time.min, VN),
-        end=datetime.combine(end + timedelta(days=1), time.min, VN),
-    )
+    period_start, period_end = period_bounds(start, end)
+    report = agency_report(agency, start=period_start, end=period_end)
     return agency, start, end, report
 
 
@@ -151,28 +154,32 @@ def _agency_report(request: HttpRequest, slug: str) -> tuple[Agency, date, date,
 def agency(request: HttpRequest, slug: str) -> HttpResponse:
     agency, start, end, report = _agency_report(request, slug)
     today = timezone.localdate()
+    issue_form = IssueForm(initial={"start": start, "end": end}, auto_id="issue_%s")
     return render(
         request,
         "reports/agency.html",
-        {"agency": agency, "start": start, "end": end, "report": report, "today": today},
+        {
+            "agency": agency,
+            "start": start,
+            "end": end,
+            "report": report,
+            "today": today,
+            "issue_form": issue_form,
+        },
     )
 
 
 @login_required
 def agency_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     agency, start, end, report = _agency_report(request, slug)
-    # A page of its own with the stylesheet inline: the PDF is made without fetching anything.
-    html = render_to_string(
-        "reports/agency_pdf.html",
+    html = exports.agency_report_page(
         {
             "agency": agency,
             "start": start,
             "end": end,
             "report": report,
             "today": timezone.localdate(),
-            # The project's own stylesheet file, inlined for WeasyPrint.
-            "stylesheet": mark_safe(STYLESHEET.read_text(encoding="utf-8")),  # noqa: S308
-        },
+        }
     )
     response = HttpResponse(
         exports.agency_report_pdf(html, base_url=request.build_absolute_uri("/")),
@@ -218,3 +225,100 @@ def public_statistics(request: HttpRequest, slug: str) -> HttpResponse:
             ),
         },
     )
+
+
+# --- Issued reports: numbered, signed, stored as issued (docs/reports.md) --------------------
+
+
+def _issue(request: HttpRequest, agency: Agency, corrects: IssuedReport | None) -> HttpResponse:
+    """Issue from the posted form; back to where it was posted from when it cannot be."""
+    form = IssueForm(request.POST)
+    if corrects is not None:
+        back = reverse("reports:issued", args=[agency.slug, corrects.pk])
+    else:
+        period = {key: request.POST.get(key, "") for key in ("start", "end")}
+        back = f"{reverse('reports:agency', args=[agency.slug])}?{urlencode(period)}"
+    if not form.is_valid():
+        flash.error(request, _("Give the period, the signer's name and the signer's title."))
+        return redirect(back)
+    try:
+        issued = services.issue_agency_report(
+            actor=access.signed_in(request), agency=agency, corrects=corrects, **form.cleaned_data
+        )
+    except NotAllowed as error:
+        raise PermissionDenied from error
+    except DomainError as error:
+        flash.error(request, error.message)
+        return redirect(back)
+    flash.success(request, _("Report %(number)s was issued.") % {"number": issued.number})
+    return redirect("reports:issued", slug=agency.slug, pk=issued.pk)
+
+
+@login_required
+@require_POST
+def issue(request: HttpRequest, slug: str) -> HttpResponse:
+    """Issue the agency report of the posted period: numbered, signed, its figures stored."""
+    return _issue(request, _reported_agency(request, slug), corrects=None)
+
+
+@login_required
+@require_POST
+def issue_correction(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Issue a new report that replaces an issued one, which stays as it was."""
+    agency = _reported_agency(request, slug)
+    return _issue(request, agency, corrects=get_object_or_404(issues_of(agency), pk=pk))
+
+
+@login_required
+def issued_list(request: HttpRequest, slug: str) -> HttpResponse:
+    agency = _reported_agency(request, slug)
+    return render(
+        request, "reports/issued_list.html", {"agency": agency, "issues": issues_of(agency)}
+    )
+
+
+@login_required
+def issued(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """An issued report as issued: rendered from its stored figures, never counted again."""
+    agency = _reported_agency(request, slug)
+    found = get_object_or_404(issues_of(agency, with_figures=True), pk=pk)
+    correction_form = IssueForm(
+        initial={
+            "start": found.period_start,
+            "end": found.period_end,
+            "signer_name": found.signer_name,
+            "signer_title": found.signer_title,
+        },
+        auto_id="correction_%s",
+    )
+    context = {
+        **official_context(found),
+        "issued": found,
+        "corrected_by": getattr(found, "corrected_by", None),
+        "correction_form": correction_form,
+    }
+    return render(request, "reports/issued.html", context)
+
+
+def _issued_file(request: HttpRequest, slug: str, pk: int, fmt: str) -> HttpResponse:
+    """The file stored when the report was issued, byte for byte."""
+    found = get_object_or_404(issues_of(_reported_agency(request, slug)), pk=pk)
+    content = IssuedReport.objects.values_list(fmt, flat=True).get(pk=found.pk)
+    if fmt == "pdf":
+        content_type, filename = "application/pdf", found.pdf_filename
+    else:
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        filename = found.xlsx_filename
+    response = HttpResponse(bytes(content), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def issued_pdf(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    return _issued_file(request, slug, pk, "pdf")
+
+
+@login_required
+def issued_xlsx(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    return _issued_file(request, slug, pk, "xlsx")

@@ -44,7 +44,9 @@ from events.models import (
 from moderation import messages as moderator_messages
 from moderation import services as moderation_services
 from moderation.models import ModerationLog
-from reports.models import ExportJob
+from reports.issued import period_bounds, to_figures
+from reports.models import ExportJob, IssuedReport
+from reports.selectors import agency_report
 from tests.factories import (
     AgencyFactory,
     EventFactory,
@@ -113,6 +115,7 @@ class World:
     poll: Poll
     poll_option: int  # one of the open poll's options
     draft_poll: Poll
+    issued: IssuedReport
 
 
 def build_polls(event: Event, organiser: User) -> tuple[Poll, Poll]:
@@ -126,6 +129,26 @@ def build_polls(event: Event, organiser: User) -> tuple[Poll, Poll]:
         actor=organiser, event=event, question="Đánh giá buổi đối thoại", kind="rating"
     )
     return Poll.objects.get(pk=open_one.pk), prepared
+
+
+def build_issued(agency: Agency, organiser: User) -> IssuedReport:
+    """An issued report of the agency, stored as the service stores one (files stand in)."""
+    today = timezone.localdate()
+    start, end = period_bounds(today.replace(month=1, day=1), today)
+    return IssuedReport.objects.create(
+        agency=agency,
+        year=today.year,
+        sequence=1,
+        number=f"1/BC-{agency.slug.upper()}",
+        period_start=start.date(),
+        period_end=today,
+        issued_by=organiser,
+        signer_name="Nguyễn Văn An",
+        signer_title="Giám đốc",
+        figures=to_figures(agency_report(agency, start=start, end=end)),
+        pdf=b"%PDF-1.7\n",
+        xlsx=b"PK\x03\x04",
+    )
 
 
 def build_world() -> World:
@@ -162,6 +185,7 @@ def build_world() -> World:
     )
     poll, draft_poll = build_polls(event, people["organiser"])  # type: ignore[arg-type]
     return World(
+        issued=build_issued(agency, people["organiser"]),  # type: ignore[arg-type]
         poll=poll,
         poll_option=poll.options.values_list("pk", flat=True)[0],
         draft_poll=draft_poll,
@@ -241,10 +265,16 @@ def state() -> str:
         Reply,
         Poll,
         PollAnswer,
+        IssuedReport,
     ]
     dump = {t.__name__: list(t.objects.order_by("pk").values()) for t in tables}
     dump["User"] = list(User.objects.order_by("pk").values("pk", "is_active", "email"))
-    return json.dumps(dump, default=str, sort_keys=True)
+    # A file's bytes may come back as a memoryview (by driver), whose str() is its address.
+    return json.dumps(
+        dump,
+        default=lambda v: bytes(v).hex() if isinstance(v, memoryview) else str(v),
+        sort_keys=True,
+    )
 
 
 # --- HTTP ----------------------------------------------------------------------------------------
@@ -268,6 +298,15 @@ def event_form(*, title: str) -> dict[str, Any]:
         "documents-0-number": "31/2024/QH15",
         "documents-0-url": "https://vanban.chinhphu.vn/",
     }
+
+
+# The agency report's issue form: this year so far, signed.
+ISSUE_FORM = {
+    "start": f"{timezone.localdate().year}-01-01",
+    "end": timezone.localdate().isoformat(),
+    "signer_name": "Nguyễn Văn An",
+    "signer_title": "Giám đốc",
+}
 
 
 REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] = {
@@ -412,6 +451,30 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
     ("reports:agency_xlsx", "GET"): lambda w: (
         reverse("reports:agency_xlsx", args=[w.event.agency.slug]),
         {},
+    ),
+    ("reports:issue", "POST"): lambda w: (
+        reverse("reports:issue", args=[w.event.agency.slug]),
+        {**ISSUE_FORM},
+    ),
+    ("reports:issued_list", "GET"): lambda w: (
+        reverse("reports:issued_list", args=[w.event.agency.slug]),
+        {},
+    ),
+    ("reports:issued", "GET"): lambda w: (
+        reverse("reports:issued", args=[w.event.agency.slug, w.issued.pk]),
+        {},
+    ),
+    ("reports:issued_pdf", "GET"): lambda w: (
+        reverse("reports:issued_pdf", args=[w.event.agency.slug, w.issued.pk]),
+        {},
+    ),
+    ("reports:issued_xlsx", "GET"): lambda w: (
+        reverse("reports:issued_xlsx", args=[w.event.agency.slug, w.issued.pk]),
+        {},
+    ),
+    ("reports:issue_correction", "POST"): lambda w: (
+        reverse("reports:issue_correction", args=[w.event.agency.slug, w.issued.pk]),
+        {**ISSUE_FORM},
     ),
     ("reports:public_statistics", "GET"): lambda w: (
         reverse("reports:public_statistics", args=[w.event.agency.slug]),
@@ -578,6 +641,8 @@ WRITES = {
     "events:manage:clone_event",
     "events:manage:integration",
     "events:delete_account",
+    "reports:issue",
+    "reports:issue_correction",
     "consultation:join",
     "consultation:comment",
     "consultation:support",

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from reports.services import SIGNER_NAME_MAX_LENGTH, SIGNER_TITLE_MAX_LENGTH
+
+
+class IssueForm(forms.Form):
+    """Issue the agency report for a period (or a correction of an issued one), signed by whom."""
+
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    signer_name = forms.CharField(label=_("Signer's name"), max_length=SIGNER_NAME_MAX_LENGTH)
+    signer_title = forms.CharField(
+        label=_("Signer's title"),
+        max_length=SIGNER_TITLE_MAX_LENGTH,
+        help_text=_("As printed above the signature, e.g. “Giám đốc” or “Phó Giám đốc”."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The period ends before it starts."))
+        return data
