@@ -112,17 +112,21 @@ def _build() -> Scene:
     )
     for index, question in enumerate(answered):
         written = index < len(WRITTEN_ANSWERS)
-        Answer.objects.create(
+        # The demo answered them live on stage; some become written answers for the pictures.
+        Answer.objects.update_or_create(
             question=question,
-            official=official,
-            kind=Answer.Kind.WRITTEN if written else Answer.Kind.LIVE,
-            body=WRITTEN_ANSWERS[index] if written else "",
-            live_note="" if written else "Điều 7 Nghị định 168/2024/NĐ-CP",
-            recording_offset=None if written else 600 + index * 420,
-            published_at=ended.ends_at + timedelta(days=1 if written else 0),
+            defaults={
+                "official": official,
+                "kind": Answer.Kind.WRITTEN if written else Answer.Kind.LIVE,
+                "body": WRITTEN_ANSWERS[index] if written else "",
+                "live_note": "" if written else "Điều 7 Nghị định 168/2024/NĐ-CP",
+                "recording_offset": None if written else 600 + index * 420,
+                "published_at": ended.ends_at + timedelta(days=1 if written else 0),
+            },
         )
         Question.objects.filter(pk=question.pk).update(
-            answered_at=ended.starts_at + timedelta(minutes=10 * index)
+            answered_at=ended.starts_at + timedelta(minutes=10 * index),
+            answered_how=Question.AnsweredHow.WRITTEN if written else Question.AnsweredHow.LIVE,
         )
     Event.objects.filter(pk=ended.pk).update(
         recording_url="https://video.example.org/doi-thoai-giao-thong.mp4"

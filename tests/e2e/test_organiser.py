@@ -132,7 +132,11 @@ class OrganiserPagesTests(BrowserTestCase):
         page.locator("button[data-status=ended]").click()
         expect(page.locator("button[data-status=archived]")).to_be_visible()
         question = Question.objects.get(event=event)
-        Question.objects.filter(pk=question.pk).update(status=Question.Status.ANSWERED)
+        Question.objects.filter(pk=question.pk).update(
+            status=Question.Status.ANSWERED,
+            answered_at=timezone.now(),
+            answered_how=Question.AnsweredHow.WRITTEN,
+        )
         Answer.objects.create(
             question=question,
             kind=Answer.Kind.WRITTEN,
