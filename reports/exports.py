@@ -72,7 +72,8 @@ def question_rows(
     )
     rows: list[list[object]] = []
     for number, question in enumerate(questions.iterator(chunk_size=500), start=1):
-        answer = getattr(question, "answer", None)
+        # Only the answer that counts: a published one (an official's draft is not an answer).
+        answer = getattr(question, "answer", None) if question.answered_how else None
         rows.append(
             [
                 number,
@@ -83,7 +84,7 @@ def question_rows(
                 question.vote_count,
                 author_label(question, event),
                 question.created_at.isoformat(timespec="seconds"),
-                str(answer.get_kind_display()) if answer else "",
+                str(question.get_answered_how_display()),
                 (answer.official.display_name if answer and answer.official else ""),
                 answer.body if answer else "",
                 question.answer_due_at.isoformat(timespec="seconds")

@@ -28,6 +28,7 @@ from moderation import services
 from moderation.lifecycle import change_status
 from moderation.models import ModerationLog
 from reports import selectors
+from reports.exports import questions_csv
 from tests.factories import ParticipantFactory, QuestionFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +77,7 @@ def test_a_draft_written_answer_counts_nowhere(live_dialogue, moderator, officia
         )
         assert dialogue_figures(live_dialogue) == before
         assert agency_total(live_dialogue)[2] == 0
+        assert "Bản nháp." not in questions_csv(live_dialogue).decode()
         statistics = Client().get(
             reverse("reports:public_statistics", args=[live_dialogue.agency.slug])
         )

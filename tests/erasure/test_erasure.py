@@ -7,6 +7,8 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -241,3 +243,40 @@ def test_erasure_after_the_dialogue_ended_changes_no_figure_of_its_report(
     assert before["received"] == 3
     erase_participant(participant=participant, session=None)
     assert figures(live_event) == before
+
+
+def test_an_issued_report_reads_the_same_before_and_after_an_erasure(
+    asked, live_event, moderator, organiser
+):
+    from reports.models import IssuedReport
+    from reports.services import issue_agency_report
+    from tests.factories import enable_totp
+
+    _lan, participant, _questions = asked
+    change_status(actor=moderator, event=live_event, status=Event.Status.ENDED)
+    today = timezone.localdate()
+    issued = issue_agency_report(
+        actor=organiser,
+        agency=live_event.agency,
+        start=today - timedelta(days=30),
+        end=today + timedelta(days=30),
+        signer_name="Nguyễn Văn An",
+        signer_title="Giám đốc",
+    )
+    enable_totp(organiser)
+    browser = Client()
+    browser.force_login(organiser)
+    page = reverse("reports:issued", args=[live_event.agency.slug, issued.pk])
+    pdf = reverse("reports:issued_pdf", args=[live_event.agency.slug, issued.pk])
+
+    def read() -> tuple[object, bytes, object]:
+        response = browser.get(page)
+        assert response.status_code == 200
+        stored = IssuedReport.objects.get(pk=issued.pk)
+        return stored.figures, browser.get(pdf).getvalue(), response.context["report"].total
+
+    before = read()
+    live_before = figures(live_event)
+    erase_participant(participant=participant, session=None)
+    assert read() == before
+    assert figures(live_event) == live_before
