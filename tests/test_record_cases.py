@@ -121,7 +121,7 @@ def test_answered_without_when_and_how_is_refused_by_the_database(live_dialogue)
         Question.objects.filter(pk=question.pk).update(status=Question.Status.ANSWERED)
     with pytest.raises(IntegrityError), transaction.atomic():
         Question.objects.filter(pk=question.pk).update(
-            answered_at=timezone.now(), answered_how="live_dialogue"
+            answered_at=timezone.now(), answered_how="live"
         )
 
 
