@@ -10,7 +10,9 @@
 # Settings come from the environment like any deployment (DATABASE_URL, REDIS_URL, SECRET_KEY,
 # ALLOWED_HOSTS, ...). Knobs: WORKERS (2), NGINX_PORT (8300), WORKER_BASE_PORT (8301),
 # TOPOLOGY_DIR (state: pid files, logs, nginx.conf), WORKER_CPUS ("0,1": pin worker i to the
-# i-th core with taskset), NGINX_CPU (pin nginx), PYTHON, NGINX_BIN (not NGINX: nginx reads that).
+# i-th core with taskset), NGINX_CPU (pin nginx), PYTHON, NGINX_BIN (not NGINX: nginx reads that),
+# NGINX_ACCESS_LOG ("1": nginx writes the production site's access log, deploy/nginx/logging.conf,
+# to TOPOLOGY_DIR/nginx-access.log; off by default, as the bench wants).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -66,11 +68,15 @@ write_nginx_conf() {
     for n in $(seq 1 "$WORKERS"); do
         servers+="        server 127.0.0.1:$((BASE_PORT + n - 1)) max_fails=1 fail_timeout=5s;"$'\n'
     done
+    local access_log=off
+    if [ "${NGINX_ACCESS_LOG:-0}" = 1 ]; then access_log="$STATE/nginx-access.log doithoai"; fi
     mkdir -p "$STATE/nginx-temp"
     sed -e "s|@STATE@|$STATE|g" -e "s|@NGINX_PORT@|$NGINX_PORT|g" \
+        -e "s|@ACCESS_LOG@|$access_log|g" \
         -e "/@UPSTREAM_SERVERS@/{r /dev/stdin" -e "d}" \
         "$HERE/nginx/loopback.conf" >"$STATE/nginx.conf" <<<"$servers"
     cat "$HERE/nginx/proxy.conf" >"$STATE/proxy.conf"
+    cat "$HERE/nginx/logging.conf" >"$STATE/logging.conf"
 }
 
 start() {

@@ -11,6 +11,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,20 @@ def redis_url() -> str:
 @pytest.fixture
 def topology(tmp_path: Path, redis_url: str) -> Iterator[dict[str, Any]]:
     """Start two workers and nginx with the topology script; stop them whatever happens."""
+    with running_topology(tmp_path, redis_url) as env:
+        yield env
+
+
+@contextmanager
+def running_topology(
+    tmp_path: Path,
+    redis_url: str,
+    *,
+    nginx_port: int = NGINX_PORT,
+    first_worker: int = FIRST_WORKER,
+    **extra: str,
+) -> Iterator[dict[str, Any]]:
+    """The topology on these ports, its state in `tmp_path/topology`; `extra` adds to its env."""
     if NGINX is None:
         message = "nginx is not installed (apt-get install nginx); the two-worker test needs it"
         if REQUIRE_SERVERS:
@@ -66,9 +81,10 @@ def topology(tmp_path: Path, redis_url: str) -> Iterator[dict[str, Any]]:
         # Every client here shares one address: the per-IP limits would refuse the load tests.
         "RATE_LIMIT_ASK_PARTICIPANT": "1000/minute",
         "RATE_LIMIT_ASK_IP": "10000/minute",
-        "NGINX_PORT": str(NGINX_PORT),
-        "WORKER_BASE_PORT": str(FIRST_WORKER),
+        "NGINX_PORT": str(nginx_port),
+        "WORKER_BASE_PORT": str(first_worker),
         "TOPOLOGY_DIR": str(tmp_path / "topology"),
+        **extra,
     }
     try:
         started = subprocess.run(

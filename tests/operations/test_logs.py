@@ -37,6 +37,8 @@ UVICORN_OPTIONS = (
         ("/accounts/confirm-email/MQ:1t2:abc/", "/accounts/confirm-email/***/"),
         ("/accounts/password/reset/key/1-set-password/", "/accounts/password/reset/key/***/"),
         ("referer https://x.gov.vn/stage/zzz", "referer https://x.gov.vn/stage/***"),
+        # An asker's private link: whoever has it sees their questions and may erase them.
+        ("POST /e/hoi-nghi/mine/7:Ab-c_d/erase/", "POST /e/hoi-nghi/mine/***/erase/"),
         ("GET /e/hoi-nghi/moderate/stage-link/", "GET /e/hoi-nghi/moderate/stage-link/"),
         # The admin's search box is a GET: what was typed (an email, a nickname) is masked.
         ("GET /admin/events/user/?q=lan%40example.vn", "GET /admin/events/user/?***"),

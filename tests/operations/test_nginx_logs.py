@@ -73,6 +73,10 @@ def test_nginx_masks_secret_links_in_its_access_log(nginx: Path):
         ("/invitations/inv1tati0n-T0ken/?next=/manage/", "https://x.gov.vn/stage/s3cr3t-Ref/"),
         ("/accounts/password/reset/key/1-set-password/", ""),
         ("/e/hoi-nghi/moderate/stage-link/", ""),
+        (
+            "/e/hoi-nghi/mine/7:pr1vate-L1nk/erase/",
+            "https://x.gov.vn/e/hoi-nghi/mine/7:pr1vate-Ref/",
+        ),
         ("/admin/events/user/?q=lan%40example.vn", "https://x.gov.vn/admin/?q=Lan+B%C3%ACnh"),
         ("/?q=dat+nong+nghiep", ""),
     ):
@@ -81,13 +85,14 @@ def test_nginx_masks_secret_links_in_its_access_log(nginx: Path):
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 200
     deadline = time.monotonic() + 30
-    while len(nginx.read_text().splitlines()) < 8:  # the fixture's probe and these seven
+    while len(nginx.read_text().splitlines()) < 9:  # the fixture's probe and these eight
         assert time.monotonic() < deadline
         time.sleep(0.1)
     text = nginx.read_text()
     assert "s3cr3t" not in text
     assert "inv1tati0n" not in text
     assert "set-password" not in text
+    assert "pr1vate" not in text
     assert "example.vn" not in text
     assert "B%C3%ACnh" not in text
     records = [json.loads(line) for line in text.splitlines()]
@@ -97,11 +102,13 @@ def test_nginx_masks_secret_links_in_its_access_log(nginx: Path):
         "/invitations/***/?next=/manage/",
         "/accounts/password/reset/key/***/",
         "/e/hoi-nghi/moderate/stage-link/",
+        "/e/hoi-nghi/mine/***/erase/",
         "/admin/events/user/?***",
         "/?q=dat+nong+nghiep",
     ]
     assert records[3]["referer"] == "https://x.gov.vn/stage/***/"
-    assert records[6]["referer"] == "https://x.gov.vn/admin/?***"
+    assert records[6]["referer"] == "https://x.gov.vn/e/hoi-nghi/mine/***/"
+    assert records[7]["referer"] == "https://x.gov.vn/admin/?***"
     assert all(len(r["request_id"]) == 32 for r in records)
 
 
