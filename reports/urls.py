@@ -18,6 +18,7 @@ urlpatterns = [
     path("reports/a/<slug:slug>/", views.agency, name="agency"),
     path("reports/a/<slug:slug>/report.pdf", views.agency_pdf, name="agency_pdf"),
     path("reports/a/<slug:slug>/report.xlsx", views.agency_xlsx, name="agency_xlsx"),
+    path("reports/a/<slug:slug>/report.csv", views.agency_csv, name="agency_csv"),
     path("reports/a/<slug:slug>/issue", views.issue, name="issue"),
     path("reports/a/<slug:slug>/issued/", views.issued_list, name="issued_list"),
     path("reports/a/<slug:slug>/issued/<int:pk>/", views.issued, name="issued"),

@@ -286,6 +286,7 @@ def event_form(*, title: str) -> dict[str, Any]:
     return {
         "title": title,
         "legal_field": "land",
+        "format": "online",
         "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
         "ends_at": (starts + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
         "moderation_mode": "pre",
@@ -450,6 +451,10 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
     ),
     ("reports:agency_xlsx", "GET"): lambda w: (
         reverse("reports:agency_xlsx", args=[w.event.agency.slug]),
+        {},
+    ),
+    ("reports:agency_csv", "GET"): lambda w: (
+        reverse("reports:agency_csv", args=[w.event.agency.slug]),
         {},
     ),
     ("reports:issue", "POST"): lambda w: (
