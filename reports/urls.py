@@ -13,6 +13,7 @@ urlpatterns = [
         views.dialogue_export,
         name="dialogue_export",
     ),
+    path("reports/e/<slug:slug>/report.pdf", views.dialogue_pdf, name="dialogue_pdf"),
     path("reports/exports/<uuid:job>/", views.export_job, name="export_job"),
     path("reports/exports/<uuid:job>/file", views.export_download, name="export_download"),
     path("reports/a/<slug:slug>/", views.agency, name="agency"),

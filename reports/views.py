@@ -36,12 +36,11 @@ def _event_for_report(request: HttpRequest, slug: str) -> Event:
     return event
 
 
-@login_required
-def dialogue(request: HttpRequest, slug: str) -> HttpResponse:
-    event = _event_for_report(request, slug)
+def _dialogue_context(event: Event) -> dict[str, object]:
+    """The dialogue report's figures and charts, for its page and its PDF."""
     report = dialogue_report(event)
     presence = [(timezone.localtime(at, VN).strftime("%H:%M"), n) for at, n in report.presence]
-    context = {
+    return {
         "event": event,
         "report": report,
         "presence": presence,
@@ -63,7 +62,25 @@ def dialogue(request: HttpRequest, slug: str) -> HttpResponse:
             rows=[(label, n) for _code, label, n in report.rejected_by_reason],
         ),
     }
-    return render(request, "reports/dialogue.html", context)
+
+
+@login_required
+def dialogue(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _event_for_report(request, slug)
+    return render(request, "reports/dialogue.html", _dialogue_context(event))
+
+
+@login_required
+def dialogue_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """The dialogue report as an A4 PDF, its times in the dialogue's time zone."""
+    event = _event_for_report(request, slug)
+    html = exports.dialogue_report_page({**_dialogue_context(event), "today": timezone.localdate()})
+    response = HttpResponse(
+        exports.dialogue_report_pdf(html, base_url=request.build_absolute_uri("/")),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = f'attachment; filename="bao-cao-{event.slug}.pdf"'
+    return response
 
 
 @login_required

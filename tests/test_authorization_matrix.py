@@ -433,6 +433,10 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         reverse("reports:dialogue_export", args=[w.event.slug, "csv"]),
         {},
     ),
+    ("reports:dialogue_pdf", "GET"): lambda w: (
+        reverse("reports:dialogue_pdf", args=[w.event.slug]),
+        {},
+    ),
     ("reports:export_job", "GET"): lambda w: (
         reverse("reports:export_job", args=[w.export_job.pk]),
         {},
