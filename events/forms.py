@@ -87,6 +87,12 @@ class EventForm(TextForm):
     topic = forms.CharField(
         label=_("Topic"), max_length=120, required=False, help_text=_("e.g. the 2024 Land Law")
     )
+    format = forms.ChoiceField(
+        label=_("Held"),
+        choices=Event.Format.choices,
+        initial=Event.Format.ONLINE,
+        help_text=_("Counted in the agency report: online, hybrid or in person."),
+    )
     starts_at = forms.DateTimeField(label=_("Starts at"), widget=DateTimeInput())
     ends_at = forms.DateTimeField(label=_("Ends at"), widget=DateTimeInput())
     questions_open_at = forms.DateTimeField(

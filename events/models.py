@@ -13,6 +13,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from events import streams
 
@@ -151,12 +152,18 @@ class Event(models.Model):
         CRIMINAL = "criminal", _("Criminal law")
         ENVIRONMENT = "environment", _("Environment")
         HEALTH_EDUCATION = "health_education", _("Health and education")
-        OTHER = "other", _("Other")
+        OTHER = "other", pgettext_lazy("legal field", "Other")
 
     class Kind(models.TextChoices):
         DIALOGUE = "dialogue", _("Live dialogue")
         # "Hỏi đáp pháp luật": an agency's Q&A, open all year, answered in writing.
         STANDING = "standing", _("Standing legal Q&A")
+
+    class Format(models.TextChoices):
+        # How the dialogue is held, as the justice sector's statistics count sessions (0302).
+        ONLINE = "online", _("Online")
+        HYBRID = "hybrid", _("Hybrid: in a hall and online")
+        IN_PERSON = "in_person", _("In person")
 
     class Moderation(models.TextChoices):
         PRE = "pre", _("Pre-moderation: questions wait for approval")
@@ -174,6 +181,9 @@ class Event(models.Model):
     )
     topic = models.CharField(
         _("topic"), max_length=120, blank=True, help_text=_("e.g. the 2024 Land Law")
+    )
+    format = models.CharField(
+        _("format"), max_length=10, choices=Format.choices, default=Format.ONLINE
     )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))

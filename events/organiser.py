@@ -43,6 +43,7 @@ def _details(form: EventForm, documents: Any) -> services.EventDetails:
         description=data["description"],
         legal_field=data["legal_field"],
         topic=data["topic"],
+        format=data["format"],
         starts_at=data["starts_at"],
         ends_at=data["ends_at"],
         questions_open_at=data["questions_open_at"],
@@ -65,6 +66,7 @@ def _details(form: EventForm, documents: Any) -> services.EventDetails:
 _FIELD_OF_CODE = {
     "invalid_title": "title",
     "invalid_legal_field": "legal_field",
+    "invalid_format": "format",
     "invalid_moderation_mode": "moderation_mode",
     "invalid_schedule": "ends_at",
     "invalid_intake": "questions_open_at",
@@ -122,7 +124,9 @@ def open_standing_qa(request: HttpRequest, slug: str) -> HttpResponse:
 def create_event(request: HttpRequest, slug: str) -> HttpResponse:
     agency = access.managed_agency(request, slug)
     if request.method != "POST":
-        form = EventForm(initial={"allow_anonymous": True, "moderation_mode": "pre"})
+        form = EventForm(
+            initial={"allow_anonymous": True, "moderation_mode": "pre", "format": "online"}
+        )
         documents = LegalDocumentFormSet(prefix="documents")
         return _edit_page(request, agency, None, form, documents)
     form = EventForm(request.POST)

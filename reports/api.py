@@ -8,12 +8,20 @@ from zoneinfo import ZoneInfo
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from events.models import Agency, Event
 from events.permissions import can_moderate, is_organiser
-from reports.selectors import AgencyRow, Satisfaction, agency_report, dialogue_report
+from reports.selectors import (
+    AgencyRow,
+    ConsultationRow,
+    OfficialRow,
+    Satisfaction,
+    StandingRow,
+    agency_report,
+    dialogue_report,
+)
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -78,18 +86,83 @@ def _satisfaction(s: Satisfaction | None) -> SatisfactionOut:
     return SatisfactionOut(ratings=s.ratings, average=s.average, distribution=s.distribution)
 
 
+SUMMED = "summed across the dialogues"
+
+
 class AgencyRowOut(Schema):
+    """A row of the dialogue tables. Counts add up across the rows to the total, except the
+    unique participants (a person in two rows' dialogues is in both, once in the total)."""
+
     label: str
     dialogues: int
-    participants: int
-    peak_concurrent: int
+    online: int
+    hybrid: int
+    in_person: int
+    participants: int = Field(
+        description="Unique people who asked or voted: an account once in the row, a nickname "
+        "participant once per dialogue; the rows do not add up to the total"
+    )
+    participations: int = Field(description=f"Each dialogue's participants, {SUMMED}")
+    largest_peak: int = Field(
+        description="The most people connected at once in a single dialogue of the row"
+    )
+    peaks_summed: int = Field(description=f"Each dialogue's peak of people connected, {SUMMED}")
     received: int
     published: int
     answered_live: int
     answered_written: int
     due_in_writing: int
     answered_on_time: int
+    overdue: int = Field(
+        description="Due before the period's end (or now, if sooner) and not answered by then"
+    )
     rejected: int
+    rejected_by_reason: list[CountOut]
+    ratings: int
+    average_rating: float | None
+
+
+class StandingRowOut(Schema):
+    """The standing legal Q&A, counted by the questions asked in the period."""
+
+    label: str = Field(description="The sub-agency or the legal field; empty for the total")
+    received: int
+    published: int
+    rejected: int
+    due_in_writing: int
+    answered: int
+    answered_on_time: int
+    on_time_percent: float | None
+    overdue: int
+    rejected_by_reason: list[CountOut]
+    ratings: int
+    average_rating: float | None
+
+
+class ConsultationRowOut(Schema):
+    """Comments on the agencies' draft documents sent in the period, and the replies."""
+
+    label: str = Field(description="The sub-agency; empty for the total")
+    drafts: int = Field(description="Drafts that received a comment in the period")
+    received: int
+    published: int
+    rejected: int
+    responded: int
+    accepted: int
+    partly_accepted: int
+    explained: int
+
+
+class OfficialRowOut(Schema):
+    """What one official did with the report's questions (dialogues and standing Q&A)."""
+
+    official: str = Field(description="The official's name; one row for questions routed to none")
+    answered_live: int
+    answered_written: int
+    answered_on_time: int
+    overdue: int = Field(description="Routed to the official, past due and not answered")
+    ratings: int
+    average_rating: float | None
 
 
 class AgencyReportOut(Schema):
@@ -101,10 +174,42 @@ class AgencyReportOut(Schema):
     by_field: list[AgencyRowOut]
     rejected_by_reason: list[CountOut]
     satisfaction: SatisfactionOut
+    legal_documents: list[str]
+    standing: StandingRowOut | None = Field(description="None: the agencies have no standing Q&A")
+    standing_by_agency: list[StandingRowOut]
+    standing_by_field: list[StandingRowOut]
+    consultation: ConsultationRowOut | None = Field(
+        description="None: the agencies have put no draft out for comment"
+    )
+    consultation_by_agency: list[ConsultationRowOut]
+    by_official: list[OfficialRowOut]
+
+
+def _counts(by_reason: dict[str, int]) -> list[CountOut]:
+    return [CountOut(label=label, count=n) for label, n in by_reason.items()]
 
 
 def _row(row: AgencyRow) -> AgencyRowOut:
-    return AgencyRowOut(**{name: getattr(row, name) for name in AgencyRowOut.model_fields})
+    values = {name: getattr(row, name) for name in AgencyRowOut.model_fields}
+    return AgencyRowOut(**{**values, "rejected_by_reason": _counts(row.rejected_by_reason)})
+
+
+def _standing(row: StandingRow) -> StandingRowOut:
+    values = {name: getattr(row, name) for name in StandingRowOut.model_fields}
+    return StandingRowOut(**{**values, "rejected_by_reason": _counts(row.rejected_by_reason)})
+
+
+def _consultation(row: ConsultationRow) -> ConsultationRowOut:
+    return ConsultationRowOut(
+        **{name: getattr(row, name) for name in ConsultationRowOut.model_fields}
+    )
+
+
+def _official(row: OfficialRow) -> OfficialRowOut:
+    return OfficialRowOut(
+        official=row.label,
+        **{name: getattr(row, name) for name in OfficialRowOut.model_fields if name != "official"},
+    )
 
 
 @router.get(
@@ -164,6 +269,15 @@ def agency_period_report(
             CountOut(label=label, count=n) for label, n in report.rejected_by_reason
         ],
         satisfaction=_satisfaction(report.satisfaction),
+        legal_documents=report.legal_documents,
+        standing=_standing(report.standing) if report.standing is not None else None,
+        standing_by_agency=[_standing(r) for r in report.standing_by_agency],
+        standing_by_field=[_standing(r) for r in report.standing_by_field],
+        consultation=(
+            _consultation(report.consultation) if report.consultation is not None else None
+        ),
+        consultation_by_agency=[_consultation(r) for r in report.consultation_by_agency],
+        by_official=[_official(r) for r in report.by_official],
     )
 
 

@@ -1,15 +1,21 @@
 """An issued báo cáo's figures: the agency report written out as data, and read back from it.
 
 `to_figures` turns an `AgencyReport` into JSON-ready data: every row and total, the standing
-Q&A's row, the satisfaction, the documents, the agency's name as it was, and the figures worked
-out from the rows (answered, on-time percentage) as they were worked out on the day.
-`from_figures` makes an `AgencyReport` again from that data, which the agency report's templates
-and exports render unchanged; its worked-out figures are the stored ones, not worked out again.
+Q&A's, consultation's and officials' rows, the satisfaction, the documents, the agency's name as
+it was, and the figures worked out from the rows (answered, on-time percentage) as they were
+worked out on the day. `from_figures` makes an `AgencyReport` again from that data, which the
+agency report's templates and exports render unchanged; its worked-out figures are the stored
+ones, not worked out again.
+
+A report issued before a figure existed has no value for it: it reads None (shown "—", "not
+counted when issued"), never a zero that was not counted. Version 1 summed the participants and
+the peaks across the dialogues under the names `participants` and `peak_concurrent`; they are
+read as the summed figures they were (`participations`, `peaks_summed`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,12 +24,21 @@ from django.db.models import QuerySet
 
 from events.models import Agency
 from reports.models import IssuedReport
-from reports.selectors import AgencyReport, AgencyRow, Satisfaction, StandingRow
+from reports.selectors import (
+    AgencyReport,
+    AgencyRow,
+    ConsultationRow,
+    OfficialRow,
+    Satisfaction,
+    StandingRow,
+)
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # Bumped if the shape of the stored figures ever changes, so old issues can still be read.
-FIGURES_VERSION = 1
+# 2: unique participants and the largest peak beside the summed ones, dialogues by format,
+# overdue, rejections and ratings per row, the standing Q&A, consultation and officials' rows.
+FIGURES_VERSION = 2
 
 # The figures the rows work out from their fields (properties), stored as they were.
 ROW_DERIVED = ("answered", "on_time_percent")
@@ -65,7 +80,7 @@ def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
-Figures = AgencyRow | StandingRow | Satisfaction
+Figures = AgencyRow | StandingRow | Satisfaction | ConsultationRow | OfficialRow
 
 
 def _data(row: Figures, derived: tuple[str, ...]) -> dict[str, Any]:
@@ -76,9 +91,30 @@ def _data(row: Figures, derived: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _known(cls: type[Figures], data: dict[str, Any]) -> dict[str, Any]:
-    """The stored values that are fields of `cls`; any other stored figure is left out."""
-    names = {f.name for f in fields(cls)} - {"stored"}
-    return {key: value for key, value in data.items() if key in names}
+    """The stored values that are fields of `cls`; any other stored figure is left out, and a
+    field the report was issued without reads None (an empty table for a breakdown)."""
+    known: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name == "stored":
+            continue
+        if f.name in data:
+            known[f.name] = data[f.name]
+        elif f.default_factory is not MISSING:
+            known[f.name] = f.default_factory()
+        else:
+            known[f.name] = None
+    return known
+
+
+def _upgraded_row(data: dict[str, Any], version: int) -> dict[str, Any]:
+    """A dialogue row as the current version names its figures."""
+    if version >= 2:
+        return data
+    data = dict(data)
+    # Version 1 summed both across the dialogues; who was unique was not counted.
+    data["participations"] = data.pop("participants", None)
+    data["peaks_summed"] = data.pop("peak_concurrent", None)
+    return data
 
 
 def to_figures(report: AgencyReport) -> dict[str, Any]:
@@ -106,11 +142,22 @@ def to_figures(report: AgencyReport) -> dict[str, Any]:
         "standing": (
             _data(report.standing, STANDING_DERIVED) if report.standing is not None else None
         ),
+        "standing_by_agency": [_data(row, STANDING_DERIVED) for row in report.standing_by_agency],
+        "standing_by_field": [_data(row, STANDING_DERIVED) for row in report.standing_by_field],
+        "consultation": (
+            _data(report.consultation, ()) if report.consultation is not None else None
+        ),
+        "consultation_by_agency": [_data(row, ()) for row in report.consultation_by_agency],
+        "by_official": [_data(row, ()) for row in report.by_official],
     }
 
 
-def _row(data: dict[str, Any]) -> IssuedAgencyRow:
-    return IssuedAgencyRow(**_known(AgencyRow, data), stored=data)
+def _row(data: dict[str, Any], version: int) -> IssuedAgencyRow:
+    return IssuedAgencyRow(**_known(AgencyRow, _upgraded_row(data, version)), stored=data)
+
+
+def _standing_row(data: dict[str, Any]) -> IssuedStandingRow:
+    return IssuedStandingRow(**_known(StandingRow, data), stored=data)
 
 
 def _agency(data: dict[str, Any]) -> Agency:
@@ -123,25 +170,37 @@ def _agency(data: dict[str, Any]) -> Agency:
 
 def from_figures(figures: dict[str, Any]) -> AgencyReport:
     """The report as issued, from its stored figures, for the same templates and exports."""
+    version = int(figures["version"])
     satisfaction = figures["satisfaction"]
     standing = figures["standing"]
+    consultation = figures.get("consultation")
     return AgencyReport(
         agency=_agency(figures["agency"]),
         start=datetime.fromisoformat(figures["start"]),
         end=datetime.fromisoformat(figures["end"]),
-        total=_row(figures["total"]),
-        by_agency=[_row(row) for row in figures["by_agency"]],
-        by_field=[_row(row) for row in figures["by_field"]],
+        total=_row(figures["total"], version),
+        by_agency=[_row(row, version) for row in figures["by_agency"]],
+        by_field=[_row(row, version) for row in figures["by_field"]],
         rejected_by_reason=[(str(label), int(n)) for label, n in figures["rejected_by_reason"]],
         legal_documents=list(figures["legal_documents"]),
         satisfaction=(
             Satisfaction(**_known(Satisfaction, satisfaction)) if satisfaction is not None else None
         ),
-        standing=(
-            IssuedStandingRow(**_known(StandingRow, standing), stored=standing)
-            if standing is not None
+        standing=_standing_row(standing) if standing is not None else None,
+        standing_by_agency=[_standing_row(row) for row in figures.get("standing_by_agency", [])],
+        standing_by_field=[_standing_row(row) for row in figures.get("standing_by_field", [])],
+        consultation=(
+            ConsultationRow(**_known(ConsultationRow, consultation))
+            if consultation is not None
             else None
         ),
+        consultation_by_agency=[
+            ConsultationRow(**_known(ConsultationRow, row))
+            for row in figures.get("consultation_by_agency", [])
+        ],
+        by_official=[
+            OfficialRow(**_known(OfficialRow, row)) for row in figures.get("by_official", [])
+        ],
     )
 
 

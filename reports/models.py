@@ -56,11 +56,22 @@ class ExportJob(models.Model):
     def expired(self) -> bool:
         return bool(timezone.now() >= self.expires_at)
 
+    # The rows are most of the work; the rest is finishing and storing the file.
+    ROWS_SHARE = 95
+
     @property
     def percent(self) -> int:
+        """How far the export got: 100 only once the file is stored and can be downloaded."""
         if self.status == self.Status.DONE:
             return 100
-        return round(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+        if not self.rows_total:
+            return 0
+        return min(self.ROWS_SHARE, self.ROWS_SHARE * self.rows_done // self.rows_total)
+
+    @property
+    def finishing(self) -> bool:
+        """Every row is written, and the file is being finished and stored."""
+        return self.status == self.Status.RUNNING and self.rows_done >= self.rows_total
 
     @property
     def filename(self) -> str:

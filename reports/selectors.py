@@ -6,9 +6,11 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
+from consultation.models import Comment, Draft, Reply
 from dialogue import facts
 from dialogue.models import (
     Answer,
@@ -132,7 +134,7 @@ def dialogue_report(event: Event, *, now: datetime | None = None) -> DialogueRep
     return DialogueReport(
         event=event,
         participants=active_participants(event).count(),
-        peak_concurrent=max((c for _, c in samples), default=0),
+        peak_concurrent=max((c for _at, c in samples), default=0),
         presence=samples,
         received=counts["received"],
         approved=counts["approved"],
@@ -191,17 +193,40 @@ def agency_and_descendants(agency: Agency) -> list[Agency]:
 
 @dataclass
 class AgencyRow:
+    """A row of the agency report's dialogue tables: a sub-agency, a legal field, or the total.
+
+    Counts of dialogues and questions add up: the sub-agencies' rows (or the legal fields') sum
+    to the total. Unique people do not: a person who took part in two rows' dialogues is in both
+    rows and once in the total. Where a figure is summed across the dialogues, its name says so.
+    """
+
     label: str
     dialogues: int = 0
+    online: int = 0
+    hybrid: int = 0
+    in_person: int = 0
+    # Unique people who asked or voted: an account once across the row's dialogues, a nickname
+    # participant (who has no account to recognise again) once in its dialogue.
     participants: int = 0
-    peak_concurrent: int = 0
+    # Each dialogue's participants, summed across the row's dialogues ("lượt người").
+    participations: int = 0
+    # The most people connected at once in any single dialogue of the row.
+    largest_peak: int = 0
+    # Each dialogue's peak, summed across the row's dialogues.
+    peaks_summed: int = 0
     received: int = 0
     published: int = 0
     answered_live: int = 0
     answered_written: int = 0
     answered_on_time: int = 0
     due_in_writing: int = 0
+    # Due before the period's end (or now, if sooner) and not answered by then.
+    overdue: int = 0
     rejected: int = 0
+    # Not selected, by reason: the reason's label and how many, most frequent first.
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    ratings: int = 0
+    average_rating: float | None = None
 
     @property
     def answered(self) -> int:
@@ -212,6 +237,58 @@ class AgencyRow:
         if not self.due_in_writing:
             return None
         return round(100 * self.answered_on_time / self.due_in_writing, 1)
+
+
+@dataclass
+class StandingRow:
+    """The standing legal Q&A of the agencies, counted by the questions asked in the period."""
+
+    received: int = 0
+    published: int = 0
+    rejected: int = 0
+    due_in_writing: int = 0
+    answered: int = 0
+    answered_on_time: int = 0
+    overdue: int = 0  # due before the period's end (or now), still unanswered
+    label: str = ""  # the sub-agency or the legal field; empty for the total
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    ratings: int = 0
+    average_rating: float | None = None
+
+    @property
+    def on_time_percent(self) -> float | None:
+        if not self.due_in_writing:
+            return None
+        return round(100 * self.answered_on_time / self.due_in_writing, 1)
+
+
+@dataclass
+class ConsultationRow:
+    """Comments on the agencies' draft documents sent in the period, and the agency's replies."""
+
+    label: str
+    drafts: int = 0  # drafts that received a comment in the period
+    received: int = 0
+    published: int = 0
+    rejected: int = 0
+    responded: int = 0  # with the agency's reply
+    accepted: int = 0
+    partly_accepted: int = 0
+    explained: int = 0
+
+
+@dataclass
+class OfficialRow:
+    """What one official did with the report's questions (or, unnamed, what nobody was given)."""
+
+    label: str
+    answered_live: int = 0
+    answered_written: int = 0
+    answered_on_time: int = 0
+    # Routed to the official, due before the period's end (or now), not answered by then.
+    overdue: int = 0
+    ratings: int = 0
+    average_rating: float | None = None
 
 
 @dataclass
@@ -226,91 +303,272 @@ class AgencyReport:
     legal_documents: list[str] = field(default_factory=list)
     satisfaction: Satisfaction | None = None
     standing: StandingRow | None = None
-
-
-@dataclass
-class StandingRow:
-    """The standing legal Q&A of the agencies, counted by the questions asked in the period."""
-
-    received: int = 0
-    published: int = 0
-    rejected: int = 0
-    due_in_writing: int = 0
-    answered: int = 0
-    answered_on_time: int = 0
-    overdue: int = 0  # due before the period's end (or now), still unanswered
-
-    @property
-    def on_time_percent(self) -> float | None:
-        if not self.due_in_writing:
-            return None
-        return round(100 * self.answered_on_time / self.due_in_writing, 1)
+    standing_by_agency: list[StandingRow] = field(default_factory=list)
+    standing_by_field: list[StandingRow] = field(default_factory=list)
+    consultation: ConsultationRow | None = None
+    consultation_by_agency: list[ConsultationRow] = field(default_factory=list)
+    by_official: list[OfficialRow] = field(default_factory=list)
 
 
 HELD = (Event.Status.LIVE, Event.Status.ENDED)
 
+# Shown for a question with no reason and a standing question with no legal field.
+NONE_LABEL = "—"
+# The officials' row of the overdue questions nobody was given.
+UNROUTED = gettext_lazy("Routed to no official")
 
-def _standing_row(agencies: list[Agency], *, start: datetime, end: datetime) -> StandingRow | None:
-    """What the agencies' standing Q&As received from start to end, and what became of it."""
-    ids = list(
-        Event.objects.filter(agency__in=agencies, kind=Event.Kind.STANDING).values_list(
-            "pk", flat=True
-        )
-    )
-    if not ids:
-        return None
-    asked = Question.objects.filter(event_id__in=ids, created_at__gte=start, created_at__lt=end)
-    counts = asked.aggregate(
+
+@dataclass
+class _QuestionFigures:
+    """What every table counts of a set of questions, from their stored facts."""
+
+    received: int
+    published: int
+    rejected: int
+    due_in_writing: int
+    answered: int
+    answered_live: int
+    answered_written: int
+    answered_on_time: int
+    overdue: int
+    rejected_by_reason: dict[str, int]
+    ratings: int
+    average_rating: float | None
+
+
+def _question_figures(questions: QuerySet[Question], *, late_at: datetime) -> _QuestionFigures:
+    """Received, published, answered (how, on time), overdue at `late_at`, rejected by reason,
+    and the ratings of their answers; tombstones of erased questions included."""
+    counts = questions.aggregate(
         received=Count("pk", filter=facts.RECEIVED),
         published=Count("pk", filter=facts.PUBLISHED),
         rejected=Count("pk", filter=facts.NOT_SELECTED),
         due=Count("pk", filter=facts.DUE_IN_WRITING),
         answered=Count("pk", filter=facts.ANSWERED),
+        live=Count("pk", filter=facts.ANSWERED_LIVE),
+        written=Count("pk", filter=facts.ANSWERED_IN_WRITING),
         on_time=Count("pk", filter=facts.ANSWERED_ON_TIME),
-        overdue=Count("pk", filter=facts.overdue(min(end, timezone.now()))),
+        overdue=Count("pk", filter=facts.overdue(late_at)),
     )
-    return StandingRow(
+    rated = satisfaction(AnswerRating.objects.filter(answer__question__in=questions))
+    return _QuestionFigures(
         received=counts["received"],
         published=counts["published"],
         rejected=counts["rejected"],
         due_in_writing=counts["due"],
         answered=counts["answered"],
+        answered_live=counts["live"],
+        answered_written=counts["written"],
         answered_on_time=counts["on_time"],
         overdue=counts["overdue"],
+        rejected_by_reason=_reasons(questions),
+        ratings=rated.ratings,
+        average_rating=rated.average,
     )
 
 
-def _row(label: str, events: list[Event]) -> AgencyRow:
+def _reasons(questions: QuerySet[Question]) -> dict[str, int]:
+    """The questions not selected, by the reason's label, most frequent first."""
+    labels = dict(Question.RejectionReason.choices)
+    found: dict[str, int] = {}
+    for row in (
+        questions.filter(facts.NOT_SELECTED)
+        .values("rejection_reason")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "rejection_reason")
+    ):
+        label = str(labels.get(row["rejection_reason"], NONE_LABEL))
+        found[label] = found.get(label, 0) + row["n"]
+    return found
+
+
+def _late_at(end: datetime) -> datetime:
+    """When a question counts as overdue for a period: at its end, or now if that is sooner."""
+    return min(end, timezone.now())
+
+
+def _standing_row(label: str, asked: QuerySet[Question], *, end: datetime) -> StandingRow:
+    figures = _question_figures(asked, late_at=_late_at(end))
+    return StandingRow(
+        label=label,
+        received=figures.received,
+        published=figures.published,
+        rejected=figures.rejected,
+        due_in_writing=figures.due_in_writing,
+        answered=figures.answered,
+        answered_on_time=figures.answered_on_time,
+        overdue=figures.overdue,
+        rejected_by_reason=figures.rejected_by_reason,
+        ratings=figures.ratings,
+        average_rating=figures.average_rating,
+    )
+
+
+@dataclass
+class _Standing:
+    total: StandingRow | None
+    by_agency: list[StandingRow]
+    by_field: list[StandingRow]
+    event_ids: list[int]
+
+
+def _standing(agencies: list[Agency], *, start: datetime, end: datetime) -> _Standing:
+    """What the agencies' standing Q&As received from start to end, and what became of it: in
+    all, by sub-agency, and by the legal field each asker chose (the question's topic)."""
+    standing = dict(
+        Event.objects.filter(agency__in=agencies, kind=Event.Kind.STANDING).values_list(
+            "agency_id", "pk"
+        )
+    )
+    if not standing:
+        return _Standing(total=None, by_agency=[], by_field=[], event_ids=[])
+    ids = list(standing.values())
+    asked = Question.objects.filter(event_id__in=ids, created_at__gte=start, created_at__lt=end)
+    topics = sorted(set(asked.values_list("topic", flat=True)))
+    return _Standing(
+        total=_standing_row("", asked, end=end),
+        by_agency=[
+            _standing_row(a.name, asked.filter(event_id=standing[a.pk]), end=end)
+            for a in agencies
+            if a.pk in standing
+        ],
+        by_field=[
+            _standing_row(topic or NONE_LABEL, asked.filter(topic=topic), end=end)
+            for topic in topics
+        ],
+        event_ids=ids,
+    )
+
+
+def _people(event_ids: list[int]) -> tuple[int, int]:
+    """Unique people who asked or voted in the dialogues, and their participations summed.
+
+    A participant row belongs to one dialogue: an account's rows are one person, counted once;
+    a nickname participant cannot be recognised in another dialogue, so each row is one person.
+    """
+    active = Participant.objects.filter(event_id__in=event_ids).filter(
+        Exists(Question.objects.filter(author_id=OuterRef("pk")))
+        | Exists(Vote.objects.filter(participant_id=OuterRef("pk")))
+    )
+    counts = active.aggregate(
+        participations=Count("pk"),
+        accounts=Count("user", distinct=True),
+        nicknames=Count("pk", filter=Q(user__isnull=True)),
+    )
+    return counts["accounts"] + counts["nicknames"], counts["participations"]
+
+
+def _row(label: str, events: list[Event], *, end: datetime) -> AgencyRow:
     row = AgencyRow(label=label, dialogues=len(events))
     ids = [e.pk for e in events]
     if not ids:
         return row
-    row.participants = (
-        Participant.objects.filter(event_id__in=ids)
-        .filter(Q(questions__isnull=False) | Q(votes__isnull=False))
-        .distinct()
-        .count()
-    )
-    row.peak_concurrent = sum(
+    row.online = sum(1 for e in events if e.format == Event.Format.ONLINE)
+    row.hybrid = sum(1 for e in events if e.format == Event.Format.HYBRID)
+    row.in_person = sum(1 for e in events if e.format == Event.Format.IN_PERSON)
+    row.participants, row.participations = _people(ids)
+    peaks = [
         r["peak"] or 0
         for r in PresenceSample.objects.filter(event_id__in=ids)
         .values("event_id")
         .annotate(peak=Max("connected"))
+    ]
+    row.largest_peak, row.peaks_summed = max(peaks, default=0), sum(peaks)
+    figures = _question_figures(Question.objects.filter(event_id__in=ids), late_at=_late_at(end))
+    row.received, row.published, row.rejected = (
+        figures.received,
+        figures.published,
+        figures.rejected,
     )
-    q = Question.objects.filter(event_id__in=ids).aggregate(
-        received=Count("pk", filter=facts.RECEIVED),
-        published=Count("pk", filter=facts.PUBLISHED),
-        rejected=Count("pk", filter=facts.NOT_SELECTED),
-        due=Count("pk", filter=facts.DUE_IN_WRITING),
-        live=Count("pk", filter=facts.ANSWERED_LIVE),
-        written=Count("pk", filter=facts.ANSWERED_IN_WRITING),
-        on_time=Count("pk", filter=facts.ANSWERED_ON_TIME),
-    )
-    row.received, row.published, row.rejected = q["received"], q["published"], q["rejected"]
-    row.due_in_writing = q["due"]
-    row.answered_live, row.answered_written = q["live"], q["written"]
-    row.answered_on_time = q["on_time"]
+    row.due_in_writing, row.overdue = figures.due_in_writing, figures.overdue
+    row.answered_live, row.answered_written = figures.answered_live, figures.answered_written
+    row.answered_on_time = figures.answered_on_time
+    row.rejected_by_reason = figures.rejected_by_reason
+    row.ratings, row.average_rating = figures.ratings, figures.average_rating
     return row
+
+
+def _consultation_row(label: str, comments: QuerySet[Comment]) -> ConsultationRow:
+    counts = comments.aggregate(
+        drafts=Count("draft", distinct=True),
+        received=Count("pk"),
+        published=Count("pk", filter=Q(status__in=Comment.PUBLIC_STATUSES)),
+        rejected=Count("pk", filter=Q(status=Comment.Status.REJECTED)),
+        responded=Count("pk", filter=Q(reply__isnull=False)),
+        accepted=Count("pk", filter=Q(reply__disposition=Reply.Disposition.ACCEPTED)),
+        partly_accepted=Count("pk", filter=Q(reply__disposition=Reply.Disposition.PARTLY)),
+        explained=Count("pk", filter=Q(reply__disposition=Reply.Disposition.EXPLAINED)),
+    )
+    return ConsultationRow(label=label, **counts)
+
+
+def _consultation(
+    agencies: list[Agency], *, start: datetime, end: datetime
+) -> tuple[ConsultationRow | None, list[ConsultationRow]]:
+    """The comments sent in the period on the agencies' drafts (erased ones' tombstones too):
+    in all, and for each agency that put a draft out for comment."""
+    with_drafts = set(Draft.objects.filter(agency__in=agencies).values_list("agency_id", flat=True))
+    if not with_drafts:
+        return None, []
+    sent = Comment.objects.filter(
+        draft__agency__in=agencies, created_at__gte=start, created_at__lt=end
+    )
+    return _consultation_row("", sent), [
+        _consultation_row(a.name, sent.filter(draft__agency=a))
+        for a in agencies
+        if a.pk in with_drafts
+    ]
+
+
+def _officials(questions: QuerySet[Question], *, late_at: datetime) -> list[OfficialRow]:
+    """Per official: the report's questions they answered (how, on time), those routed to them
+    and overdue, and the ratings of their answers. Overdue questions routed to nobody get a
+    row of their own."""
+    rows: dict[int | None, OfficialRow] = {}
+    names = {
+        u.pk: u.display_name or u.email
+        for u in User.objects.filter(
+            Q(answers__question__in=questions) | Q(routed_questions__in=questions)
+        ).distinct()
+    }
+
+    def row(pk: int | None) -> OfficialRow:
+        if pk not in rows:
+            rows[pk] = OfficialRow(label=names.get(pk, NONE_LABEL) if pk else str(UNROUTED))
+        return rows[pk]
+
+    for answered in (
+        questions.filter(facts.ANSWERED, answer__official__isnull=False)
+        .values("answer__official")
+        .annotate(
+            live=Count("pk", filter=facts.ANSWERED_LIVE),
+            written=Count("pk", filter=facts.ANSWERED_IN_WRITING),
+            on_time=Count("pk", filter=facts.ANSWERED_ON_TIME),
+        )
+        .order_by()
+    ):
+        found = row(answered["answer__official"])
+        found.answered_live, found.answered_written = answered["live"], answered["written"]
+        found.answered_on_time = answered["on_time"]
+    for late in (
+        questions.filter(facts.overdue(late_at))
+        .values("routed_to")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        row(late["routed_to"]).overdue = late["n"]
+    for rated in (
+        AnswerRating.objects.filter(answer__question__in=questions, answer__official__isnull=False)
+        .values("answer__official")
+        .annotate(n=Count("pk"), points=Sum("score"))
+        .order_by()
+    ):
+        found = row(rated["answer__official"])
+        found.ratings = rated["n"]
+        found.average_rating = round(rated["points"] / rated["n"], 1)
+    nobody = rows.pop(None, None)
+    named = sorted(rows.values(), key=lambda r: (-(r.answered_live + r.answered_written), r.label))
+    return [*named, nobody] if nobody is not None else named
 
 
 def agency_report(agency: Agency, *, start: datetime, end: datetime) -> AgencyReport:
@@ -326,16 +584,22 @@ def agency_report(agency: Agency, *, start: datetime, end: datetime) -> AgencyRe
             starts_at__lt=end,
         ).select_related("agency")
     )
-    fields = dict(Event.LegalField.choices)
-    by_agency = [_row(a.name, [e for e in events if e.agency_id == a.pk]) for a in agencies]
+    field_labels = dict(Event.LegalField.choices)
+    by_agency = [
+        _row(a.name, [e for e in events if e.agency_id == a.pk], end=end) for a in agencies
+    ]
     field_keys = sorted({e.legal_field for e in events})
     by_field = [
-        _row(str(fields.get(k, k or "—")), [e for e in events if e.legal_field == k])
+        _row(
+            str(field_labels.get(k, k or NONE_LABEL)),
+            [e for e in events if e.legal_field == k],
+            end=end,
+        )
         for k in field_keys
     ]
     reasons = dict(Question.RejectionReason.choices)
     rejected = [
-        (str(reasons.get(r["rejection_reason"], "—")), r["n"])
+        (str(reasons.get(r["rejection_reason"], NONE_LABEL)), r["n"])
         for r in Question.objects.filter(event__in=events, status=Question.Status.REJECTED)
         .values("rejection_reason")
         .annotate(n=Count("pk"))
@@ -344,15 +608,27 @@ def agency_report(agency: Agency, *, start: datetime, end: datetime) -> AgencyRe
     documents = sorted(
         {f"{d.number} {d.title}".strip() for e in events for d in e.legal_documents.all()}
     )
+    standing = _standing(agencies, start=start, end=end)
+    consultation, consultation_by_agency = _consultation(agencies, start=start, end=end)
+    # The report's questions: those of the dialogues held, and those asked in the standing Q&As.
+    questions = Question.objects.filter(
+        Q(event_id__in=[e.pk for e in events])
+        | Q(event_id__in=standing.event_ids, created_at__gte=start, created_at__lt=end)
+    )
     return AgencyReport(
         agency=agency,
         start=start,
         end=end,
-        total=_row(agency.name, events),
+        total=_row(agency.name, events, end=end),
         by_agency=by_agency,
         by_field=by_field,
         rejected_by_reason=rejected,
         legal_documents=documents,
         satisfaction=satisfaction(AnswerRating.objects.filter(answer__question__event__in=events)),
-        standing=_standing_row(agencies, start=start, end=end),
+        standing=standing.total,
+        standing_by_agency=standing.by_agency,
+        standing_by_field=standing.by_field,
+        consultation=consultation,
+        consultation_by_agency=consultation_by_agency,
+        by_official=_officials(questions, late_at=_late_at(end)),
     )

@@ -36,12 +36,11 @@ def _event_for_report(request: HttpRequest, slug: str) -> Event:
     return event
 
 
-@login_required
-def dialogue(request: HttpRequest, slug: str) -> HttpResponse:
-    event = _event_for_report(request, slug)
+def _dialogue_context(event: Event) -> dict[str, object]:
+    """The dialogue report's figures and charts, for its page and its PDF."""
     report = dialogue_report(event)
     presence = [(timezone.localtime(at, VN).strftime("%H:%M"), n) for at, n in report.presence]
-    context = {
+    return {
         "event": event,
         "report": report,
         "presence": presence,
@@ -63,7 +62,25 @@ def dialogue(request: HttpRequest, slug: str) -> HttpResponse:
             rows=[(label, n) for _code, label, n in report.rejected_by_reason],
         ),
     }
-    return render(request, "reports/dialogue.html", context)
+
+
+@login_required
+def dialogue(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _event_for_report(request, slug)
+    return render(request, "reports/dialogue.html", _dialogue_context(event))
+
+
+@login_required
+def dialogue_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """The dialogue report as an A4 PDF, its times in the dialogue's time zone."""
+    event = _event_for_report(request, slug)
+    html = exports.dialogue_report_page({**_dialogue_context(event), "today": timezone.localdate()})
+    response = HttpResponse(
+        exports.dialogue_report_pdf(html, base_url=request.build_absolute_uri("/")),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = f'attachment; filename="bao-cao-{event.slug}.pdf"'
+    return response
 
 
 @login_required
@@ -75,10 +92,9 @@ def dialogue_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         enqueue_on_commit(make_question_export, str(job.pk))
         return redirect("reports:export_job", job=job.pk)
     if fmt == "csv":
-        body, content_type = exports.questions_csv(event), "text/csv; charset=utf-8"
+        body, content_type = exports.questions_csv(event), exports.CSV_CONTENT_TYPE
     else:
-        body = exports.questions_xlsx(event)
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body, content_type = exports.questions_xlsx(event), exports.XLSX_CONTENT_TYPE
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="cau-hoi-{event.slug}.{fmt}"'
     return response
@@ -112,9 +128,9 @@ def export_download(request: HttpRequest, job: uuid.UUID) -> HttpResponse:
         return redirect("reports:export_job", job=found.pk)
     content = ExportJob.objects.values_list("content", flat=True).get(pk=found.pk)
     content_type = (
-        "text/csv; charset=utf-8"
+        exports.CSV_CONTENT_TYPE
         if found.format == ExportJob.Format.CSV
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else exports.XLSX_CONTENT_TYPE
     )
     response = HttpResponse(bytes(content), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
@@ -191,17 +207,28 @@ def agency_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-@login_required
-def agency_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
+def _agency_file(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     agency, start, end, report = _agency_report(request, slug)
-    response = HttpResponse(
-        exports.agency_report_xlsx(report),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    if fmt == "csv":
+        body, content_type = exports.agency_report_csv(report), exports.CSV_CONTENT_TYPE
+    else:
+        body, content_type = exports.agency_report_xlsx(report), exports.XLSX_CONTENT_TYPE
+    response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = (
-        f'attachment; filename="bao-cao-{agency.slug}-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"'
+        f'attachment; filename="bao-cao-{agency.slug}-{start:%Y%m%d}-{end:%Y%m%d}.{fmt}"'
     )
     return response
+
+
+@login_required
+def agency_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
+    return _agency_file(request, slug, "xlsx")
+
+
+@login_required
+def agency_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    """The agency report's tables one after another in one CSV file."""
+    return _agency_file(request, slug, "csv")
 
 
 def public_statistics(request: HttpRequest, slug: str) -> HttpResponse:
@@ -307,8 +334,7 @@ def _issued_file(request: HttpRequest, slug: str, pk: int, fmt: str) -> HttpResp
     if fmt == "pdf":
         content_type, filename = "application/pdf", found.pdf_filename
     else:
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        filename = found.xlsx_filename
+        content_type, filename = exports.XLSX_CONTENT_TYPE, found.xlsx_filename
     response = HttpResponse(bytes(content), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -286,6 +286,7 @@ def event_form(*, title: str) -> dict[str, Any]:
     return {
         "title": title,
         "legal_field": "land",
+        "format": "online",
         "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
         "ends_at": (starts + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
         "moderation_mode": "pre",
@@ -432,6 +433,10 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         reverse("reports:dialogue_export", args=[w.event.slug, "csv"]),
         {},
     ),
+    ("reports:dialogue_pdf", "GET"): lambda w: (
+        reverse("reports:dialogue_pdf", args=[w.event.slug]),
+        {},
+    ),
     ("reports:export_job", "GET"): lambda w: (
         reverse("reports:export_job", args=[w.export_job.pk]),
         {},
@@ -450,6 +455,10 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
     ),
     ("reports:agency_xlsx", "GET"): lambda w: (
         reverse("reports:agency_xlsx", args=[w.event.agency.slug]),
+        {},
+    ),
+    ("reports:agency_csv", "GET"): lambda w: (
+        reverse("reports:agency_csv", args=[w.event.agency.slug]),
         {},
     ),
     ("reports:issue", "POST"): lambda w: (

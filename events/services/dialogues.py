@@ -41,6 +41,7 @@ class EventDetails:
     description: str = ""
     legal_field: str = Event.LegalField.OTHER
     topic: str = ""
+    format: str = Event.Format.ONLINE
     starts_at: datetime
     ends_at: datetime
     questions_open_at: datetime | None = None
@@ -60,6 +61,7 @@ EVENT_FIELDS = (
     "description",
     "legal_field",
     "topic",
+    "format",
     "starts_at",
     "ends_at",
     "questions_open_at",
@@ -99,6 +101,8 @@ def check_event_details(details: EventDetails) -> EventDetails:
         raise InvalidMessage(_("The title is too long."), code="invalid_title")
     if details.legal_field not in Event.LegalField.values:
         raise InvalidMessage(_("Choose a legal field."), code="invalid_legal_field")
+    if details.format not in Event.Format.values:
+        raise InvalidMessage(_("Choose how the dialogue is held."), code="invalid_format")
     if details.moderation_mode not in Event.Moderation.values:
         raise InvalidMessage(_("Choose a moderation mode."), code="invalid_moderation_mode")
     if details.ends_at <= details.starts_at:

@@ -48,6 +48,7 @@ def test_an_organiser_creates_a_draft_with_its_documents(organiser, event):
     assert created.status == Event.Status.DRAFT
     assert created.slug == "doi-thoai-ve-luat-dat-dai-2024"
     assert created.legal_field == "land"
+    assert created.format == Event.Format.ONLINE  # unless the organiser says otherwise
     assert list(created.legal_documents.values_list("number", flat=True)) == ["31/2024/QH15"]
 
 
@@ -69,6 +70,7 @@ def test_the_short_link_is_made_unique_and_never_takes_a_reserved_word(organiser
     [
         ({"title": "   "}, "invalid_title"),
         ({"legal_field": "astrology"}, "invalid_legal_field"),
+        ({"format": "by_pigeon"}, "invalid_format"),
         ({"moderation_mode": "never"}, "invalid_moderation_mode"),
         ({"question_max_length": 10}, "invalid_question_length"),
         ({"written_answer_days": 0}, "invalid_answer_days"),
@@ -221,6 +223,7 @@ def form_data(**changes: str) -> dict[str, str]:
         "title": "Hỏi đáp pháp luật về hộ tịch",
         "slug": "ho-tich-2025",
         "legal_field": "administrative",
+        "format": "hybrid",
         "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
         "ends_at": (starts + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
         "moderation_mode": "pre",
@@ -246,6 +249,7 @@ def test_the_organiser_creates_schedules_starts_ends_a_dialogue_from_the_pages(
         reverse("events:manage:create_event", args=[agency.slug]), form_data()
     )
     created = Event.objects.get(slug="ho-tich-2025")
+    assert created.format == Event.Format.HYBRID
     assert response.headers["Location"] == reverse(
         "events:manage:event", args=[agency.slug, created.slug]
     )
