@@ -11,4 +11,5 @@ class OperationsConfig(AppConfig):
     verbose_name = "Operations"
 
     def ready(self) -> None:
-        from config import access_log, metrics  # noqa: F401  (signal receivers, the collector)
+        # Signal receivers, the collector, the check that every route is declared.
+        from config import access, access_log, metrics  # noqa: F401

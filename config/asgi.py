@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP through Django; websockets through Channels, origin and auth checked."""
+"""ASGI entry point: HTTP through Django; websockets through Channels, origin, auth and the
+route's declared access (config/access.py) checked."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from config.access import SocketAccessMiddleware  # noqa: E402
 from config.access_log import SocketLogMiddleware  # noqa: E402
 from config.metrics import start_metrics_server  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
@@ -21,7 +23,9 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": SocketLogMiddleware(
-            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            AllowedHostsOriginValidator(
+                AuthMiddlewareStack(SocketAccessMiddleware(URLRouter(websocket_urlpatterns)))
+            )
         ),
     }
 )

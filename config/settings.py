@@ -81,9 +81,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    # After authentication and messages: sends staff without two-factor authentication to its
-    # setup page before any staff page (see STAFF_URL_NAMESPACES).
-    "events.middleware.StaffTwoFactorMiddleware",
+    # After authentication and messages: refuses undeclared routes, and sends staff without
+    # two-factor authentication to its setup before any staff route (config/access.py).
+    "config.access.AccessMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -245,13 +245,12 @@ PRIVACY = {
 }
 
 # Two-factor authentication: an authenticator app (TOTP) and recovery codes. Required of staff
-# before any page in these URL namespaces (events/middleware.py); citizens never need it.
+# before any route declared staff (config/access.py); citizens never need it.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_ADAPTER = "events.adapters.StaffMFAAdapter"
 # One period either side, for phone clocks that drift.
 MFA_TOTP_TOLERANCE = env.int("MFA_TOTP_TOLERANCE", default=1)
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Đối thoại chính sách – pháp luật")
-STAFF_URL_NAMESPACES = ("admin", "manage", "moderation", "consultation_staff")
 
 # Single sign-on through OpenID Connect, configured only from the environment: an agency's own
 # identity provider (OIDC_*) and the government identity provider under the reserved id "vneid"

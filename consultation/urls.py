@@ -6,7 +6,7 @@ from consultation import views
 
 app_name = "consultation"
 
-# Staff pages: their "consultation_staff" namespace is in STAFF_URL_NAMESPACES (2FA).
+# Staff pages: "consultation_staff:*" is declared staff (config/access.py), so they need 2FA.
 staff_patterns = [
     path("agency/<slug:slug>/", views.agency_drafts, name="drafts"),
     path("agency/<slug:slug>/new/", views.create_draft, name="create"),

@@ -1,7 +1,7 @@
 """Consultation pages: the public draft with its comments and summary, and the staff pages.
 
 They work without JavaScript (plain POST). The staff pages sit in the "consultation_staff" URL
-namespace, so they need two-factor authentication (events/middleware.py).
+namespace, so they need two-factor authentication (config/access.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Organiser pages: an agency's dialogues created, edited, scheduled, copied, run and cancelled.
 
 They sit in the "manage" URL namespace, so staff need two-factor authentication first
-(events/middleware.py). Every write goes through `events.services`. The buttons that start,
+(config/access.py). Every write goes through `events.services`. The buttons that start,
 end and cancel a dialogue are the lifecycle's own (`moderation/lifecycle.py`), shown by the
 `{% lifecycle_buttons %}` tag; events imports nothing of moderation.
 """

@@ -6,7 +6,7 @@ from events import organiser, public, views
 
 app_name = "events"
 
-# Staff pages: their "manage" namespace is in STAFF_URL_NAMESPACES, so they need 2FA.
+# Staff pages: "events:manage:*" is declared staff (config/access.py), so they need 2FA.
 staff_patterns = [
     path("", views.manage_index, name="index"),
     # Organiser pages: an agency's dialogues (events/organiser.py).

@@ -1,8 +1,10 @@
 """Every role against every endpoint and socket command, as docs/security.md's table says.
 
 The table is the policy: this test reads it, runs each cell on fresh data, and checks the
-outcome. A refusal must write nothing and broadcast nothing. Every URL the project serves and
-every socket command it accepts must have a row, so a new one cannot slip in unreviewed.
+outcome. A refusal must write nothing and broadcast nothing. Every route declared in
+config/access.py (the one list of what is public, participant or staff) must have a row, and
+the row must agree with its declaration, so a new one cannot slip in unreviewed. Every staff
+route sends staff without two factors to set them up, whoever would otherwise be let in.
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from allauth.mfa.models import Authenticator
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 
+from config import access
 from config.asgi import application
 from consultation import services as consultation_services
 from consultation.demo import DRAFT_TEXT
@@ -71,8 +75,9 @@ ROLES = [
     "other organiser",
     "admin",
 ]
-# allauth's pages guard themselves (docs/security.md); the admin is covered by its index.
-OUTSIDE_THE_TABLE = re.compile(r"^(account_|mfa_|socialaccount_|openid_connect_|admin:(?!index$))")
+# Declared in config/access.py, but outside the table: allauth's pages guard themselves
+# (docs/security.md), and the admin is covered by its index.
+OUTSIDE_THE_TABLE = {"account_*", "mfa_*", "socialaccount_*", "openid_connect_*", "/accounts/*"}
 
 
 def read_policy() -> dict[tuple[str, str], dict[str, str]]:
@@ -664,25 +669,60 @@ WRITES = {
 }
 
 
-def served_url_names() -> set[str]:
-    names: set[str] = set()
+def declaration_of(key: str) -> str:
+    """The entry of config/access.py that declares `key`: itself, or its longest prefix."""
+    if key in access.URLS:
+        return key
+    return max((p for p in access.URLS if p.endswith("*") and key.startswith(p[:-1])), key=len)
 
-    def walk(patterns: list[Any], namespace: str) -> None:
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-                walk(pattern.url_patterns, inner)
-            elif isinstance(pattern, URLPattern) and pattern.name:
-                names.add(namespace + pattern.name)
 
-    walk(get_resolver().url_patterns, "")
-    return {name for name in names if not OUTSIDE_THE_TABLE.match(name)}
+def served_url_names() -> dict[str, access.Access]:
+    """Every route the resolver serves, as config/access.py declares it, but those outside."""
+    routes = {route.key: route.access for route in access.url_routes()}
+    assert None not in routes.values(), "tests/access/test_route_declarations.py says which"
+    return {
+        key: value
+        for key, value in routes.items()
+        if value is not None
+        and declaration_of(key) not in OUTSIDE_THE_TABLE
+        and not (key.startswith("admin:") and key != "admin:index")
+    }
 
 
 def test_every_endpoint_has_a_row_in_the_policy():
     in_table = {name for name, method in POLICY_ROWS if method != "WS"}
-    assert served_url_names() - in_table == set()
+    assert set(served_url_names()) == in_table
     assert {key for key in POLICY_ROWS if key[1] != "WS"} == set(REQUESTS)
+
+
+def test_each_row_agrees_with_the_route_s_declaration():
+    """Staff routes send the anonymous to sign in or refuse them; public ones serve everyone."""
+    declared = served_url_names()
+    for (name, method), row in POLICY_ROWS.items():
+        if method == "WS":
+            continue
+        if declared[name] is access.STAFF:
+            assert row["anonymous"] in ("login", "deny"), name
+        elif declared[name] is access.PUBLIC:
+            assert set(row.values()) == {"ok"}, name
+
+
+def test_every_socket_route_is_a_socket_of_the_table():
+    served = {str(p.pattern) for p in access.socket_router(application).routes}
+    kinds = {
+        "citizen": "ws/events/<slug:slug>/",
+        "moderator": "ws/events/<slug:slug>/moderate/",
+        "official": "ws/events/<slug:slug>/official/",
+        "stage": "ws/stage/<slug:token>/",
+    }
+    assert set(kinds) == set(SOCKET_PATHS)
+    assert set(kinds.values()) == served
+    for kind, route in kinds.items():
+        row = POLICY_ROWS[(f"{kind} socket: connect", "WS")]
+        if access.SOCKETS[route] is access.STAFF:
+            assert row["anonymous"] == row["citizen"] == "deny", kind
+        elif access.SOCKETS[route] is access.PUBLIC:
+            assert set(row.values()) == {"ok"}, kind
 
 
 def test_every_socket_command_has_a_row_in_the_policy():
@@ -742,6 +782,45 @@ def test_http_cell(name, method, role, outcome, django_capture_on_commit_callbac
     else:
         assert response.status_code in (200, 302, 400), (response.status_code, location)
         assert not to_login, location
+
+
+STAFF_CELLS = [
+    (name, method, next(role for role in ROLES if row[role] == "ok"))
+    for (name, method), row in POLICY_ROWS.items()
+    if method != "WS"
+    and access.declared(name) is access.STAFF
+    and "ok" in row.values()
+    # Every signed-in person sees the organiser pages' index; the staff among them need 2FA.
+    and name != "events:manage:index"
+] + [("events:manage:index", "GET", "moderator")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "method", "role"), STAFF_CELLS, ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in STAFF_CELLS]
+)
+def test_staff_without_two_factors_reach_no_staff_route(
+    name, method, role, django_capture_on_commit_callbacks
+):
+    """The cell's "ok" person, with a password alone: sent to set up two factors, nothing done."""
+    world = build_world()
+    person = world.people[role]
+    assert person is not None
+    Authenticator.objects.filter(user=person).delete()
+    client = Client()
+    client.force_login(person, backend=settings.AUTHENTICATION_BACKENDS[0])
+    url, data = REQUESTS[(name, method)](world)
+    before = state()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.get(url) if method == "GET" else client.post(url, data)
+    assert state() == before
+    assert callbacks == []
+    if name.startswith("api:"):
+        assert response.status_code == 403
+        assert response.json() == {"detail": "two_factor_required"}
+    else:
+        assert response.status_code == 302
+        assert response.headers["Location"] == reverse("mfa_activate_totp")
 
 
 # --- Sockets -------------------------------------------------------------------------------------
