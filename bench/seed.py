@@ -77,7 +77,7 @@ def new_event(
         moderation_mode=Event.Moderation(moderation),
         question_max_length=2000,
     )
-    asker = Participant.objects.create(event=event, nickname="Người hỏi")
+    asker = Participant.objects.create(event=event, nickname="Người hỏi", joined_while_open=True)
     questions = [
         Question(
             event=event,
@@ -95,7 +95,10 @@ def new_event(
         .values_list("pk", flat=True)
     )
     people = Participant.objects.bulk_create(
-        [Participant(event=event, nickname=f"Công dân {n}") for n in range(voters)]
+        [
+            Participant(event=event, nickname=f"Công dân {n}", joined_while_open=True)
+            for n in range(voters)
+        ]
     )
     cookies = []
     for person in people:

@@ -195,7 +195,7 @@ def seed_past_dialogues(agencies: dict[str, Agency], official: User, now: dateti
         )
         rng = random.Random(spec.slug)  # noqa: S311 -- repeatable demo data, not a secret
         people = Participant.objects.bulk_create(
-            Participant(event=event, nickname=f"Người dân {n + 1}")
+            Participant(event=event, nickname=f"Người dân {n + 1}", joined_while_open=True)
             for n in range(spec.audience // 4)
         )
         due = ends + timedelta(days=event.written_answer_days)

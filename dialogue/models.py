@@ -41,6 +41,10 @@ class Participant(models.Model):
     erased_at = models.DateTimeField(_("data erased at"), null=True, blank=True)
     # Set by a moderator's ban (for this event, or for the whole agency); refused from then on.
     banned_at = models.DateTimeField(_("banned at"), null=True, blank=True)
+    # Set when they joined while the dialogue was open (scheduled or live), or joined again
+    # while it was. Only they vote, answer polls and rate answers: someone who joins an ended
+    # dialogue reads it and follows its archive (docs/security.md, "People who were there").
+    joined_while_open = models.BooleanField(_("joined while the dialogue was open"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ParticipantQuerySet.as_manager()

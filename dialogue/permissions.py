@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from events.models import Event
 
 if TYPE_CHECKING:
+    from dialogue.models import Participant, Question
     from events.models import User
 
 
@@ -37,3 +38,26 @@ def can_vote(event: Event) -> bool:
 def can_answer_polls(event: Event) -> bool:
     """Polls are answered while the dialogue runs (or, before it, as a rehearsal)."""
     return event.status in (Event.Status.SCHEDULED, Event.Status.LIVE)
+
+
+def is_open(event: Event) -> bool:
+    """The dialogue is open to take part in: announced or running, not yet ended."""
+    return event.status in (Event.Status.SCHEDULED, Event.Status.LIVE)
+
+
+def was_there(participant: Participant) -> bool:
+    """Votes, poll answers and ratings come only from those who joined while it was open."""
+    return participant.joined_while_open
+
+
+def may_rate(participant: Participant, question: Question) -> bool:
+    """Who may rate the answer to `question` (docs/security.md, "People who were there").
+
+    Those who took part while the dialogue was open; in a standing Q&A, where anyone joins at
+    any time, only the asker of the question and people with an account.
+    """
+    if not was_there(participant) or participant.event_id != question.event_id:
+        return False
+    if participant.event.is_standing:
+        return participant.user_id is not None or question.author_id == participant.pk
+    return True

@@ -370,9 +370,24 @@ class RatingSummary:
     average: float
 
 
+# The ratings that count (`permissions.may_rate`, in SQL): from people who joined while the
+# dialogue was open; in a standing Q&A, only the asker's and accounts'. Every figure of ratings
+# (the archive, the API, the reports) reads them through `counted_ratings()`.
+COUNTED_RATING = Q(participant__joined_while_open=True) & (
+    ~Q(answer__question__event__kind=Event.Kind.STANDING)
+    | Q(participant__user__isnull=False)
+    | Q(participant_id=F("answer__question__author_id"))
+)
+
+
+def counted_ratings() -> QuerySet[AnswerRating]:
+    return AnswerRating.objects.filter(COUNTED_RATING)
+
+
 def rating_summaries(*, answer_ids: Iterable[int]) -> dict[int, RatingSummary]:
     rows = (
-        AnswerRating.objects.filter(answer_id__in=list(answer_ids))
+        counted_ratings()
+        .filter(answer_id__in=list(answer_ids))
         .values("answer_id")
         .annotate(count=Count("pk"), average=Avg("score"))
     )

@@ -91,10 +91,17 @@ def join_event(
         raise NotAllowed(
             _("Please sign in to take part in this dialogue."), code="sign_in_required"
         )
+    # Whether this join makes them someone who was there (permissions.was_there).
+    there = permissions.is_open(event)
     if user.is_authenticated:
-        participant, created = Participant.objects.get_or_create(event=event, user=user)
+        participant, created = Participant.objects.get_or_create(
+            event=event, user=user, defaults={"joined_while_open": there}
+        )
         if created:
             signals.participant_joined.send(sender=Participant, participant=participant)
+        elif there and not participant.joined_while_open:
+            participant.joined_while_open = True
+            participant.save(update_fields=["joined_while_open"])
         return participant
     name = clean_text(
         nickname, max_length=settings.DIALOGUE["NICKNAME_MAX_LENGTH"], field=_("nickname")
@@ -117,14 +124,17 @@ def join_event(
     if found is None:
         # Only a new participant counts: changing one's nickname is not another join.
         ratelimit.check_join(event=event, ip=ip)
-        participant = Participant.objects.create(event=event, nickname=name, email=email, **consent)
+        participant = Participant.objects.create(
+            event=event, nickname=name, email=email, joined_while_open=there, **consent
+        )
         signals.participant_joined.send(sender=Participant, participant=participant)
     else:
         participant = found
         participant.nickname, participant.email = name, email
+        participant.joined_while_open = participant.joined_while_open or there
         for field, value in consent.items():
             setattr(participant, field, value)
-        participant.save(update_fields=["nickname", "email", *consent])
+        participant.save(update_fields=["nickname", "email", "joined_while_open", *consent])
     session[SESSION_KEY] = {**session.get(SESSION_KEY, {}), str(event.pk): participant.pk}
     return participant
 
@@ -248,6 +258,18 @@ def _banned() -> NotAllowed:
     return NotAllowed(_("You can no longer take part in this dialogue."), code="banned")
 
 
+def joined_late() -> NotAllowed:
+    """The refusal of a vote, a poll answer or a rating from someone who was not there."""
+    return NotAllowed(
+        _(
+            "You joined after this dialogue ended: you can read it and follow its archive, "
+            "but only the people who took part while it was open vote, answer its polls and "
+            "rate its answers."
+        ),
+        code="joined_late",
+    )
+
+
 @dataclass(frozen=True)
 class Ballot:
     """One participant's vote (`up`) or unvote of one question, as a socket or a page asked."""
@@ -333,20 +355,22 @@ def cast_ballots(*, ballots: Sequence[Ballot]) -> list[Cast | DomainError]:
 
 def _admit(
     ballots: Sequence[Ballot],
-    participants: dict[int, tuple[Event, bool]],
+    participants: dict[int, tuple[Event, bool, bool]],
     questions: dict[int, int],
     outcomes: list[Cast | DomainError | None],
 ) -> list[int]:
     """Refuse, in `outcomes`, what may not be cast; return the indices of the rest."""
     admitted = []
     for index, ballot in enumerate(ballots):
-        event, banned = participants.get(ballot.participant_id, (None, False))
+        event, banned, was_there = participants.get(ballot.participant_id, (None, False, False))
         if outcomes[index] is not None:
             continue
         if event is None:
             outcomes[index] = NotAllowed()
         elif banned:
             outcomes[index] = _banned()
+        elif not was_there:
+            outcomes[index] = joined_late()
         elif not event.is_public:
             outcomes[index] = NotFound(_("This dialogue is not available."))
         elif questions.get(ballot.question_id) != event.pk:
@@ -441,10 +465,21 @@ def rate_answer(
             question__in=public_answers(), question__event_id=participant.event_id
         )
         .filter(question_id=question_id)
+        .select_related("question__event")
         .first()
     )
     if answer is None:
         raise NotFound(_("There is no published answer to rate here."))
+    if not permissions.was_there(participant):
+        raise joined_late()
+    if not permissions.may_rate(participant, answer.question):
+        raise NotAllowed(
+            _(
+                "The answers of this legal Q&A are rated by the person who asked and by people "
+                "signed in with an account."
+            ),
+            code="rating_not_allowed",
+        )
     ratelimit.check("vote", participant_id=participant.pk, ip=ip)
     rating, _created = AnswerRating.objects.update_or_create(
         answer=answer, participant=participant, defaults={"score": score, "comment": comment}
@@ -462,6 +497,8 @@ def answer_poll(
 ) -> PollAnswer:
     """Store a participant's one answer to the open poll; its results follow after commit."""
     ensure_not_banned(participant)
+    if not permissions.was_there(participant):
+        raise joined_late()
     poll = (
         Poll.objects.select_related("event")
         .prefetch_related("options")

@@ -279,7 +279,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return event_page(request, slug, join_form=form, status=400)
     try:
-        services.join_event(
+        participant = services.join_event(
             event=event,
             user=request.user,
             session=request.session,
@@ -291,6 +291,8 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     except DomainError as error:
         form.add_error("nickname", error.message)
         return event_page(request, slug, join_form=form, status=400)
+    if not permissions.was_there(participant):
+        flash.info(request, services.joined_late().message)
     return back_to_event(event, "#ask")
 
 
@@ -407,6 +409,7 @@ def archive(request: HttpRequest, slug: str) -> HttpResponse:
                 "answer": answer,
                 "rating": ratings.get(answer.pk),
                 "my_rating": mine.get(answer.pk),
+                "may_rate": participant is not None and permissions.may_rate(participant, question),
                 "title": titles.get(answer.official_id or 0, ""),
                 "recording": selectors.recording_link(event.recording_url, answer.recording_offset)
                 if live
@@ -418,7 +421,7 @@ def archive(request: HttpRequest, slug: str) -> HttpResponse:
         "entries": entries,
         "closed_polls": selectors.closed_polls(event=event),
         "documents": event.legal_documents.all(),
-        "can_rate": participant is not None,
+        "joined_late": participant is not None and not permissions.was_there(participant),
     }
     return render(request, "dialogue/archive.html", context)
 

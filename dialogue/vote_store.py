@@ -35,35 +35,36 @@ def _marks(count: int) -> str:
 
 def facts(
     participant_ids: Collection[int], question_ids: Collection[int]
-) -> tuple[dict[int, tuple[Event, bool]], dict[int, int]]:
+) -> tuple[dict[int, tuple[Event, bool, bool]], dict[int, int]]:
     """What a batch is decided on, in one round trip: participants and public questions.
 
-    Each participant's event (what voting depends on: its status and switch) and ban; and the
-    event id of each of the questions that the public may see (and vote for).
+    Each participant's event (what voting depends on: its status and switch), ban, and whether
+    they joined while the dialogue was open; and the event id of each of the questions that the
+    public may see (and vote for).
     """
     if not participant_ids or not question_ids:
         return {}, {}  # every ballot has both: an empty batch
     statuses = Question.PUBLIC_STATUSES
     rows = _fetch(
         f"SELECT 'p', p.id, CAST(p.banned_at IS NOT NULL AS INTEGER), e.id, e.status, "
-        f"CAST(e.voting_closed AS INTEGER) "
+        f"CAST(e.voting_closed AS INTEGER), CAST(p.joined_while_open AS INTEGER) "
         f"FROM {_table(Participant)} p JOIN {_table(Event)} e ON e.id = p.event_id "
         f"WHERE p.id IN ({_marks(len(participant_ids))}) "
         f"UNION ALL "
-        f"SELECT 'q', id, NULL, event_id, NULL, NULL FROM {_table(Question)} "
+        f"SELECT 'q', id, NULL, event_id, NULL, NULL, NULL FROM {_table(Question)} "
         f"WHERE id IN ({_marks(len(question_ids))}) AND status IN ({_marks(len(statuses))})",
         [*participant_ids, *question_ids, *statuses],
     )
     events: dict[int, Event] = {}
-    participants: dict[int, tuple[Event, bool]] = {}
+    participants: dict[int, tuple[Event, bool, bool]] = {}
     questions: dict[int, int] = {}
-    for kind, pk, banned, event_id, status, voting_closed in rows:
+    for kind, pk, banned, event_id, status, voting_closed, was_there in rows:
         if kind == "q":
             questions[pk] = event_id
             continue
         if event_id not in events:
             events[event_id] = Event(pk=event_id, status=status, voting_closed=bool(voting_closed))
-        participants[pk] = (events[event_id], bool(banned))
+        participants[pk] = (events[event_id], bool(banned), bool(was_there))
     return participants, questions
 
 

@@ -21,7 +21,7 @@ from dialogue.models import (
     Question,
     Vote,
 )
-from dialogue.selectors import PollSummary, summarise_polls
+from dialogue.selectors import PollSummary, counted_ratings, summarise_polls
 from events.models import Agency, Event, User
 from events.permissions import MAX_AGENCY_DEPTH
 
@@ -153,12 +153,12 @@ def dialogue_report(event: Event, *, now: datetime | None = None) -> DialogueRep
         ),
         by_topic=by_topic,
         by_official=by_official,
-        satisfaction=satisfaction(AnswerRating.objects.filter(answer__question__event=event)),
+        satisfaction=satisfaction(counted_ratings().filter(answer__question__event=event)),
         satisfaction_by_official=[
             (
                 official.display_name or official.email,
                 satisfaction(
-                    AnswerRating.objects.filter(
+                    counted_ratings().filter(
                         answer__question__event=event, answer__official=official
                     )
                 ),
@@ -350,7 +350,7 @@ def _question_figures(questions: QuerySet[Question], *, late_at: datetime) -> _Q
         on_time=Count("pk", filter=facts.ANSWERED_ON_TIME),
         overdue=Count("pk", filter=facts.overdue(late_at)),
     )
-    rated = satisfaction(AnswerRating.objects.filter(answer__question__in=questions))
+    rated = satisfaction(counted_ratings().filter(answer__question__in=questions))
     return _QuestionFigures(
         received=counts["received"],
         published=counts["published"],
@@ -558,7 +558,8 @@ def _officials(questions: QuerySet[Question], *, late_at: datetime) -> list[Offi
     ):
         row(late["routed_to"]).overdue = late["n"]
     for rated in (
-        AnswerRating.objects.filter(answer__question__in=questions, answer__official__isnull=False)
+        counted_ratings()
+        .filter(answer__question__in=questions, answer__official__isnull=False)
         .values("answer__official")
         .annotate(n=Count("pk"), points=Sum("score"))
         .order_by()
@@ -624,7 +625,7 @@ def agency_report(agency: Agency, *, start: datetime, end: datetime) -> AgencyRe
         by_field=by_field,
         rejected_by_reason=rejected,
         legal_documents=documents,
-        satisfaction=satisfaction(AnswerRating.objects.filter(answer__question__event__in=events)),
+        satisfaction=satisfaction(counted_ratings().filter(answer__question__event__in=events)),
         standing=standing.total,
         standing_by_agency=standing.by_agency,
         standing_by_field=standing.by_field,

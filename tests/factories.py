@@ -63,6 +63,8 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
 
     event = factory.SubFactory(EventFactory)
     nickname = factory.Sequence(lambda n: f"Công dân {n}")
+    # Took part while the dialogue was open; a late joiner is made by joining (join_event).
+    joined_while_open = True
 
 
 class QuestionFactory(factory.django.DjangoModelFactory):

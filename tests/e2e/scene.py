@@ -185,7 +185,9 @@ def _polled(live: Event, moderator: User) -> Event:
     services.open_poll(actor=moderator, event=event, poll_id=poll.pk)
     options = list(poll.options.order_by("pk"))
     for number, pick in enumerate(POLL_PICKS):
-        person = Participant.objects.create(event=event, nickname=f"Người dự {number + 1}")
+        person = Participant.objects.create(
+            event=event, nickname=f"Người dự {number + 1}", joined_while_open=True
+        )
         dialogue_services.answer_poll(
             participant=person, poll_id=poll.pk, option_ids=[options[pick].pk]
         )
