@@ -104,6 +104,7 @@ URLS: dict[str, Access] = {
     "dialogue:rate": PARTICIPANT,
     "dialogue:similar": PARTICIPANT,
     "dialogue:mine": PARTICIPANT,
+    "dialogue:renew_link": PARTICIPANT,
     "erasure:erase": PARTICIPANT,
     "consultation:comment": PARTICIPANT,
     "consultation:support": PARTICIPANT,

@@ -2,11 +2,12 @@
 
 Every line written while a request or a socket is served carries its `request_id` (taken from
 nginx's `X-Request-ID`, so nginx's access log and ours share it) or its `socket_id`. Links that
-are secrets by themselves (the stage screen's, an invitation's, an asker's private link to their
-questions, allauth's email confirmation and password reset keys) are masked in every line,
-whatever logger wrote it, and so is the query string of the admin's pages: its search box is a
-GET, and it finds people by nickname, email or the words of a question. No line carries a
-request's body. LOG_FORMAT chooses the format (`json` or `text`; the default follows DEBUG).
+are secrets by themselves (the one list of `events/secret_paths.py`: the stage screen's, an
+invitation's, an asker's private link, allauth's email confirmation and password reset keys)
+are masked in every line, whatever logger wrote it, and so is the query string of the admin's
+pages: its search box is a GET, and it finds people by nickname, email or the words of a
+question. No line carries a request's body. LOG_FORMAT chooses the format (`json` or `text`;
+the default follows DEBUG).
 """
 
 from __future__ import annotations
@@ -18,11 +19,8 @@ from typing import Any
 
 import structlog
 
-# A path segment after one of these prefixes is a bearer secret: whoever has the link gets in.
-SECRET_PATH = re.compile(
-    r"(/(?:stage|invitations|mine|accounts/confirm-email|accounts/password/reset/key)/)"
-    r"[^/\s?#\"']+"
-)
+from events.secret_paths import SECRET_PATH  # the one list of links that are secrets
+
 MASK = r"\1***"
 # The admin's search (`?q=`) and the search it carries back from a change page
 # (`?_changelist_filters=`) hold what was typed: a nickname, an email, a question's words.

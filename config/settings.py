@@ -71,10 +71,15 @@ MIDDLEWARE = [
     "config.metrics.HttpLatencyMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Inside SecurityMiddleware: no Referer from a page whose address is a secret link.
+    "config.secret_links.SecretLinkMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A form posted from a page sent without a referrer comes with `Origin: null`; on an
+    # address with a secret link, the CSRF token alone is checked (config/secret_links.py).
+    "config.secret_links.SecretLinkCsrfMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

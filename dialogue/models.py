@@ -45,6 +45,9 @@ class Participant(models.Model):
     # while it was. Only they vote, answer polls and rate answers: someone who joins an ended
     # dialogue reads it and follows its archive (docs/security.md, "People who were there").
     joined_while_open = models.BooleanField(_("joined while the dialogue was open"), default=False)
+    # Part of the signed private link (`selectors.follow_token`): renewing the link from its
+    # page counts it up, and every link made before stops working.
+    link_version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ParticipantQuerySet.as_manager()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
@@ -25,6 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils import timezone
 
 from dialogue import facts, frames, messages
 from dialogue.matching import fold, likely_duplicates
@@ -133,24 +136,40 @@ def own_questions(*, participant: Participant | None) -> QuerySet[Question]:
     return Question.objects.filter(author=participant).select_related("author__user")
 
 
-# The asker's private link ("theo dõi câu hỏi của bạn"): a signed participant id. Whoever holds
-# it sees that participant's questions with their outcome and may erase the participant's data.
+# The asker's private link ("theo dõi câu hỏi của bạn"): a signed participant id and link
+# version. Whoever holds it sees that participant's questions with their outcome and may erase
+# the participant's data. Renewing it from its page counts the version up, which ends every
+# link made before; every link ends with the retention period of the dialogue's personal data.
 FOLLOW_SALT = "dialogue.follow"
+_FOLLOWED = re.compile(r"([0-9]{1,18})(?:\.([0-9]{1,9}))?")
 
 
 def follow_token(participant: Participant) -> str:
-    return signing.Signer(salt=FOLLOW_SALT).sign(str(participant.pk))
+    value = f"{participant.pk}.{participant.link_version}"
+    return signing.Signer(salt=FOLLOW_SALT).sign(value)
 
 
-def participant_by_follow_token(*, event: Event, token: str) -> Participant | None:
-    """The participant of `event` whose private link carries `token`, or None."""
+def follow_link_expires_at(event: Event) -> datetime:
+    """When every private link of the dialogue stops working: with its personal data."""
+    return event.ends_at + timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS)
+
+
+def participant_by_follow_token(
+    *, event: Event, token: str, now: datetime | None = None
+) -> Participant | None:
+    """The participant of `event` whose current private link carries `token`, or None."""
     try:
-        participant_id = signing.Signer(salt=FOLLOW_SALT).unsign(token)
+        value = signing.Signer(salt=FOLLOW_SALT).unsign(token)
     except signing.BadSignature:
         return None
+    found = _FOLLOWED.fullmatch(value)
+    if found is None or (now or timezone.now()) >= follow_link_expires_at(event):
+        return None
+    # A link made before links could be renewed names no version: the first.
+    participant_id, version = int(found[1]), int(found[2] or 1)
     return (
         Participant.objects.present()
-        .filter(pk=participant_id, event=event)
+        .filter(pk=participant_id, event=event, link_version=version)
         .select_related("user")
         .first()
     )

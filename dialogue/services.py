@@ -139,6 +139,13 @@ def join_event(
     return participant
 
 
+def renew_follow_link(*, participant: Participant) -> Participant:
+    """A new private link for the asker; every link made before stops working at once."""
+    Participant.objects.filter(pk=participant.pk).update(link_version=F("link_version") + 1)
+    participant.refresh_from_db(fields=["link_version"])
+    return participant
+
+
 def _clean_email(email: str) -> str:
     email = email.strip()
     if not email:

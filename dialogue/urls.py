@@ -23,8 +23,10 @@ urlpatterns = [
     path("e/<slug:slug>/questions/<int:question_id>/rate/", views.rate, name="rate"),
     path("e/<slug:slug>/ask/", views.ask, name="ask"),
     path("e/<slug:slug>/similar/", views.similar, name="similar"),
-    # The asker's private link: their questions, and erasing their data.
+    # The asker's private link: their questions, renewing the link, and erasing their data
+    # (erasure/urls.py). Its paths are secrets (events/secret_paths.py).
     path("e/<slug:slug>/mine/<str:token>/", views.mine, name="mine"),
+    path("e/<slug:slug>/mine/<str:token>/renew/", views.renew_link, name="renew_link"),
     path("e/<slug:slug>/questions/<int:question_id>/vote/", views.vote, name="vote"),
     path("e/<slug:slug>/polls/<int:poll_id>/answer/", views.answer_poll, name="poll_answer"),
     # Integration (docs/integration.md): feed, embeddable widget; the phone's home screen.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from events.errors import DomainError, InvalidMessage, NotAllowed
 from events.forms import CatalogueFilterForm
 from events.models import Agency, Event, EventRole
 from events.public import join_link
+from events.secret_paths import service_worker_patterns
 from events.services import clean_origins
 from live.sockets import connection_labels
 
@@ -175,7 +177,12 @@ def followed(request: HttpRequest, slug: str, token: str) -> tuple[Event, Partic
     event = _visible_event(request, slug)
     participant = selectors.participant_by_follow_token(event=event, token=token)
     if participant is None:
-        raise Http404(_("This link to your questions is not valid, or its data was erased."))
+        raise Http404(
+            _(
+                "This link to your questions is not valid: it was renewed, it has expired, or "
+                "its data was erased."
+            )
+        )
     return event, participant
 
 
@@ -192,14 +199,29 @@ def mine(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         "questions": selectors.followed_questions(participant=participant),
         "follow_url": request.build_absolute_uri(),
         "token": token,
+        "expires_at": selectors.follow_link_expires_at(event),
     }
     response = render(request, "dialogue/mine.html", context)
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
-    # Never to another site (the recording, the legal documents); same-origin keeps the Origin
-    # header of the erase form, which the CSRF check needs.
-    response["Referrer-Policy"] = "same-origin"
+    # Its address is a secret link: sent with `Referrer-Policy: no-referrer`, to this site as
+    # to any other (config/secret_links.py), and its forms still pass the CSRF check.
     return response
+
+
+@require_POST
+def renew_link(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """A new private link, from the page of the old one, which stops working at once."""
+    event, participant = followed(request, slug, token)
+    participant = services.renew_follow_link(participant=participant)
+    flash.success(
+        request,
+        _(
+            "Your private link was renewed: the old one no longer opens this page. Keep this "
+            "new one."
+        ),
+    )
+    return redirect("dialogue:mine", event.slug, selectors.follow_token(participant))
 
 
 @require_POST
@@ -513,6 +535,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
             "offline_url": static("offline.html"),
             "static_prefix": settings.STATIC_URL,
             "sign_out_url": reverse("account_logout"),
+            "secret_paths": json.dumps(service_worker_patterns()),
         },
         content_type="text/javascript",
     )

@@ -357,6 +357,10 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         reverse("dialogue:mine", args=[w.event.slug, follow_token(w.participant)]),
         {},
     ),
+    ("dialogue:renew_link", "POST"): lambda w: (
+        reverse("dialogue:renew_link", args=[w.event.slug, follow_token(w.participant)]),
+        {},
+    ),
     ("erasure:erase", "POST"): lambda w: (
         reverse("erasure:erase", args=[w.event.slug, follow_token(w.participant)]),
         {"confirm": "yes"},
@@ -645,6 +649,7 @@ WRITES = {
     "dialogue:ask",
     "dialogue:vote",
     "erasure:erase",
+    "dialogue:renew_link",
     "moderation:status",
     "moderation:renew_stage_link",
     "events:manage:invite",

@@ -5,12 +5,14 @@ const PAGES = "doithoai-pages-{{ version|escapejs }}";
 const MAX_PAGES = 30;
 const OFFLINE = "{{ offline_url|escapejs }}";
 const SHELL = [OFFLINE, "{% static 'css/site.css' %}", "{% static 'js/live-socket.js' %}", "{% static 'js/event.js' %}", "{% static 'icons/icon-192.png' %}"];
-// Pages never kept: the staff's (consoles, stage, reports, admin), the account's, and an asker's
-// private page (its address is the key to their questions). The server also marks private
-// pages no-store; this list holds even where it forgets.
+// Pages never kept: the staff's (consoles, reports, admin), the account's, and every page whose
+// address is a secret link (the one list of events/secret_paths.py: an asker's private page, the
+// stage, an invitation, allauth's keys). The server also marks private pages no-store; this
+// list holds even where it forgets.
+const SECRET = {{ secret_paths|safe }}.map((source) => new RegExp(source));
 const PRIVATE = [
-  /^\/manage\//, /^\/admin\//, /^\/accounts\//, /^\/account\//, /^\/reports\//, /^\/stage\//,
-  /^\/consultation\/manage\//, /^\/invitations\//, /^\/e\/[^/]+\/(moderate|answer|mine)\//,
+  /^\/manage\//, /^\/admin\//, /^\/accounts\//, /^\/account\//, /^\/reports\//,
+  /^\/consultation\/manage\//, /^\/e\/[^/]+\/(moderate|answer)\//, ...SECRET,
 ];
 const SIGN_OUT = "{{ sign_out_url|escapejs }}";
 

@@ -196,8 +196,8 @@ def test_a_forged_or_foreign_link_shows_nothing(live_event):
     assert Client().get(link[:-3] + "xyz/").status_code == 404
     assert Client().get(link.replace(live_event.slug, other.slug)).status_code == 404
     token = link.rstrip("/").rsplit("/", 1)[1]
-    participant_id = int(token.split(":")[0])
-    forged = f"{participant_id + 1}:{token.split(':')[1]}"
+    participant_id, version = token.split(":")[0].split(".")
+    forged = f"{int(participant_id) + 1}.{version}:{token.split(':')[1]}"
     assert Client().get(reverse("dialogue:mine", args=[live_event.slug, forged])).status_code == 404
 
 

@@ -39,6 +39,20 @@ class AskerTests(BrowserTestCase):
         expect(other.locator(".mine-entry")).to_contain_text("Hộ kinh doanh online")
         expect(other.locator(".mine-entry .badge")).to_have_text("Đang chờ duyệt")
 
+        # The page sends no Referer, and its forms still work: renewing the link ends the old
+        # one; the language switch comes back to the page.
+        other.get_by_role("button", name="Tạo đường dẫn mới").click()
+        expect(other.locator(".flash").first).to_contain_text("đã được thay mới")
+        renewed = other.url
+        assert renewed != link
+        assert "/mine/" in renewed
+        assert other.request.get(link).status == 404
+        other.get_by_role("button", name="English").click()
+        expect(other.locator("h1")).to_have_text("Your questions")
+        assert other.url == renewed
+        other.get_by_role("button", name="Tiếng Việt").click()
+        expect(other.locator("h1")).to_have_text("Câu hỏi của bạn")
+
         other.get_by_label("Tôi hiểu: xoá dữ liệu của tôi khỏi cuộc đối thoại này.").check()
         other.get_by_role("button", name="Xoá dữ liệu của tôi").click()
         expect(other.locator(".flash").first).to_contain_text("Dữ liệu của bạn đã được xóa")
