@@ -8,12 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from consultation.models import Comment, Reply
 from consultation.services import COMMENT_MAX_LENGTH, REPLY_MAX_LENGTH, TEXT_MAX_LENGTH
+from events.forms import TextForm
 from events.models import Agency, Event
 
 UPLOAD_MAX_BYTES = 1_000_000
 
 
-class DraftForm(forms.Form):
+class DraftForm(TextForm):
     title = forms.CharField(label=_("Title of the draft"), max_length=300)
     event = forms.ModelChoiceField(
         label=_("Dialogue"),
@@ -56,15 +57,22 @@ class DraftForm(forms.Form):
             if upload.size > UPLOAD_MAX_BYTES:
                 raise ValidationError(_("The file is larger than 1 MB."))
             try:
-                data["text"] = upload.read().decode("utf-8-sig")
+                uploaded = upload.read().decode("utf-8-sig")
             except UnicodeDecodeError as error:
                 raise ValidationError(_("The file is not UTF-8 text.")) from error
+            # The file's text goes through the text field's own cleaning (the one cleaner,
+            # its length, its validators), as pasted text does: never around it.
+            try:
+                data["text"] = self.fields["text"].clean(uploaded)
+            except ValidationError as error:
+                self.add_error("upload", error)
+                return data
         if not data.get("text", "").strip():
             raise ValidationError(_("Paste the text of the draft or upload a file."))
         return data
 
 
-class CommentForm(forms.Form):
+class CommentForm(TextForm):
     article = forms.IntegerField(widget=forms.HiddenInput)
     # A select of the article's clauses, written by the template; empty: the whole article.
     clause = forms.IntegerField(required=False, min_value=1)
@@ -75,12 +83,12 @@ class CommentForm(forms.Form):
     )
 
 
-class RejectForm(forms.Form):
+class RejectForm(TextForm):
     reason = forms.ChoiceField(label=_("Reason"), choices=Comment.RejectionReason.choices)
     note = forms.CharField(label=_("Note to the commenter"), max_length=300, required=False)
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(TextForm):
     disposition = forms.ChoiceField(label=_("Decision"), choices=Reply.Disposition.choices)
     body = forms.CharField(
         label=_("Response"),
@@ -89,7 +97,7 @@ class ReplyForm(forms.Form):
     )
 
 
-class SummaryForm(forms.Form):
+class SummaryForm(TextForm):
     note = forms.CharField(
         label=_("Introduction to the summary"),
         required=False,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -42,6 +40,7 @@ from events.errors import (
     VotingClosed,
 )
 from events.models import Event, User
+from events.text import clean_text
 from live.broadcast import (
     broadcast_on_commit,
     poll_results_on_commit,
@@ -50,26 +49,6 @@ from live.broadcast import (
 )
 from live.frames import dumps
 from live.groups import participant_group, public_group
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
-_SPACES = re.compile(r"[ \t]+")
-_BLANK_LINES = re.compile(r"\n{3,}")
-
-
-def clean_text(text: str, *, max_length: int, field: str) -> str:
-    """Normalise to NFC, drop control characters and runs of blanks; enforce the length."""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n"))
-    text = _CONTROL.sub("", text)
-    text = _BLANK_LINES.sub("\n\n", _SPACES.sub(" ", text)).strip()
-    if not text:
-        raise InvalidMessage(_("The %(field)s is empty.") % {"field": field}, code="invalid_text")
-    if len(text) > max_length:
-        raise InvalidMessage(
-            _("The %(field)s is longer than %(max)d characters.")
-            % {"field": field, "max": max_length},
-            code="too_long",
-        )
-    return text
 
 
 def join_event(

@@ -26,6 +26,7 @@ from events.models import Agency, Event, EventRole
 from events.public import join_link
 from events.secret_paths import service_worker_patterns
 from events.services import clean_origins
+from events.text import CONTROL_CHARACTERS, has_control_characters, normalise
 from live.sockets import connection_labels
 
 
@@ -242,7 +243,10 @@ def similar(request: HttpRequest, slug: str) -> HttpResponse:
         who = -int(request.user.pk)  # counted apart from every participant id
     else:
         return JsonResponse({"error": _("Choose a nickname to take part.")}, status=403)
-    text = request.POST.get("q", "")[: event.question_max_length]
+    # The one cleaner's normalisation, as for the question it may become (events/text.py).
+    text = normalise(request.POST.get("q", ""))[: event.question_max_length]
+    if has_control_characters(text):
+        return JsonResponse({"error": str(CONTROL_CHARACTERS)}, status=400)
     try:
         ratelimit.check("similar", participant_id=who, ip=_ip(request))
     except DomainError as error:

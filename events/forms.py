@@ -13,17 +13,11 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from events.models import MAX_PEOPLE_PER_ADDRESS, Agency, Event, Invitation, User
-from events.text import refuse_control_characters
+from events.text import CleanInputMixin
 
 
-class TextForm(forms.Form):
-    """A form whose every text field refuses control characters (events/text.py)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            if isinstance(field, forms.CharField):  # URL, slug and email fields too
-                field.validators = [*field.validators, refuse_control_characters]
+class TextForm(CleanInputMixin, forms.Form):
+    """A form whose every field goes through the one cleaner (events/text.py)."""
 
 
 class InvitationForm(TextForm):
@@ -195,6 +189,9 @@ class CatalogueFilterForm(TextForm):
 
 class SignupConsentForm(forms.Form):
     """What sign-up asks beside allauth's own fields: consent to the personal data notice.
+
+    Not a TextForm: allauth builds its sign-up form on this class, and its email and password
+    must be read at sign-up exactly as its sign-in form reads them; this adds only a checkbox.
 
     allauth calls `signup` once the account exists (ACCOUNT_SIGNUP_FORM_CLASS); the consent is
     recorded with its time and the notice's version.

@@ -31,9 +31,10 @@ from django.utils.translation import gettext as _
 from dialogue import messages as public_messages
 from dialogue.models import Answer, Participant, PublicDelta, Question, Vote
 from dialogue.selectors import forget_similar
-from dialogue.services import announce_change, clean_text, publish_delta
+from dialogue.services import announce_change, publish_delta
 from events.errors import Conflict, InvalidMessage, NotFound
 from events.models import Event, User
+from events.text import clean_text
 from live.broadcast import broadcast_on_commit, control_on_commit
 from live.groups import moderators_group, official_group, public_group, stage_group
 from moderation import messages

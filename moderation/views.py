@@ -8,7 +8,7 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -110,10 +110,11 @@ def change_status(request: HttpRequest, slug: str) -> HttpResponse:
         flash.success(request, _("The dialogue is now “%(status)s”.") % {"status": status})
     # Back to the page of the button (the organiser's page or the console), if it is ours.
     back = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
+    # A path of this site, taken as an address (`redirect` would try any word as a view name).
+    if back.startswith("/") and url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(back)
+        return HttpResponseRedirect(back)
     return redirect("moderation:console", slug=event.slug)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -13,6 +14,7 @@ from ninja.errors import HttpError
 
 from events.models import Agency, Event
 from events.permissions import can_moderate, is_organiser
+from events.text import date_in_range
 from reports.selectors import (
     AgencyRow,
     ConsultationRow,
@@ -253,6 +255,11 @@ def agency_period_report(
         raise HttpError(403, "not_allowed")
     if end < start:
         raise HttpError(400, "invalid_period")
+    try:
+        date_in_range(start)
+        date_in_range(end)
+    except ValidationError as error:
+        raise HttpError(400, error.messages[0]) from error
     report = agency_report(
         agency,
         start=datetime.combine(start, time.min, VN),

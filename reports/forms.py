@@ -5,10 +5,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from events.forms import TextForm
 from reports.services import SIGNER_NAME_MAX_LENGTH, SIGNER_TITLE_MAX_LENGTH
 
 
-class IssueForm(forms.Form):
+class IssueForm(TextForm):
     """Issue the agency report for a period (or a correction of an issued one), signed by whom."""
 
     start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +23,7 @@ from events.errors import DomainError, NotAllowed
 from events.models import Agency, Event
 from events.permissions import can_moderate, is_organiser
 from events.tasks import enqueue_on_commit
+from events.text import date_in_range
 from reports import charts, exports, services
 from reports.forms import IssueForm
 from reports.issued import VN, issues_of, official_context, period_bounds
@@ -137,17 +140,45 @@ def export_download(request: HttpRequest, job: uuid.UUID) -> HttpResponse:
     return response
 
 
+class PeriodRefused(DomainError):
+    code = "invalid_period"
+
+
 def parse_period(request: HttpRequest) -> tuple[date, date]:
-    """The period asked for: ?start=&end= (inclusive dates), by default this year so far."""
+    """The period asked for: ?start=&end= (inclusive dates), by default this year so far.
+
+    Each date must be a real one between the years the site knows (events/text.py); anything
+    else is refused with a message, answered 400 (`answers_bad_period`).
+    """
     today = timezone.localdate()
     try:
         start = date.fromisoformat(request.GET.get("start") or f"{today.year}-01-01")
         end = date.fromisoformat(request.GET.get("end") or f"{today.year}-12-31")
+        date_in_range(start)
+        date_in_range(end)
     except ValueError as error:
-        raise PermissionDenied(_("The period's dates are not valid.")) from error
+        raise PeriodRefused(_("The period's dates are not valid.")) from error
+    except ValidationError as error:
+        raise PeriodRefused(error.messages[0]) from error
     if end < start:
         start, end = end, start
     return start, end
+
+
+def answers_bad_period(
+    view: Callable[[HttpRequest, str], HttpResponse],
+) -> Callable[[HttpRequest, str], HttpResponse]:
+    """A period that cannot be reported answers 400 with its message and a way back."""
+
+    @wraps(view)
+    def answered(request: HttpRequest, slug: str) -> HttpResponse:
+        try:
+            return view(request, slug)
+        except PeriodRefused as error:
+            context = {"message": error.message, "back": reverse("reports:agency", args=[slug])}
+            return render(request, "reports/bad_period.html", context, status=400)
+
+    return answered
 
 
 def _reported_agency(request: HttpRequest, slug: str) -> Agency:
@@ -167,6 +198,7 @@ def _agency_report(request: HttpRequest, slug: str) -> tuple[Agency, date, date,
 
 
 @login_required
+@answers_bad_period
 def agency(request: HttpRequest, slug: str) -> HttpResponse:
     agency, start, end, report = _agency_report(request, slug)
     today = timezone.localdate()
@@ -186,6 +218,7 @@ def agency(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@answers_bad_period
 def agency_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     agency, start, end, report = _agency_report(request, slug)
     html = exports.agency_report_page(
@@ -221,11 +254,13 @@ def _agency_file(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
 
 
 @login_required
+@answers_bad_period
 def agency_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
     return _agency_file(request, slug, "xlsx")
 
 
 @login_required
+@answers_bad_period
 def agency_csv(request: HttpRequest, slug: str) -> HttpResponse:
     """The agency report's tables one after another in one CSV file."""
     return _agency_file(request, slug, "csv")

@@ -82,9 +82,13 @@ def test_pre_moderation_holds_the_question_until_it_is_published():
 
 def test_question_text_is_normalised_and_bounded(participant):
     question = services.ask_question(
-        participant=participant, text="  Hỏi\u200b   về  \x07đất  ", client_id=uuid.uuid4()
+        participant=participant, text="  Hỏi\u200b   về  đa\u0302\u0301t  ", client_id=uuid.uuid4()
     )
     assert question.text == "Hỏi về đất"
+    # A control character is refused, as every form refuses it (events/text.py).
+    with pytest.raises(InvalidMessage) as error:
+        services.ask_question(participant=participant, text="Hỏi \x07đất", client_id=uuid.uuid4())
+    assert error.value.code == "invalid_text"
     with pytest.raises(InvalidMessage) as error:
         services.ask_question(participant=participant, text="x" * 501, client_id=uuid.uuid4())
     assert error.value.code == "too_long"
