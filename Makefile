@@ -24,8 +24,10 @@ lock: $(STAMP)
 	$(UV_COMPILE) -o requirements.lock
 	$(UV_COMPILE) --extra dev -o requirements-dev.lock
 
-# Every pinned version of both lock files against the advisory database (PyPI's, or OSV's with
-# PIP_AUDIT_SERVICE=osv); --strict fails when a package could not be checked at all.
+# Every pinned version of both lock files against the advisory database: for an operator with
+# network access. PIP_AUDIT_SERVICE is pip-audit's advisory service (`pypi`, the default, or
+# `osv`); --strict fails when a package could not be checked at all. CI runs it only with
+# CI_NETWORK=1 (.ci/run).
 PIP_AUDIT_SERVICE ?= pypi
 audit: $(STAMP)
 	$(VENV)/bin/pip-audit --strict --disable-pip --require-hashes --progress-spinner off \
