@@ -70,6 +70,9 @@ MIDDLEWARE = [
     # First: their time and their log line cover everything after them.
     "config.metrics.HttpLatencyMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
+    # /healthz, /readyz, /metrics: loopback only, whatever the Host header (config/probes.py).
+    # Before SecurityMiddleware and CommonMiddleware, which check the host.
+    "config.probes.LoopbackProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

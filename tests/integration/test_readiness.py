@@ -123,7 +123,9 @@ def worker(servers, tmp_path: Path) -> Iterator[Path]:
         **os.environ,
         "DEBUG": "0",
         "SECRET_KEY": "readiness-test-key-long-enough-0123456789abcdef",
-        "ALLOWED_HOSTS": "127.0.0.1",
+        # The site's name only, as docs/operations.md installs it: the probes below name
+        # 127.0.0.1 and must be answered all the same (config/probes.py).
+        "ALLOWED_HOSTS": "doithoai.example.gov.vn",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:{POSTGRES_PORT}/postgres",
         "REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/0",
     }
