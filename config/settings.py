@@ -468,6 +468,9 @@ WRITTEN_ANSWER_REMINDER_DAYS = env.int("WRITTEN_ANSWER_REMINDER_DAYS", default=3
 TASK_RETRY_DELAYS: list[int] = env.list(
     "TASK_RETRY_DELAYS", cast=int, default=[30, 120, 600, 1800, 7200]
 )
+# `manage.py task_worker` writes a heartbeat; /readyz fails when none was written for this many
+# seconds (config/taskworker.py): nobody would receive an invitation or a sign-in code.
+TASK_WORKER_STALE_SECONDS = env.int("TASK_WORKER_STALE_SECONDS", default=180)
 
 
 # --- Operations ---------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ PROBES = ("/healthz", "/readyz", "/metrics")
 
 
 @pytest.fixture
-def site_only(settings):  # type: ignore[no-untyped-def]
+def site_only(settings, task_worker_seen):  # type: ignore[no-untyped-def]
     settings.ALLOWED_HOSTS = [SITE]
     return settings
 
