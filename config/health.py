@@ -27,6 +27,8 @@ from health_check.exceptions import ServiceUnavailable
 from health_check.views import HealthCheckView
 from redis.exceptions import RedisError
 
+from config.version import version
+
 # How long one check may take before it counts as failed. Short: a probe that waits for a dead
 # server as long as a request would tells the load balancer nothing in time.
 CHECK_TIMEOUT = datetime.timedelta(seconds=2)
@@ -37,8 +39,8 @@ TASK_RESULT_MODEL = ("django_tasks_database", "DBTaskResult")
 
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
-    """The process is alive and its event loop answers; touches nothing else."""
-    return HttpResponse("ok\n", content_type="text/plain")
+    """The process is alive and its event loop answers, and its release; touches nothing else."""
+    return HttpResponse(f"ok {version()}\n", content_type="text/plain")
 
 
 @dataclasses.dataclass

@@ -20,12 +20,13 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 import live.metrics  # noqa: F401  (registers the real-time series)
 from config.health import TASK_RESULT_MODEL
+from config.version import version
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,9 @@ HTTP_SECONDS = Histogram(
     ["view", "method"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+# 1 for the release this worker runs: during a rolling upgrade, which worker runs which.
+BUILD_INFO = Gauge("doithoai_build_info", "The release this worker runs.", ["version"])
+BUILD_INFO.labels(version=version()).set(1)
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
