@@ -490,6 +490,15 @@ METRICS_ALLOWED_IPS: list[str] = env.list("METRICS_ALLOWED_IPS", default=["127.0
 METRICS_PORT = env.int("METRICS_PORT", default=0)
 METRICS_HOST = env.str("METRICS_HOST", default="127.0.0.1")
 
+# The web workers of this machine: doithoai@1 … doithoai@WORKERS, worker i on 127.0.0.1 port
+# WORKER_BASE_PORT + i − 1. The systemd unit reads the same variables; nginx's upstream and
+# Prometheus's targets are generated from these (manage.py deploy_config, config/deployconf.py).
+WORKERS = env.int("WORKERS", default=2)
+WORKER_BASE_PORT = env.int("WORKER_BASE_PORT", default=8001)
+# Where deploy/backup.sh writes the backups, and the outcome of its last run that the metrics
+# read (doithoai_backup_*; config/metrics.py).
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default="/var/backups/doithoai"))
+
 # Decree 13/2023: nickname participants' identifiers are erased this many days after their
 # dialogue ended (dialogue/retention.py; run daily by deploy/systemd/doithoai-retention.timer).
 PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=365)
