@@ -86,7 +86,8 @@ start() {
     for n in $(seq 1 "$WORKERS"); do start_worker "$n"; done
     for n in $(seq 1 "$WORKERS"); do wait_port $((BASE_PORT + n - 1)); done
     write_nginx_conf
-    # shellcheck disable=SC2046
+    # nginx writes its error log itself (-e); the redirect only catches what it says at start.
+    # shellcheck disable=SC2046,SC2094
     $(pinning "${NGINX_CPU:-}") "$NGINX" -p "$STATE" -c "$STATE/nginx.conf" -e "$STATE/nginx-error.log" \
         >>"$STATE/nginx-error.log" 2>&1 </dev/null
     wait_port "$NGINX_PORT"
