@@ -48,7 +48,7 @@ elif [ "$(id -u)" -ne 0 ]; then
     echo "run as root: it installs packages, units and nginx's site" >&2
     exit 1
 fi
-PYTHON=${PYTHON:-$APP/.venv/bin/python}
+if [ -z "$PYTHON" ]; then PYTHON=$APP/.venv/bin/python; fi
 ENV_FILE="$PREFIX/etc/doithoai/env"
 
 say() { printf '\n== %s\n' "$*"; }
