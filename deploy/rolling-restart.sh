@@ -2,6 +2,7 @@
 # Restart the web workers one after the other, with no request refused on the way.
 #
 #   deploy/rolling-restart.sh [--restart 'COMMAND {n}'] [--timeout SECONDS]
+#   deploy/rolling-restart.sh --wait-only      # only wait until every worker is ready
 #
 # For each worker n in 1..WORKERS: restart it (`systemctl restart doithoai@{n}` unless
 # --restart says otherwise; {n} is the worker's number), wait until its /readyz answers 200, then
@@ -28,11 +29,13 @@ BASE_PORT=${WORKER_BASE_PORT:-8001}
 FAIL_TIMEOUT=5
 RESTART='systemctl restart doithoai@{n}'
 TIMEOUT=120
+WAIT_ONLY=0
 while [ $# -gt 0 ]; do
     case "$1" in
     --restart) RESTART=$2; shift 2 ;;
+    --wait-only) WAIT_ONLY=1; shift ;;
     --timeout) TIMEOUT=$2; shift 2 ;;
-    *) echo "usage: $0 [--restart 'COMMAND {n}'] [--timeout SECONDS]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--restart 'COMMAND {n}'] [--timeout SECONDS] [--wait-only]" >&2; exit 2 ;;
     esac
 done
 
@@ -65,6 +68,11 @@ another_ready() {
     return 1
 }
 
+if [ "$WAIT_ONLY" -eq 1 ]; then
+    for n in $(seq 1 "$WORKERS"); do wait_ready "$n"; done
+    echo "all $WORKERS workers ready"
+    exit 0
+fi
 for n in $(seq 1 "$WORKERS"); do
     if ! another_ready "$n"; then
         echo "no worker but $n is ready: restarting $n would leave none; stopped" >&2
