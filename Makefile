@@ -9,18 +9,23 @@ PYTEST := $(PY) -m pytest
 
 # Installs exactly what the lock file names, each file checked against its hash; then the
 # project itself, without resolving anything. `make lock` regenerates the lock files.
-$(STAMP): pyproject.toml requirements-dev.lock
+# pip first, from its own lock: Debian 12's pip (23.0.1) refuses the lock files in hash mode
+# (an extra of an indirect dependency, fonttools[woff], counts as not pinned).
+$(STAMP): pyproject.toml requirements-dev.lock requirements-pip.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --require-hashes -r requirements-pip.lock
 	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	$(PY) -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $@
 
+# requirements-pip.lock: pip itself, installed first;
 # requirements.lock: what production installs (deploy/, docs/operations.md);
 # requirements-dev.lock: that and the tools of the tests. Both for Python 3.11+, any platform.
 UV_COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 \
 	--generate-hashes -c constraints.txt --quiet
 lock: $(STAMP)
+	printf 'pip\n' | $(VENV)/bin/uv pip compile - --universal --python-version 3.11 \
+		--generate-hashes --quiet -o requirements-pip.lock
 	$(UV_COMPILE) -o requirements.lock
 	$(UV_COMPILE) --extra dev -o requirements-dev.lock
 
@@ -31,7 +36,8 @@ lock: $(STAMP)
 PIP_AUDIT_SERVICE ?= pypi
 audit: $(STAMP)
 	$(VENV)/bin/pip-audit --strict --disable-pip --require-hashes --progress-spinner off \
-		--vulnerability-service $(PIP_AUDIT_SERVICE) -r requirements.lock -r requirements-dev.lock
+		--vulnerability-service $(PIP_AUDIT_SERVICE) -r requirements-pip.lock -r requirements.lock \
+		-r requirements-dev.lock
 
 # Development: DEBUG on, and the task worker (queued email) beside the server, stopped with it.
 RUN_ADDRESS ?= 127.0.0.1:8000
@@ -39,7 +45,7 @@ run: export DEBUG ?= true
 run: $(STAMP)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
-	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	$(PY) manage.py task_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(RUN_ADDRESS)
 

@@ -1,9 +1,9 @@
 """Liveness and readiness: `/healthz` says the process answers, `/readyz` that it can serve.
 
 nginx and the process manager use them (deploy/nginx/doithoai.conf, deploy/systemd/). Readiness
-runs django-health-check's checks of the database and the cache, and ours of the channel layer
-and, once it is installed, the task queue's table, all at once and each within a short time, so a
-server that hangs answers "not ready" instead of hanging the probe.
+runs django-health-check's checks of the database and the cache, and ours of the channel layer,
+the task queue's table and the task worker's heartbeat (config/taskworker.py), all at once and
+each within a short time, so a server that hangs answers "not ready" instead of hanging the probe.
 """
 
 from __future__ import annotations
@@ -16,14 +16,18 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 from django.apps import apps
+from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connections
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from health_check import checks
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 from health_check.views import HealthCheckView
 from redis.exceptions import RedisError
+
+from config.version import version
 
 # How long one check may take before it counts as failed. Short: a probe that waits for a dead
 # server as long as a request would tells the load balancer nothing in time.
@@ -35,8 +39,8 @@ TASK_RESULT_MODEL = ("django_tasks_database", "DBTaskResult")
 
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
-    """The process is alive and its event loop answers; touches nothing else."""
-    return HttpResponse("ok\n", content_type="text/plain")
+    """The process is alive and its event loop answers, and its release; touches nothing else."""
+    return HttpResponse(f"ok {version()}\n", content_type="text/plain")
 
 
 @dataclasses.dataclass
@@ -88,6 +92,33 @@ class TaskQueue(HealthCheck):
             connections.close_all()
 
 
+@dataclasses.dataclass
+class TaskWorker(HealthCheck):
+    """A task worker wrote its heartbeat within TASK_WORKER_STALE_SECONDS."""
+
+    timeout = CHECK_TIMEOUT
+
+    def run(self) -> None:
+        from config import taskworker
+
+        # On a thread of its own, like TaskQueue: a database that hangs must not hold the
+        # request's own thread, which the response still needs.
+        close_old_connections()
+        try:
+            seen = taskworker.last_seen()
+        except DatabaseError as error:
+            raise ServiceUnavailable(f"task worker heartbeat: {type(error).__name__}") from error
+        finally:
+            connections.close_all()
+        if seen is None:
+            raise ServiceUnavailable("no task worker has run (systemctl status doithoai-tasks)")
+        silent = (timezone.now() - seen).total_seconds()
+        if silent > settings.TASK_WORKER_STALE_SECONDS:
+            raise ServiceUnavailable(
+                f"no task worker seen for {silent:.0f} s (systemctl status doithoai-tasks)"
+            )
+
+
 def task_queue_installed() -> bool:
     try:
         apps.get_model(*TASK_RESULT_MODEL)
@@ -112,6 +143,7 @@ class ReadinessView(HealthCheckView):
         yield from super().get_checks()
         if task_queue_installed():
             yield TaskQueue()
+            yield TaskWorker()
 
     async def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response: HttpResponse = await super().get(request, *args, **kwargs)

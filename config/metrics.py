@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from functools import cache
+from pathlib import Path
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.apps import apps
@@ -20,12 +21,13 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 import live.metrics  # noqa: F401  (registers the real-time series)
 from config.health import TASK_RESULT_MODEL
+from config.version import version
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,9 @@ HTTP_SECONDS = Histogram(
     ["view", "method"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+# 1 for the release this worker runs: during a rolling upgrade, which worker runs which.
+BUILD_INFO = Gauge("doithoai_build_info", "The release this worker runs.", ["version"])
+BUILD_INFO.labels(version=version()).set(1)
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
@@ -119,6 +124,58 @@ class TaskQueueCollector(Collector):
 
 _collector = TaskQueueCollector()
 REGISTRY.register(_collector)
+
+# The outcome files deploy/backup.sh and deploy/restore-drill.sh write in BACKUP_DIR
+# (deploy/status.sh): `outcome ok|failed`, `finished <unix time>`, `last_success <unix time>`.
+OUTCOMES = {"backup": "backup.status", "restore_drill": "restore-drill.status"}
+
+
+def read_outcome(path: Path) -> dict[str, str] | None:
+    """The fields of one outcome file; None when there is none (yet), or it cannot be read."""
+    try:
+        text = path.read_text()
+    except OSError:
+        return None
+    fields = dict(line.split(" ", 1) for line in text.splitlines() if " " in line)
+    if fields.get("outcome") not in ("ok", "failed"):
+        return None
+    return fields
+
+
+class OutcomeCollector(Collector):
+    """The last backup's and restore drill's outcome on this machine, read at scrape time.
+
+    No series where there is no file: a machine that runs no backup timer says nothing, and the
+    alerts look at the machine that does (deploy/prometheus/doithoai-alerts.yml).
+    """
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        return iter(())
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        for name, filename in OUTCOMES.items():
+            fields = read_outcome(Path(settings.BACKUP_DIR) / filename)
+            if fields is None:
+                continue
+            yield GaugeMetricFamily(
+                f"doithoai_{name}_last_run_ok",
+                f"1 if the last {name.replace('_', ' ')} succeeded, 0 if it failed.",
+                value=1 if fields["outcome"] == "ok" else 0,
+            )
+            for field, what in (("finished", "ended"), ("last_success", "last succeeded")):
+                try:
+                    when = float(fields.get(field, ""))
+                except ValueError:
+                    continue
+                yield GaugeMetricFamily(
+                    f"doithoai_{name}_{'last_run' if field == 'finished' else 'last_success'}"
+                    "_timestamp_seconds",
+                    f"When the {name.replace('_', ' ')} {what} (0: never).",
+                    value=when,
+                )
+
+
+REGISTRY.register(OutcomeCollector())
 
 
 @cache

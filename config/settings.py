@@ -70,6 +70,9 @@ MIDDLEWARE = [
     # First: their time and their log line cover everything after them.
     "config.metrics.HttpLatencyMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
+    # /healthz, /readyz, /metrics: loopback only, whatever the Host header (config/probes.py).
+    # Before SecurityMiddleware and CommonMiddleware, which check the host.
+    "config.probes.LoopbackProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Inside SecurityMiddleware: no Referer from a page whose address is a secret link.
     "config.secret_links.SecretLinkMiddleware",
@@ -469,6 +472,9 @@ WRITTEN_ANSWER_REMINDER_DAYS = env.int("WRITTEN_ANSWER_REMINDER_DAYS", default=3
 TASK_RETRY_DELAYS: list[int] = env.list(
     "TASK_RETRY_DELAYS", cast=int, default=[30, 120, 600, 1800, 7200]
 )
+# `manage.py task_worker` writes a heartbeat; /readyz fails when none was written for this many
+# seconds (config/taskworker.py): nobody would receive an invitation or a sign-in code.
+TASK_WORKER_STALE_SECONDS = env.int("TASK_WORKER_STALE_SECONDS", default=180)
 
 
 # --- Operations ---------------------------------------------------------------------------------
@@ -487,6 +493,15 @@ METRICS_ALLOWED_IPS: list[str] = env.list("METRICS_ALLOWED_IPS", default=["127.0
 # Also serve the metrics on this port, from a thread of each process (0: not at all).
 METRICS_PORT = env.int("METRICS_PORT", default=0)
 METRICS_HOST = env.str("METRICS_HOST", default="127.0.0.1")
+
+# The web workers of this machine: doithoai@1 … doithoai@WORKERS, worker i on 127.0.0.1 port
+# WORKER_BASE_PORT + i − 1. The systemd unit reads the same variables; nginx's upstream and
+# Prometheus's targets are generated from these (manage.py deploy_config, config/deployconf.py).
+WORKERS = env.int("WORKERS", default=2)
+WORKER_BASE_PORT = env.int("WORKER_BASE_PORT", default=8001)
+# Where deploy/backup.sh writes the backups, and the outcome of its last run that the metrics
+# read (doithoai_backup_*; config/metrics.py).
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default="/var/backups/doithoai"))
 
 # Decree 13/2023: nickname participants' identifiers are erased this many days after their
 # dialogue ended (dialogue/retention.py; run daily by deploy/systemd/doithoai-retention.timer).

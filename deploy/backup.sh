@@ -3,10 +3,16 @@
 #
 #   deploy/backup.sh [DEST]      # default DEST: $BACKUP_DIR or /var/backups/doithoai
 #
-# Writes DEST/doithoai-<UTC time>/ with database.dump, media.tar.gz and SHA256SUMS, then deletes
-# the backups in DEST older than KEEP_DAYS days (14; 0 keeps everything). Reads DATABASE_URL
-# and MEDIA_ROOT from the environment, or from ENV_FILE (/etc/doithoai/env) when they are not
-# set. Restore with deploy/restore.sh. docs/operations.md, "Backup and restore".
+# Writes DEST/doithoai-<UTC time>/ with database.dump, media.tar.gz, COUNTS (the rows of each
+# table and the files, read from the dump and the archive themselves, for the restore drill) and
+# SHA256SUMS, then deletes the backups in DEST older than KEEP_DAYS days (14; 0 keeps
+# everything). Reads DATABASE_URL and MEDIA_ROOT from the environment, or from ENV_FILE
+# (/etc/doithoai/env) when they are not set. Restore with deploy/restore.sh.
+#
+# Whatever happens, DEST/backup.status says how the run ended ("ok" or "failed", the time, the
+# time of the last good backup): the workers serve it as metrics (doithoai_backup_*), and
+# deploy/prometheus/doithoai-alerts.yml alerts when a backup failed or none is recent.
+# docs/operations.md, "Backup and restore".
 set -euo pipefail
 umask 077
 
@@ -17,11 +23,24 @@ if [ -z "${DATABASE_URL:-}" ] && [ -r "$ENV_FILE" ]; then
     . "$ENV_FILE"
     set +a
 fi
-: "${DATABASE_URL:?set DATABASE_URL (postgres://user@host:port/name), or ENV_FILE}"
+HERE=$(cd "$(dirname "$0")" && pwd)
 MEDIA_ROOT=${MEDIA_ROOT:-/srv/doithoai/media}
 DEST=${1:-${BACKUP_DIR:-/var/backups/doithoai}}
 KEEP_DAYS=${KEEP_DAYS:-14}
+mkdir -p "$DEST"
+# shellcheck source=deploy/status.sh
+. "$HERE/status.sh"
+PARTIAL=""
+finish() {
+    local code=$?
+    if [ -n "$PARTIAL" ]; then rm -rf "$PARTIAL"; fi
+    # From here on, any failure is recorded as one, and so is success (status.sh).
+    write_status "$DEST/backup.status" "$code"
+    if [ "$code" -ne 0 ]; then echo "backup FAILED (exit $code)" >&2; fi
+}
+trap finish EXIT
 
+: "${DATABASE_URL:?set DATABASE_URL (postgres://user@host:port/name), or ENV_FILE}"
 # libpq reads postgres:// and postgresql:// URLs; django-environ also accepts these aliases.
 DB_URI=$(printf '%s' "$DATABASE_URL" | sed -E 's#^(psql|pgsql|postgis)://#postgresql://#')
 case "$DB_URI" in
@@ -33,7 +52,6 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 TARGET="$DEST/doithoai-$STAMP"
 PARTIAL="$TARGET.partial"
 mkdir -p "$PARTIAL"
-trap 'rm -rf "$PARTIAL"' EXIT
 
 # Custom format: compressed, and pg_restore can restore it into an empty database. No owner and
 # no privileges, so that it restores under another role name too.
@@ -46,9 +64,13 @@ else
     tar --create --gzip --file="$PARTIAL/media.tar.gz" --files-from=/dev/null
 fi
 
-(cd "$PARTIAL" && sha256sum database.dump media.tar.gz >SHA256SUMS)
+# What the backup holds, counted from its own files: what a restore must give back.
+"$HERE/counts.sh" --dump "$PARTIAL/database.dump" --archive "$PARTIAL/media.tar.gz" \
+    >"$PARTIAL/COUNTS"
+
+(cd "$PARTIAL" && sha256sum database.dump media.tar.gz COUNTS >SHA256SUMS)
 mv "$PARTIAL" "$TARGET"
-trap - EXIT
+PARTIAL=""
 
 if [ "$KEEP_DAYS" -gt 0 ]; then
     find "$DEST" -maxdepth 1 -type d -name 'doithoai-*' -mtime +"$KEEP_DAYS" -print0 |

@@ -4,7 +4,8 @@
 #
 #   deploy/topology.sh start          # workers on 127.0.0.1:8301.., nginx on 127.0.0.1:8300
 #   deploy/topology.sh kill 1         # SIGKILL worker 1 (a crash, for the failover test)
-#   deploy/topology.sh restart 1      # start worker 1 again (after `kill`, as systemd's Restart=)
+#   deploy/topology.sh restart 1      # stop worker 1 gracefully if it runs, and start it again
+#                                     # (after `kill`, as systemd's Restart=; for a rolling restart)
 #   deploy/topology.sh status | stop
 #
 # Settings come from the environment like any deployment (DATABASE_URL, REDIS_URL, SECRET_KEY,
@@ -66,6 +67,7 @@ start_worker() {
 write_nginx_conf() {
     local servers=""
     for n in $(seq 1 "$WORKERS"); do
+        # As production's upstream (config/deployconf.py).
         servers+="        server 127.0.0.1:$((BASE_PORT + n - 1)) max_fails=1 fail_timeout=5s;"$'\n'
     done
     local access_log=off
@@ -90,7 +92,8 @@ start() {
     for n in $(seq 1 "$WORKERS"); do start_worker "$n"; done
     for n in $(seq 1 "$WORKERS"); do wait_port $((BASE_PORT + n - 1)); done
     write_nginx_conf
-    # shellcheck disable=SC2046
+    # nginx writes its error log itself (-e); the redirect only catches what it says at start.
+    # shellcheck disable=SC2046,SC2094
     $(pinning "${NGINX_CPU:-}") "$NGINX" -p "$STATE" -c "$STATE/nginx.conf" -e "$STATE/nginx-error.log" \
         >>"$STATE/nginx-error.log" 2>&1 </dev/null
     wait_port "$NGINX_PORT"
@@ -104,9 +107,20 @@ kill_worker() {
     rm -f "$pidfile"
 }
 
+stop_worker() {
+    # As systemd stops a unit: TERM (uvicorn finishes what it serves), KILL if it lingers.
+    local pidfile="$STATE/worker-$1.pid" pid
+    [ -f "$pidfile" ] || return 0
+    pid=$(cat "$pidfile")
+    kill -TERM -- "-$pid" 2>/dev/null || true
+    for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    rm -f "$pidfile"
+}
+
 restart_worker() {
-    local pidfile="$STATE/worker-$1.pid"
-    if [ -f "$pidfile" ]; then kill_worker "$1"; fi
+    # As `systemctl restart`: a graceful stop if it runs (after `kill`, nothing to stop).
+    stop_worker "$1"
     start_worker "$1"
     wait_port $((BASE_PORT + $1 - 1))
 }

@@ -6,6 +6,10 @@ thread that every socket of the worker shares: against a mail server that accept
 answered, another citizen's command waited 8 s. So such work is a task: a row written in the
 caller's transaction, run by `manage.py db_worker` (django-tasks and its database backend, the
 reference implementation of the task framework Django 6.0 ships), retried with backoff.
+
+A failed attempt that is tried again logs at warning; only the last one, given up, at error, so an
+alarm on error lines means mail that was not sent. A finished message task keeps no message: its
+text (a sign-in code, an invitation link) is dropped from the row as soon as it has run.
 """
 
 from __future__ import annotations
@@ -18,13 +22,38 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.dispatch import receiver
 from django.utils import timezone
-from django_tasks import TaskContext, task
+from django_tasks import TaskContext, TaskResult, task
 from django_tasks.base import Task
+from django_tasks.signals import task_finished
 from django_tasks_db.backend import DatabaseBackend
 
 logger = logging.getLogger(__name__)
+
+# The note an attempt's error carries once the next attempt is queued (see `retrying`).
+RETRY_QUEUED = "queued again as attempt"
+
+
+class RetriedAttemptFilter(logging.Filter):
+    """django-tasks logs every failed task at error; one that is tried again is a warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        notes = getattr(error, "__notes__", ())
+        if record.levelno > logging.WARNING and any(
+            str(note).startswith(RETRY_QUEUED) for note in notes
+        ):
+            record.levelno, record.levelname = (
+                logging.WARNING,
+                logging.getLevelName(logging.WARNING),
+            )
+        return True
+
+
+# The worker's "Task id=… state=FAILED" line, written by django-tasks' own receiver.
+logging.getLogger("django_tasks").addFilter(RetriedAttemptFilter())
 
 
 def enqueue_on_commit(work: Task[..., Any], /, *args: Any, **kwargs: Any) -> None:
@@ -64,6 +93,7 @@ def retrying(
             raise
         later = result.task.using(run_after=timezone.now() + timedelta(seconds=delay))
         later.enqueue(*result.args, **{**result.kwargs, "attempt": attempt + 1})
+        error.add_note(f"{RETRY_QUEUED} {attempt + 1} in {delay:g} s")
         logger.warning(
             "task %s failed (attempt %d: %r); trying again in %g s",
             result.task.name,
@@ -82,3 +112,31 @@ def deliver_email(context: TaskContext, message: dict[str, Any], attempt: int = 
     # smtplib's errors and socket timeouts are all OSError; a malformed message is not retried.
     with retrying(context, attempt=attempt, errors=(OSError,)):
         mail.deliver(message)
+
+
+def redacted_message(message: dict[str, Any]) -> dict[str, Any]:
+    """What a finished message task keeps of its message: how many it was for, nothing said."""
+    recipients = [*message.get("to", []), *message.get("cc", []), *message.get("bcc", [])]
+    return {"redacted": True, "recipients": len(recipients)}
+
+
+@receiver(task_finished)
+def drop_message_bodies(sender: Any, task_result: TaskResult[Any], **kwargs: Any) -> None:
+    """A message task that has run, sent or failed, keeps no subject, body or address.
+
+    A failed attempt that is tried again has handed its message to the next attempt; the last
+    one, given up, has its error and traceback, which is what an operator needs. Run after the
+    worker recorded the outcome, so nothing can write the message back.
+    """
+    if task_result.task.module_path != deliver_email.module_path:
+        return
+    from django_tasks_db.models import DBTaskResult
+
+    args = [redacted_message(arg) if isinstance(arg, dict) else arg for arg in task_result.args]
+    try:
+        DBTaskResult.objects.filter(pk=task_result.id).update(
+            args_kwargs={"args": args, "kwargs": task_result.kwargs}
+        )
+    except DatabaseError:
+        # The outcome is recorded; the text goes with the daily prune (doithoai-tasks-prune).
+        logger.warning("the finished message task %s kept its text", task_result.id, exc_info=True)

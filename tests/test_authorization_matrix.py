@@ -749,6 +749,16 @@ def test_every_socket_command_has_a_row_in_the_policy():
 HTTP_CELLS = [cell for cell in CELLS if cell[1] != "WS"]
 
 
+@pytest.fixture(autouse=True)
+def _task_worker_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    # /readyz is ready once a task worker has been seen (config/taskworker.py).
+    from django.utils import timezone
+
+    from config import taskworker
+
+    monkeypatch.setattr(taskworker, "last_seen", timezone.now)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("name", "method", "role", "outcome"),

@@ -78,6 +78,7 @@ def filled_database(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         "DATABASE_URL": server_url(name).replace("postgresql://", "postgres://"),
         "MEDIA_ROOT": str(media),
         "ENV_FILE": str(tmp_path / "no-env-file"),
+        "BACKUP_DIR": str(tmp_path / "backups"),
     }
     for command in (["migrate", "-v0"], ["seed_demo"]):
         subprocess.run(
@@ -101,8 +102,9 @@ def test_a_backup_restored_into_a_dropped_database_is_identical(filled_database,
     assert before["dialogue_question"]
 
     subprocess.run([BACKUP, tmp_path / "backups"], env=env, check=True, capture_output=True)
-    [backup] = (tmp_path / "backups").iterdir()
+    [backup] = (tmp_path / "backups").glob("doithoai-*")
     assert sorted(p.name for p in backup.iterdir()) == [
+        "COUNTS",
         "SHA256SUMS",
         "database.dump",
         "media.tar.gz",
@@ -112,7 +114,9 @@ def test_a_backup_restored_into_a_dropped_database_is_identical(filled_database,
     subprocess.run(["rm", "-rf", str(media)], check=True)
     assert database_content(url) == {"sequences": []}
 
-    subprocess.run([RESTORE, backup], env=env, check=True, capture_output=True)
+    restored = subprocess.run([RESTORE, backup], env=env, capture_output=True, text=True)
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    assert "every table's rows and every file match" in restored.stdout
     assert database_content(url) == before
     assert files(media) == media_before
 
@@ -121,7 +125,7 @@ def test_a_damaged_backup_is_refused_and_changes_nothing(filled_database, tmp_pa
     name, env = filled_database
     url = server_url(name)
     subprocess.run([BACKUP, tmp_path / "backups"], env=env, check=True, capture_output=True)
-    [backup] = (tmp_path / "backups").iterdir()
+    [backup] = (tmp_path / "backups").glob("doithoai-*")
     before = database_content(url)
     with (backup / "database.dump").open("r+b") as dump:
         dump.seek(100)

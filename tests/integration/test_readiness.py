@@ -20,6 +20,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from tests.conftest import REQUIRE_SERVERS
@@ -123,7 +124,9 @@ def worker(servers, tmp_path: Path) -> Iterator[Path]:
         **os.environ,
         "DEBUG": "0",
         "SECRET_KEY": "readiness-test-key-long-enough-0123456789abcdef",
-        "ALLOWED_HOSTS": "127.0.0.1",
+        # The site's name only, as docs/operations.md installs it: the probes below name
+        # 127.0.0.1 and must be answered all the same (config/probes.py).
+        "ALLOWED_HOSTS": "doithoai.example.gov.vn",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:{POSTGRES_PORT}/postgres",
         "REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/0",
     }
@@ -151,12 +154,21 @@ def worker(servers, tmp_path: Path) -> Iterator[Path]:
             stdout=output,
             stderr=subprocess.STDOUT,
         )
+        # The task worker, as doithoai-tasks.service runs it: /readyz waits for its heartbeat.
+        tasks = subprocess.Popen(
+            [sys.executable, "manage.py", "task_worker", "--no-reload", "--no-startup-delay"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
         wait_for(lambda: readiness()[0] == 200, "the worker to be ready", log)
         yield log
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        for started in (process, tasks):
+            started.terminate()
+            started.wait(timeout=60)
 
 
 def readiness() -> tuple[int, dict[str, str]]:
@@ -200,9 +212,23 @@ def test_readiness_follows_redis_and_postgresql_down_and_back(servers, worker):
     wait_for(lambda: readiness()[0] == 200, "Redis to be back", worker)
 
     postgres.stop()
-    # The task queue lives in the database too, so its check fails with it.
-    missed = {"Database", "TaskQueue"}
+    # The task queue and the task worker's heartbeat live in the database too.
+    missed = {"Database", "TaskQueue", "TaskWorker"}
     wait_for(lambda: failing() == missed, "PostgreSQL to be missed", worker)
     assert readiness()[0] == 503
     postgres.start()
     wait_for(lambda: readiness()[0] == 200, "PostgreSQL to be back", worker)
+
+
+def test_readiness_follows_the_task_worker(servers, worker):
+    assert readiness()[0] == 200
+    # Minutes without a heartbeat, as when doithoai-tasks is stopped or was never started.
+    url = f"postgresql://postgres@127.0.0.1:{POSTGRES_PORT}/postgres"
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute("UPDATE operations_taskworkerheartbeat SET seen_at = now() - interval '1 hour'")
+    status, checks = readiness()
+    assert status == 503
+    assert failing() == {"TaskWorker"}
+    assert "doithoai-tasks" in checks["TaskWorker()"]
+    # The worker still runs: its next heartbeat makes the machine ready again.
+    wait_for(lambda: readiness()[0] == 200, "the next heartbeat", worker)

@@ -159,10 +159,19 @@ def test_the_task_queue_depth_counts_the_tasks_waiting_in_its_table():
 
 
 @pytest.mark.django_db
-def test_the_dashboard_and_the_alerts_name_only_series_that_exist():
+def test_the_dashboard_and_the_alerts_name_only_series_that_exist(settings, tmp_path):
     import re
+    import subprocess
     from pathlib import Path
 
+    # The backup's and the restore drill's series exist once each has run (deploy/status.sh).
+    settings.BACKUP_DIR = tmp_path
+    for name in ("backup.status", "restore-drill.status"):
+        subprocess.run(
+            ["bash", "-c", '. deploy/status.sh && write_status "$1" 0', "-", tmp_path / name],
+            cwd=Path(__file__).resolve().parents[2],
+            check=True,
+        )
     deploy = Path(__file__).resolve().parents[2] / "deploy"
     text = (deploy / "grafana" / "doithoai-dashboard.json").read_text()
     text += (deploy / "prometheus" / "doithoai-alerts.yml").read_text()
