@@ -20,6 +20,7 @@ in the shared cache so that every worker notices).
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import json
 import math
@@ -30,6 +31,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from operator import itemgetter
 from pathlib import Path
 
 from law.text import bigrams, fold, syllables
@@ -49,6 +51,10 @@ EXPANSION_WEIGHT = 0.6
 # more.
 NAMED_DOCUMENT_BOOST = 1.3
 FIELD_BOOST = 1.2
+# A search reads at most this many postings of a term, those where it weighs most: a term so
+# common that it has more adds little to any article's rank, and reading all of its postings
+# would cost most of a search's time over a large library.
+POSTINGS_READ = 400
 
 # Syllables that carry no meaning of their own in a question; a pair holding one still counts.
 # Only those whose folded form is no other word: "tại" folds as "tài" (tài sản), "mà" as "ma"
@@ -245,6 +251,8 @@ class Index:
             for term, freq in tf.items():
                 idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
                 self.postings[term].append((doc, idf * freq * (K1 + 1) / (freq + norm)))
+        for postings in self.postings.values():
+            postings.sort(key=lambda posting: -posting[1])
         # Each document's title, folded without its kind, to route a question that names it.
         self.titles: dict[str, str] = {}
         for entry in self.entries:
@@ -275,10 +283,13 @@ class Index:
     def search(
         self, question: str, *, limit: int = 10, legal_field: str | None = None
     ) -> list[Match]:
-        scores: dict[int, float] = defaultdict(float)
+        scores: dict[int, float] = {}
+        get = scores.get
+        # The baseline reads every posting, as plain BM25 does.
+        reads = None if self.plain else POSTINGS_READ
         for term, weight in self.query_terms(question).items():
-            for doc, score in self.postings.get(term, ()):
-                scores[doc] += weight * score
+            for doc, score in self.postings.get(term, ())[:reads]:
+                scores[doc] = get(doc, 0.0) + weight * score
         if not self.plain:
             named = self.named_documents(question)
             if named or legal_field:
@@ -288,7 +299,7 @@ class Index:
                         scores[doc] *= NAMED_DOCUMENT_BOOST
                     if legal_field and entry.legal_field == legal_field:
                         scores[doc] *= FIELD_BOOST
-        best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        best = heapq.nlargest(limit, scores.items(), key=itemgetter(1))
         return [
             Match(
                 key=self.entries[doc].key,
@@ -350,18 +361,52 @@ def _build_from_database() -> Index:
 
 
 def library_index() -> Index:
-    """This process's index of the library, rebuilt when another process changed the library."""
+    """This process's index of the library, rebuilt when another process changed the library.
+
+    The first index is built at once. When another process changed the library, the old index
+    keeps answering while a thread builds the new one: over ten thousand articles a build takes
+    seconds, which no search should wait for.
+    """
     from django.core.cache import cache as shared
 
     global _current
     version = shared.get(VERSION_KEY)
     with _lock:
-        if _current is not None and (version is None or _current[0] == version):
-            return _current[1]
+        current = _current
+    if current is not None:
+        if version is not None and current[0] != version:
+            _rebuild_in_background(version)
+        return current[1]
     index = _build_from_database()
     with _lock:
         _current = (version, index)
     return index
+
+
+_rebuilding: set[str] = set()
+
+
+def _rebuild_in_background(version: str) -> None:
+    with _lock:
+        if version in _rebuilding:
+            return
+        _rebuilding.add(version)
+
+    def build() -> None:
+        from django.db import connection
+
+        global _current
+        try:
+            index = _build_from_database()
+            with _lock:
+                if _current is not None:
+                    _current = (version, index)
+        finally:
+            connection.close()
+            with _lock:
+                _rebuilding.discard(version)
+
+    threading.Thread(target=build, name="law-index", daemon=True).start()
 
 
 def rank_articles(question: str, *, limit: int = 10, legal_field: str | None = None) -> list[Match]:

@@ -7,9 +7,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from law.demo import create_demo_library
 from law.evaluation import entries_of
 from law.matching import Index, rank_articles, shipped_thesaurus, strip_narrative
-from law.models import LegalDocument, SynonymSet
+from law.models import Article, LegalDocument, SynonymSet
 from law.services import DocumentFacts, import_document
 from law.text import fold
 from tests.law.conftest import DATA, LAW_TEXT
@@ -138,3 +139,27 @@ def test_the_evaluation_says_page_is_not_measured_without_page_questions(tmp_pat
     out = StringIO()
     call_command("evaluate_legal_search", str(DATA / "laws.jsonl"), str(questions), stdout=out)
     assert out.getvalue().strip().splitlines()[-1] == "hit@5 all=1.00 page=n/a"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_made_by_another_process_is_picked_up_while_the_old_index_answers() -> None:
+    import time
+
+    from django.core.cache import cache
+
+    from law import matching
+
+    create_demo_library()
+    matching.library_changed()
+    question = "vợ đang có thai, chồng có quyền yêu cầu ly hôn không"
+    assert best(question)[1] == "51"
+    # Another process empties the law (an update sends no signal here) and says so.
+    family = "luat-hon-nhan-va-gia-dinh-2014"
+    LegalDocument.objects.filter(slug=family).update(title="X")
+    Article.objects.filter(document__slug=family).update(heading="", text="")
+    cache.set(matching.VERSION_KEY, "changed elsewhere")
+    assert best(question)[1] == "51"  # the old index still answers at once
+    deadline = time.monotonic() + 30
+    while matching._rebuilding and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(m.key[0] != family for m in rank_articles(question))
