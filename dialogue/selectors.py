@@ -40,6 +40,7 @@ from dialogue.models import (
 )
 from events import selectors as event_selectors
 from events.models import Agency, Event, User
+from law.matching import Match, rank_articles
 from live.wire import part
 
 SESSION_KEY = "dialogue.participants"
@@ -424,6 +425,23 @@ def similar_questions(*, event: Event, text: str) -> list[Question]:
     found = [pk for pk, _score in likely_duplicates(text, folded, limit=SIMILAR_LIMIT, folded=True)]
     questions = public_questions().filter(pk__in=found).in_bulk()
     return [questions[pk] for pk in found if pk in questions]
+
+
+# Articles of the legal library suggested beside them: at most this many, and only those that
+# share a compound with the question and score enough (BM25, law/matching.py) to be worth a look.
+SUGGESTED_ARTICLES = 3
+SUGGESTED_ARTICLE_MIN_SCORE = 8.0
+
+
+def suggested_articles(*, event: Event, text: str) -> list[Match]:
+    """Articles of the law that may already answer the question being typed, best first.
+
+    The dialogue's legal field leans the ranking towards its documents.
+    """
+    if len(text.strip()) < SIMILAR_MIN_LENGTH:
+        return []
+    found = rank_articles(text, limit=SUGGESTED_ARTICLES, legal_field=event.legal_field)
+    return [m for m in found if m.paired and m.score >= SUGGESTED_ARTICLE_MIN_SCORE]
 
 
 # --- Polls -------------------------------------------------------------------------------------

@@ -159,6 +159,9 @@ class Match:
     score: float
     article_id: int | None = None
     url: str = ""
+    # Whether it shares a pair of neighbouring syllables with the question (or with what the
+    # thesaurus added): a compound in common, not only loose syllables such as "gia" (giá, gia).
+    paired: bool = False
 
 
 def strip_narrative(folded: str) -> str:
@@ -287,9 +290,14 @@ class Index:
         get = scores.get
         # The baseline reads every posting, as plain BM25 does.
         reads = None if self.plain else POSTINGS_READ
+        # The articles that hold a pair of the question's syllables, neither of them a stop word.
+        paired: set[int] = set()
         for term, weight in self.query_terms(question).items():
-            for doc, score in self.postings.get(term, ())[:reads]:
+            postings = self.postings.get(term, ())[:reads]
+            for doc, score in postings:
                 scores[doc] = get(doc, 0.0) + weight * score
+            if "_" in term and STOPWORDS.isdisjoint(term.split("_")):
+                paired.update(doc for doc, _score in postings)
         if not self.plain:
             named = self.named_documents(question)
             if named or legal_field:
@@ -309,6 +317,7 @@ class Index:
                 score=round(score, 4),
                 article_id=self.entries[doc].article_id,
                 url=self.entries[doc].url,
+                paired=doc in paired,
             )
             for doc, score in best
             if score > 0

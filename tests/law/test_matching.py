@@ -142,7 +142,7 @@ def test_the_evaluation_says_page_is_not_measured_without_page_questions(tmp_pat
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_change_made_by_another_process_is_picked_up_while_the_old_index_answers() -> None:
+def test_a_change_made_elsewhere_is_picked_up_while_the_old_index_answers() -> None:
     import time
 
     from django.core.cache import cache
