@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from law import selectors
 from law.models import LegalDocument
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def library(request: HttpRequest) -> HttpResponse:
-    """Every document, and the articles that match what was searched (diacritics optional)."""
-    query = request.GET.get("q", "").strip()[: selectors.SEARCH_MAX_LENGTH]
+    """Every document, and the articles that match what was searched (diacritics optional).
+
+    The search is a POST: people describe their own situation in it, and the words typed never
+    travel in a URL, which the servers' logs keep.
+    """
+    query = request.POST.get("q", "").strip()[: selectors.SEARCH_MAX_LENGTH]
     return render(
         request,
         "law/library.html",
