@@ -19,6 +19,7 @@ from django.db.models import (
     Count,
     F,
     Func,
+    Prefetch,
     Q,
     QuerySet,
     TextField,
@@ -30,6 +31,7 @@ from dialogue import facts, frames, messages
 from dialogue.matching import fold, likely_duplicates
 from dialogue.models import (
     AnswerRating,
+    Citation,
     Participant,
     Poll,
     PollAnswer,
@@ -41,6 +43,7 @@ from dialogue.models import (
 from events import selectors as event_selectors
 from events.models import Agency, Event, User
 from law.matching import Match, rank_articles
+from law.models import Article as LegalArticle
 from live.wire import part
 
 SESSION_KEY = "dialogue.participants"
@@ -278,7 +281,28 @@ def answered_questions(*, event: Event) -> list[Question]:
         public_answers()
         .filter(event=event)
         .select_related("author__user", "answer__official")
+        .prefetch_related(_CITATIONS)
         .order_by("answered_at", "pk")
+    )
+
+
+# An answer's citations with what their lines show: the article, its document, the clause.
+_CITATIONS = Prefetch(
+    "answer__citations",
+    queryset=Citation.objects.select_related("article__document", "clause"),
+)
+CITING_ANSWERS_SHOWN = 50
+
+
+def answers_citing(article: LegalArticle) -> list[Question]:
+    """Published answers that cite the article (any of its clauses), the latest first."""
+    return list(
+        public_answers()
+        .filter(answer__citations__article=article)
+        .distinct()
+        .select_related("event", "answer")
+        .prefetch_related(_CITATIONS)
+        .order_by("-answered_at", "-pk")[:CITING_ANSWERS_SHOWN]
     )
 
 
