@@ -70,7 +70,7 @@ format: $(STAMP)
 # of the checks needs a server: they run on the embedded defaults even where CI sets the URLs.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL
 check: lint
-	$(EMBEDDED) DEBUG=true $(VENV)/bin/mypy config events dialogue moderation live reports consultation erasure
+	$(EMBEDDED) DEBUG=true $(VENV)/bin/mypy config events dialogue moderation live reports consultation erasure law
 	$(VENV)/bin/lint-imports
 	$(EMBEDDED) DEBUG=true $(PY) manage.py check
 	$(EMBEDDED) DEBUG=true $(PY) manage.py makemigrations --check --dry-run

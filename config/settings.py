@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "reports",
     "consultation",
     "erasure",
+    "law",
 ]
 
 MIDDLEWARE = [

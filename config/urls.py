@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("consultation.urls")),
     path("", include("erasure.urls")),
+    path("", include("law.urls")),
     *consultation_staff_urls,
     path("", include((stage_patterns, "stage"))),
     path("api/", api.urls),

@@ -7,19 +7,15 @@ suggests similar questions with the same function while the question is typed.
 
 from __future__ import annotations
 
-import unicodedata
-
 from rapidfuzz import fuzz, process
+
+# Folding lives with the legal library's search, below every app that matches text.
+from law.text import fold
+
+__all__ = ["DUPLICATE_SCORE", "fold", "likely_duplicates"]
 
 # How alike two questions must be (0–100, rapidfuzz token set ratio) to be shown as duplicates.
 DUPLICATE_SCORE = 82
-
-
-def fold(text: str) -> str:
-    """Lower case, without diacritics, NFC; "Đất Đai" and "dat dai" fold alike."""
-    decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text).casefold())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return bare.replace("đ", "d")
 
 
 def likely_duplicates(

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event
+from law.models import Article as LegalArticle
+from law.models import Clause as LegalClause
 
 
 class ParticipantQuerySet(models.QuerySet["Participant"]):
@@ -284,6 +286,55 @@ class Answer(models.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+
+class Citation(models.Model):
+    """An article of the law, or one of its clauses, that an answer cites.
+
+    The words cited are kept as they read when cited: a later correction of the library does
+    not change what an answer in the record said. The article's page lists the published
+    answers that cite it (dialogue/templatetags/citations.py).
+    """
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="citations")
+    # Protected: a law cited in the record is never deleted from under its answers.
+    article = models.ForeignKey(
+        LegalArticle, on_delete=models.PROTECT, related_name="citations", verbose_name=_("article")
+    )
+    clause = models.ForeignKey(
+        LegalClause,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="citations",
+        verbose_name=_("clause"),
+    )
+    quote = models.TextField(_("words cited"))
+    position = models.PositiveIntegerField(default=0)
+    cited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("citation")
+        verbose_name_plural = _("citations")
+        ordering = ["answer", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["answer", "clause"],
+                condition=models.Q(clause__isnull=False),
+                name="one_citation_per_clause",
+            ),
+            models.UniqueConstraint(
+                fields=["answer", "article"],
+                condition=models.Q(clause__isnull=True),
+                name="one_citation_per_whole_article",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.answer_id}: {self.article_id}/{self.clause_id or '-'}"
 
 
 class PublicDelta(models.Model):

@@ -21,6 +21,7 @@ from django.db.models import (
     Count,
     F,
     Func,
+    Prefetch,
     Q,
     QuerySet,
     TextField,
@@ -33,6 +34,7 @@ from dialogue import facts, frames, messages
 from dialogue.matching import fold, likely_duplicates
 from dialogue.models import (
     AnswerRating,
+    Citation,
     Participant,
     Poll,
     PollAnswer,
@@ -43,6 +45,8 @@ from dialogue.models import (
 )
 from events import selectors as event_selectors
 from events.models import Agency, Event, User
+from law.matching import Match, rank_articles
+from law.models import Article as LegalArticle
 from live.wire import part
 
 SESSION_KEY = "dialogue.participants"
@@ -296,7 +300,28 @@ def answered_questions(*, event: Event) -> list[Question]:
         public_answers()
         .filter(event=event)
         .select_related("author__user", "answer__official")
+        .prefetch_related(_CITATIONS)
         .order_by("answered_at", "pk")
+    )
+
+
+# An answer's citations with what their lines show: the article, its document, the clause.
+_CITATIONS = Prefetch(
+    "answer__citations",
+    queryset=Citation.objects.select_related("article__document", "clause"),
+)
+CITING_ANSWERS_SHOWN = 50
+
+
+def answers_citing(article: LegalArticle) -> list[Question]:
+    """Published answers that cite the article (any of its clauses), the latest first."""
+    return list(
+        public_answers()
+        .filter(answer__citations__article=article)
+        .distinct()
+        .select_related("event", "answer")
+        .prefetch_related(_CITATIONS)
+        .order_by("-answered_at", "-pk")[:CITING_ANSWERS_SHOWN]
     )
 
 
@@ -458,6 +483,23 @@ def similar_questions(*, event: Event, text: str) -> list[Question]:
     found = [pk for pk, _score in likely_duplicates(text, folded, limit=SIMILAR_LIMIT, folded=True)]
     questions = public_questions().filter(pk__in=found).in_bulk()
     return [questions[pk] for pk in found if pk in questions]
+
+
+# Articles of the legal library suggested beside them: at most this many, and only those that
+# share a compound with the question and score enough (BM25, law/matching.py) to be worth a look.
+SUGGESTED_ARTICLES = 3
+SUGGESTED_ARTICLE_MIN_SCORE = 8.0
+
+
+def suggested_articles(*, event: Event, text: str) -> list[Match]:
+    """Articles of the law that may already answer the question being typed, best first.
+
+    The dialogue's legal field leans the ranking towards its documents.
+    """
+    if len(text.strip()) < SIMILAR_MIN_LENGTH:
+        return []
+    found = rank_articles(text, limit=SUGGESTED_ARTICLES, legal_field=event.legal_field)
+    return [m for m in found if m.paired and m.score >= SUGGESTED_ARTICLE_MIN_SCORE]
 
 
 # --- Polls -------------------------------------------------------------------------------------

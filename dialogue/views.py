@@ -227,7 +227,8 @@ def renew_link(request: HttpRequest, slug: str, token: str) -> HttpResponse:
 
 @require_POST
 def similar(request: HttpRequest, slug: str) -> HttpResponse:
-    """Questions already asked that are like the one being typed (`q`, in the body), as JSON.
+    """Questions already asked that are like the one being typed (`q`, in the body), and the
+    articles of the law that may answer it, as JSON.
 
     A POST, not a GET: the words typed never travel in a URL, which the servers' logs keep.
 
@@ -252,6 +253,7 @@ def similar(request: HttpRequest, slug: str) -> HttpResponse:
     except DomainError as error:
         return JsonResponse({"error": error.message}, status=429)
     found = selectors.similar_questions(event=event, text=text)
+    articles = selectors.suggested_articles(event=event, text=text)
     response = JsonResponse(
         {
             "questions": [
@@ -262,7 +264,17 @@ def similar(request: HttpRequest, slug: str) -> HttpResponse:
                     "answered": question.status == Question.Status.ANSWERED,
                 }
                 for question in found
-            ]
+            ],
+            # The law that may already answer it (law/matching.py), beside the questions.
+            "articles": [
+                {
+                    "document": match.document_title,
+                    "number": match.number,
+                    "heading": match.heading,
+                    "url": match.url,
+                }
+                for match in articles
+            ],
         }
     )
     response["Cache-Control"] = "no-store"

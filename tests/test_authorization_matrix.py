@@ -45,6 +45,8 @@ from events.models import (
     LegalDocument,
     User,
 )
+from law.demo import create_demo_library
+from law.models import Article as LegalArticle
 from moderation import messages as moderator_messages
 from moderation import services as moderation_services
 from moderation.models import ModerationLog
@@ -566,6 +568,10 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
     ("guides:moderator", "GET"): lambda w: (reverse("guides:moderator"), {}),
     ("guides:official", "GET"): lambda w: (reverse("guides:official"), {}),
     ("guides:checklist", "GET"): lambda w: (reverse("guides:checklist"), {}),
+    ("law:library", "GET"): lambda w: (reverse("law:library"), {}),
+    ("law:library", "POST"): lambda w: (reverse("law:library"), {"q": "ly hon"}),
+    ("law:document", "GET"): lambda w: (demo_article().document.get_absolute_url(), {}),
+    ("law:article", "GET"): lambda w: (demo_article().get_absolute_url(), {}),
     ("set_language", "POST"): lambda w: (reverse("set_language"), {"language": "en", "next": "/"}),
     ("admin:index", "GET"): lambda w: (reverse("admin:index"), {}),
     ("events:join_code", "GET"): lambda w: (
@@ -638,6 +644,16 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         {"disposition": "explained", "body": "Giải trình thử"},
     ),
 }
+
+
+def demo_article() -> LegalArticle:
+    """An article of the demo library, imported on first use."""
+    if not LegalArticle.objects.exists():
+        create_demo_library()
+    return LegalArticle.objects.select_related("document").get(
+        document__slug="bo-luat-dan-su-2015", number="651"
+    )
+
 
 # Writes whose "ok" must change the database (reads and preferences change nothing); a GET of
 # the same name (a form page) reads only.

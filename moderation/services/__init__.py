@@ -2,6 +2,7 @@
 
 - `questions`: approve, reject, edit, tag, star, route, stage and merge a question
 - `answers`: an official takes a question, writes the live note and the written answer
+- `citations`: the articles and clauses of the law an answer cites
 - `bans`: a participant from a dialogue, an account from an agency's dialogues
 - `event_settings`: moderation and voting modes, the stage link
 - `polls`: prepare, open and close a poll, show its results on stage
@@ -26,6 +27,10 @@ from moderation.services.audit import (
 from moderation.services.bans import (
     apply_agency_bans,
     ban_participant,
+)
+from moderation.services.citations import (
+    cite_law,
+    remove_citation,
 )
 from moderation.services.event_settings import (
     renew_stage_link,
@@ -58,6 +63,7 @@ __all__ = [
     "apply_agency_bans",
     "approve_question",
     "ban_participant",
+    "cite_law",
     "close_open_poll",
     "close_poll",
     "create_poll",
@@ -72,6 +78,7 @@ __all__ = [
     "question_state",
     "record_change",
     "reject_question",
+    "remove_citation",
     "renew_stage_link",
     "route_question",
     "save_live_note",

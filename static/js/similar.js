@@ -1,15 +1,34 @@
 // Similar questions already asked, suggested while a question is typed: the citizen may vote
-// for one instead of asking it again. One look-up at a time, after a pause in typing.
+// for one instead of asking it again; and articles of the law that may already answer it.
+// One look-up at a time, after a pause in typing.
 const box = document.getElementById("similar");
 const textarea = document.querySelector("#ask-form textarea");
 
 if (box && textarea) {
-  const list = box.querySelector("ul");
+  const questionsPart = box.querySelector(".similar-questions");
+  const articlesPart = box.querySelector(".similar-articles");
+  const list = questionsPart.querySelector("ul");
+  const articleList = articlesPart.querySelector("ul");
   let timer = null;
   let inFlight = null;
   let last = "";
 
-  const show = (questions) => {
+  const showArticles = (articles) => {
+    articleList.replaceChildren(...articles.map((article) => {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = article.url;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.textContent = `${article.document}, ${box.dataset.article} ${article.number}` +
+        (article.heading ? `. ${article.heading}` : "");
+      item.append(link);
+      return item;
+    }));
+    articlesPart.hidden = articles.length === 0;
+  };
+
+  const show = (questions, articles = []) => {
     list.replaceChildren(...questions.map((question) => {
       const item = document.createElement("li");
       const link = document.createElement("a");
@@ -21,7 +40,9 @@ if (box && textarea) {
       item.append(link, meta);
       return item;
     }));
-    box.hidden = questions.length === 0;
+    questionsPart.hidden = questions.length === 0;
+    showArticles(articles);
+    box.hidden = questions.length === 0 && articles.length === 0;
   };
 
   const lookUp = async () => {
@@ -41,7 +62,8 @@ if (box && textarea) {
         body: new URLSearchParams({ q: text }),
       });
       if (!response.ok) return;   // over the limit, or no longer a participant: say nothing
-      show((await response.json()).questions);
+      const found = await response.json();
+      show(found.questions, found.articles ?? []);
     } catch (error) {
       if (error.name !== "AbortError") show([]);
     }

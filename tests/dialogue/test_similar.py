@@ -62,7 +62,7 @@ def test_a_question_typed_without_diacritics_finds_the_published_ones_like_it(ev
 
 def test_short_text_finds_nothing(event):
     status, body = look_up(participant_browser(event), event, "dat")
-    assert (status, body) == (200, {"questions": []})
+    assert (status, body) == (200, {"questions": [], "articles": []})
 
 
 def test_only_those_with_an_ask_box_may_look_up(event, citizen):
@@ -124,3 +124,32 @@ def test_a_look_up_carries_the_pages_csrf_token_in_its_header(event):
     found = browser.post(url, {"q": TYPED}, headers={"X-CSRFToken": token[1]})
     assert found.status_code == 200
     assert len(found.json()["questions"]) == 2
+
+
+@pytest.fixture
+def library() -> None:
+    from law.demo import create_demo_library
+    from law.matching import library_changed
+
+    create_demo_library()
+    library_changed()
+
+
+def test_the_articles_that_may_answer_it_come_beside_the_similar_questions(event, library):
+    status, body = look_up(
+        participant_browser(event), event, "bo me mat khong de lai di chuc thi ai duoc huong"
+    )
+    assert status == 200
+    assert body["articles"][0] == {
+        "document": "Bộ luật Dân sự",
+        "number": "651",
+        "heading": "Người thừa kế theo pháp luật",
+        "url": "/law/bo-luat-dan-su-2015/dieu-651/",
+    }
+    assert len(body["articles"]) <= selectors.SUGGESTED_ARTICLES
+
+
+def test_no_article_is_suggested_for_a_question_the_library_does_not_cover(event, library):
+    # "giá đất" folds as "gia", as in "gia đình": loose syllables in common are not enough.
+    question = "Giá đất bồi thường khi nhà nước thu hồi đất được tính thế nào?"
+    assert look_up(participant_browser(event), event, question)[1]["articles"] == []

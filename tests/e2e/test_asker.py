@@ -80,3 +80,23 @@ class AskerTests(BrowserTestCase):
         expect(suggestions).to_contain_text("Đất nông nghiệp có được tách thửa không?")
         suggestions.locator("a").click()
         expect(phone.locator(".question", has_text="tách thửa").first).to_be_in_viewport()
+
+    def test_articles_of_the_law_are_suggested_while_typing(self) -> None:
+        from law.demo import create_demo_library
+        from law.matching import library_changed
+
+        create_demo_library()
+        library_changed()
+        event = EventFactory(status=Event.Status.LIVE, legal_field=Event.LegalField.CIVIL)
+        phone = self.new_context(**PHONE).new_page()
+        join(phone, event, "Anh Bình")
+        articles = phone.locator("#similar .similar-articles")
+        expect(articles).to_be_hidden()
+        phone.get_by_label("Câu hỏi của bạn").press_sequentially(
+            "bo toi mat khong de lai di chuc thi ai duoc chia"
+        )
+        expect(articles).to_be_visible()
+        expect(articles.locator("li").first).to_contain_text("Bộ luật Dân sự, Điều 6")
+        expect(phone.locator("#similar .similar-questions")).to_be_hidden()
+        href = articles.locator("a").first.get_attribute("href") or ""
+        assert href.startswith("/law/bo-luat-dan-su-2015/dieu-6")

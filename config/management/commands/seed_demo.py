@@ -41,6 +41,7 @@ from consultation.demo import create_demo_draft, delete_demo_drafts
 from dialogue import services
 from dialogue.models import Participant, Question
 from events.models import Agency, AgencyMembership, Event, EventRole, User
+from law.demo import create_demo_library, delete_demo_library
 from moderation import record
 from moderation import services as moderation
 
@@ -90,6 +91,7 @@ class Command(BaseCommand):
         agencies = list(load().agencies)
 
         delete_demo_drafts(agency_slugs=agencies)
+        delete_demo_library()
         events = Event.objects.filter(Q(agency__slug__in=agencies) | Q(slug__in=slugs))
         count = events.count()
         events.delete()
@@ -136,6 +138,7 @@ class Command(BaseCommand):
                 title="Phó Giám đốc Sở Tư pháp",
             )
         seed_past_dialogues(agencies, users["canbo"], now)
+        create_demo_library()
         for agency in agencies.values():
             AgencyMembership.objects.create(
                 agency=agency, user=users["tochuc"], role=AgencyMembership.Role.ORGANISER
