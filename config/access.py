@@ -66,6 +66,10 @@ URLS: dict[str, Access] = {
     "guides:official": PUBLIC,
     "guides:checklist": PUBLIC,
     # The public site.
+    # The legal library: public law, read by anyone; its search box is a POST.
+    "law:library": PUBLIC,
+    "law:document": PUBLIC,
+    "law:article": PUBLIC,
     "dialogue:catalogue": PUBLIC,
     "dialogue:event": PUBLIC,
     "dialogue:join": PUBLIC,

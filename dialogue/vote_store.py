@@ -40,7 +40,8 @@ def facts(
 
     Each participant's event (what voting depends on: its status and switch), ban, and whether
     they joined while the dialogue was open; and the event id of each of the questions that the
-    public may see (and vote for).
+    public may see (and vote for): published, and not erased (a tombstone's votes stay counted
+    as they were, never changed).
     """
     if not participant_ids or not question_ids:
         return {}, {}  # every ballot has both: an empty batch
@@ -52,7 +53,8 @@ def facts(
         f"WHERE p.id IN ({_marks(len(participant_ids))}) "
         f"UNION ALL "
         f"SELECT 'q', id, NULL, event_id, NULL, NULL, NULL FROM {_table(Question)} "
-        f"WHERE id IN ({_marks(len(question_ids))}) AND status IN ({_marks(len(statuses))})",
+        f"WHERE id IN ({_marks(len(question_ids))}) AND status IN ({_marks(len(statuses))}) "
+        f"AND erased_at IS NULL",
         [*participant_ids, *question_ids, *statuses],
     )
     events: dict[int, Event] = {}

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from dialogue import services
 from dialogue.models import Question, Vote
+from erasure.services import erase_participant
 from events.errors import (
     InvalidMessage,
     NotAllowed,
@@ -133,6 +134,20 @@ def test_votes_on_hidden_or_foreign_questions_are_refused(participant):
         with pytest.raises(NotFound):
             services.vote(participant=participant, question_id=question.pk)
     assert not Vote.objects.exists()
+
+
+def test_an_erased_askers_question_takes_no_vote_and_loses_none(participant):
+    asker = ParticipantFactory(event=participant.event, nickname="Chị Lan")
+    question = QuestionFactory(event=participant.event, author=asker)
+    services.vote(participant=participant, question_id=question.pk)
+    erase_participant(participant=asker, session=None)
+    other = ParticipantFactory(event=participant.event)
+    with pytest.raises(NotFound):
+        services.vote(participant=other, question_id=question.pk)
+    with pytest.raises(NotFound):
+        services.unvote(participant=participant, question_id=question.pk)
+    question.refresh_from_db()
+    assert (question.vote_count, Vote.objects.filter(question=question).count()) == (1, 1)
 
 
 def test_votes_are_refused_after_the_event_ends(participant):

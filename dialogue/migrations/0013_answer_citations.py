@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dialogue', '0010_question_record_facts'),
+        ('dialogue', '0012_participant_link_version'),
         ('law', '0002_thesaurus'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
