@@ -74,6 +74,8 @@ class LiveEventTests(BrowserTestCase):
         admin.get_by_role("button", name="Đăng nhập", exact=True).click()
         admin.locator("input[name=code]").fill(totp_code(secret))
         admin.get_by_role("button", name="Đăng nhập").click()
+        expect(admin.locator("#site-name")).to_be_visible()
+        admin.goto("/admin/dialogue/question/")
         admin.locator("input[name=_selected_action]").first.check()
         admin.locator("select[name=action]").select_option("approve")
         admin.locator("button[name=index]").click()
