@@ -53,7 +53,7 @@ from events.models import Event, EventRole, User
 from moderation import services
 from reports.models import ExportJob
 from tests.conftest import REQUIRE_SERVERS
-from tests.factories import EventFactory, EventRoleFactory, UserFactory
+from tests.factories import EventFactory, EventRoleFactory, UserFactory, enable_totp
 from tests.integration.test_readiness import binary
 from tests.integration.test_two_workers import database_url, running_topology
 from tests.mailservers import run_due_tasks
@@ -343,6 +343,7 @@ def site(tmp_path: Path, private_redis: str, settings: Any) -> Iterator[Site]:
     event = EventFactory(moderation_mode=Event.Moderation.PRE)
     moderator = UserFactory(display_name="Phạm Biên Tập")
     EventRoleFactory(event=event, user=moderator, role=EventRole.Role.MODERATOR)
+    enable_totp(moderator)  # staff pages, exports included, need two factors
     media = tmp_path / "media"
     with running_topology(
         tmp_path,
