@@ -118,6 +118,10 @@ URLS: dict[str, Access] = {
     "events:delete_account": PARTICIPANT,
     # Staff: two factors, always.
     "admin:*": STAFF,
+    # The admin's doors: its sign-in sends to allauth's (which asks staff for their second
+    # factor), its sign-out is allauth's too.
+    "admin:login": PUBLIC,
+    "admin:logout": PUBLIC,
     "events:manage:*": STAFF,
     "moderation:*": STAFF,
     "consultation_staff:*": STAFF,
