@@ -32,9 +32,11 @@ from dialogue import messages as public_messages
 from dialogue.models import Answer, Participant, PublicDelta, Question, Vote
 from dialogue.selectors import forget_similar
 from dialogue.services import announce_change, publish_delta
+from events import permissions
 from events.errors import Conflict, InvalidMessage, NotFound
-from events.models import Event, User
+from events.models import Event, EventRole, User
 from events.text import clean_text
+from events.workdays import add_working_days
 from live.broadcast import broadcast_on_commit, control_on_commit
 from live.groups import moderators_group, official_group, public_group, stage_group
 from moderation import messages
@@ -301,8 +303,6 @@ def route(
         and question.answer_due_at is None
         and question.status in (Status.PENDING, Status.APPROVED)
     ):
-        from events.workdays import add_working_days
-
         # A standing Q&A's question is due in writing from its routing, in working days.
         question.answer_due_at = add_working_days(timezone.now(), event.written_answer_days)
         fields.append("answer_due_at")
@@ -317,8 +317,6 @@ def owe_written_answers(*, actor: User | None, event: Event, due: datetime) -> l
     It gets `due` (unless it has a date already), leaves the stage, and goes to the dialogue's
     first official if nobody has it; each one audited and announced like any transition.
     """
-    from events.models import EventRole
-
     first = (
         EventRole.objects.filter(event=event, role=EventRole.Role.OFFICIAL)
         .select_related("user")
@@ -406,8 +404,6 @@ def take_on_stage(*, actor: User, event: Event, question: Question) -> list[Ques
     """An official says "I am answering this": on stage now, with the official's live answer."""
     if not question.is_public and question.status != Status.PENDING:
         raise InvalidMessage(_("This question cannot be answered."), code="invalid_state")
-    from events import permissions
-
     official = question.routed_to or (actor if permissions.can_answer(actor, event) else None)
     _start_live_answer(event, question, official=official)
     return queue(actor=actor, event=event, question=question, stage="now")
