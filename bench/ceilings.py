@@ -27,6 +27,7 @@ KB_TARGET = 10.0
 
 async def run(bench: Bench) -> None:
     from bench import procs
+    from bench.fanout import fanout_one
 
     options = bench.options
     servers = options.ceilings_servers
@@ -37,7 +38,7 @@ async def run(bench: Bench) -> None:
         rows: list[tuple[Row, tuple[float, float]]] = []
         for kind in servers:
             before = os.getloadavg()
-            row = await bench.fanout_one(kind, participants, options.rate, options.duration)
+            row = await fanout_one(bench, kind, participants, options.rate, options.duration)
             rows.append((row, (before[0], os.getloadavg()[0])))
         summary = table(rows)
         bench.say(summary)

@@ -306,7 +306,11 @@ async def test_presence_counts_the_sockets_of_every_worker(topology):
     # Each worker counts its own sockets, shares the count through Redis and tells its sockets
     # the total; within a few rounds every client sees all three.
     for citizen in citizens:
+        seen: list[int] = []
         async with asyncio.timeout(60):
-            while (await citizen.next_of("presence", timeout=60))["connected"] != len(citizens):
-                pass
+            while not seen or seen[-1] != len(citizens):
+                seen.append((await citizen.next_of("presence", timeout=60))["connected"])
+        # Counts climb to the total and never pass it: no socket is counted twice or by a worker
+        # that does not hold it.
+        assert max(seen) == len(citizens), seen
         await citizen.close()
