@@ -16,7 +16,8 @@ from allauth.mfa.totp.internal.auth import (
 )
 from django.utils import timezone
 
-from dialogue.models import Participant, Question, Vote
+from consultation.models import Comment
+from dialogue.models import Answer, Participant, Poll, PollOption, Question, Vote
 from events.models import Agency, AgencyMembership, Event, EventRole, User
 
 
@@ -113,6 +114,55 @@ class EventRoleFactory(factory.django.DjangoModelFactory):
     event = factory.SubFactory(EventFactory)
     user = factory.SubFactory(UserFactory)
     role = EventRole.Role.MODERATOR
+
+
+class AnswerFactory(factory.django.DjangoModelFactory):
+    """A published written answer; `published_at=None` for a draft."""
+
+    class Meta:
+        model = Answer
+
+    question = factory.SubFactory(QuestionFactory)
+    kind = Answer.Kind.WRITTEN
+    body = "Theo Điều 220 Luật Đất đai, việc tách thửa phải bảo đảm diện tích tối thiểu."
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class PollFactory(factory.django.DjangoModelFactory):
+    """An open poll with its options: `options=(...)` names them; a rating gets its five scores
+    and a word cloud none, whatever is named."""
+
+    class Meta:
+        model = Poll
+        skip_postgeneration_save = True
+
+    event = factory.SubFactory(EventFactory)
+    question = "Anh/chị thấy thế nào?"
+    kind = Poll.Kind.SINGLE
+    status = Poll.Status.OPEN
+
+    @factory.post_generation
+    def options(self, create: bool, extracted: tuple[str, ...] | None, **kwargs: object) -> None:
+        labels = extracted if extracted is not None else ("Có", "Không")
+        if self.kind == Poll.Kind.RATING:
+            labels = ("1", "2", "3", "4", "5")
+        if self.kind == Poll.Kind.TEXT:
+            labels = ()
+        if create:
+            PollOption.objects.bulk_create(
+                PollOption(poll=self, label=label, position=position)
+                for position, label in enumerate(labels)
+            )
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    """A comment on a draft's first article; name the `draft`, and who wrote it."""
+
+    class Meta:
+        model = Comment
+
+    article = factory.LazyAttribute(lambda comment: comment.draft.articles.first())
+    text = factory.Sequence(lambda n: f"Góp ý số {n}: đề nghị làm rõ thời hạn giải quyết.")
 
 
 def verify_email(user: User) -> EmailAddress:

@@ -29,7 +29,7 @@ from moderation.lifecycle import change_status
 from moderation.models import ModerationLog
 from reports import selectors
 from reports.exports import questions_csv
-from tests.factories import ParticipantFactory, QuestionFactory
+from tests.factories import CommentFactory, ParticipantFactory, QuestionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -235,7 +235,7 @@ def test_an_erased_commenters_words_leave_the_draft(live_dialogue, organiser):
         text="Điều 1. Phạm vi\n1. Nội dung.",
     )
     asker = ParticipantFactory(event=live_dialogue, nickname="Ông Ba")
-    comment = Comment.objects.create(
+    comment = CommentFactory(
         draft=draft,
         article=draft.articles.get(),
         participant=asker,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from dialogue.models import Answer, Question
+from dialogue.models import Question
 from events.models import Event, EventRole, LegalDocument
 from tests.factories import (
     AgencyFactory,
+    AnswerFactory,
     EventFactory,
     ParticipantFactory,
     QuestionFactory,
@@ -35,10 +36,9 @@ def archived_dialogue() -> tuple[Event, Question]:
         text="Thủ tục tách thửa đất nông nghiệp như thế nào?",
         status=Question.Status.ANSWERED,
     )
-    Answer.objects.create(
+    AnswerFactory(
         question=question,
         official=official,
-        kind=Answer.Kind.WRITTEN,
         body="Theo Điều 220 Luật Đất đai, việc tách thửa <b>phải</b> bảo đảm diện tích tối thiểu.",
         published_at=timezone.now(),
     )

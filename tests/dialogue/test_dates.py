@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dialogue.models import Answer, Question
+from dialogue.models import Question
 from events.models import Event
-from tests.factories import EventFactory, QuestionFactory
+from tests.factories import AnswerFactory, EventFactory, QuestionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -29,9 +29,7 @@ def test_the_catalogue_the_event_page_and_the_archive_write_a_moment_the_same_wa
         answered_at=STARTS,
         answered_how=Question.AnsweredHow.WRITTEN,
     )
-    Answer.objects.create(
-        question=question, kind=Answer.Kind.WRITTEN, body="Trả lời.", published_at=STARTS
-    )
+    AnswerFactory(question=question, body="Trả lời.", published_at=STARTS)
 
     catalogue = client.get("/").content.decode()
     page = client.get(event.get_absolute_url()).content.decode()

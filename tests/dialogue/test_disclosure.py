@@ -15,7 +15,7 @@ from django.utils import timezone
 from dialogue import selectors
 from dialogue.models import Answer, Question
 from events.models import Event
-from tests.factories import EventFactory, QuestionFactory
+from tests.factories import AnswerFactory, EventFactory, QuestionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,9 +27,7 @@ def answered(status: str) -> Question:
     question = QuestionFactory(
         event=event, text="Thu hồi đất nông nghiệp?", status=Question.Status.ANSWERED
     )
-    Answer.objects.create(
-        question=question, kind=Answer.Kind.WRITTEN, body=SECRET, published_at=timezone.now()
-    )
+    AnswerFactory(question=question, body=SECRET, published_at=timezone.now())
     return question
 
 

@@ -13,6 +13,7 @@ from events.models import Event
 from tests.dialogue.scenes import archived_dialogue
 from tests.factories import (
     AgencyFactory,
+    AnswerFactory,
     EventFactory,
     QuestionFactory,
 )
@@ -54,7 +55,9 @@ def test_the_atom_feed_holds_published_answers_escaped(client):
     event, question = archived_dialogue()
     live = EventFactory()
     unpublished = QuestionFactory(event=live, status=Question.Status.ANSWERED)
-    Answer.objects.create(question=unpublished, kind=Answer.Kind.LIVE, body="Chưa công bố")
+    AnswerFactory(
+        question=unpublished, kind=Answer.Kind.LIVE, body="Chưa công bố", published_at=None
+    )
     response = client.get(reverse("dialogue:answers_feed"))
     assert response["Content-Type"].startswith("application/atom+xml")
     feed = ET.fromstring(response.content)

@@ -16,13 +16,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dialogue import permissions, selectors, services
-from dialogue.models import Answer, AnswerRating, Participant, PollAnswer, Question, Vote
+from dialogue.models import AnswerRating, Participant, PollAnswer, Question, Vote
 from events.errors import NotAllowed
 from events.models import Event
 from moderation import services as moderation_services
 from reports.selectors import dialogue_report
 from tests.factories import (
     AgencyFactory,
+    AnswerFactory,
     EventFactory,
     ParticipantFactory,
     QuestionFactory,
@@ -44,9 +45,8 @@ def answered(event: Event, author: Participant | None = None) -> Question:
         answered_how=Question.AnsweredHow.WRITTEN,
         **({"author": author} if author else {}),
     )
-    Answer.objects.create(
+    AnswerFactory(
         question=question,
-        kind=Answer.Kind.WRITTEN,
         body="Theo Điều 220 …",
         published_at=timezone.now(),
     )

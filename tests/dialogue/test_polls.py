@@ -11,28 +11,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dialogue import commands, messages, selectors, services
-from dialogue.models import Poll, PollAnswer, PollOption
+from dialogue.models import Poll, PollAnswer
 from events.errors import Conflict, InvalidMessage, NotAllowed, NotFound
 from events.models import Event
 from live.tallies import TallyCoalescer
-from tests.factories import EventFactory, ParticipantFactory
+from tests.factories import EventFactory, ParticipantFactory, PollFactory
 from tests.socket import open_socket, session_cookie
 
 
 def make_poll(
     event: Event, kind: str = "single", labels: tuple[str, ...] = ("Có", "Không")
 ) -> Poll:
-    """An open poll of `event`; a rating poll gets its five scores."""
-    poll = Poll.objects.create(
-        event=event, question="Anh/chị thấy thế nào?", kind=kind, status=Poll.Status.OPEN
-    )
-    if kind == Poll.Kind.RATING:
-        labels = ("1", "2", "3", "4", "5")
-    if kind == Poll.Kind.TEXT:
-        labels = ()
-    for position, label in enumerate(labels):
-        PollOption.objects.create(poll=poll, label=label, position=position)
-    return poll
+    """An open poll of `event`; a rating poll gets its five scores, a word cloud none."""
+    return PollFactory(event=event, kind=kind, options=labels)
 
 
 def option_ids(poll: Poll) -> list[int]:

@@ -9,22 +9,27 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dialogue import services
-from dialogue.models import Answer, AnswerRating, Question
+from dialogue.models import AnswerRating, Question
 from events.errors import InvalidMessage, NotAllowed, NotFound
 from events.models import Event, EventRole
 from reports.selectors import dialogue_report
 from tests.dialogue.test_views import join
-from tests.factories import EventFactory, ParticipantFactory, QuestionFactory, UserFactory
+from tests.factories import (
+    AnswerFactory,
+    EventFactory,
+    ParticipantFactory,
+    QuestionFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def answered(event: Event, *, official=None, published: bool = True) -> Question:  # type: ignore[no-untyped-def]
     question = QuestionFactory(event=event, status=Question.Status.ANSWERED)
-    Answer.objects.create(
+    AnswerFactory(
         question=question,
         official=official,
-        kind=Answer.Kind.WRITTEN,
         body="Theo Điều 220 …",
         published_at=timezone.now() if published else None,
     )

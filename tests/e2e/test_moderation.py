@@ -18,6 +18,7 @@ from moderation.models import ModerationLog
 from tests.e2e.browser import PHONE, BrowserTestCase
 from tests.factories import (
     AgencyFactory,
+    AnswerFactory,
     EventFactory,
     ParticipantFactory,
     QuestionFactory,
@@ -373,11 +374,13 @@ class StageFitTests(BrowserTestCase):
         asker = ParticipantFactory(event=event, nickname="Chị Lan – Từ Sơn")
         now = QuestionFactory(event=event, author=asker, routed_to=official, text=text)
         Question.objects.filter(pk=now.pk).update(stage="now")
-        Answer.objects.create(
+        AnswerFactory(
             question=now,
             official=official,
             kind=Answer.Kind.LIVE,
+            body="",
             live_note="Điều 138 Luật Đất đai 2024; Nghị định 101/2024/NĐ-CP",
+            published_at=None,
         )
         for words in ("Bảng giá đất mới được áp dụng từ khi nào? " * 4, LONG_QUESTION):
             upcoming = QuestionFactory(event=event, text=words.strip(), is_anonymous=True)

@@ -11,13 +11,14 @@ import icalendar
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from dialogue.models import Answer, Question
+from dialogue.models import Question
 from events.models import Event
 from tests.e2e.browser import PHONE, BrowserTestCase
 from tests.e2e.test_moderation import signed_in
 from tests.factories import (
     AgencyFactory,
     AgencyMembershipFactory,
+    AnswerFactory,
     ParticipantFactory,
     QuestionFactory,
     UserFactory,
@@ -137,9 +138,8 @@ class OrganiserPagesTests(BrowserTestCase):
             answered_at=timezone.now(),
             answered_how=Question.AnsweredHow.WRITTEN,
         )
-        Answer.objects.create(
+        AnswerFactory(
             question=question,
-            kind=Answer.Kind.WRITTEN,
             body="Được xem xét cấp nếu sử dụng ổn định, không tranh chấp.",
             published_at=timezone.now(),
         )

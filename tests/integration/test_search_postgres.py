@@ -7,10 +7,16 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from dialogue.models import Answer, Question
+from dialogue.models import Question
 from dialogue.selectors import search_questions
 from events.models import Event
-from tests.factories import AgencyFactory, EventFactory, ParticipantFactory, QuestionFactory
+from tests.factories import (
+    AgencyFactory,
+    AnswerFactory,
+    EventFactory,
+    ParticipantFactory,
+    QuestionFactory,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -24,14 +30,13 @@ def archive() -> dict[str, Question]:
     event = EventFactory(status=Event.Status.ENDED, legal_field=Event.LegalField.LAND)
     land = asked(event, "Tranh chấp ĐẤT ĐAI giữa hai hộ liền kề giải quyết ở đâu?")
     answered = asked(event, "Hồ sơ đăng ký kết hôn gồm những gì?", status=Question.Status.ANSWERED)
-    Answer.objects.create(
+    AnswerFactory(
         question=answered,
-        kind=Answer.Kind.WRITTEN,
         body="Theo Điều 18 Luật Hộ tịch, hai bên nộp tờ khai và giấy tờ tùy thân.",
         published_at=timezone.now(),
     )
     unpublished = asked(event, "Thuế đất phi nông nghiệp?", status=Question.Status.ANSWERED)
-    Answer.objects.create(question=unpublished, kind=Answer.Kind.WRITTEN, body="Điều 999 bí mật")
+    AnswerFactory(question=unpublished, body="Điều 999 bí mật", published_at=None)
     asked(event, "Đất đai chưa duyệt", status=Question.Status.PENDING)
     return {"land": land, "answered": answered, "unpublished": unpublished}
 

@@ -29,6 +29,8 @@ from reports.selectors import AgencyReport
 from tests.factories import (
     AgencyFactory,
     AgencyMembershipFactory,
+    AnswerFactory,
+    CommentFactory,
     EventFactory,
     ParticipantFactory,
     QuestionFactory,
@@ -84,7 +86,7 @@ def answered(
         answer_due_at=due,
         **fields,
     )
-    Answer.objects.create(
+    AnswerFactory(
         question=question, official=official, kind=how, body="Trả lời.", published_at=when
     )
     return question
@@ -234,7 +236,7 @@ def world() -> World:
     for key, disposition in replies.items():
         draft = drafts[province.slug if key[0] == "p" else department.slug]
         article, _ = Article.objects.get_or_create(draft=draft, number="1", position=1)
-        comment = Comment.objects.create(
+        comment = CommentFactory(
             draft=draft,
             article=article,
             user=hoa,
@@ -243,7 +245,7 @@ def world() -> World:
         )
         if disposition is not None:
             Reply.objects.create(comment=comment, body="…", disposition=disposition)
-    rejected = Comment.objects.create(
+    rejected = CommentFactory(
         draft=drafts[department.slug],
         article=Article.objects.get(draft=drafts[department.slug]),
         user=hoa,
@@ -251,7 +253,7 @@ def world() -> World:
         status=Comment.Status.REJECTED,
         rejection_reason="advertising",
     )
-    old = Comment.objects.create(
+    old = CommentFactory(
         draft=drafts[province.slug],
         article=Article.objects.get(draft=drafts[province.slug]),
         user=hoa,

@@ -31,6 +31,7 @@ from reports.services import issue_agency_report
 from tests.factories import (
     AgencyFactory,
     AgencyMembershipFactory,
+    AnswerFactory,
     EventFactory,
     QuestionFactory,
     UserFactory,
@@ -63,10 +64,8 @@ def held(event: Event, organiser: User) -> Event:
     """The agency's dialogue with questions answered live and in writing, rejected and rated."""
     now = timezone.now()
     asked = [QuestionFactory(event=event) for _ in range(4)]
-    Answer.objects.create(question=asked[0], kind=Answer.Kind.LIVE, body="…", published_at=now)
-    written = Answer.objects.create(
-        question=asked[1], kind=Answer.Kind.WRITTEN, body="…", published_at=now
-    )
+    AnswerFactory(question=asked[0], kind=Answer.Kind.LIVE, body="…", published_at=now)
+    written = AnswerFactory(question=asked[1], body="…", published_at=now)
     Question.objects.filter(pk=asked[1].pk).update(answer_due_at=now + timedelta(days=10))
     AnswerRating.objects.create(answer=written, participant=asked[1].author, score=4)
     QuestionFactory(

@@ -11,10 +11,10 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from dialogue.models import Answer, Question
+from dialogue.models import Question
 from events import services
 from reports import selectors
-from tests.factories import EventFactory, QuestionFactory, enable_totp
+from tests.factories import AnswerFactory, EventFactory, QuestionFactory, enable_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -33,9 +33,7 @@ def test_the_standing_qa_is_counted_by_question_and_kept_out_of_the_dialogues(ev
     on_time = asked(
         standing, march, status=Question.Status.ANSWERED, answer_due_at=march + timedelta(days=14)
     )
-    Answer.objects.create(
-        question=on_time, kind=Answer.Kind.WRITTEN, body="…", published_at=march + timedelta(days=3)
-    )
+    AnswerFactory(question=on_time, body="…", published_at=march + timedelta(days=3))
     asked(
         standing, april, status=Question.Status.APPROVED, answer_due_at=april + timedelta(days=14)
     )
