@@ -24,7 +24,7 @@ from live import metrics, threads
 from live.groups import participant_group, public_group, session_group
 from live.hub import hub_for_running_loop
 from live.sockets import RECONNECT, LiveSocket
-from live.wire import build, part
+from live.wire import build, dumps, part
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ class EventConsumer(LiveSocket):
             log.warning("a command failed on the database", exc_info=True)
             reply = messages.error_frame(Unavailable(), reply_to=messages.command_id(text_data))
         await self._follow_new_participant(known)
-        self.reply(messages.dumps(reply))
+        self.reply(dumps(reply))
         if isinstance(command, messages.Ask):
             metrics.ask_acknowledged(time.perf_counter() - read_at)
 
@@ -165,7 +165,7 @@ class EventConsumer(LiveSocket):
             deltas = hub.backlog(self.public, command.since)
             if deltas is not None:
                 # The deltas were checked when they were built; the head is checked here.
-                head = messages.dumps(
+                head = dumps(
                     build(frames.Backlog, reply_to=command.id, since=command.since, frames=[])
                 )
                 self.reply(head[: -len("]}")] + ",".join(deltas) + "]}")
@@ -176,7 +176,7 @@ class EventConsumer(LiveSocket):
         self.subscriber.hold()
         try:
             public = await self._public_snapshot()
-            head = messages.dumps(
+            head = dumps(
                 part(frames.SnapshotHead, type="snapshot", reply_to=command.id, partial=True)
             )
             await self.send_text(f"{head[:-1]},{public}}}")
@@ -200,7 +200,7 @@ class EventConsumer(LiveSocket):
             return
         if known is None and self.connection.participant_id is not None:
             self._following = asyncio.ensure_future(self._follow_new_participant(known))
-        self.reply(messages.dumps(stored.result()))
+        self.reply(dumps(stored.result()))
         metrics.vote_acknowledged(time.perf_counter() - read_at)
 
     def _answered(self, known: int | None, stored: asyncio.Future[dict[str, Any]]) -> None:
@@ -214,7 +214,7 @@ class EventConsumer(LiveSocket):
             return
         if known is None and self.connection.participant_id is not None:
             self._following = asyncio.ensure_future(self._follow_new_participant(known))
-        self.reply(messages.dumps(stored.result()))
+        self.reply(dumps(stored.result()))
 
     async def _follow_new_participant(self, known: int | None) -> None:
         """A signed-in user became a participant with a command: follow their questions."""

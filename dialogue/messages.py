@@ -160,10 +160,6 @@ def command_id(text: str | None) -> str | None:
 # --- Outbound ------------------------------------------------------------------------------------
 
 
-def dumps(frame: dict[str, Any]) -> str:
-    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"), default=str)
-
-
 def public_question(question: Question) -> dict[str, Any]:
     """A question as anyone may see it; never the identity of an anonymous asker."""
     return {

@@ -47,7 +47,7 @@ from events import selectors as event_selectors
 from events.models import Agency, Event, User
 from law.matching import Match, rank_articles
 from law.models import Article as LegalArticle
-from live.wire import part
+from live.wire import dumps, part
 
 SESSION_KEY = "dialogue.participants"
 
@@ -271,12 +271,12 @@ def personal_snapshot(*, participant: Participant | None) -> dict[str, Any]:
 
 def public_snapshot_text(*, event: Event) -> str:
     """The public part serialised once, as JSON members to splice into each socket's snapshot."""
-    return messages.dumps(public_snapshot(event=event))[1:-1]
+    return dumps(public_snapshot(event=event))[1:-1]
 
 
 def snapshot_text(public: str, participant: Participant | None) -> str:
     """A whole `snapshot` frame: the shared public part and this participant's own part."""
-    personal = messages.dumps(personal_snapshot(participant=participant))[1:-1]
+    personal = dumps(personal_snapshot(participant=participant))[1:-1]
     return f'{{"type":"snapshot",{public},{personal}}}'
 
 

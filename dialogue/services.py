@@ -11,8 +11,6 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
@@ -40,15 +38,15 @@ from events.errors import (
     VotingClosed,
 )
 from events.models import Event, User
-from events.text import clean_text
+from events.text import clean_email, clean_text
 from live.broadcast import (
     broadcast_on_commit,
     poll_results_on_commit,
     sequenced_on_commit,
     tally_on_commit,
 )
-from live.frames import dumps
 from live.groups import participant_group, public_group
+from live.wire import dumps
 
 
 def join_event(
@@ -91,7 +89,7 @@ def join_event(
         raise NotAllowed(
             _("Please accept the personal data notice to take part."), code="consent_required"
         )
-    email = _clean_email(email)
+    email = clean_email(email, required=False)
     consent = {
         "consented_at": timezone.now(),
         "consent_version": settings.PRIVACY["notice_version"],
@@ -123,17 +121,6 @@ def renew_follow_link(*, participant: Participant) -> Participant:
     Participant.objects.filter(pk=participant.pk).update(link_version=F("link_version") + 1)
     participant.refresh_from_db(fields=["link_version"])
     return participant
-
-
-def _clean_email(email: str) -> str:
-    email = email.strip()
-    if not email:
-        return ""
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise InvalidMessage(_("Enter a valid email address."), code="invalid_email") from None
-    return email
 
 
 # Deltas kept in the log per event: far more than any hub's hold-back or clients' backlog needs.

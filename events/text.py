@@ -24,7 +24,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, validate_email
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -80,6 +80,20 @@ def clean_text(text: object, *, max_length: int, field: str) -> str:
             code="too_long",
         )
     return text
+
+
+def clean_email(email: str, *, required: bool = True) -> str:
+    """An email address as given, trimmed, with its domain in lower case (domains are not case
+    sensitive; the local part may be). Blank is refused unless the address is optional."""
+    email = email.strip()
+    if not email and not required:
+        return ""
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidMessage(_("Enter a valid email address."), code="invalid_email") from None
+    local, _at, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}"
 
 
 def date_in_range(value: date | datetime) -> date:

@@ -17,8 +17,9 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from live.adapters import calling_loop
-from live.frames import dumps, stamped
+from live.frames import stamped
 from live.hub import hub_for_running_loop
+from live.wire import dumps
 
 log = logging.getLogger(__name__)
 

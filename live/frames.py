@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 from websockets.frames import Frame, Opcode
 
+from live.wire import dumps
+
 # An empty pong frame, as the hub's heartbeat writes it to each socket (RFC 6455, 5.5.3).
 HEARTBEAT_FRAME = Frame(Opcode.PONG, b"").serialize(mask=False)
-
-
-def dumps(frame: dict[str, Any]) -> str:
-    """The one JSON encoding of every frame: compact, UTF-8 text as is."""
-    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def stamped(frame: dict[str, Any]) -> str:

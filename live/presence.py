@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from live import threads, wire
 from live.adapters import layer_key, layer_redis
-from live.frames import dumps
+from live.wire import dumps
 
 if TYPE_CHECKING:
     from live.hub import Hub

@@ -26,10 +26,9 @@ from django.utils.translation import gettext as _
 
 from live import metrics
 from live.adapters import server_send
-from live.frames import dumps
 from live.hub import hub_for_running_loop
 from live.subscriber import Subscriber
-from live.wire import AccessRevoked, build
+from live.wire import AccessRevoked, build, dumps
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,15 @@ validated once, where a service builds them, then serialised once per broadcast
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
+
+
+def dumps(frame: dict[str, Any]) -> str:
+    """The one JSON encoding of every frame: compact, UTF-8 text as is."""
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 class Part(BaseModel):

@@ -21,7 +21,6 @@ from events.errors import DomainError, NotAllowed, Unavailable
 from events.models import Event
 from events.permissions import can_moderate, can_run, needs_two_factor_setup
 from live import threads
-from live.frames import dumps
 from live.groups import (
     moderators_group,
     official_group,
@@ -31,7 +30,7 @@ from live.groups import (
     user_group,
 )
 from live.sockets import LINK_RENEWED, RECONNECT, LiveSocket, Refused
-from live.wire import build
+from live.wire import build, dumps
 from moderation import commands, messages, selectors
 from moderation.frames import StageRevoked
 from moderation.services import StaleVersion
@@ -70,7 +69,7 @@ class StaffSocket(LiveSocket):
             # Checked again after joining: a right revoked since the handshake closes it here.
             if self._authorise(event_id=event_id) is None:
                 raise Refused(frame=self.revoked_frame)
-            return messages.dumps(self.snapshot(user, Event.objects.get(pk=event_id)))
+            return dumps(self.snapshot(user, Event.objects.get(pk=event_id)))
 
         await self.open(audiences, threads.read(snapshot))
 
@@ -107,7 +106,7 @@ class StaffSocket(LiveSocket):
         try:
             command = type(self).parse(text_data)
         except DomainError as error:
-            self.reply(messages.dumps(error_frame(error, reply_to=command_id(text_data))))
+            self.reply(dumps(error_frame(error, reply_to=command_id(text_data))))
             return
         user, session_key, handle = self.scope["user"], self.session_key, type(self).handle
         try:
@@ -121,7 +120,7 @@ class StaffSocket(LiveSocket):
             # PostgreSQL restarting: an error frame, never a 1011; the console may send again.
             log.warning("a console command failed on the database", exc_info=True)
             reply = error_frame(Unavailable(), reply_to=command.id)
-        self.reply(messages.dumps(reply))
+        self.reply(dumps(reply))
 
 
 def _may_answer(user: Any, event: Event) -> bool:
@@ -186,7 +185,7 @@ class StageConsumer(LiveSocket):
         def snapshot() -> str:
             if _stage_event_id(self.token) != event_id:
                 raise Refused(LINK_RENEWED, self.revoked_frame)
-            return messages.dumps(selectors.stage_frame(Event.objects.get(pk=event_id)))
+            return dumps(selectors.stage_frame(Event.objects.get(pk=event_id)))
 
         await self.open([stage_group(event_id)], threads.read(snapshot))
 
@@ -200,4 +199,4 @@ class StageConsumer(LiveSocket):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         # The stage only listens; anything it is sent is answered with an error and ignored.
         error = NotAllowed("The stage screen sends no commands.")
-        self.reply(messages.dumps(error_frame(error, reply_to=command_id(text_data))))
+        self.reply(dumps(error_frame(error, reply_to=command_id(text_data))))

@@ -11,13 +11,11 @@ from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from dialogue.frames import Banned, EventUpdated
-from dialogue.messages import MAX_VERSION, Id, dumps, parse_frame
+from dialogue.messages import MAX_VERSION, Id, parse_frame
 from dialogue.models import Question
 from events.models import Event
 from live.wire import build
 from moderation import frames
-
-__all__ = ["dumps"]
 
 QuestionId = Id
 Version = Annotated[int, Field(ge=1, le=MAX_VERSION)]

@@ -39,6 +39,7 @@ from events.text import clean_text
 from events.workdays import add_working_days
 from live.broadcast import broadcast_on_commit, control_on_commit
 from live.groups import moderators_group, official_group, public_group, stage_group
+from live.wire import dumps
 from moderation import messages
 from moderation.asker import email_asker
 from moderation.models import ModerationLog
@@ -675,9 +676,7 @@ def _scrub_delta_log(event_id: int, question_ids: set[int]) -> None:
         carried = frame.get("question", {}).get("id") if isinstance(frame, dict) else None
         if carried not in question_ids:
             continue
-        delta.frame = public_messages.dumps(
-            public_messages.withdrawn_frame(question_id=carried, seq=delta.seq)
-        )
+        delta.frame = dumps(public_messages.withdrawn_frame(question_id=carried, seq=delta.seq))
         delta.save(update_fields=["frame"])
         rewritten[str(delta.seq)] = delta.frame
     if rewritten:

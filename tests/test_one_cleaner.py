@@ -106,3 +106,31 @@ def test_a_choice_or_a_lookup_with_a_control_character_is_refused_before_the_dat
     form = CatalogueFilterForm({"agency": "so-tu-phap\x00", "field": "land\x00"})
     assert not form.is_valid()
     assert set(form.errors) == {"agency", "field"}
+
+
+@pytest.mark.parametrize(
+    ("given", "required", "cleaned"),
+    [
+        ("  Lan.Nguyen@Example.GOV.vn ", True, "Lan.Nguyen@example.gov.vn"),
+        ("", False, ""),
+        ("   ", False, ""),
+    ],
+)
+def test_one_rule_for_email_addresses(given, required, cleaned):
+    assert text.clean_email(given, required=required) == cleaned
+
+
+@pytest.mark.parametrize(("given", "required"), [("", True), ("khong-phai-email", False)])
+def test_a_missing_or_malformed_address_is_refused_with_a_message(given, required):
+    with pytest.raises(InvalidMessage) as refused:
+        text.clean_email(given, required=required)
+    assert refused.value.code == "invalid_email"
+
+
+def test_invitations_and_nickname_sign_ups_use_the_one_email_rule():
+    from dialogue import services
+    from events.services import invitations
+
+    for module in (services, invitations):
+        source = inspect.getsource(module)
+        assert "clean_email(" in source and "validate_email" not in source, module.__name__

@@ -8,9 +8,7 @@ from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -27,6 +25,7 @@ from events.models import (
     Invitation,
     User,
 )
+from events.text import clean_email
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -34,16 +33,6 @@ INVITATION_LIFETIME = timedelta(days=7)
 def invitation_token_hash(token: str) -> str:
     """The stored form of an invitation token: its SHA-256, hex."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _clean_email(email: str) -> str:
-    email = email.strip()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise InvalidMessage(_("Enter a valid email address."), code="invalid_email") from None
-    local, _at, domain = email.rpartition("@")
-    return f"{local}@{domain.lower()}"
 
 
 def _holds_role(*, email: str, agency: Agency, event: Event | None, role: str) -> bool:
@@ -76,7 +65,7 @@ def invite_staff(
             _("Choose one of this agency's dialogues for a moderator or an official."),
             code="invalid_event",
         )
-    email = _clean_email(email)
+    email = clean_email(email)
     title = title.strip()[:120] if role == Invitation.Role.OFFICIAL else ""
     if _holds_role(email=email, agency=agency, event=event, role=role):
         raise Conflict(_("This person already has that role."), code="already_member")

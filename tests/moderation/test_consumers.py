@@ -232,7 +232,7 @@ async def test_a_banned_citizen_is_told_on_the_open_socket_and_refused():
 
 
 def test_frames_are_compact_json():
-    from moderation.messages import dumps
+    from live.wire import dumps
 
     assert json.loads(dumps({"a": "Đất"})) == {"a": "Đất"}
 
