@@ -29,10 +29,10 @@ from consultation.models import (
 from dialogue import ratelimit
 from dialogue.models import Participant
 from dialogue.services import ensure_not_banned
-from events.errors import InvalidMessage, NotAllowed, NotFound
 from events.models import Agency, Event, User
 from events.text import clean_text
 from law.parser import parse_draft
+from live.errors import InvalidMessage, NotAllowed, NotFound
 from moderation import record
 from moderation.models import AgencyBan, ModerationLog
 from moderation.services import log_action

@@ -24,8 +24,8 @@ from dialogue import selectors as dialogue_selectors
 from dialogue import services as dialogue_services
 from dialogue.forms import JoinForm, join_token
 from events import access
-from events.errors import DomainError, NotAllowed
 from events.models import Agency, User
+from live.errors import DomainError, NotAllowed
 from moderation.screening import fold
 
 

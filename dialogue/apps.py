@@ -7,9 +7,6 @@ class DialogueConfig(AppConfig):
     verbose_name = _("Questions and votes")
 
     def ready(self) -> None:
-        from live.adapters import quick_pool_retries
-
-        quick_pool_retries()  # asks answered again soon after PostgreSQL restarts
         # Connects the receivers of the account's data export and deletion (events/signals.py).
         from dialogue import (
             fragments,  # noqa: F401 - a changed dialogue or agency renews the catalogue's parts

@@ -17,9 +17,9 @@ from dialogue import frames, messages, services
 from dialogue.models import Participant
 from dialogue.selectors import poll_results, snapshot_parts
 from dialogue.sessions import ensure_signed_in
-from events.errors import DomainError, NotAllowed, NotFound
 from events.models import Event, User
-from live.wire import build
+from live.errors import DomainError, NotAllowed, NotFound
+from live.wire import build, error_frame
 
 
 @dataclass
@@ -132,7 +132,7 @@ def handle_poll_answers(requests: list[PollRequest]) -> list[dict[str, Any]]:
     replies = []
     for (_connection, command), outcome in zip(requests, outcomes, strict=True):
         if isinstance(outcome, DomainError):
-            replies.append(messages.error_frame(outcome, reply_to=command.id))
+            replies.append(error_frame(outcome, reply_to=command.id))
         else:
             replies.append(
                 build(
@@ -167,7 +167,7 @@ def handle_votes(requests: list[VoteRequest]) -> list[dict[str, Any]]:
             if participant_id is None:
                 participant_id = _participant(connection).pk
         except DomainError as error:
-            replies[index] = messages.error_frame(error, reply_to=command.id)
+            replies[index] = error_frame(error, reply_to=command.id)
             continue
         up = isinstance(command, messages.VoteCommand)
         ballots.append(services.Ballot(participant_id, command.question, up, connection.ip))
@@ -176,7 +176,7 @@ def handle_votes(requests: list[VoteRequest]) -> list[dict[str, Any]]:
     for index, outcome in zip(places, outcomes, strict=True):
         command = requests[index][1]
         if isinstance(outcome, DomainError):
-            replies[index] = messages.error_frame(outcome, reply_to=command.id)
+            replies[index] = error_frame(outcome, reply_to=command.id)
         else:
             replies[index] = build(
                 frames.Voted,

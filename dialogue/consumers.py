@@ -14,13 +14,13 @@ from typing import Any
 
 from django.db import DatabaseError
 
-from dialogue import commands, frames, messages, socket_limits
+from dialogue import commands, frames, messages
 from dialogue.batching import poll_answers_for_running_loop, votes_for_running_loop
 from dialogue.permissions import can_view_event
 from dialogue.selectors import participant_for, public_snapshot_text, snapshot_text
-from events.errors import DomainError, RateLimited, Unavailable
 from events.models import Event
 from live import metrics, threads
+from live.errors import RateLimited
 from live.groups import participant_group, public_group, session_group
 from live.hub import hub_for_running_loop
 from live.sockets import RECONNECT, LiveSocket
@@ -90,7 +90,7 @@ class EventConsumer(LiveSocket):
             return
         self.connection: commands.Connection = opened[0]
         found = opened[1]
-        await socket_limits.admit_socket(self, people=found["event"].people_per_address)
+        await self.take_seat(people=found["event"].people_per_address)
         self.public = public_group(self.connection.event_id)
         self.resyncs: list[float] = []
         self.snapshotting = False
@@ -117,41 +117,31 @@ class EventConsumer(LiveSocket):
         hub.start_sequence(self.public, seq)
         return text
 
-    async def disconnect(self, code: int) -> None:
-        await socket_limits.release_socket(self)
-        await super().disconnect(code)
+    parse = staticmethod(messages.parse_command)
+    reply_to = staticmethod(messages.command_id)
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        known = self.connection.participant_id
-        read_at = time.perf_counter()
-        command: messages.CitizenCommand | None = None
+    async def handle(self, command: messages.CitizenCommand) -> dict[str, Any] | None:
+        known, read_at = self.connection.participant_id, time.perf_counter()
         try:
-            command = messages.parse_command(text_data)
             if isinstance(command, messages.VoteCommand | messages.Unvote):
                 # Stored together with the other sockets' votes, one transaction per batch. The
                 # socket reads its next frame meanwhile; the reply follows when the batch is in.
                 stored = votes_for_running_loop().enqueue((self.connection, command))
                 stored.add_done_callback(functools.partial(self._voted, known, read_at))
-                return
+                return None
             if isinstance(command, messages.PollAnswerCommand):
                 # Batched as votes are: a poll's answers arrive together, when it opens.
                 stored = poll_answers_for_running_loop().enqueue((self.connection, command))
                 stored.add_done_callback(functools.partial(self._answered, known))
-                return
+                return None
             if isinstance(command, messages.Resync):
                 await self._resync(command)
-                return
-            reply = await threads.write(commands.handle)(self.connection, command)
-        except DomainError as error:
-            reply = messages.error_frame(error, reply_to=messages.command_id(text_data))
-        except DatabaseError:
-            # PostgreSQL restarting: an error frame, never a 1011; the client sends it again.
-            log.warning("a command failed on the database", exc_info=True)
-            reply = messages.error_frame(Unavailable(), reply_to=messages.command_id(text_data))
-        await self._follow_new_participant(known)
-        self.reply(dumps(reply))
-        if isinstance(command, messages.Ask):
-            metrics.ask_acknowledged(time.perf_counter() - read_at)
+                return None
+            return await threads.write(commands.handle)(self.connection, command)
+        finally:
+            await self._follow_new_participant(known)
+            if isinstance(command, messages.Ask):
+                metrics.ask_acknowledged(time.perf_counter() - read_at)
 
     async def _resync(self, command: messages.Resync) -> None:
         """Repair from the hub's recent deltas, else from the cached public snapshot: no query."""

@@ -196,13 +196,6 @@ class Pong(Frame):
     reply_to: str | None = None
 
 
-class Error(Frame):
-    type: Literal["error"] = "error"
-    reply_to: str | None = None
-    code: str
-    message: str
-
-
 class Banned(Frame):
     type: Literal["banned"] = "banned"
 

@@ -16,9 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from dialogue import frames
 from dialogue.models import Poll, Question
-from events.errors import DomainError, InvalidMessage
 from events.models import Event
 from events.text import has_control_characters
+from live.errors import InvalidMessage
 from live.wire import build
 
 CommandId = Annotated[str, Field(min_length=1, max_length=64)]
@@ -242,9 +242,3 @@ def poll_results(poll_id: int, results: dict[str, Any]) -> dict[str, Any]:
 
 def tally(counts: dict[int, int]) -> dict[str, Any]:
     return build(frames.Tally, votes={str(pk): n for pk, n in counts.items()})
-
-
-def error_frame(error: DomainError, *, reply_to: str | None = None) -> dict[str, Any]:
-    if reply_to is None:
-        return build(frames.Error, code=error.code, message=str(error.message))
-    return build(frames.Error, reply_to=reply_to, code=error.code, message=str(error.message))

@@ -7,12 +7,11 @@ household or phone gets a whole /64, so counting single IPv6 addresses would cou
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import math
 import time
 from collections.abc import Sequence
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -22,8 +21,9 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
 
-from events.errors import RateLimited
 from events.models import Event
+from live.admission import address
+from live.errors import RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -115,23 +115,6 @@ def _hit_each(item: RateLimitItem, names: list[tuple[str, ...]], costs: list[int
         limiter.hit(item, *name, cost=cost) if isinstance(result, Exception) else bool(result)
         for name, cost, result in zip(names, costs, results, strict=True)
     ]
-
-
-@lru_cache(maxsize=4096)
-def address(ip: str | None) -> str | None:
-    """What per-address limits count: an IPv4 address, or the /64 network of an IPv6 one."""
-    if not ip:
-        return None
-    try:
-        parsed = ipaddress.ip_address(ip)
-    except ValueError:
-        return ip
-    if isinstance(parsed, ipaddress.IPv6Address):
-        mapped = parsed.ipv4_mapped
-        if mapped is not None:
-            return str(mapped)
-        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
-    return str(parsed)
 
 
 def people_per_address(event: Event) -> int:

@@ -28,15 +28,6 @@ from dialogue.models import (
     Question,
 )
 from dialogue.selectors import SESSION_KEY, public_answers
-from events.errors import (
-    Conflict,
-    DomainError,
-    InvalidMessage,
-    NotAllowed,
-    NotFound,
-    QuestionsClosed,
-    VotingClosed,
-)
 from events.models import Event, User
 from events.text import clean_email, clean_text
 from live.broadcast import (
@@ -44,6 +35,15 @@ from live.broadcast import (
     poll_results_on_commit,
     sequenced_on_commit,
     tally_on_commit,
+)
+from live.errors import (
+    Conflict,
+    DomainError,
+    InvalidMessage,
+    NotAllowed,
+    NotFound,
+    QuestionsClosed,
+    VotingClosed,
 )
 from live.groups import participant_group, public_group
 from live.wire import dumps

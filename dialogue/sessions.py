@@ -21,9 +21,9 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from dialogue.frames import SignedOut
-from events.errors import NotAllowed
 from events.models import User
 from live.broadcast import control_on_commit
+from live.errors import NotAllowed
 from live.groups import session_group, user_group
 from live.sockets import ACCESS_ENDED
 from live.wire import build

@@ -20,13 +20,13 @@ from dialogue.forms import AskForm, JoinForm, join_token
 from dialogue.models import Participant, Question
 from events import permissions as staff
 from events import selectors as event_selectors
-from events.errors import DomainError, InvalidMessage, NotAllowed
 from events.forms import CatalogueFilterForm
 from events.models import Agency, Event, EventRole
 from events.public import join_link
 from events.secret_paths import service_worker_patterns
 from events.services import clean_origins
 from events.text import CONTROL_CHARACTERS, has_control_characters, normalise
+from live.errors import DomainError, InvalidMessage, NotAllowed
 from live.sockets import connection_labels
 
 

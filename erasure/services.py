@@ -29,8 +29,8 @@ from django_tasks_db.models import DBTaskResult
 from consultation.services import erase_comments
 from dialogue.models import AnswerRating, Participant, Question
 from dialogue.selectors import SESSION_KEY
-from events.errors import NotAllowed
 from live.broadcast import control_on_commit
+from live.errors import NotAllowed
 from live.groups import participant_group
 from live.sockets import RECONNECT
 from moderation import record

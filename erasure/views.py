@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from dialogue.views import back_to_event, followed
 from erasure.services import erase_participant
-from events.errors import DomainError
+from live.errors import DomainError
 
 
 @require_POST

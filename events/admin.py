@@ -12,7 +12,6 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from events import services
-from events.errors import DomainError
 from events.models import (
     Agency,
     AgencyMembership,
@@ -22,6 +21,7 @@ from events.models import (
     LegalDocument,
     User,
 )
+from live.errors import DomainError
 
 # The admin signs in through allauth's pages, so its login asks staff for their TOTP code too;
 # Django's own admin login form would skip the second factor.

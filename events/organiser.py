@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from events import access, permissions, selectors, services
-from events.errors import DomainError
 from events.forms import EmbedOriginsForm, EventForm, LegalDocumentFormSet
 from events.models import Agency, Event
 from events.public import join_link
+from live.errors import DomainError
 
 
 def _managed_event(request: HttpRequest, slug: str, event_slug: str) -> Event:

@@ -28,7 +28,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, validat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from events.errors import InvalidMessage
+from live.errors import InvalidMessage
 
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202e\ufeff]")

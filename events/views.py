@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from events import access, selectors, services
-from events.errors import DomainError
 from events.forms import DeleteAccountForm, InvitationForm
 from events.models import Agency, Invitation
+from live.errors import DomainError
 
 
 @login_required

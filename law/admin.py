@@ -10,11 +10,11 @@ from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 
-from events.errors import InvalidMessage
 from law import services
 from law.forms import ImportDocumentForm
 from law.models import Article, Clause, LegalDocument, SynonymSet
 from law.readers import text_of_upload
+from live.errors import InvalidMessage
 
 
 class ArticleInline(admin.TabularInline[Article, LegalDocument]):

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from events.errors import InvalidMessage
+from live.errors import InvalidMessage
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from events.errors import InvalidMessage
+from live.errors import InvalidMessage
 
 CHAPTER = re.compile(r"^chương\s+([IVXLCDM]+|\d+)\b\.?\s*[:.\-–—]?\s*(.*)$", re.IGNORECASE)
 SECTION = re.compile(r"^(mục)\s+(\d+|[IVXLCDM]+)\b\.?\s*[:.\-–—]?\s*(.*)$", re.IGNORECASE)

@@ -14,7 +14,7 @@ import zipfile
 
 from django.utils.translation import gettext as _
 
-from events.errors import InvalidMessage
+from live.errors import InvalidMessage
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 PARAGRAPH = re.compile(r"<w:p[ >].*?</w:p>", re.DOTALL)

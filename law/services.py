@@ -16,11 +16,11 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from events.errors import InvalidMessage
 from law.matching import library_changed
 from law.models import Article, Clause, LegalDocument, LegalField, Point
 from law.parser import ParsedArticle, ParsedClause, parse_draft, split_points
 from law.text import fold
+from live.errors import InvalidMessage
 
 TEXT_MAX_LENGTH = 2_000_000
 YEAR = re.compile(r"/((?:19|20)\d\d)/")

@@ -11,6 +11,8 @@ import asyncio
 from typing import Any
 
 from asgiref.sync import SyncToAsync
+from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.sessions import InstanceSessionWrapper
 from websockets.protocol import OPEN
 
@@ -133,3 +135,40 @@ def quick_pool_retries(delay: float = POOL_RETRY_DELAY) -> None:
 
     AttemptWithBackoff.INITIAL_DELAY = delay
     AttemptWithBackoff.DELAY_BACKOFF = 1.0
+
+
+# --- Channels: a consumer that reads its one source directly --------------------------------
+
+
+class DirectConsumer:
+    """Channels' consumer loop, without its per-message task and thread hop.
+
+    Channels' `AsyncConsumer.__call__` waits on a consumer's sources through a new task and an
+    `asyncio.wait` per message, and `dispatch` hops to a thread to close stale database
+    connections before each handler; for a vote storm both are a measurable share of each vote.
+    The hub-fed sockets have one source (the client; the hub writes to them directly) and touch
+    the database only through `live.threads`, which closes stale connections in its own thread.
+    This sets what Channels' own `__call__` sets before its loop (`scope`, `channel_layer`,
+    `base_send`) and dispatches as Channels does (`get_handler_name`): the test checks both
+    against the installed Channels.
+    """
+
+    scope: Any
+    channel_layer: Any
+    base_send: Any
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)

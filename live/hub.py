@@ -369,6 +369,7 @@ class Hub:
                 # connections under it ends it.
                 await self.layer.close_pools()
                 await asyncio.wait(pending, timeout=5)
+        await self.presence.close()
 
     def _start(self, name: str, work: Coroutine[Any, Any, None]) -> None:
         # A fresh context: the caller's may belong to a finished sync-to-async call, whose

@@ -1,9 +1,9 @@
 """How many people are connected to each dialogue now, across workers, without a query per join.
 
 Every `INTERVAL` seconds each hub counts its local sockets per dialogue (the union of the
-dialogue's groups, so a console in two groups counts once) and, with Redis, writes its count
-into the dialogue's hash under its own channel name, with the time; it reads the hash back and
-adds up the counts that are fresh (a killed worker's count ages out in `STALE` seconds). When
+dialogue's groups, so a console in two groups counts once) and, with Redis, writes its counts
+and reads back every worker's through `live/counts.py`, in one round trip (a killed worker's
+count ages out in `STALE` seconds; with Redis unavailable, this process's own count is told). When
 the total changes, each hub tells its own local sockets with one `presence` frame: no message
 crosses Redis per socket, and nothing touches the database. A socket that joins between two
 changes is sent the last total right after its snapshot (`last_frame`), so a screen opened or
@@ -19,8 +19,11 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+
 from live import threads, wire
 from live.adapters import layer_key, layer_redis
+from live.counts import SharedCounts
 from live.wire import dumps
 
 if TYPE_CHECKING:
@@ -50,6 +53,7 @@ class Presence:
         self.record = record  # callable(event_id, connected) or None
         self.totals: dict[int, int] = {}
         self._sampled: dict[int, int] = {}  # event id -> minute last recorded here
+        self.shared = SharedCounts(settings.REDIS_URL, "presence")
 
     def local(self) -> dict[int, set[Subscriber]]:
         """This process's sockets per dialogue."""
@@ -82,33 +86,18 @@ class Presence:
         self.totals = totals
 
     async def _shared(self, counts: dict[int, int]) -> dict[int, int]:
-        layer, channel = self.hub.layer, self.hub.channel
-        if channel is None or layer_redis(layer, "presence") is None:
+        """Every worker's sockets per dialogue, this process's included."""
+        if not self.shared.shared:
             return counts
-        now = time.time()
-        totals: dict[int, int] = {}
-        for event_id in set(counts) | set(self.totals):
-            key = layer_key(layer, f"presence:{event_id}")
-            redis = layer_redis(layer, key)
-            if redis is None:  # a Redis layer, checked above
-                raise RuntimeError("presence totals need the Redis channel layer")
-            async with redis.pipeline(transaction=False) as pipe:
-                pipe.hset(key, channel, f"{counts.get(event_id, 0)}:{now:.0f}")
-                pipe.expire(key, int(STALE * 4))
-                pipe.hgetall(key)
-                *_, entries = await pipe.execute()
-            total, stale = 0, []
-            for field, value in entries.items():
-                number, _, stamp = value.decode().partition(":")
-                if now - float(stamp) > STALE:
-                    stale.append(field)
-                else:
-                    total += int(number)
-            if stale:
-                await redis.hdel(key, *stale)
-            if total or event_id in counts:
-                totals[event_id] = total
-        return totals
+        ids = set(counts) | set(self.totals)
+        totals = await self.shared.totals({str(i): counts.get(i, 0) for i in ids}, STALE)
+        if totals is None:  # Redis unavailable: what this process knows
+            return counts
+        return {int(key): total for key, total in totals.items() if total or int(key) in counts}
+
+    async def close(self) -> None:
+        """Let go of Redis (the hub closes)."""
+        await self.shared.close()
 
     async def _sample(self, event_id: int, total: int) -> None:
         if self.record is None:

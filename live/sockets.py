@@ -19,16 +19,17 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from channels.consumer import get_handler_name
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
-from live import metrics
-from live.adapters import server_send
+from live import admission, metrics
+from live.adapters import DirectConsumer, server_send
+from live.errors import DomainError, RateLimited, Unavailable
 from live.hub import hub_for_running_loop
 from live.subscriber import Subscriber
-from live.wire import AccessRevoked, build, dumps
+from live.wire import AccessRevoked, build, dumps, error_frame
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ ACCESS_ENDED = 4001
 LINK_RENEWED = 4003
 RECONNECT = 1012
 TOO_SLOW = 1013
+# The same code for a socket refused a seat: try again later (the page backs off).
+CROWDED = 1013
 # The close frame waits behind unread data, so closing is bounded in time: after that the
 # server's own keepalive timeout ends the connection (docs/protocol.md, "Slow readers").
 CLOSE_SECONDS = 30.0
@@ -61,7 +64,7 @@ class Refused(Exception):
         self.frame = frame
 
 
-class LiveSocket(AsyncWebsocketConsumer):
+class LiveSocket(DirectConsumer, AsyncWebsocketConsumer):
     """A websocket fed by the hub: join the audiences, send the snapshot, then deltas in order."""
 
     channel_layer_alias = None
@@ -71,26 +74,44 @@ class LiveSocket(AsyncWebsocketConsumer):
     subscriber: Subscriber
     # The frame a socket sends when a recheck finds its rights gone.
     revoked_frame = dumps(build(AccessRevoked))
+    # Its place under its address's and session's caps, while it is open.
+    seat: admission.Seat | None = None
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        # Channels' own loop waits on its one source through a new task and an `asyncio.wait`
-        # per message, and hops to a thread to close stale database connections before each
-        # handler; for a vote storm both are a measurable share of each vote. These sockets
-        # touch the database only through live.threads, which does that in its own thread.
-        self.scope = scope
-        self.channel_layer = None
-        self.base_send = send
+    # --- Receiving: one path for every socket -------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Parse one frame, handle it, and answer a refusal with an error frame: never a 1011.
+
+        A refusal (a `DomainError`) is answered with its code and message, addressed to the
+        command when the frame had a usable id; a database that is restarting answers
+        `unavailable`, and the client may send it again (its client id makes that safe).
+        """
         try:
-            while True:
-                await self.dispatch(await receive())
-        except StopConsumer:
-            pass
+            command = self.parse(text_data)
+        except DomainError as error:
+            self.reply(dumps(error_frame(error, reply_to=self.reply_to(text_data))))
+            return
+        try:
+            reply = await self.handle(command)
+        except DomainError as error:
+            reply = error_frame(error, reply_to=self.reply_to(text_data))
+        except DatabaseError:
+            log.warning("a command failed on the database", exc_info=True)
+            reply = error_frame(Unavailable(), reply_to=self.reply_to(text_data))
+        if reply is not None:
+            self.reply(dumps(reply))
 
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+    def parse(self, text: str | None) -> Any:
+        """The command of one frame, checked against this socket's schema; refusals raise."""
+        raise NotImplementedError
+
+    async def handle(self, command: Any) -> dict[str, Any] | None:
+        """Run one command; its reply, or None when the reply follows later (or never)."""
+        raise NotImplementedError
+
+    def reply_to(self, text: str | None) -> str | None:
+        """The id of the command a frame carried, if usable, to address its error."""
+        return None
 
     # --- Opening ------------------------------------------------------------------------
 
@@ -125,6 +146,25 @@ class LiveSocket(AsyncWebsocketConsumer):
         metrics.socket_opened(self.audience)
         metrics.snapshot_served()
 
+    async def take_seat(self, *, people: int | None = None) -> None:
+        """Count this socket under its address's and session's caps, or, when one is full,
+        accept it only to say so, close it with 1013 (the page tries again later) and stop."""
+        self.seat = await admission.admit(self.scope, people=people)
+        if self.seat is not None:
+            return
+        await self.accept()
+        crowded = RateLimited(
+            _(
+                "Too many open connections from your network or browser. Close other tabs of "
+                "this page, or wait a moment."
+            ),
+            code="too_many_sockets",
+        )
+        await self.send(text_data=dumps(error_frame(crowded)))
+        await self.close(code=CROWDED)
+        # Nothing more from this socket reaches the consumer, which holds no connection to use.
+        raise StopConsumer
+
     async def unavailable(self) -> None:
         """The rights could not be read (the database is restarting): come back later."""
         log.warning("a socket could not be opened; the client will reconnect", exc_info=True)
@@ -138,6 +178,8 @@ class LiveSocket(AsyncWebsocketConsumer):
             await hub_for_running_loop().subscribe([group], self.subscriber)
 
     async def disconnect(self, code: int) -> None:
+        seat, self.seat = self.seat, None
+        await admission.release(seat)
         if getattr(self, "_counted", False):
             self._counted = False
             metrics.socket_closed(self.audience)

@@ -15,6 +15,8 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from live.errors import DomainError
+
 
 def dumps(frame: dict[str, Any]) -> str:
     """The one JSON encoding of every frame: compact, UTF-8 text as is."""
@@ -61,6 +63,22 @@ class Presence(Frame):
     socket: ClassVar[str] = "citizen"
     type: Literal["presence"] = "presence"
     connected: int
+
+
+class Error(Frame):
+    """A refused command or frame, on every socket (docs/protocol.md, "Errors")."""
+
+    type: Literal["error"] = "error"
+    reply_to: str | None = None
+    code: str
+    message: str
+
+
+def error_frame(error: DomainError, *, reply_to: str | None = None) -> dict[str, Any]:
+    """The error frame of a refusal, addressed to the command it answers when there is one."""
+    if reply_to is None:
+        return build(Error, code=error.code, message=str(error.message))
+    return build(Error, reply_to=reply_to, code=error.code, message=str(error.message))
 
 
 class AccessRevoked(Frame):

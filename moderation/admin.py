@@ -22,9 +22,9 @@ from django.utils.translation import ngettext
 from dialogue.admin import ParticipantAdmin, QuestionAdmin
 from dialogue.models import Participant, Question
 from events.admin import EventAdmin
-from events.errors import DomainError
 from events.models import Event, User
 from events.selectors import event_public_state
+from live.errors import DomainError
 from moderation import record, services
 from moderation.models import AgencyBan, BannedWord, ModerationLog
 

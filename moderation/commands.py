@@ -16,8 +16,8 @@ from dialogue.models import Poll, Question
 from dialogue.selectors import poll_results
 from dialogue.sessions import ensure_signed_in
 from events import permissions
-from events.errors import DomainError, NotAllowed, NotFound
 from events.models import Event, User
+from live.errors import DomainError, NotAllowed, NotFound
 from live.wire import build
 from moderation import frames, messages, selectors, services
 

@@ -14,13 +14,12 @@ from typing import Any
 
 from django.db import DatabaseError
 
-from dialogue import socket_limits
-from dialogue.messages import command_id, error_frame
+from dialogue.messages import command_id
 from dialogue.sessions import is_signed_in
-from events.errors import DomainError, NotAllowed, Unavailable
 from events.models import Event
 from events.permissions import can_moderate, can_run, needs_two_factor_setup
 from live import threads
+from live.errors import NotAllowed
 from live.groups import (
     moderators_group,
     official_group,
@@ -45,8 +44,8 @@ class StaffSocket(LiveSocket):
     session_key: str | None
     # The role this console needs, its schema and its command handler (see the subclasses).
     may: Callable[[Any, Event], bool]
-    parse: Callable[[str | None], Any]
-    handle: Callable[..., dict[str, Any]]
+    run: Callable[..., dict[str, Any]]
+    reply_to = staticmethod(command_id)
 
     async def connect(self) -> None:
         slug, user = self.scope["url_route"]["kwargs"]["slug"], self.scope["user"]
@@ -60,7 +59,7 @@ class StaffSocket(LiveSocket):
             await self.close()  # Before accept: the handshake is refused with 403.
             return
         self.event_id = event_id
-        await socket_limits.admit_socket(self)
+        await self.take_seat()
         audiences = [*self.audiences_for(event_id, user), user_group(user.pk)]
         if self.session_key:
             audiences.append(session_group(self.session_key))
@@ -93,34 +92,19 @@ class StaffSocket(LiveSocket):
     async def still_allowed(self) -> bool:
         return await threads.read(self._authorise)(event_id=self.event_id) is not None
 
-    async def disconnect(self, code: int) -> None:
-        await socket_limits.release_socket(self)
-        await super().disconnect(code)
-
     def recovered(self) -> None:
         # Console frames are not sequenced: after an outage, reload the console's snapshot.
         self.end(RECONNECT)
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        """Parse one frame, then run its command for this account on the writes' thread."""
+    async def handle(self, command: Any) -> dict[str, Any]:
+        """Run the command for this account on the writes' thread; a stale version is answered
+        with the question as it is now."""
+        user, session_key, run = self.scope["user"], self.session_key, type(self).run
         try:
-            command = type(self).parse(text_data)
-        except DomainError as error:
-            self.reply(dumps(error_frame(error, reply_to=command_id(text_data))))
-            return
-        user, session_key, handle = self.scope["user"], self.session_key, type(self).handle
-        try:
-            reply = await threads.write(handle)(user, self.event_id, command, session_key)
+            return await threads.write(run)(user, self.event_id, command, session_key)
         except StaleVersion as error:
             conflict = commands.conflict_frame
-            reply = await threads.read(conflict)(error, self.event_id, command.id)
-        except DomainError as error:
-            reply = error_frame(error, reply_to=command.id)
-        except DatabaseError:
-            # PostgreSQL restarting: an error frame, never a 1011; the console may send again.
-            log.warning("a console command failed on the database", exc_info=True)
-            reply = error_frame(Unavailable(), reply_to=command.id)
-        self.reply(dumps(reply))
+            return await threads.read(conflict)(error, self.event_id, command.id)
 
 
 def _may_answer(user: Any, event: Event) -> bool:
@@ -133,7 +117,7 @@ class ModeratorConsumer(StaffSocket):
     audience = "moderators"
     may = staticmethod(can_moderate)
     parse = staticmethod(messages.parse_command)
-    handle = staticmethod(commands.handle)
+    run = staticmethod(commands.handle)
 
     def audiences_for(self, event_id: int, user: Any) -> list[str]:
         # Moderators also follow the public audience, for the vote tallies.
@@ -149,7 +133,7 @@ class OfficialConsumer(StaffSocket):
     audience = "official"
     may = staticmethod(_may_answer)
     parse = staticmethod(messages.parse_official_command)
-    handle = staticmethod(commands.handle_official)
+    run = staticmethod(commands.handle_official)
 
     def audiences_for(self, event_id: int, user: Any) -> list[str]:
         return [official_group(event_id, user.pk)]
@@ -180,7 +164,7 @@ class StageConsumer(LiveSocket):
             await self.close()
             return
         self.event_id = event_id
-        await socket_limits.admit_socket(self)
+        await self.take_seat()
 
         def snapshot() -> str:
             if _stage_event_id(self.token) != event_id:
@@ -192,11 +176,8 @@ class StageConsumer(LiveSocket):
     async def still_allowed(self) -> bool:
         return await threads.read(_stage_event_id)(self.token) == self.event_id
 
-    async def disconnect(self, code: int) -> None:
-        await socket_limits.release_socket(self)
-        await super().disconnect(code)
+    reply_to = staticmethod(command_id)
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+    def parse(self, text: str | None) -> Any:
         # The stage only listens; anything it is sent is answered with an error and ignored.
-        error = NotAllowed("The stage screen sends no commands.")
-        self.reply(dumps(error_frame(error, reply_to=command_id(text_data))))
+        raise NotAllowed("The stage screen sends no commands.")

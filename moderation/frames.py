@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from dialogue.frames import Error, PublicPoll
-from live.wire import Frame, Part
+from dialogue.frames import PublicPoll
+from live.wire import Error, Frame, Part
 
 
 class Person(Part):

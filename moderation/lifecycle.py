@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from events import permissions
-from events.errors import InvalidMessage, NotAllowed
 from events.models import Event, User
 from live.broadcast import broadcast_on_commit
+from live.errors import InvalidMessage, NotAllowed
 from live.groups import moderators_group, public_group, stage_group
 from moderation import messages, record
 from moderation.models import ModerationLog

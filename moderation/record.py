@@ -33,11 +33,11 @@ from dialogue.models import Answer, Participant, PublicDelta, Question, Vote
 from dialogue.selectors import forget_similar
 from dialogue.services import announce_change, publish_delta
 from events import permissions
-from events.errors import Conflict, InvalidMessage, NotFound
 from events.models import Event, EventRole, User
 from events.text import clean_text
 from events.workdays import add_working_days
 from live.broadcast import broadcast_on_commit, control_on_commit
+from live.errors import Conflict, InvalidMessage, NotFound
 from live.groups import moderators_group, official_group, public_group, stage_group
 from live.wire import dumps
 from moderation import messages

@@ -19,9 +19,9 @@ from django.views.decorators.http import require_POST
 from dialogue import facts
 from dialogue.models import Poll, Question
 from events import access, permissions
-from events.errors import DomainError, InvalidMessage
 from events.models import Event
 from events.public import join_link
+from live.errors import DomainError, InvalidMessage
 from live.sockets import connection_labels
 from moderation import lifecycle, selectors, services
 from moderation.log_display import shown_entries

@@ -11,10 +11,10 @@ from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from events.errors import InvalidMessage, NotAllowed
 from events.models import Agency, User
 from events.permissions import is_organiser
 from events.text import clean_text
+from live.errors import InvalidMessage, NotAllowed
 from reports import exports
 from reports.issued import VN, from_figures, official_context, period_bounds, to_figures
 from reports.models import IssuedReport

@@ -19,11 +19,11 @@ from django.views.decorators.http import require_POST
 
 from dialogue.models import Question
 from events import access
-from events.errors import DomainError, NotAllowed
 from events.models import Agency, Event
 from events.permissions import can_moderate, is_organiser
 from events.tasks import enqueue_on_commit
 from events.text import date_in_range
+from live.errors import DomainError, NotAllowed
 from reports import charts, exports, services
 from reports.forms import IssueForm
 from reports.issued import VN, issues_of, official_context, period_bounds

@@ -184,7 +184,7 @@ async def _close_the_hub():  # type: ignore[no-untyped-def]
     hub = _hubs.pop(asyncio.get_running_loop(), None)
     if hub is not None:
         await hub.close()
-    from dialogue.socket_limits import close_for_running_loop
+    from live.admission import close_for_running_loop
 
     await close_for_running_loop()
     # The thread that runs the sockets' (and the test's) database work gives its connection

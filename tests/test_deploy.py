@@ -118,7 +118,7 @@ def test_every_uvicorn_command_limits_frames_to_the_apps_largest_limit():
 
 def test_the_officials_socket_takes_the_largest_frames_the_server_lets_through():
     from dialogue import messages as citizen_messages
-    from events.errors import InvalidMessage
+    from live.errors import InvalidMessage
     from moderation import messages as staff_messages
 
     largest = settings.DIALOGUE["MAX_FRAME_BYTES"] * 16

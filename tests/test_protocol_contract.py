@@ -24,9 +24,10 @@ from dialogue import messages as citizen_messages
 from dialogue import services as dialogue_services
 from dialogue.models import Question
 from dialogue.selectors import poll_result_frames
-from events.errors import InvalidMessage
 from events.models import Event
 from live import broadcast, wire
+from live.errors import InvalidMessage
+from live.wire import error_frame
 from moderation import commands as staff_commands
 from moderation import frames as staff
 from moderation import lifecycle, selectors, services
@@ -53,14 +54,19 @@ def _frames_of(module: Any) -> dict[str, type[wire.Frame]]:
 
 # What each audience may be sent, by frame type. The citizen's models for everything a citizen's
 # socket receives (the public, one participant, one browser session, one account).
-CITIZEN = {**_frames_of(citizen), "presence": wire.Presence, "access.revoked": wire.AccessRevoked}
+CITIZEN = {
+    **_frames_of(citizen),
+    "error": wire.Error,
+    "presence": wire.Presence,
+    "access.revoked": wire.AccessRevoked,
+}
 MODERATORS = {**_frames_of(staff), "error": staff.ConflictError, "pong": citizen.Pong}
 OFFICIAL = {
     "official.question": staff.OfficialQuestionUpdated,
     "official.removed": staff.OfficialQuestionRemoved,
     "official.snapshot": staff.OfficialSnapshot,
     "done": staff.Done,
-    "error": citizen.Error,
+    "error": wire.Error,
     "pong": citizen.Pong,
 }
 STAGE = {
@@ -164,7 +170,7 @@ def test_every_frame_of_a_whole_dialogue_matches_its_model_for_its_audience(
         # What the sockets send on connecting, and replies not broadcast.
         replies += [
             (CITIZEN, citizen_messages.tally({first.pk: 2})),
-            (CITIZEN, citizen_messages.error_frame(services.StaleVersion(first), reply_to="c1")),
+            (CITIZEN, error_frame(services.StaleVersion(first), reply_to="c1")),
             (MODERATORS, selectors.moderator_snapshot(event)),
             (MODERATORS, staff_messages.question_updated(first, event)),
             (OFFICIAL, staff_commands.official_snapshot(official, event)),

@@ -65,10 +65,10 @@ from dialogue import ratelimit, selectors
 from dialogue import services as dialogue_services
 from dialogue.models import Answer, Participant, PublicDelta, Question, Vote
 from erasure.services import erase_participant
-from events.errors import DomainError
 from events.models import Agency, Event, EventRole, User
 from events.services import open_standing_qa
 from live import broadcast
+from live.errors import DomainError
 from moderation import lifecycle, services
 from moderation.models import ModerationLog
 from moderation.selectors import moderator_snapshot, routed_questions, written_answers_due

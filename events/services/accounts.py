@@ -6,12 +6,12 @@ from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from events.errors import InvalidMessage, NotAllowed
 from events.models import (
     Invitation,
     User,
 )
 from events.signals import account_deleting
+from live.errors import InvalidMessage, NotAllowed
 
 
 def delete_account(*, user: User, confirmation: str) -> None:

@@ -13,7 +13,6 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from events import permissions, selectors
-from events.errors import Conflict, InvalidMessage, NotAllowed
 from events.models import (
     MAX_PEOPLE_PER_ADDRESS,
     Agency,
@@ -22,6 +21,7 @@ from events.models import (
     User,
 )
 from events.signals import event_details_changed
+from live.errors import Conflict, InvalidMessage, NotAllowed
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,11 +8,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from events import permissions
-from events.errors import InvalidMessage, NotAllowed
 from events.models import (
     Agency,
     User,
 )
+from live.errors import InvalidMessage, NotAllowed
 
 _ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$")
 

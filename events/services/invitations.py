@@ -16,7 +16,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from events import permissions
-from events.errors import Conflict, InvalidMessage, InvitationRefused, NotAllowed
 from events.models import (
     Agency,
     AgencyMembership,
@@ -26,6 +25,7 @@ from events.models import (
     User,
 )
 from events.text import clean_email
+from live.errors import Conflict, InvalidMessage, InvitationRefused, NotAllowed
 
 INVITATION_LIFETIME = timedelta(days=7)
 

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from dialogue.models import Question
 from events import permissions
-from events.errors import NotAllowed
 from events.models import Event, User
+from live.errors import NotAllowed
 from moderation import record
 
 

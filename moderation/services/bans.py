@@ -7,9 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue.models import Participant
-from events.errors import InvalidMessage, NotFound
 from events.models import Event, User
 from live.broadcast import broadcast_on_commit
+from live.errors import InvalidMessage, NotFound
 from live.groups import (
     participant_group,
 )

@@ -12,9 +12,9 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from dialogue.models import Answer, Citation, Question
-from events.errors import Conflict, InvalidMessage
 from events.models import Event, User
 from law.models import Article, Clause
+from live.errors import Conflict, InvalidMessage
 from moderation import record
 from moderation.services.answers import _ensure_can_answer
 

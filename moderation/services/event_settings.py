@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from events import permissions
-from events.errors import InvalidMessage, NotAllowed
 from events.models import Event, User, new_stage_token
 from live.broadcast import broadcast_on_commit, control_on_commit
+from live.errors import InvalidMessage, NotAllowed
 from live.groups import (
     moderators_group,
     public_group,

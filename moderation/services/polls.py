@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from dialogue import messages as public_messages
 from dialogue.models import Poll, PollOption
 from dialogue.selectors import poll_results
-from events.errors import InvalidMessage, NotAllowed, NotFound
 from events.models import Event, User
 from events.text import clean_text
 from live.broadcast import broadcast_on_commit
+from live.errors import InvalidMessage, NotAllowed, NotFound
 from live.groups import public_group, stage_group
 from moderation.selectors import stage_frame
 from moderation.services.questions import ensure_can_moderate

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from dialogue.models import Question
 from events import permissions
-from events.errors import InvalidMessage, NotAllowed, NotFound
 from events.models import Event, EventRole, User
+from live.errors import InvalidMessage, NotAllowed, NotFound
 from moderation import record
 from moderation.record import StaleVersion
 

@@ -6,7 +6,7 @@ import pytest
 
 from consultation.demo import DRAFT_TEXT
 from consultation.parser import parse_draft
-from events.errors import InvalidMessage
+from live.errors import InvalidMessage
 
 # A draft law as ministries publish it for comment: the grounds in the preamble, chapter titles
 # on their own line in capitals, sections ("Mục"), an inserted article ("Điều 6a"), points

@@ -12,8 +12,8 @@ from consultation import selectors, services
 from consultation.demo import DRAFT_TEXT
 from consultation.models import Article, Comment, Commenter, Draft, Reply, Support
 from dialogue import ratelimit
-from events.errors import InvalidMessage, NotAllowed, NotFound, RateLimited
 from events.models import Event
+from live.errors import InvalidMessage, NotAllowed, NotFound, RateLimited
 from moderation.models import AgencyBan, ModerationLog
 from tests.factories import (
     AgencyFactory,

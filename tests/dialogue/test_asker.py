@@ -114,7 +114,7 @@ def test_the_service_refuses_a_nickname_join_without_consent(live_event):
     from django.contrib.auth.models import AnonymousUser
     from django.contrib.sessions.backends.db import SessionStore
 
-    from events.errors import NotAllowed
+    from live.errors import NotAllowed
 
     with pytest.raises(NotAllowed):
         dialogue_services.join_event(

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 
 from dialogue import messages as citizen
-from events.errors import InvalidMessage
+from live.errors import InvalidMessage
 from moderation import messages as staff
 
 PARSERS = {

@@ -19,6 +19,7 @@ from django.urls import reverse
 from dialogue import ratelimit
 from dialogue.models import Participant, Question, Vote
 from events.models import Event
+from live import admission
 from tests.factories import EventFactory, QuestionFactory, join_form
 from tests.socket import open_socket, session_cookie
 
@@ -115,11 +116,11 @@ def test_a_dialogue_may_expect_a_bigger_hall_behind_one_address():
 
 
 def test_ipv6_addresses_count_per_64_network_and_ipv4_alone():
-    assert ratelimit.address("2001:db8:1:2:aaaa::1") == ratelimit.address("2001:db8:1:2:bbbb::9")
-    assert ratelimit.address("2001:db8:1:2::1") != ratelimit.address("2001:db8:1:3::1")
-    assert ratelimit.address("203.0.113.5") != ratelimit.address("203.0.113.6")
-    assert ratelimit.address("::ffff:203.0.113.5") == "203.0.113.5"
-    assert ratelimit.address(None) is None
+    assert admission.address("2001:db8:1:2:aaaa::1") == admission.address("2001:db8:1:2:bbbb::9")
+    assert admission.address("2001:db8:1:2::1") != admission.address("2001:db8:1:3::1")
+    assert admission.address("203.0.113.5") != admission.address("203.0.113.6")
+    assert admission.address("::ffff:203.0.113.5") == "203.0.113.5"
+    assert admission.address(None) is None
 
 
 @pytest.mark.django_db

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from dialogue import permissions, selectors, services
 from dialogue.models import AnswerRating, Participant, PollAnswer, Question, Vote
-from events.errors import NotAllowed
 from events.models import Event
+from live.errors import NotAllowed
 from moderation import services as moderation_services
 from reports.selectors import dialogue_report
 from tests.factories import (

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from dialogue import commands, messages, selectors, services
 from dialogue.models import Poll, PollAnswer
-from events.errors import Conflict, InvalidMessage, NotAllowed, NotFound
 from events.models import Event
+from live.errors import Conflict, InvalidMessage, NotAllowed, NotFound
 from live.tallies import TallyCoalescer
 from tests.factories import EventFactory, ParticipantFactory, PollFactory
 from tests.socket import open_socket, session_cookie

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from dialogue import services
 from dialogue.models import AnswerRating, Question
-from events.errors import InvalidMessage, NotAllowed, NotFound
 from events.models import Event, EventRole
+from live.errors import InvalidMessage, NotAllowed, NotFound
 from reports.selectors import dialogue_report
 from tests.dialogue.test_views import join
 from tests.factories import (

@@ -10,7 +10,8 @@ from django.utils import timezone
 from dialogue import services
 from dialogue.models import Question, Vote
 from erasure.services import erase_participant
-from events.errors import (
+from events.models import Event, EventRole
+from live.errors import (
     InvalidMessage,
     NotAllowed,
     NotFound,
@@ -18,7 +19,6 @@ from events.errors import (
     RateLimited,
     VotingClosed,
 )
-from events.models import Event, EventRole
 from moderation import services as moderation
 from moderation.models import ModerationLog
 from tests.factories import (

@@ -15,8 +15,8 @@ from django_tasks_db.models import DBTaskResult
 from consultation.models import Comment
 from dialogue.models import AnswerRating, Participant, PublicDelta, Question, Vote
 from erasure.services import erase_participant
-from events.errors import NotAllowed
 from events.models import Agency, Event
+from live.errors import NotAllowed
 from live.ordering import Sequence
 from moderation import services
 from moderation.lifecycle import change_status

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events import services
-from events.errors import Conflict, InvalidMessage, InvitationRefused, NotAllowed
 from events.models import AgencyMembership, Event, EventRole, Invitation, User
+from live.errors import Conflict, InvalidMessage, InvitationRefused, NotAllowed
 from tests.factories import EventFactory, UserFactory, enable_totp, verify_email
 from tests.mailservers import delivered_mail
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events import permissions, services
-from events.errors import Conflict, InvalidMessage, NotAllowed
 from events.models import Agency, Event, LegalDocument, User
+from live.errors import Conflict, InvalidMessage, NotAllowed
 from tests.factories import (
     AgencyFactory,
     AgencyMembershipFactory,

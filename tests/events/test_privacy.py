@@ -12,8 +12,8 @@ from django.urls import reverse
 from dialogue import messages, selectors
 from dialogue.models import Participant, Question, Vote
 from events import services
-from events.errors import InvalidMessage, NotAllowed
 from events.models import Invitation, User
+from live.errors import InvalidMessage, NotAllowed
 from tests.factories import (
     EventFactory,
     ParticipantFactory,

@@ -17,9 +17,9 @@ from dialogue import selectors
 from dialogue import services as dialogue_services
 from dialogue.models import Question
 from events import services
-from events.errors import InvalidMessage, NotAllowed
 from events.models import Event, EventRole, User
 from events.workdays import add_working_days, is_working_day
+from live.errors import InvalidMessage, NotAllowed
 from moderation import services as moderation_services
 from tests.factories import ParticipantFactory, UserFactory, enable_totp, join_form
 

@@ -8,18 +8,18 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from dialogue.socket_limits import SocketCounts
+from live.admission import Admissions
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def worker(settings) -> AsyncIterator[Callable[[], SocketCounts]]:  # type: ignore[no-untyped-def]
+async def worker(settings) -> AsyncIterator[Callable[[], Admissions]]:  # type: ignore[no-untyped-def]
     """A new worker's counts on the shared Redis each call; all closed after the test."""
-    made: list[SocketCounts] = []
+    made: list[Admissions] = []
 
-    def start() -> SocketCounts:
-        made.append(SocketCounts(settings.REDIS_URL))
+    def start() -> Admissions:
+        made.append(Admissions(settings.REDIS_URL))
         return made[-1]
 
     yield start
@@ -27,7 +27,7 @@ async def worker(settings) -> AsyncIterator[Callable[[], SocketCounts]]:  # type
         await counts.close()
 
 
-async def admitted_within(counts: SocketCounts, caps: dict[str, int], seconds: float) -> bool:
+async def admitted_within(counts: Admissions, caps: dict[str, int], seconds: float) -> bool:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
     while loop.time() < deadline:

@@ -8,9 +8,9 @@ from django.db.models import ProtectedError
 from django.test import Client
 
 from dialogue.models import Citation, Question
-from events.errors import Conflict, InvalidMessage, NotAllowed
 from events.models import Event, User
 from law.models import Article, LegalDocument
+from live.errors import Conflict, InvalidMessage, NotAllowed
 from moderation import services
 from moderation.services.citations import NotInForce
 from tests.factories import QuestionFactory

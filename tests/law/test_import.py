@@ -14,10 +14,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from events.errors import InvalidMessage
 from law.models import Article, Clause, LegalDocument, Point
 from law.readers import text_of_upload
 from law.services import DocumentFacts, import_document
+from live.errors import InvalidMessage
 from tests.law.conftest import CIVIL_CODE_650, DATA, LAW_TEXT
 from tests.reports.test_pdf_and_api import pdf_libraries  # noqa: F401
 

@@ -77,3 +77,44 @@ def test_psycopg_pool_retries_with_the_backoff_the_adapter_shortens():
     for method in ("_add_connection", "_getconn_with_check_loop"):
         source = inspect.getsource(getattr(ConnectionPool, method))
         assert "AttemptWithBackoff" in source, f"psycopg_pool's {method} no longer backs off"
+
+
+def test_channels_consumer_loop_sets_what_the_direct_consumer_sets_and_dispatches_alike():
+    from channels.consumer import AsyncConsumer
+
+    source = inspect.getsource(AsyncConsumer.__call__)
+    for field in ("self.scope = scope", "self.channel_layer", "self.base_send"):
+        assert field in source, f"channels' AsyncConsumer.__call__ no longer sets {field}"
+    assert "get_handler_name(message)" in inspect.getsource(AsyncConsumer.dispatch)
+
+
+async def test_the_direct_consumer_reads_its_source_in_order_until_it_stops():
+    from channels.exceptions import StopConsumer
+
+    seen: list[str] = []
+
+    class Echo(adapters.DirectConsumer):
+        async def websocket_receive(self, message: dict) -> None:
+            seen.append(message["text"])
+
+        async def websocket_disconnect(self, message: dict) -> None:
+            raise StopConsumer
+
+    messages = iter(
+        [
+            {"type": "websocket.receive", "text": "một"},
+            {"type": "websocket.receive", "text": "hai"},
+            {"type": "websocket.disconnect", "code": 1000},
+        ]
+    )
+
+    async def receive() -> dict:
+        return next(messages)
+
+    async def send(message: dict) -> None: ...
+
+    consumer = Echo()
+    await consumer({"type": "websocket"}, receive, send)
+    assert seen == ["một", "hai"]
+    assert consumer.scope == {"type": "websocket"}
+    assert consumer.base_send is send

@@ -9,8 +9,8 @@ from django.core import mail
 from django.utils import timezone
 
 from dialogue.models import Answer, Question
-from events.errors import InvalidMessage, NotAllowed
 from events.models import Event, EventRole
+from live.errors import InvalidMessage, NotAllowed
 from moderation import lifecycle, selectors, services
 from tests.factories import (
     AgencyMembershipFactory,

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from dialogue import services as dialogue_services
 from dialogue.models import Poll, PollAnswer
-from events.errors import InvalidMessage, NotAllowed
 from events.models import Event
+from live.errors import InvalidMessage, NotAllowed
 from moderation import lifecycle, services
 from moderation.selectors import stage_frame
 from tests.factories import ParticipantFactory, enable_totp

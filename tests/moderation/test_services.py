@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from dialogue.models import Question, Vote
-from events.errors import InvalidMessage, NotAllowed, NotFound
+from live.errors import InvalidMessage, NotAllowed, NotFound
 from moderation import services
 from moderation.models import ModerationLog
 from tests.factories import (
@@ -238,7 +238,7 @@ def test_an_agency_ban_follows_the_person_to_the_agency_s_next_dialogue(
 
 
 def test_a_modes_change_that_names_no_setting_is_refused_and_writes_nothing(live_event, moderator):
-    from events.errors import InvalidMessage
+    from live.errors import InvalidMessage
     from moderation.models import ModerationLog
 
     with pytest.raises(InvalidMessage):

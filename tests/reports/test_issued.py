@@ -21,8 +21,8 @@ from openpyxl import load_workbook
 
 from dialogue.models import Answer, AnswerRating, Question
 from events import services as event_services
-from events.errors import InvalidMessage, NotAllowed
 from events.models import Agency, Event, User
+from live.errors import InvalidMessage, NotAllowed
 from reports import exports
 from reports.issued import VN, from_figures, period_bounds, to_figures
 from reports.models import IssuedReport, IssuedReportIsFinal

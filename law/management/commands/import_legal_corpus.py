@@ -7,9 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from events.errors import InvalidMessage
 from law.corpus import read_rows
 from law.services import import_corpus
+from live.errors import InvalidMessage
 
 
 class Command(BaseCommand):
