@@ -5,8 +5,8 @@ a participant of the dialogue, a signed-in account on its own pages, or the hold
 link; the view checks which) or **staff** (moderators, officials, organisers, site staff).
 
 Nothing else is served. A route that is not declared is refused (403) and logged, `manage.py
-check` fails on it, and `tests/test_route_declarations.py` walks Django's URL resolver and the
-ASGI routing to find it. A staff route needs an account with two-factor authentication: the
+check` fails on it, and `tests/access/test_route_declarations.py` walks Django's URL resolver
+and the ASGI routing to find it. A staff route needs an account with two-factor authentication: the
 middleware below sends a staff member without it to its setup (an API gets 403) before any
 staff route's view runs, and sends an anonymous visitor to sign in; the socket middleware
 refuses a staff socket to both. There is no separate list of two-factor pages to keep up.

@@ -96,6 +96,22 @@ def clean_email(email: str, *, required: bool = True) -> str:
     return f"{local}@{domain.lower()}"
 
 
+def clean_document(text: str, *, max_length: int, field: str) -> str:
+    """A long text kept as it was written (a law, a draft): normalised, its blanks and lines
+    left as they are; refused (with `InvalidMessage`) when it holds a control character or is
+    longer than `max_length` once normalised."""
+    text = normalise(text)
+    if has_control_characters(text):
+        raise InvalidMessage(str(CONTROL_CHARACTERS), code="invalid_text")
+    if len(text) > max_length:
+        raise InvalidMessage(
+            _("The %(field)s is longer than %(max)d characters.")
+            % {"field": field, "max": max_length},
+            code="too_long",
+        )
+    return text
+
+
 def date_in_range(value: date | datetime) -> date:
     """The date of `value` if it lies between EARLIEST_DATE and LATEST_DATE, else a refusal."""
     day = value.date() if isinstance(value, datetime) else value

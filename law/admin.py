@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from law import services
 from law.forms import ImportDocumentForm
 from law.models import Article, Clause, LegalDocument, SynonymSet
-from law.readers import text_of_upload
 from live.errors import InvalidMessage
 
 
@@ -57,10 +56,6 @@ class LegalDocumentAdmin(admin.ModelAdmin[LegalDocument]):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                text = data["text"]
-                if data.get("upload"):
-                    upload = data["upload"]
-                    text = text_of_upload(upload.name or "", upload.read())
                 document = services.import_document(
                     facts=services.DocumentFacts(
                         title=data["title"],
@@ -72,7 +67,7 @@ class LegalDocumentAdmin(admin.ModelAdmin[LegalDocument]):
                         legal_field=data["legal_field"],
                         source=data["source"],
                     ),
-                    text=text,
+                    text=data["text"],
                 )
             except InvalidMessage as error:
                 form.add_error(None, str(error))

@@ -2,6 +2,9 @@
 
 Both go through the heading parser of drafts (law/parser.py): a pasted or uploaded law is read
 as a draft is, and a corpus row ("Điều 5", its heading, its text) is read as that one article.
+Every text, pasted, uploaded or read from a corpus, goes through the one cleaner first
+(events/text.py): normalised, and refused if it holds a control character, before anything is
+stored.
 The matcher's index is rebuilt after each import (law/matching.py: `library_changed`).
 """
 
@@ -9,13 +12,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from events.text import clean_document
 from law.matching import library_changed
 from law.models import Article, Clause, LegalDocument, LegalField, Point
 from law.parser import ParsedArticle, ParsedClause, parse_draft, split_points
@@ -133,16 +137,28 @@ def _new_document(facts: DocumentFacts, *, preamble: str = "") -> LegalDocument:
     )
 
 
+def _cleaned(facts: DocumentFacts) -> DocumentFacts:
+    """The facts' texts through the one cleaner (a control character in one refuses them)."""
+
+    def clean(value: str) -> str:
+        return clean_document(value, max_length=TEXT_MAX_LENGTH, field=_("text"))
+
+    return replace(
+        facts,
+        title=clean(facts.title),
+        number=clean(facts.number),
+        issuing_body=clean(facts.issuing_body),
+        source=clean(facts.source),
+        slug=clean(facts.slug),
+    )
+
+
 @transaction.atomic
 def import_document(*, facts: DocumentFacts, text: str) -> LegalDocument:
     """A whole document, pasted or uploaded, split into articles, clauses and points."""
-    if len(text) > TEXT_MAX_LENGTH:
-        raise InvalidMessage(
-            _("The text is longer than %(max)d characters.") % {"max": TEXT_MAX_LENGTH},
-            code="too_long",
-        )
+    text = clean_document(text, max_length=TEXT_MAX_LENGTH, field=_("text"))
     parsed = parse_draft(text)
-    document = _new_document(facts, preamble=parsed.preamble)
+    document = _new_document(_cleaned(facts), preamble=parsed.preamble)
     chapters = [
         f"Chương {chapter.number}. {chapter.title}" if chapter.title else f"Chương {chapter.number}"
         for chapter in parsed.chapters
@@ -181,18 +197,22 @@ def import_corpus(
     laws: dict[str, tuple[DocumentFacts, list[tuple[str, ParsedArticle]]]] = {}
     for line, row in enumerate(rows, start=1):
         law_id = str(row.get("law_id") or "").strip()
-        number = str(row.get("article") or "").strip()
+        number = clean_document(
+            str(row.get("article") or "").strip(), max_length=TEXT_MAX_LENGTH, field=_("text")
+        )
         if not law_id or not number:
             raise InvalidMessage(
                 _("Row %(line)d has no law_id or no article.") % {"line": line},
                 code="invalid_row",
             )
         if law_id not in laws:
-            laws[law_id] = (_facts_of(row, law_id), [])
-        article = parse_article(
-            number=number, heading=str(row.get("heading") or ""), text=str(row.get("text") or "")
+            laws[law_id] = (_cleaned(_facts_of(row, law_id)), [])
+        heading, text, chapter = (
+            clean_document(str(row.get(key) or ""), max_length=TEXT_MAX_LENGTH, field=_("text"))
+            for key in ("heading", "text", "chapter")
         )
-        laws[law_id][1].append((str(row.get("chapter") or ""), article))
+        article = parse_article(number=number, heading=heading, text=text)
+        laws[law_id][1].append((chapter, article))
     documents = []
     for facts, articles in laws.values():
         if replace:

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from law import selectors
+from law.forms import LibrarySearchForm
 from law.models import LegalDocument
 
 
@@ -17,15 +18,18 @@ def library(request: HttpRequest) -> HttpResponse:
     The search is a POST: people describe their own situation in it, and the words typed never
     travel in a URL, which the servers' logs keep.
     """
-    query = request.POST.get("q", "").strip()[: selectors.SEARCH_MAX_LENGTH]
+    form = LibrarySearchForm(request.POST or None)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     return render(
         request,
         "law/library.html",
         {
             "documents": selectors.library_documents(),
+            "form": form,
             "query": query,
             "results": selectors.search_articles(query) if query else [],
         },
+        status=400 if form.errors else 200,
     )
 
 

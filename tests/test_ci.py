@@ -2,7 +2,8 @@
 
 `.ci/run` used to decide whether it could audit by calling two advisory services by name. The
 audit's source is now a setting of `make audit` (PIP_AUDIT_SERVICE), run by an operator with
-network access, and by CI only when CI_NETWORK=1 says the network is available.
+network access, and by CI only when CI_NETWORK=1 says the network is available. No other file
+that runs names a network host either, but the few named on purpose below.
 """
 
 from __future__ import annotations
@@ -57,3 +58,78 @@ def test_ci_audits_only_when_it_is_told_the_network_is_there(tmp_path):
     stderr, made = audit_step(tmp_path, CI_NETWORK="1")
     assert made == ["audit"]
     assert "NOT RUN" not in stderr
+
+
+# --- No host named anywhere that runs ---------------------------------------------------------
+
+TOP_LEVEL = r"(?:com|org|net|io|dev|app|ai|co|cloud|info|edu|gov|vn)"
+URL_HOST = re.compile(r"\b[a-z][a-z0-9+.-]*://([^\s\"'/<>`)\]:;,?]+)", re.IGNORECASE)
+BARE_HOST = re.compile(rf"(?<![\w.@-])((?:[a-z0-9-]+\.)+{TOP_LEVEL})(?![\w-]|\.\w)", re.IGNORECASE)
+QUOTED_HOST = re.compile(rf"[\"']((?:[a-z0-9-]+\.)+{TOP_LEVEL})[\"']", re.IGNORECASE)
+# Documentation, the settings' own reference (.env.example), translations, and the tests' data:
+# they may name hosts, which nothing contacts. Lock files hold names and hashes only.
+NOT_RUN = ("docs/", "locale/", "locale-vendor/", "tests/", ".env.example")
+CODE = (".py", ".js", ".lua")
+NOT_TEXT = (".md", ".png", ".jpg", ".ico", ".woff", ".woff2", ".mo", ".po", ".lock", ".gz")
+# The hosts that files which run may name, and why: none is contacted by the server, CI or a
+# script.
+NAMED_ON_PURPOSE = {
+    # The video players a dialogue's stream link becomes (events/streams.py), which the pages'
+    # Content-Security-Policy lets the visitor's browser frame (config/settings.py).
+    "www.youtube-nocookie.com",
+    "youtube.com",
+    "www.facebook.com",
+    "player.vimeo.com",
+    "vimeo.com",
+    # The SVG namespace of the reports' charts: an identifier, never fetched.
+    "www.w3.org",
+}
+
+
+def hosts_named(text: str, *, code: bool) -> set[str]:
+    """The network hosts a file names: in a URL, quoted alone, and (but in a program's code,
+    where `structlog.dev` is an attribute) bare. Loopback, the reserved example names, the
+    deploy templates' placeholder domain and names made of variables are not hosts."""
+    found = set(URL_HOST.findall(text)) | set(QUOTED_HOST.findall(text))
+    if not code:
+        found |= set(BARE_HOST.findall(text))
+    hosts = {name.rsplit("@", 1)[-1].lower().rstrip(".") for name in found}
+    return {
+        host
+        for host in hosts
+        if "." in host
+        and not re.search(r"[^a-z0-9.-]", host)
+        and not host.startswith("127.")
+        and not re.search(r"(^|\.)example(\.(com|org|net|gov\.vn))?$", host)
+    }
+
+
+def test_no_file_that_runs_names_a_network_host():
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert ".ci/run" in tracked
+    named: dict[str, set[str]] = {}
+    for name in tracked:
+        if name.startswith(NOT_RUN) or name.endswith(NOT_TEXT):
+            continue
+        try:
+            text = (ROOT / name).read_text(encoding="utf-8")
+        except (UnicodeDecodeError, FileNotFoundError):
+            continue
+        if hosts := hosts_named(text, code=name.endswith(CODE)) - NAMED_ON_PURPOSE:
+            named[name] = hosts
+    assert named == {}
+
+
+def test_the_host_finder_finds_the_hosts_ci_used_to_call():
+    assert hosts_named("curl -sf https://pypi.org/simple/ >/dev/null", code=False) == {"pypi.org"}
+    assert hosts_named("pip-audit --vulnerability-service osv  # osv.dev", code=False) == {
+        "osv.dev"
+    }
+    assert hosts_named('ADVISORIES = "api.osv.dev"', code=True) == {"api.osv.dev"}
+    assert hosts_named("socket.create_connection(('files.pythonhosted.org', 443))", code=True)
+    assert hosts_named("log.info(self.app); structlog.dev.ConsoleRenderer()", code=True) == set()
+    assert hosts_named("http://127.0.0.1:8000 doithoai.example.gov.vn x.example", code=False) == (
+        set()
+    )

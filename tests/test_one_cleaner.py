@@ -23,7 +23,7 @@ from events.forms import CatalogueFilterForm, SignupConsentForm
 from live.errors import InvalidMessage
 from reports.forms import IssueForm
 
-APPS = ["config", "events", "dialogue", "moderation", "consultation", "reports", "erasure"]
+APPS = ["config", "events", "law", "dialogue", "moderation", "consultation", "reports", "erasure"]
 # allauth builds its sign-up form on this one; it adds a checkbox only (events/forms.py).
 ALLAUTH_S = {SignupConsentForm}
 
@@ -33,7 +33,7 @@ def project_forms() -> set[type[forms.BaseForm]]:
     for app in APPS:
         package = importlib.import_module(app)
         for module in pkgutil.walk_packages(package.__path__, f"{app}."):
-            if module.name.endswith(("forms", "views", "organiser", "public")):
+            if module.name.endswith(("forms", "views", "organiser", "public", "admin")):
                 loaded = importlib.import_module(module.name)
                 for _name, value in inspect.getmembers(loaded, inspect.isclass):
                     if issubclass(value, forms.BaseForm) and value.__module__ == module.name:

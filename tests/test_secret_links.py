@@ -248,17 +248,17 @@ def app_log() -> Iterator[io.StringIO]:
             logging.getLogger(name).setLevel(level)
 
 
-def tokens_of(participant: Participant) -> list[str]:
-    """The token and its signature alone, which must appear nowhere."""
-    token = selectors.follow_token(participant)
-    return [token, token.rsplit(":", 1)[1]]
+def secrets_of(tokens: list[str]) -> list[str]:
+    """Each token and its signature alone, which must appear nowhere."""
+    return [part for token in tokens for part in (token, token.rsplit(":", 1)[1])]
 
 
 def visit(opener: Any, base: str, event: Event, participant: Participant) -> list[str]:
-    """A person's visit of their private page: read it, follow a link, sign in, renew it."""
+    """A person's visit of their private page: read it, follow a link, sign in, press its erase
+    button without ticking the box, renew the link, and erase their data from the new one. The
+    tokens of both links."""
     token = selectors.follow_token(participant)
     mine = f"{base}{reverse('dialogue:mine', args=[event.slug, token])}"
-    seen = [token]
 
     def get(url: str, referer: str = "") -> str:
         headers = {"Referer": referer} if referer else {}
@@ -270,33 +270,47 @@ def visit(opener: Any, base: str, event: Event, participant: Participant) -> lis
         assert status == 404, status  # only the mistyped link is not found
         return ""
 
+    def post(url: str, csrf: str, **fields: str) -> str:
+        """A form of the private page, sent as a browser sends it from a no-referrer page."""
+        body = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, **fields}).encode()
+        request = urllib.request.Request(url, data=body, headers={"Origin": "null"})
+        with opener.open(request, timeout=10) as response:  # and the page it redirects to
+            assert response.status == 200
+            return str(response.url)
+
     page = get(mine)
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]  # type: ignore[index]
     # A browser that still sent the Referer (an older one, or an extension), and the sign-in link.
     get(f"{base}{event.get_absolute_url()}", referer=mine)
     get(f"{base}{reverse('account_login')}?next={urllib.parse.quote(mine[len(base) :])}")
     get(f"{base}/e/{event.slug}/mine/{token}x/")  # a mistyped link: 404, logged too
-    body = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf}).encode()
-    renew = urllib.request.Request(f"{mine}renew/", data=body, headers={"Origin": "null"})
-    with opener.open(renew, timeout=10) as response:
-        assert response.status == 200
-        assert "/mine/" in response.url
-        assert token not in response.url
+    # The erase button without the box ticked: back to the private page, nothing erased.
+    assert post(f"{mine}erase/", csrf) == mine
+    renewed = post(f"{mine}renew/", csrf)
+    assert "/mine/" in renewed
+    assert token not in renewed
     participant.refresh_from_db()
-    seen.append(selectors.follow_token(participant))
-    return seen
+    new = selectors.follow_token(participant)
+    assert renewed == f"{base}{reverse('dialogue:mine', args=[event.slug, new])}"
+    post(f"{renewed}erase/", csrf, confirm="yes")
+    assert not Participant.objects.present().filter(pk=participant.pk).exists()
+    return [token, new]
+
+
+# The requests of a visit, each redirect followed: four pages, then three forms that redirect.
+REQUESTS_OF_A_VISIT = 4 + 3 * 2
 
 
 def test_no_private_token_in_the_application_s_log_after_a_visit(app_log, live_server):
     event = EventFactory()
     participant = ParticipantFactory(event=event)
     QuestionFactory(event=event, author=participant)
-    before = tokens_of(participant)
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-    visit(opener, live_server.url, event, participant)
+    tokens = visit(opener, live_server.url, event, participant)
     text = app_log.getvalue()
     assert "/mine/***/" in text
-    for secret in before + tokens_of(participant):
+    assert '"view": "erasure:erase"' in text
+    for secret in secrets_of(tokens):
         assert secret not in text
 
 
@@ -357,18 +371,22 @@ def test_no_private_token_in_either_log_after_a_visit_through_nginx(app_log, ngi
     event = EventFactory()
     participant = ParticipantFactory(event=event)
     QuestionFactory(event=event, author=participant)
-    before = tokens_of(participant)
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-    visit(opener, f"http://127.0.0.1:{NGINX_PORT}", event, participant)
+    tokens = visit(opener, f"http://127.0.0.1:{NGINX_PORT}", event, participant)
     deadline = time.monotonic() + 30
-    while len(nginx_in_front.read_text().splitlines()) < 7:  # the probe and six requests
+    # nginx writes a request's line once it is done: the probe's and the visit's.
+    while len(nginx_in_front.read_text().splitlines()) < 1 + REQUESTS_OF_A_VISIT:
         assert time.monotonic() < deadline
         time.sleep(0.1)
     access = nginx_in_front.read_text()
     records = [json.loads(line) for line in access.splitlines()]
+    assert len(records) == 1 + REQUESTS_OF_A_VISIT
     assert any(r["uri"].endswith("/mine/***/") for r in records)
+    erased = [r for r in records if r["uri"].endswith("/mine/***/erase/")]
+    assert [r["method"] for r in erased] == ["POST", "POST"]
     assert any("/mine/***" in r["referer"] for r in records)
     application = app_log.getvalue()
-    for secret in before + tokens_of(participant):
+    assert '"view": "erasure:erase"' in application
+    for secret in secrets_of(tokens):
         assert secret not in access
         assert secret not in application

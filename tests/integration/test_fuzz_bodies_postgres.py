@@ -10,3 +10,11 @@ from tests.test_fuzz_bodies import (  # noqa: F401 (the test, run here too)
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
+
+
+def test_the_body_fuzz_of_the_integration_tier_runs_on_postgresql():
+    from django.conf import settings
+
+    from tests.test_fuzz_bodies import ON_POSTGRESQL
+
+    assert ON_POSTGRESQL, settings.DATABASES["default"]["ENGINE"]
