@@ -25,4 +25,5 @@ class DialogueConfig(AppConfig):
             tally_frame=messages.tally,
             record_presence=services.record_presence,
             poll_results=selectors.poll_result_frames,
+            current_counts=selectors.current_counts,
         )

@@ -207,6 +207,19 @@ def vote_counts(*, question_ids: Iterable[int]) -> dict[int, int]:
     )
 
 
+def current_counts(event_id: int) -> list[dict[str, Any]]:
+    """What a screen may have missed while the channel layer was away: the vote count of every
+    public question of the event in one `tally`, and the open poll's results (live/hub.py)."""
+    counts = dict(
+        Question.objects.filter(event_id=event_id, status__in=Question.PUBLIC_STATUSES)
+        .present()
+        .values_list("pk", "vote_count")
+    )
+    open_polls = Poll.objects.filter(event_id=event_id, status=Poll.Status.OPEN)
+    frames = [messages.tally(counts)] if counts else []
+    return frames + list(poll_result_frames(open_polls.values_list("pk", flat=True)).values())
+
+
 def public_deltas(event_id: int, after: int, before: int | None) -> list[tuple[int, str]]:
     """The logged public deltas of an event with `after < seq < before`, in order."""
     deltas = PublicDelta.objects.filter(event_id=event_id, seq__gt=after)

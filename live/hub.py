@@ -26,7 +26,7 @@ from live.adapters import group_expiry, shorten_blocking_pop
 from live.frames import stamped, wire_frame
 from live.groups import event_of_public_group, public_group, stage_group
 from live.ordering import HOLD_SECONDS, Sequence
-from live.presence import Presence
+from live.presence import Presence, event_of_group
 from live.snapshots import SnapshotCache
 from live.subscriber import Subscriber
 from live.tallies import TallyCoalescer
@@ -42,6 +42,9 @@ HUB_BLOCK_SECONDS = 2
 OUTBOX_LIMIT = 10_000
 # A broadcast the layer has not taken within this long is given up (the layer is down).
 SEND_SECONDS = 2.0
+# While the layer is down the hub tries to rejoin at most this long apart, so that screens get
+# their missed deltas and counts within about a second of its return.
+REJOIN_MAX_SECONDS = 1.0
 
 
 @dataclass
@@ -58,6 +61,8 @@ class Sources:
     record_presence: Callable[[int, int], None] | None = None
     # {poll id: its `poll.results` frame} for these polls.
     poll_results: Callable[[set[int]], dict[int, dict[str, Any]]] | None = None
+    # Every current count of an event (its tally and open polls' results), as frames.
+    current_counts: Callable[[int], list[dict[str, Any]]] | None = None
 
 
 sources = Sources()
@@ -305,7 +310,7 @@ class Hub:
                 # The layer's server went away (a Redis restart): wait, then join again.
                 log.warning("hub lost its channel layer; retrying in %.1fs", backoff, exc_info=True)
                 await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 5.0)
+                backoff = min(backoff * 2, REJOIN_MAX_SECONDS)
                 if await self._rejoin():
                     await self._recovered()
                 continue
@@ -326,14 +331,36 @@ class Hub:
         return True
 
     async def _recovered(self) -> None:
-        """After an outage: read the missed public deltas; tell every socket (staff reload)."""
+        """After an outage: read the missed public deltas and counts; tell every socket (staff
+        reload)."""
         for group in list(self.sequences):
             await self._repair(group, upto_latest=True)
+        await self._resend_counts()
         control = {"type": "hub.control", "action": "recovered"}
         for group, subscribers in list(self.members.items()):
             for subscriber in tuple(subscribers):
                 if subscriber.on_control is not None and not subscriber.closed:
                     subscriber.on_control({**control, "group": group})
+
+    async def _resend_counts(self) -> None:
+        """Tallies and poll results sent while the layer was away are lost, and so is the set of
+        what changed, which lived in Redis: send this process's screens every current count of
+        their dialogues, read from the database, once. Votes stored after this read travel as
+        usual, so every screen converges on the database."""
+        if sources.current_counts is None:
+            return
+        events = {event_of_group(group) for group in self.members} - {None}
+        for event_id in sorted(e for e in events if e is not None):
+            try:
+                frames = await threads.read(sources.current_counts)(event_id)
+            except Exception:
+                log.warning("reading the counts of event %s failed", event_id, exc_info=True)
+                continue
+            for frame in frames:
+                text = stamped(frame)
+                for audience in (public_group(event_id), stage_group(event_id)):
+                    if audience in self.members:
+                        self._deliver(audience, text)
 
     async def _beat(self, interval: float) -> None:
         while not _cancelled():

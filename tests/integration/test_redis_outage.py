@@ -1,12 +1,15 @@
 """Redis stopped and started under a live dialogue on two workers (DESIGN.md, reliability).
 
-While Redis is down, asks are still stored and acknowledged (the database is the truth) and
-pages that only read still render; when it is back, broadcasts resume by themselves and the
-deltas committed meanwhile reach every client in order, read back from the delta log.
+While Redis is down, asks and votes are still stored and acknowledged (the database is the
+truth) and pages that only read still render; when it is back, broadcasts resume by themselves,
+the deltas committed meanwhile reach every client in order, read back from the delta log, and
+every screen's vote counts converge on the database with no further vote.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import shutil
 import socket
 import subprocess
@@ -24,6 +27,7 @@ from tests.integration.test_two_workers import (
     WORKER_PORTS,
     Citizen,
     live_event,
+    participants,
     published,
 )
 from tests.integration.test_two_workers import topology as topology
@@ -123,4 +127,41 @@ async def test_asks_are_acknowledged_while_redis_is_down_and_broadcasts_resume(
         assert [f["seq"] for f in frames] == [start + 1, start + 2, start + 3]
         assert [f["question"]["id"] for f in frames] == ids
     for citizen in (asker, *watchers):
+        await citizen.close()
+
+
+async def test_votes_stored_while_redis_is_down_reach_every_screen_when_it_is_back(
+    topology,
+    private_redis,
+):
+    from django.conf import settings
+
+    slug, cookie = await live_event()
+    asker = Citizen(WORKER_PORTS[0], slug, cookie)
+    (voter_cookie,) = await participants(slug, 1)
+    voter = Citizen(WORKER_PORTS[0], slug, voter_cookie)
+    watchers = [Citizen(WORKER_PORTS[1], slug), Citizen(NGINX_PORT, slug)]
+    for citizen in (asker, voter, *watchers):
+        await citizen.connect()
+    question = (await asker.ask("Phiếu bầu trong lúc Redis dừng"))["question"]["id"]
+    for watcher in watchers:
+        await watcher.next_published(question)
+
+    private_redis["stop"]()
+    await voter.socket.send(json.dumps({"type": "vote", "id": "v1", "question": question}))
+    voted = await voter.next_of("voted")
+    assert (voted["voted"], voted["votes"]) == (True, 1)  # stored while Redis is away
+    # Its tally is flushed (and fails: Redis is down) before Redis comes back, so only the
+    # recovery can bring the count to the other screens.
+    await asyncio.sleep(settings.LIVE["TALLY_INTERVAL"] * 8)
+    private_redis["start"]()
+
+    for watcher in watchers:
+        async with asyncio.timeout(60):
+            while True:
+                tally = await watcher.next_of("tally", timeout=60)
+                if str(question) in tally["votes"]:
+                    break
+        assert tally["votes"][str(question)] == 1
+    for citizen in (asker, voter, *watchers):
         await citizen.close()
