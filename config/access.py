@@ -71,6 +71,7 @@ URLS: dict[str, Access] = {
     "law:document": PUBLIC,
     "law:article": PUBLIC,
     "dialogue:catalogue": PUBLIC,
+    "dialogue:legal_qa": PUBLIC,
     "dialogue:event": PUBLIC,
     "dialogue:join": PUBLIC,
     "dialogue:archive": PUBLIC,

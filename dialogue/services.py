@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue import messages, permissions, ratelimit, signals, vote_store
@@ -29,7 +29,7 @@ from dialogue.models import (
     PublicDelta,
     Question,
 )
-from dialogue.selectors import SESSION_KEY, public_answers
+from dialogue.selectors import SESSION_KEY, legal_field_topic, public_answers
 from events.errors import (
     Conflict,
     DomainError,
@@ -227,11 +227,9 @@ def _legal_field_topic(event: Event, legal_field: str) -> str:
         if event.is_standing:
             raise InvalidMessage(_("Choose the legal field of your question."), code="legal_field")
         return ""
-    labels = dict(Event.LegalField.choices)
-    if legal_field not in labels:
+    if legal_field not in Event.LegalField.values:
         raise InvalidMessage(_("Choose a legal field from the list."), code="legal_field")
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(labels[legal_field])
+    return legal_field_topic(legal_field)
 
 
 def ensure_not_banned(participant: Participant) -> None:

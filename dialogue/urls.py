@@ -11,6 +11,8 @@ app_name = "dialogue"
 
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
+    # "Hỏi đáp pháp luật": every agency's standing Q&A and its answers, by legal field.
+    path("legal-qa/", views.legal_qa, name="legal_qa"),
     # The event page may show the stream's player (events/models.py: Event.stream_embed_url).
     path(
         "e/<slug:slug>/",

@@ -21,7 +21,7 @@ from dialogue.models import Participant, Question
 from events import permissions as staff
 from events import selectors as event_selectors
 from events.errors import DomainError, InvalidMessage, NotAllowed
-from events.forms import CatalogueFilterForm
+from events.forms import CatalogueFilterForm, LegalQAFilterForm
 from events.models import Agency, Event, EventRole
 from events.public import join_link
 from events.secret_paths import service_worker_patterns
@@ -66,6 +66,40 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         "filters_open": bool(query or form.errors or (filters and any(filters.values()))),
     }
     return render(request, "dialogue/catalogue.html", context, status=status)
+
+
+def legal_qa(request: HttpRequest) -> HttpResponse:
+    """The legal Q&A ("Hỏi đáp pháp luật"): every agency's standing Q&A to ask in, and the
+    answers published, as an FAQ by legal field and by agency, with the catalogue's search."""
+    form = LegalQAFilterForm(request.GET or None)
+    field, agency, query = "", None, ""
+    if form.is_bound and form.is_valid():
+        field = form.cleaned_data["field"]
+        agency = form.cleaned_data["agency"]
+        query = form.cleaned_data["q"].strip()
+    if query:
+        answers = [
+            question
+            for question in selectors.search_questions(
+                query=query, agency=agency, legal_field=field
+            )
+            if selectors.answer_is_public(question)
+        ]
+    else:
+        answers = selectors.frequently_asked(legal_field=field, agency=agency)
+    services_open = selectors.standing_services()
+    context = {
+        "form": form,
+        "services": services_open,
+        "fields": selectors.answers_by_legal_field(),
+        "field": field,
+        "field_label": dict(Event.LegalField.choices).get(field, ""),
+        "agency": agency,
+        "query": query,
+        "answers": answers,
+    }
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "dialogue/legal_qa.html", context, status=status)
 
 
 def _visible_event(request: HttpRequest, slug: str) -> Event:

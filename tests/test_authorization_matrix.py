@@ -319,6 +319,7 @@ ISSUE_FORM = {
 
 REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] = {
     ("dialogue:catalogue", "GET"): lambda w: (reverse("dialogue:catalogue"), {}),
+    ("dialogue:legal_qa", "GET"): lambda w: (reverse("dialogue:legal_qa"), {}),
     ("dialogue:event", "GET"): lambda w: (w.event.get_absolute_url(), {}),
     ("dialogue:join", "POST"): lambda w: (
         reverse("dialogue:join", args=[w.event.slug]),
