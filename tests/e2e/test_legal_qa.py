@@ -1,4 +1,5 @@
-"""The legal Q&A as a citizen finds it on a phone: from the home page to asking in two taps."""
+"""The legal Q&A as a citizen uses it on a phone: from the home page to asking in two taps, a
+receipt with a tracking code, and the question looked up by that code on another device."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from dialogue.models import Question
 from events import services
 from events.models import Event
 from tests.e2e.browser import BrowserTestCase
@@ -52,3 +54,39 @@ class LegalQAPhoneTests(BrowserTestCase):
         tap_to_ask(page, standing)
         # Without an account, the form to ask starts with a nickname; nothing else in between.
         expect(page.get_by_label("Biệt danh của bạn")).to_be_visible()
+
+    def test_a_citizen_asks_gets_a_code_and_looks_the_question_up_in_another_browser(
+        self,
+    ) -> None:
+        standing = open_standing_qa("Sở Tư pháp tỉnh Bắc Ninh", "stp-bac-ninh")
+        phone = self.new_context(**PHONE_390).new_page()
+        tap_to_ask(phone, standing)
+        phone.get_by_label("Biệt danh của bạn").fill("Chị Lan")
+        phone.get_by_label("Email (không bắt buộc)").fill("lan@example.vn")
+        phone.get_by_label("Số điện thoại (không bắt buộc)").fill("0912 345 678")
+        phone.locator("input[name=consent]").check()
+        phone.get_by_role("button", name="Tham gia").click()
+        phone.get_by_label("Lĩnh vực pháp luật của câu hỏi").select_option("civil")
+        phone.locator("#ask-form textarea").fill("Hợp đồng thuê nhà không công chứng có giá trị?")
+        phone.locator("#ask-form button[type=submit]").click()
+
+        # The receipt: the code in two groups, the date received and the date due.
+        expect(phone.locator("h1")).to_have_text("Câu hỏi của bạn đã được tiếp nhận")
+        code = phone.locator("#tracking-code").inner_text()
+        assert re.fullmatch(r"[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}", code), code
+        assert Question.objects.get().grouped_tracking_code == code
+        expect(phone.locator("#due-at")).to_be_visible()
+
+        # On another device, with no cookie of the first: the code, typed in lower case, and
+        # the phone number given.
+        other = self.new_context(**PHONE_390).new_page()
+        other.goto("/legal-qa/")
+        other.get_by_role("link", name="Tra cứu câu hỏi bằng mã tra cứu").tap()
+        other.get_by_label("Mã tra cứu").fill(code.lower())
+        other.get_by_label("Email hoặc số điện thoại bạn đã cung cấp").fill("+84 912 345 678")
+        other.get_by_role("button", name="Tra cứu").tap()
+        result = other.locator("#lookup-result")
+        expect(result).to_contain_text("Hợp đồng thuê nhà không công chứng")
+        expect(result.locator("#question-status")).to_have_text("Đang chờ duyệt")
+        expect(result.locator("#tracking-code")).to_have_text(code)
+        expect(result.locator("#due-at")).to_be_visible()
