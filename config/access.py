@@ -71,6 +71,9 @@ URLS: dict[str, Access] = {
     "law:document": PUBLIC,
     "law:article": PUBLIC,
     "dialogue:catalogue": PUBLIC,
+    "dialogue:legal_qa": PUBLIC,
+    # Anyone with a tracking code and the asker's email or phone (rate-limited, a POST).
+    "dialogue:lookup": PUBLIC,
     "dialogue:event": PUBLIC,
     "dialogue:join": PUBLIC,
     "dialogue:archive": PUBLIC,
@@ -103,6 +106,7 @@ URLS: dict[str, Access] = {
     "api:agency_statistics": PUBLIC,
     # Taking part: a participant of the dialogue, an account, or the holder of a private link.
     "dialogue:ask": PARTICIPANT,
+    "dialogue:receipt": PARTICIPANT,
     "dialogue:vote": PARTICIPANT,
     "dialogue:poll_answer": PARTICIPANT,
     "dialogue:rate": PARTICIPANT,

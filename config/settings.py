@@ -250,7 +250,7 @@ PRIVACY = {
     "contact": env.str("PRIVACY_CONTACT_EMAIL", default=DEFAULT_FROM_EMAIL),
     # The version of the notice people consent to, recorded with their consent: change it when
     # the notice (templates/events/privacy/) changes.
-    "notice_version": env.str("PRIVACY_NOTICE_VERSION", default="2026-12-04"),
+    "notice_version": env.str("PRIVACY_NOTICE_VERSION", default="2026-12-07"),
 }
 
 # Two-factor authentication: an authenticator app (TOTP) and recovery codes. Required of staff
@@ -452,6 +452,12 @@ DIALOGUE = {
         "support": {
             "participant": env.str("RATE_LIMIT_SUPPORT_PARTICIPANT", default="120/minute"),
             "ip": env.str("RATE_LIMIT_SUPPORT_IP", default="600/minute"),
+        },
+        # Look-ups of a question by its tracking code (dialogue/receipts.py), per code tried
+        # and per address: enough for a person who mistypes, too few to guess with.
+        "lookup": {
+            "code": env.str("RATE_LIMIT_LOOKUP_CODE", default="10/hour"),
+            "ip": env.str("RATE_LIMIT_LOOKUP_IP", default="60/hour"),
         },
     },
 }

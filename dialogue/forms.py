@@ -39,6 +39,14 @@ class JoinForm(TextForm):
         help_text=_("Only to tell you when your question is answered. Never shown to anyone."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+    # Shown in a standing Q&A only (templates/dialogue/_join_fields.html); elsewhere not kept.
+    phone = forms.CharField(
+        label=_("Phone number (optional)"),
+        required=False,
+        max_length=20,
+        help_text=_("Only to look up your question with its tracking code. Never shown to anyone."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
     consent = forms.BooleanField(
         label=_(
             "I have read the personal data notice and agree to my nickname and questions "
@@ -86,3 +94,20 @@ class AskForm(TextForm):
             {"maxlength": str(max_length), "data-counter": "true"}
         )
         self.fields["text"].validators.append(MaxLengthValidator(max_length))
+
+
+class LookupForm(TextForm):
+    """A question's tracking code and the email or phone number its asker gave (a POST)."""
+
+    code = forms.CharField(
+        label=_("Tracking code"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+    contact = forms.CharField(
+        label=_("The email or phone number you gave"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "email"}),
+    )

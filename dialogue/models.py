@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from events.models import Event
+from events.models import JOIN_CODE_ALPHABET, Event
 from law.models import Article as LegalArticle
 from law.models import Clause as LegalClause
+
+# A question's tracking code ("mã tra cứu"): letters and digits nobody confuses when reading them
+# aloud or typing them (no 0/O, 1/I/L, as the join code), eight of them: 31⁸ ≈ 852 billion codes,
+# so a guess that also needs the asker's email or phone number is hopeless.
+TRACKING_CODE_LENGTH = 8
+
+
+def new_tracking_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(TRACKING_CODE_LENGTH))
+
+
+def normalise_tracking_code(text: str) -> str:
+    """A code as typed ("k7qm 4xpa", "K7QM-4XPA") in its stored form ("K7QM4XPA")."""
+    return re.sub(r"[^0-9A-Z]", "", text.upper())[:TRACKING_CODE_LENGTH]
+
+
+def grouped_tracking_code(code: str) -> str:
+    """A code as shown and read aloud: two groups of four ("K7QM-4XPA")."""
+    return f"{code[:4]}-{code[4:]}" if len(code) == TRACKING_CODE_LENGTH else code
 
 
 class ParticipantQuerySet(models.QuerySet["Participant"]):
@@ -33,6 +54,9 @@ class Participant(models.Model):
     nickname = models.CharField(_("nickname"), max_length=40, blank=True)
     # Left by a nickname participant to be told when their question is answered; optional.
     email = models.EmailField(_("email for the answer"), blank=True)
+    # Left by a standing Q&A's asker, optionally, to look their question up with its tracking
+    # code (`dialogue/lookup.py`); digits only, a Vietnamese number from 0 ("0912345678").
+    phone = models.CharField(_("phone number"), max_length=15, blank=True)
     # When this browser accepted the personal data notice, and which version of it (Decree
     # 13/2023: consent is shown, given by an act, and recorded). Signed-in people's is on the
     # account, given at sign-up.
@@ -138,6 +162,16 @@ class Question(models.Model):
     )
     # Made by the asking client; a retry with the same id returns the first question.
     client_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    # The receipt's tracking code, given when the question is received and never changed; with
+    # the asker's email or phone number anyone looks the question up (`dialogue/lookup.py`). It
+    # names no one, so an erased question keeps it, to say that it is gone.
+    tracking_code = models.CharField(
+        _("tracking code"),
+        max_length=TRACKING_CODE_LENGTH,
+        unique=True,
+        default=new_tracking_code,
+        editable=False,
+    )
     vote_count = models.PositiveIntegerField(_("votes"), default=0)
     # Bumped by every moderation change; a moderator's action names the version it saw, and a
     # stale one is refused with a conflict instead of overwriting someone else's change.
@@ -222,6 +256,11 @@ class Question(models.Model):
     @property
     def is_erased(self) -> bool:
         return self.erased_at is not None
+
+    @property
+    def grouped_tracking_code(self) -> str:
+        """The tracking code as shown and read aloud ("K7QM-4XPA")."""
+        return grouped_tracking_code(self.tracking_code)
 
     @property
     def public_author_name(self) -> str | None:

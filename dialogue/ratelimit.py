@@ -49,6 +49,24 @@ def check(action: str, *, participant_id: int, ip: str | None) -> None:
         raise refusal()
 
 
+def check_lookup(*, code: str, ip: str | None) -> None:
+    """Count one look-up of a tracking code from `ip`; refuse it over either limit.
+
+    Every try counts, found or not: a person who mistypes tries a few times, a script that
+    guesses codes or contacts is held to the same few.
+    """
+    rates = settings.DIALOGUE["RATE_LIMITS"]["lookup"]
+    allowed = [True]
+    try:
+        _count("lookup", "code", rates, [code or None], allowed)
+        _count("lookup", "ip", rates, [address(ip)], allowed)
+    except (RedisError, OSError):
+        log.warning("look-up limits are not counted: Redis is unreachable", exc_info=True)
+        return
+    if not allowed[0]:
+        raise refusal()
+
+
 def refusal() -> RateLimited:
     """The error for a request over a limit."""
     return RateLimited(_("Too many requests. Please wait a moment and try again."))

@@ -28,7 +28,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dialogue import facts, frames, messages
 from dialogue.matching import fold, likely_duplicates
@@ -374,7 +374,7 @@ def search_questions(
             event__agency_id__in=event_selectors.agency_family(agency=agency)
         )
     if legal_field:
-        questions = questions.filter(event__legal_field=legal_field)
+        questions = questions.filter(in_legal_field(legal_field))
     # An answer is searched, and shown with its question, only where it is public.
     answer_body = Case(
         When(PUBLIC_ANSWER, then=F("answer__body")), default=Value(""), output_field=TextField()
@@ -403,6 +403,63 @@ def search_questions(
             if len(found) == SEARCH_LIMIT:
                 break
     return found
+
+
+def in_legal_field(legal_field: str) -> Q:
+    """Questions of a legal field (`Event.LegalField`): in a standing Q&A, the field its asker
+    chose, stored as its topic in the site's language (dialogue/services.py); in a dialogue, the
+    dialogue's field."""
+    return Q(event__kind=Event.Kind.STANDING, topic=legal_field_topic(legal_field)) | (
+        Q(event__legal_field=legal_field) & ~Q(event__kind=Event.Kind.STANDING)
+    )
+
+
+def legal_field_topic(legal_field: str) -> str:
+    """The topic a standing Q&A's question of this legal field has (in the site's language)."""
+    labels = dict(Event.LegalField.choices)
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(labels.get(legal_field, ""))
+
+
+# --- The legal Q&A service: every agency's standing Q&A and the answers it published ---------
+
+FAQ_SHOWN = 50
+
+
+def standing_services() -> list[Event]:
+    """Every agency's standing legal Q&A that citizens may use, by agency name."""
+    return list(
+        Event.objects.filter(kind=Event.Kind.STANDING)
+        .exclude(status=Event.Status.DRAFT)
+        .select_related("agency")
+        .order_by("agency__name")
+    )
+
+
+def answers_by_legal_field() -> list[tuple[str, str, int]]:
+    """Each legal field with how many published answers it has: (value, label, count)."""
+    counts = public_answers().aggregate(
+        **{
+            value: Count("pk", filter=in_legal_field(value))
+            for value, _label in Event.LegalField.choices
+        }
+    )
+    return [(value, str(label), counts[value]) for value, label in Event.LegalField.choices]
+
+
+def frequently_asked(
+    *, legal_field: str = "", agency: Agency | None = None, limit: int = FAQ_SHOWN
+) -> list[Question]:
+    """Published answers, of a legal field and of an agency (and those below it) if given,
+    the most voted first: the questions many people ask, with their answers."""
+    questions = public_answers().select_related("event__agency", "answer")
+    if legal_field:
+        questions = questions.filter(in_legal_field(legal_field))
+    if agency is not None:
+        questions = questions.filter(
+            event__agency_id__in=event_selectors.agency_family(agency=agency)
+        )
+    return list(questions.order_by("-vote_count", "-answered_at", "-pk")[:limit])
 
 
 def published_answers(

@@ -13,10 +13,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dialogue import messages, permissions, ratelimit, signals, vote_store
+from dialogue import messages, permissions, ratelimit, receipts, signals, vote_store
 from dialogue.models import (
     Answer,
     AnswerRating,
@@ -27,7 +27,7 @@ from dialogue.models import (
     PublicDelta,
     Question,
 )
-from dialogue.selectors import SESSION_KEY, public_answers
+from dialogue.selectors import SESSION_KEY, legal_field_topic, public_answers
 from events.models import Event, User
 from events.text import clean_email, clean_text
 from live.broadcast import (
@@ -56,13 +56,15 @@ def join_event(
     session: SessionBase | None,
     nickname: str = "",
     email: str = "",
+    phone: str = "",
     consented: bool = False,
     ip: str | None = None,
 ) -> Participant:
     """Make this account or browser a participant of the event once (anonymous: with a nickname).
 
     A browser without an account joins only with its consent to the personal data notice, which
-    is recorded with its time and the notice's version; an account consented at sign-up.
+    is recorded with its time and the notice's version; an account consented at sign-up. A
+    phone number is kept only in a standing Q&A, to look a question up by its tracking code.
     """
     if not permissions.can_take_part(user, event):
         raise NotAllowed(
@@ -90,6 +92,7 @@ def join_event(
             _("Please accept the personal data notice to take part."), code="consent_required"
         )
     email = clean_email(email, required=False)
+    phone = receipts.clean_phone(phone) if event.is_standing else ""
     consent = {
         "consented_at": timezone.now(),
         "consent_version": settings.PRIVACY["notice_version"],
@@ -102,16 +105,23 @@ def join_event(
         # Only a new participant counts: changing one's nickname is not another join.
         ratelimit.check_join(event=event, ip=ip)
         participant = Participant.objects.create(
-            event=event, nickname=name, email=email, joined_while_open=there, **consent
+            event=event,
+            nickname=name,
+            email=email,
+            phone=phone,
+            joined_while_open=there,
+            **consent,
         )
         signals.participant_joined.send(sender=Participant, participant=participant)
     else:
         participant = found
-        participant.nickname, participant.email = name, email
+        participant.nickname, participant.email, participant.phone = name, email, phone
         participant.joined_while_open = participant.joined_while_open or there
         for field, value in consent.items():
             setattr(participant, field, value)
-        participant.save(update_fields=["nickname", "email", "joined_while_open", *consent])
+        participant.save(
+            update_fields=["nickname", "email", "phone", "joined_while_open", *consent]
+        )
     session[SESSION_KEY] = {**session.get(SESSION_KEY, {}), str(event.pk): participant.pk}
     return participant
 
@@ -160,7 +170,9 @@ def ask_question(
 ) -> Question:
     """Store a question once per client id; the public sees it at once only in post-moderation.
 
-    In a standing Q&A the asker chooses the legal field, which becomes the question's topic.
+    Every question gets its tracking code as it is stored. In a standing Q&A the asker chooses
+    the legal field, which becomes the question's topic, and their receipt is queued to their
+    email (`receipts.email_receipt`) in the same transaction.
     """
     existing = Question.objects.filter(author=participant, client_id=client_id).first()
     if existing is not None:
@@ -172,38 +184,73 @@ def ask_question(
     text = clean_text(text, max_length=event.question_max_length, field=_("question"))
     topic = _legal_field_topic(event, legal_field)
     post_moderated = event.moderation_mode == Event.Moderation.POST
-    try:
-        with transaction.atomic():
-            question = Question.objects.create(
+    for _attempt in range(TRACKING_CODE_ATTEMPTS):
+        try:
+            return _store_question(
                 event=event,
-                author=participant,
+                participant=participant,
                 text=text,
                 client_id=client_id,
-                is_anonymous=anonymous,
+                anonymous=anonymous,
                 topic=topic,
-                status=Question.Status.APPROVED if post_moderated else Question.Status.PENDING,
-                published_at=timezone.now() if post_moderated else None,
+                post_moderated=post_moderated,
+                ip=ip,
             )
-            # Counted after the insert: a retry racing the first attempt fails on the unique
-            # client id above and returns the first question without using up the limit.
-            ratelimit.check("ask", participant_id=participant.pk, ip=ip)
-            if post_moderated:
-                publish_delta(event.pk, lambda seq: messages.question_published(question, seq))
-            broadcast_on_commit(
-                participant_group(participant.pk), messages.own_question_updated(question)
-            )
-            # Screening, after commit and outside the asker's transaction: moderation checks
-            # the question for banned words and likely duplicates and shows it to the
-            # moderators (`moderation.receivers.screen_new_question`). A failure there neither
-            # undoes the question nor fails the ask.
-            asked = question.pk
-            transaction.on_commit(
-                lambda: signals.question_asked.send(sender=Question, question_id=asked),
-                robust=True,
-            )
-    except IntegrityError:
-        # A retry raced the first attempt; the first one won and is the answer.
-        return Question.objects.get(author=participant, client_id=client_id)
+        except IntegrityError:
+            # A retry raced the first attempt; the first one won and is the answer. Otherwise
+            # the new tracking code was taken (one chance in billions): another one is drawn.
+            first = Question.objects.filter(author=participant, client_id=client_id).first()
+            if first is not None:
+                return first
+    raise Conflict(_("Your question could not be stored. Please send it again."))
+
+
+# Tracking codes drawn for one question before giving up (a clash is one in 10⁹ or so).
+TRACKING_CODE_ATTEMPTS = 3
+
+
+def _store_question(
+    *,
+    event: Event,
+    participant: Participant,
+    text: str,
+    client_id: UUID,
+    anonymous: bool,
+    topic: str,
+    post_moderated: bool,
+    ip: str | None,
+) -> Question:
+    """One attempt at storing a question, with its tracking code, receipt and frames."""
+    with transaction.atomic():
+        question = Question.objects.create(
+            event=event,
+            author=participant,
+            text=text,
+            client_id=client_id,
+            is_anonymous=anonymous,
+            topic=topic,
+            status=Question.Status.APPROVED if post_moderated else Question.Status.PENDING,
+            published_at=timezone.now() if post_moderated else None,
+        )
+        # Counted after the insert: a retry racing the first attempt fails on the unique
+        # client id above and returns the first question without using up the limit.
+        ratelimit.check("ask", participant_id=participant.pk, ip=ip)
+        if post_moderated:
+            publish_delta(event.pk, lambda seq: messages.question_published(question, seq))
+        broadcast_on_commit(
+            participant_group(participant.pk), messages.own_question_updated(question)
+        )
+        if event.is_standing:
+            receipts.email_receipt(question)
+        # Screening, after commit and outside the asker's transaction: moderation checks
+        # the question for banned words and likely duplicates and shows it to the
+        # moderators (`moderation.receivers.screen_new_question`). A failure there neither
+        # undoes the question nor fails the ask.
+        asked = question.pk
+        transaction.on_commit(
+            lambda: signals.question_asked.send(sender=Question, question_id=asked),
+            robust=True,
+        )
     return question
 
 
@@ -214,11 +261,9 @@ def _legal_field_topic(event: Event, legal_field: str) -> str:
         if event.is_standing:
             raise InvalidMessage(_("Choose the legal field of your question."), code="legal_field")
         return ""
-    labels = dict(Event.LegalField.choices)
-    if legal_field not in labels:
+    if legal_field not in Event.LegalField.values:
         raise InvalidMessage(_("Choose a legal field from the list."), code="legal_field")
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(labels[legal_field])
+    return legal_field_topic(legal_field)
 
 
 def ensure_not_banned(participant: Participant) -> None:

@@ -11,6 +11,10 @@ app_name = "dialogue"
 
 urlpatterns = [
     path("", views.catalogue, name="catalogue"),
+    # "Hỏi đáp pháp luật": every agency's standing Q&A and its answers, by legal field.
+    path("legal-qa/", views.legal_qa, name="legal_qa"),
+    # A question looked up by its tracking code and the asker's email or phone (a POST).
+    path("legal-qa/lookup/", views.lookup, name="lookup"),
     # The event page may show the stream's player (events/models.py: Event.stream_embed_url).
     path(
         "e/<slug:slug>/",
@@ -22,6 +26,7 @@ urlpatterns = [
     path("e/<slug:slug>/archive/", views.archive, name="archive"),
     path("e/<slug:slug>/questions/<int:question_id>/rate/", views.rate, name="rate"),
     path("e/<slug:slug>/ask/", views.ask, name="ask"),
+    path("e/<slug:slug>/receipt/", views.receipt, name="receipt"),
     path("e/<slug:slug>/similar/", views.similar, name="similar"),
     # The asker's private link: their questions, renewing the link, and erasing their data
     # (erasure/urls.py). Its paths are secrets (events/secret_paths.py).

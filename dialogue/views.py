@@ -15,12 +15,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dialogue import fragments, messages, permissions, ratelimit, selectors, services
-from dialogue.forms import AskForm, JoinForm, join_token
-from dialogue.models import Participant, Question
+from dialogue import fragments, messages, permissions, ratelimit, receipts, selectors, services
+from dialogue.forms import AskForm, JoinForm, LookupForm, join_token
+from dialogue.models import Participant, Question, normalise_tracking_code
 from events import permissions as staff
 from events import selectors as event_selectors
-from events.forms import CatalogueFilterForm
+from events.forms import CatalogueFilterForm, LegalQAFilterForm
 from events.models import Agency, Event, EventRole
 from events.public import join_link
 from events.secret_paths import service_worker_patterns
@@ -66,6 +66,40 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         "filters_open": bool(query or form.errors or (filters and any(filters.values()))),
     }
     return render(request, "dialogue/catalogue.html", context, status=status)
+
+
+def legal_qa(request: HttpRequest) -> HttpResponse:
+    """The legal Q&A ("Hỏi đáp pháp luật"): every agency's standing Q&A to ask in, and the
+    answers published, as an FAQ by legal field and by agency, with the catalogue's search."""
+    form = LegalQAFilterForm(request.GET or None)
+    field, agency, query = "", None, ""
+    if form.is_bound and form.is_valid():
+        field = form.cleaned_data["field"]
+        agency = form.cleaned_data["agency"]
+        query = form.cleaned_data["q"].strip()
+    if query:
+        answers = [
+            question
+            for question in selectors.search_questions(
+                query=query, agency=agency, legal_field=field
+            )
+            if selectors.answer_is_public(question)
+        ]
+    else:
+        answers = selectors.frequently_asked(legal_field=field, agency=agency)
+    services_open = selectors.standing_services()
+    context = {
+        "form": form,
+        "services": services_open,
+        "fields": selectors.answers_by_legal_field(),
+        "field": field,
+        "field_label": dict(Event.LegalField.choices).get(field, ""),
+        "agency": agency,
+        "query": query,
+        "answers": answers,
+    }
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "dialogue/legal_qa.html", context, status=status)
 
 
 def _visible_event(request: HttpRequest, slug: str) -> Event:
@@ -323,11 +357,12 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
             session=request.session,
             nickname=form.cleaned_data["nickname"],
             email=form.cleaned_data["email"],
+            phone=form.cleaned_data["phone"],
             consented=form.cleaned_data["consent"],
             ip=_ip(request),
         )
     except DomainError as error:
-        form.add_error("nickname", error.message)
+        form.add_error("phone" if error.code == "invalid_phone" else "nickname", error.message)
         return event_page(request, slug, join_form=form, status=400)
     if not permissions.was_there(participant):
         flash.info(request, services.joined_late().message)
@@ -353,6 +388,14 @@ def ask(request: HttpRequest, slug: str) -> HttpResponse:
     except DomainError as error:
         form.add_error("text", error.message)
         return event_page(request, slug, ask_form=form, status=400)
+    if event.is_standing:
+        # The receipt is a page of its own, to read the code from and keep; the session says
+        # which question it is, so that nothing of it travels in the address.
+        request.session[RECEIPT_KEY] = {
+            **request.session.get(RECEIPT_KEY, {}),
+            str(event.pk): question.pk,
+        }
+        return redirect("dialogue:receipt", event.slug)
     if question.status == Question.Status.PENDING:
         flash.success(
             request, _("Your question was sent. It will appear once a moderator approves it.")
@@ -360,6 +403,83 @@ def ask(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         flash.success(request, _("Your question was published."))
     return back_to_event(event, "#ask")
+
+
+# In the session: the question each standing Q&A's receipt page shows (the last one asked).
+RECEIPT_KEY = "dialogue.receipts"
+
+
+def receipt(request: HttpRequest, slug: str) -> HttpResponse:
+    """The asker's receipt of the question they just sent to a standing Q&A: its tracking code,
+    the date received and the date due; or, with none to show, on to the ask form."""
+    event = _visible_event(request, slug)
+    participant = selectors.participant_for(event=event, user=request.user, session=request.session)
+    question_id = request.session.get(RECEIPT_KEY, {}).get(str(event.pk))
+    question = (
+        Question.objects.present()
+        .select_related("event__agency", "author__user")
+        .filter(pk=question_id, author=participant)
+        .first()
+        if participant is not None and isinstance(question_id, int)
+        else None
+    )
+    if question is None:
+        return back_to_event(event, "#ask")
+    context = {
+        "event": event,
+        "receipt": receipts.receipt_for(question),
+        "emailed_to": receipts.asker_address(question),
+        "follow_url": _follow_url(request, event, participant),
+    }
+    response = render(request, "dialogue/receipt.html", context)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def lookup(request: HttpRequest) -> HttpResponse:
+    """Look a question up by its tracking code and the asker's email or phone number.
+
+    A POST, so that neither travels in an address. Every try is counted against a rate limit;
+    a code and a contact that do not belong together get one neutral answer and change nothing.
+    """
+    form = LookupForm(request.POST if request.method == "POST" else None)
+    context: dict[str, Any] = {"form": form}
+    status = 200
+    if request.method == "POST":
+        status = _look_up(request, form, context)
+    response = render(request, "dialogue/lookup.html", context, status=status)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _look_up(request: HttpRequest, form: LookupForm, context: dict[str, Any]) -> int:
+    """Fill `context` with what the look-up found; the status of the page."""
+    if not form.is_valid():
+        return 400
+    code = normalise_tracking_code(form.cleaned_data["code"])
+    try:
+        ratelimit.check_lookup(code=code, ip=_ip(request))
+    except DomainError as error:
+        form.add_error(None, error.message)
+        return 429
+    found = receipts.look_up(code=code, contact=form.cleaned_data["contact"])
+    if found is None:
+        context["not_found"] = True
+        return 404
+    question = found.question
+    if question is None:
+        context["erased"] = True
+        return 410
+    context.update(
+        {
+            "question": question,
+            "receipt": receipts.receipt_for(question),
+            "answer_public": selectors.answer_is_public(question),
+        }
+    )
+    return 200
 
 
 @require_POST

@@ -1,7 +1,8 @@
 """Personal data of past dialogues, erased once the retention period is over (Decree 13/2023).
 
 What a dialogue keeps about a person who took part without an account is their nickname, the
-email they may have left to hear of the answer, and, in their browser's session, the link from
+email they may have left to hear of the answer, the phone number a standing Q&A's asker may
+have left to look their question up, and, in their browser's session, the link from
 that browser to their participant. After PERSONAL_DATA_RETENTION_DAYS from the dialogue's end
 all are erased through the path of an asker's own erasure (`services.forget_identity`): the
 nickname and the email become empty everywhere (the archive then says "Citizen"), and
@@ -44,7 +45,7 @@ def erase_expired_personal_data(*, retention_days: int, now: datetime | None = N
     expired_events = Event.objects.filter(ends_at__lt=ended_before)
     # The same path as an asker's own erasure of their name and address (services.py).
     expired = Participant.objects.filter(event__in=expired_events, user__isnull=True).exclude(
-        nickname="", email=""
+        nickname="", email="", phone=""
     )
     participants = 0
     for participant in expired.iterator(chunk_size=500):

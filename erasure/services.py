@@ -7,7 +7,9 @@ One path for the asker who erases from their private link and for the retention 
   the audit log and every open page and console (`moderation.record.erase_words`);
 - their comments on drafts become tombstones (`consultation.services.erase_comments`);
 - their ratings stay as scores, without the words of a comment;
-- the nickname and the email leave the participant row and the audit log;
+- the nickname, the email and the phone number leave the participant row and the audit log;
+  a question's tracking code stays on its tombstone: it names no one, and a look-up by it then
+  says that the question is gone (dialogue/receipts.py);
 - email not yet sent to them, and the copies of sent ones the task queue keeps, are deleted;
 - exports already made of their dialogue are deleted (a new one is made on request);
 - their browser's link to the participant leaves the session, and their open pages reconnect.
@@ -68,12 +70,13 @@ def erase_participant(*, participant: Participant, session: SessionBase | None) 
 
 
 def forget_identity(*, participant: Participant) -> None:
-    """The name and the address leave every store; the rows stay for the counts."""
+    """The name, the address and the phone number leave every store; the rows stay for the
+    counts."""
     fresh = Participant.objects.select_for_update().get(pk=participant.pk)
     forget_mail_to(fresh.email)
     AnswerRating.objects.filter(participant=fresh).update(comment="")
     record.forget_name(participant=fresh)
-    Participant.objects.filter(pk=fresh.pk).update(nickname="", email="")
+    Participant.objects.filter(pk=fresh.pk).update(nickname="", email="", phone="")
     ExportJob.objects.filter(event_id=fresh.event_id).delete()
 
 

@@ -187,6 +187,24 @@ class CatalogueFilterForm(TextForm):
         return cleaned
 
 
+class LegalQAFilterForm(TextForm):
+    """The legal Q&A page's search box and its choice of legal field and agency (a GET)."""
+
+    q = forms.CharField(label=_("Search questions and answers"), max_length=200, required=False)
+    field = forms.ChoiceField(
+        label=_("Legal field"),
+        choices=[("", _("All fields")), *Event.LegalField.choices],
+        required=False,
+    )
+    agency = forms.ModelChoiceField(
+        label=_("Agency"),
+        queryset=Agency.objects.order_by("name"),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("All agencies"),
+    )
+
+
 class SignupConsentForm(forms.Form):
     """What sign-up asks beside allauth's own fields: consent to the personal data notice.
 

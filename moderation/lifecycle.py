@@ -54,6 +54,12 @@ def change_status(*, actor: User, event: Event, status: str) -> Event:
     if no official has it yet, the dialogue's first official.
     """
     event = Event.objects.select_for_update().get(pk=event.pk)
+    if event.is_standing:
+        # Open all year: it is neither started nor ended, so no "End the dialogue" either.
+        raise InvalidMessage(
+            _("A standing legal Q&A is always open; it is not started or ended."),
+            code="invalid_transition",
+        )
     who = TRANSITIONS.get((event.status, status))
     if who is None:
         raise InvalidMessage(
@@ -88,7 +94,8 @@ def change_status(*, actor: User, event: Event, status: str) -> Event:
 
 
 def transitions_for(user: User, event: Event) -> list[Transition]:
-    """The status changes this person may make now, in the order of the table."""
+    """The status changes this person may make now, in the order of the table (none in a
+    standing Q&A, which is always open)."""
     labels: dict[tuple[str, str], tuple[str, str]] = {
         (Event.Status.DRAFT, Event.Status.SCHEDULED): (_("Publish the schedule"), "button"),
         (Event.Status.SCHEDULED, Event.Status.DRAFT): (
@@ -100,6 +107,8 @@ def transitions_for(user: User, event: Event) -> list[Transition]:
         (Event.Status.ENDED, Event.Status.LIVE): (_("Reopen the dialogue"), "button"),
         (Event.Status.ENDED, Event.Status.ARCHIVED): (_("Publish the archive"), "button"),
     }
+    if event.is_standing:
+        return []
     organiser = permissions.can_manage_event(user, event)
     moderator = permissions.can_moderate(user, event)
     allowed = []

@@ -30,12 +30,12 @@ from django.utils.translation import gettext as _
 
 from dialogue import messages as public_messages
 from dialogue.models import Answer, Participant, PublicDelta, Question, Vote
+from dialogue.receipts import due_from_receipt
 from dialogue.selectors import forget_similar
 from dialogue.services import announce_change, publish_delta
 from events import permissions
 from events.models import Event, EventRole, User
 from events.text import clean_text
-from events.workdays import add_working_days
 from live.broadcast import broadcast_on_commit, control_on_commit
 from live.errors import Conflict, InvalidMessage, NotFound
 from live.groups import moderators_group, official_group, public_group, stage_group
@@ -294,7 +294,8 @@ def not_select_comment(
 def route(
     *, actor: User | None, event: Event, question: Question, official: User | None
 ) -> Question:
-    """Send a question to an official, or take it back (None); a standing Q&A's is then due."""
+    """Send a question to an official, or take it back (None); a standing Q&A's is then due,
+    counted from its receipt."""
     before, was_public = audit_state(question), question.is_public
     question.routed_to = official
     fields = ["routed_to"]
@@ -304,8 +305,9 @@ def route(
         and question.answer_due_at is None
         and question.status in (Status.PENDING, Status.APPROVED)
     ):
-        # A standing Q&A's question is due in writing from its routing, in working days.
-        question.answer_due_at = add_working_days(timezone.now(), event.written_answer_days)
+        # A standing Q&A's question is due in writing in working days from its receipt, the
+        # date its asker was given then (dialogue/receipts.py), however long routing took.
+        question.answer_due_at = due_from_receipt(question, event)
         fields.append("answer_due_at")
     return _commit(
         event, actor, Action.ROUTE, question, before, was_public=was_public, fields=fields

@@ -317,8 +317,20 @@ ISSUE_FORM = {
 }
 
 
+def lookup_pair(question: Question) -> dict[str, str]:
+    """A question's tracking code and the email its asker gave, as the look-up form posts them."""
+    Participant.objects.filter(pk=question.author_id).update(email="hoi@example.vn")
+    return {"code": question.tracking_code, "contact": "hoi@example.vn"}
+
+
 REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] = {
     ("dialogue:catalogue", "GET"): lambda w: (reverse("dialogue:catalogue"), {}),
+    ("dialogue:legal_qa", "GET"): lambda w: (reverse("dialogue:legal_qa"), {}),
+    ("dialogue:lookup", "GET"): lambda w: (reverse("dialogue:lookup"), {}),
+    # The right pair: anyone who holds both sees the question (docs/legal-qa.md).
+    ("dialogue:lookup", "POST"): lambda w: (reverse("dialogue:lookup"), lookup_pair(w.question)),
+    # A receipt page without a question just asked leads on to the ask form.
+    ("dialogue:receipt", "GET"): lambda w: (reverse("dialogue:receipt", args=[w.event.slug]), {}),
     ("dialogue:event", "GET"): lambda w: (w.event.get_absolute_url(), {}),
     ("dialogue:join", "POST"): lambda w: (
         reverse("dialogue:join", args=[w.event.slug]),

@@ -37,6 +37,7 @@ TEXT_TYPES = frozenset({"text", "email", "search", "tel", "url", ""})
 GET_FORMS = {
     # Public words, looked up in what is published; a search can be linked to.
     ("dialogue/catalogue.html", "catalogue-filters"): "search box of public words",
+    ("dialogue/legal_qa.html", "catalogue-filters"): "search box of public words",
     # The code is on the screen and on the invitation: public.
     ("events/_join_box.html", "join-code-form"): "a dialogue's public code",
     # Two dates.

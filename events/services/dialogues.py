@@ -237,6 +237,10 @@ def clone_event(*, actor: User, event: Event, now: datetime | None = None) -> Ev
     """Copy a dialogue's details into a new draft, a week later (or more, to be in the future)."""
     if not permissions.can_manage_event(actor, event):
         raise NotAllowed(_("Only the agency's organisers can copy its dialogues."))
+    if event.is_standing:
+        raise InvalidMessage(
+            _("A standing legal Q&A is one per agency and is not copied."), code="standing"
+        )
     now = now or timezone.now()
     shift = timedelta(days=7)
     while event.starts_at + shift <= now:

@@ -13,6 +13,7 @@ from events import permissions
 from events.models import Event, User
 from live.errors import NotAllowed
 from moderation import record
+from moderation.services.questions import ensure_has_stage
 
 
 def _ensure_can_answer(actor: User, event: Event, question: Question) -> None:
@@ -26,7 +27,8 @@ def _ensure_can_answer(actor: User, event: Event, question: Question) -> None:
 
 @transaction.atomic
 def start_answering(*, actor: User, event: Event, question_id: int) -> list[Question]:
-    """An official takes a question on stage: "I am answering this"."""
+    """An official takes a question on stage: "I am answering this" (never in a standing Q&A)."""
+    ensure_has_stage(event)
     question = record.lock(event, question_id)
     _ensure_can_answer(actor, event, question)
     return record.take_on_stage(actor=actor, event=event, question=question)

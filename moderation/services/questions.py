@@ -124,15 +124,26 @@ def route_question(
     return record.route(actor=actor, event=event, question=question, official=official)
 
 
+def ensure_has_stage(event: Event) -> None:
+    """Refuse the stage's commands in a standing Q&A: answered in writing, it has no stage, no
+    "next" and no "now"."""
+    if event.is_standing:
+        raise InvalidMessage(
+            _("A standing legal Q&A is answered in writing; it has no stage."), code="no_stage"
+        )
+
+
 @transaction.atomic
 def set_stage(
     *, actor: User, event: Event, question_id: int, version: int | None, stage: str
 ) -> list[Question]:
     """Queue a question next, put it on stage now, mark it answered, or return it to the list.
 
-    Putting a question on stage marks the one that was there as answered: one at a time.
+    Putting a question on stage marks the one that was there as answered: one at a time. A
+    standing Q&A has no stage: its questions are answered in writing.
     """
     ensure_can_moderate(actor, event)
+    ensure_has_stage(event)
     if stage not in ("next", "now", "answered", "none"):
         raise InvalidMessage(_("Unknown stage."), code="invalid_stage")
     question = record.lock(event, question_id, version)

@@ -334,7 +334,9 @@ if (askForm) {
   const clientId = askForm.querySelector("input[name=client_id]");
   text.addEventListener("input", () => { used.textContent = text.value.length; });
   askForm.addEventListener("submit", (event) => {
-    if (!live.open) return;  // plain POST instead
+    // A plain POST instead: without the socket, and in a standing Q&A, whose answer is a
+    // receipt page to keep (its tracking code and due date).
+    if (!live.open || "receipt" in askForm.dataset) return;
     event.preventDefault();
     const button = askForm.querySelector("button[type=submit]");
     button.disabled = true;

@@ -3,6 +3,8 @@
 import { LiveSocket, showConnection, showPresence } from "./live-socket.js";
 
 const root = document.getElementById("console");
+// A standing Q&A is answered in writing: no stage, no "next" or "now" (moderation/services).
+const standing = "standing" in root.dataset;
 const labels = JSON.parse(document.getElementById("console-labels").textContent);
 const queue = document.getElementById("queue");
 const announcer = document.getElementById("announcer");
@@ -219,7 +221,7 @@ showFolding();
 
 // --- The stage link: copied, not shown -------------------------------------------------------
 
-document.getElementById("copy-stage-link").addEventListener("click", (event) => {
+document.getElementById("copy-stage-link")?.addEventListener("click", (event) => {
   const url = event.currentTarget.dataset.url;
   const fallback = () => window.prompt(labels.copy_prompt, url);
   if (!navigator.clipboard) return fallback();
@@ -327,12 +329,12 @@ function renderCard(question) {
     reject.dataset.action = "reject";
     actions.append(reject);
   }
-  if (status === "pending" || status === "approved") {
+  if (!standing && (status === "pending" || status === "approved")) {
     if (question.stage !== "next") actions.append(button(labels.next, "stage", { stage: "next" }));
     if (question.stage !== "now") actions.append(button(labels.now, "stage", { stage: "now" }));
   }
-  if (status === "approved") actions.append(button(labels.answered, "stage", { stage: "answered" }));
-  if (question.stage) actions.append(button(labels.back, "stage", { stage: "none" }));
+  if (!standing && status === "approved") actions.append(button(labels.answered, "stage", { stage: "answered" }));
+  if (!standing && question.stage) actions.append(button(labels.back, "stage", { stage: "none" }));
   if (status !== "merged") {
     actions.append(button(labels.edit, "edit"));
     actions.append(button(question.starred ? labels.unstar : labels.star, "star"));
@@ -552,9 +554,11 @@ queue.addEventListener("keydown", (event) => {
     a: () => onQuestion(card, { type: "approve" }),
     r: () => { rejecting = card; say(`${labels.reject}: 1–${reasonOptions.content.children.length}`); },
     e: () => startEdit(card),
-    n: () => onQuestion(card, { type: "stage", stage: "next" }),
-    w: () => onQuestion(card, { type: "stage", stage: "now" }),
-    d: () => onQuestion(card, { type: "stage", stage: "answered" }),
+    ...(standing ? {} : {
+      n: () => onQuestion(card, { type: "stage", stage: "next" }),
+      w: () => onQuestion(card, { type: "stage", stage: "now" }),
+      d: () => onQuestion(card, { type: "stage", stage: "answered" }),
+    }),
     s: () => onQuestion(card, { type: "star", starred: !question.starred }),
     m: () => question.duplicates[0] && mergeInto(question.duplicates[0].id, card),
     x: () => { const pick = card.querySelector(".pick"); pick.checked = !pick.checked; pick.dispatchEvent(new Event("change", { bubbles: true })); },

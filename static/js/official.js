@@ -78,7 +78,7 @@ function card(q, draft) {
   meta.textContent = [q.author ?? labels.anonymous, q.topic].filter(Boolean).join(" · ");
   item.append(head, text, meta);
 
-  if (q.status !== "answered" && q.stage !== "now") {
+  if (!("standing" in root.dataset) && q.status !== "answered" && q.stage !== "now") {
     const take = document.createElement("button");
     take.type = "button";
     take.className = "button-small";

@@ -42,7 +42,8 @@ class StandingQATests(BrowserTestCase):
         citizen.get_by_label("Lĩnh vực pháp luật của câu hỏi").select_option("civil")
         citizen.locator("#ask-form textarea").fill(QUESTION)
         citizen.locator("#ask-form button[type=submit]").click()
-        expect(citizen.locator("#waiting-list")).to_contain_text("đặt cọc")
+        # The receipt: the question, with its tracking code and due date.
+        expect(citizen.locator("#receipt")).to_contain_text("đặt cọc")
         assert Question.objects.get().topic == "Dân sự"
 
         # The moderator approves it and routes it to the official.

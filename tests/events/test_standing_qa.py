@@ -126,17 +126,20 @@ def test_a_question_routed_is_due_in_working_days_and_published_once_answered(
     standing, people, run_tasks, django_capture_on_commit_callbacks
 ):
     asker = ParticipantFactory(event=standing, nickname="Anh Tuấn", email="tuan@example.vn")
-    question = dialogue_services.ask_question(
-        participant=asker,
-        text="Hợp đồng đặt cọc mua đất viết tay có hiệu lực không?",
-        client_id=uuid.uuid4(),
-        legal_field="civil",
-    )
+    Event.objects.filter(pk=standing.pk).update(starts_at=datetime(2026, 1, 5, tzinfo=HANOI))
+    # Received on Friday 4 December 2026 at 10:00: ten working days later is 18 December,
+    # counted from the receipt, whenever it is routed.
+    with time_machine.travel(datetime(2026, 12, 4, 10, 0, tzinfo=HANOI), tick=False):
+        question = dialogue_services.ask_question(
+            participant=asker,
+            text="Hợp đồng đặt cọc mua đất viết tay có hiệu lực không?",
+            client_id=uuid.uuid4(),
+            legal_field="civil",
+        )
     moderator, official = people["moderator"], people["official"]
     common = {"actor": moderator, "event": standing, "question_id": question.pk, "version": None}
     moderation_services.approve_question(**common)
-    # Routed on Friday 4 December 2026 at 10:00: ten working days later is 18 December.
-    with time_machine.travel(datetime(2026, 12, 4, 10, 0, tzinfo=HANOI), tick=False):
+    with time_machine.travel(datetime(2026, 12, 8, 10, 0, tzinfo=HANOI), tick=False):
         moderation_services.route_question(**common, official_id=official.pk)
     question.refresh_from_db()
     assert question.answer_due_at == datetime(2026, 12, 18, 17, 0, tzinfo=HANOI)
@@ -159,4 +162,6 @@ def test_a_question_routed_is_due_in_working_days_and_published_once_answered(
     found = Client().get(reverse("dialogue:catalogue"), {"q": "dat coc viet tay"})
     assert "Hợp đồng đặt cọc mua đất viết tay" in found.content.decode()
     run_tasks()
-    assert [message.to for message in mail.outbox] == [["tuan@example.vn"]]
+    # Told twice: the receipt when it was received, and the answer.
+    assert [message.to for message in mail.outbox] == [["tuan@example.vn"]] * 2
+    assert question.grouped_tracking_code in mail.outbox[0].subject
