@@ -12,8 +12,13 @@ question is stored at most once. With --reconnect a dropped client reconnects wi
 backoff and full jitter (0.25 s up to 30 s), as the page does, and resyncs from its snapshot;
 without it a client never leaves: it waits for every reply, and counts errors.
 
+Voters (the askers) vote and take votes back (`votes <total per second>`), and every client keeps
+the vote count of each question it shows, from its snapshot, the deltas, the `tally` frames and
+its own `voted` replies, as the page does; `tallies` reports every client's counts at once.
+
 Run by bench/run.py (bench/asks.py, bench/faults.py); commands on stdin (`mark`, `asks <total
-per second>`, `stop`), JSON lines on stdout (`progress`, `ready`, `result`):
+per second>`, `votes <total per second>`, `tallies`, `stop`), JSON lines on stdout (`progress`,
+`ready`, `tallies`, `result`):
 
     python -m bench.clients --port 8500 --path /ws/events/<slug>/ --count 100 --cookies c.json
 """
@@ -78,6 +83,8 @@ class Totals:
     failed_connects: int = 0
     latency: list[tuple[float, float]] = field(default_factory=list)  # (monotonic, ms) sent_at
     errors: Counter[str] = field(default_factory=Counter)
+    votes_sent: int = 0
+    votes_acked: int = 0
 
 
 class Client:
@@ -92,6 +99,8 @@ class Client:
         self.socket: Any = None
         self.last = 0
         self.visible: set[int] = set()
+        self.votes: dict[int, int] = {}  # question id -> the count this page shows
+        self.voted: set[int] = set()  # questions this participant has voted for
         self.applied: Counter[int] = Counter()  # question id -> published deltas applied
         self.held: list[dict[str, Any]] = []  # deltas that arrived while a repair was in flight
         self.repair: str | None = None  # the id of the resync in flight
@@ -184,6 +193,7 @@ class Client:
             raise RuntimeError(f"expected a snapshot, got {frame.get('type')!r}")
         self.last = int(frame.get("seq", 0))
         self.visible = {q["id"] for q in frame.get("questions", []) if q["id"] > 0}
+        self.votes = {q["id"]: q.get("votes", 0) for q in frame.get("questions", [])}
 
     def on_frame(self, frame: dict[str, Any], totals: Totals) -> None:
         kind = frame.get("type")
@@ -196,8 +206,19 @@ class Client:
             else:
                 self.delta(frame, totals)
             return
+        if kind == "tally":
+            self.votes.update((int(pk), count) for pk, count in frame["votes"].items())
+            return
         reply_to = frame.get("reply_to")
         if reply_to is None:
+            return
+        if reply_to.startswith("v"):
+            if kind == "voted":
+                totals.votes_acked += 1
+                self.votes[frame["question_id"]] = frame["votes"]
+                (self.voted.add if frame["voted"] else self.voted.discard)(frame["question_id"])
+            else:
+                totals.errors[f"vote:{frame.get('code', kind)}"] += 1
             return
         if reply_to == self.repair:
             self.repaired(frame, totals)
@@ -232,6 +253,7 @@ class Client:
             question_id = frame["question"]["id"]
             self.visible.add(question_id)
             self.applied[question_id] += 1
+            self.votes[question_id] = frame["question"].get("votes", 0)
         else:
             self.visible.discard(frame["question_id"])
 
@@ -317,6 +339,16 @@ class Client:
             }
         )
 
+    def vote(self, totals: Totals) -> None:
+        """Vote for a question this page shows, or take the vote back if it has one."""
+        if self.socket is None or not self.visible:
+            return
+        question = random.choice(sorted(self.visible))
+        self.counter += 1
+        kind = "unvote" if question in self.voted else "vote"
+        if self.send({"type": kind, "id": f"v{self.number}-{self.counter}", "question": question}):
+            totals.votes_sent += 1
+
     async def resend(self, totals: Totals) -> None:
         retry, self.retry = self.retry, []
         for record in retry:
@@ -351,8 +383,8 @@ async def run(args: argparse.Namespace) -> None:
 
     queue = await commands()
     mark_cpu, mark_time = cpu_seconds(), time.monotonic()
-    rate = 0.0
-    next_ask = time.monotonic()
+    rate = vote_rate = 0.0
+    next_ask = next_vote = time.monotonic()
     tag = uuid.uuid4().hex[:6]
     last_progress = time.monotonic()
     while True:
@@ -370,12 +402,28 @@ async def run(args: argparse.Namespace) -> None:
         elif command.startswith("asks"):
             rate = float(command.split()[1])
             next_ask = now
+        elif command.startswith("votes"):
+            vote_rate = float(command.split()[1])
+            next_vote = now
+        elif command == "tallies":
+            emit(
+                "tallies",
+                t=round(now - mark_time, 3),
+                views=[
+                    {"client": c.number, "open": c.socket is not None, "votes": c.votes}
+                    for c in clients
+                ],
+            )
         elif command == "stop":
             break
         if rate > 0 and askers:
             while next_ask <= now:
                 next_ask += random.expovariate(rate)
                 random.choice(askers).ask(totals, tag)
+        if vote_rate > 0 and askers:
+            while next_vote <= now:
+                next_vote += random.expovariate(vote_rate)
+                random.choice(askers).vote(totals)
         for client in clients if args.reconnect else ():
             waiting = client.socket is not None and not client.closing and client.replies
             if waiting and client.overdue(now):
@@ -416,6 +464,8 @@ async def run(args: argparse.Namespace) -> None:
         snapshots=totals.snapshots,
         since_refused=totals.since_refused,
         drops=totals.drops,
+        votes_sent=totals.votes_sent,
+        votes_acked=totals.votes_acked,
         connects=totals.connects,
         failed_connects=totals.failed_connects,
         errors=dict(totals.errors),
@@ -445,6 +495,7 @@ async def run(args: argparse.Namespace) -> None:
                 "visible": sorted(c.visible),
                 "applied": {str(k): v for k, v in c.applied.items()},
                 "repairing": c.repair is not None,
+                "votes": {str(k): v for k, v in c.votes.items()},
             }
             for c in clients
         ],

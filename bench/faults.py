@@ -12,11 +12,17 @@ One after another, with --faults-quiet seconds of quiet before, between and afte
 2. stop Redis, and start it again --faults-down seconds later (empty: no persistence);
 3. stop PostgreSQL (fast shutdown), and start it again --faults-down seconds later.
 
+The askers also vote and take votes back (--faults-votes a second). Votes stop the moment Redis
+is back; TALLY_CHECK_SECONDS later every client reports the counts it shows, which must equal
+the database's (DESIGN.md: tallies exact on every client within 2 s after a Redis restart); then
+votes resume.
+
 Reported: for each fault, how long asks went unanswered (the longest pause between two
 acknowledgements, and the longest wait of one ask sent around the fault); the ack latency per
 10 s window; acknowledged questions missing from the database (must be 0); questions stored twice
-(must be 0); asks never acknowledged; and whether every client converged: its final view of the
-published questions equals the database's.
+(must be 0); asks never acknowledged; whether every client converged: its final view of the
+published questions equals the database's; and the clients whose vote counts were exact 2 s
+after Redis came back, and at the end.
 
     python -m bench.run faults --port 8500 --faults-clients 300 --faults-rate 10
 """
@@ -42,6 +48,7 @@ if TYPE_CHECKING:
     from bench.harness import Bench
 
 REDIS_OFFSET, POSTGRES_OFFSET = 90, 91
+TALLY_CHECK_SECONDS = 2.0  # after Redis is back, every screen's counts must equal the database's
 RESTART_SEC = 1.0  # deploy/systemd: RestartSec=1
 _private: dict[str, Any] = {}
 
@@ -91,6 +98,50 @@ class Report:
     snapshots: int = 0
     drops: int = 0
     errors: dict[str, int] = field(default_factory=dict)
+    votes_sent: int = 0
+    votes_acked: int = 0
+    tallies_after_redis: int = 0  # clients whose every count was exact 2 s after Redis was back
+    tallies_open_after_redis: int = 0
+    tallies_at_end: int = 0
+
+
+def _database_counts(url: str, event_id: int) -> dict[int, int]:
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        rows = connection.execute(
+            "SELECT id, vote_count FROM dialogue_question WHERE event_id = %s"
+            " AND status IN ('approved', 'answered')",
+            [event_id],
+        ).fetchall()
+    return dict(rows)
+
+
+def exact_tallies(views: list[dict[str, Any]], counts: dict[int, int]) -> int:
+    """How many open clients show exactly the database's count for every published question."""
+    return sum(
+        1
+        for view in views
+        if view["open"]
+        and all(view["votes"].get(str(pk), view["votes"].get(pk)) == n for pk, n in counts.items())
+    )
+
+
+def wrong_tallies(views: list[dict[str, Any]], counts: dict[int, int]) -> dict[int, str]:
+    """The questions some open client shows a wrong count of: how many clients, and what they
+    show against the database (for the report)."""
+    wrong: dict[int, Counter[int | None]] = {}
+    for view in views:
+        if not view["open"]:
+            continue
+        for pk, n in counts.items():
+            shown = view["votes"].get(str(pk), view["votes"].get(pk))
+            if shown != n:
+                wrong.setdefault(pk, Counter())[shown] += 1
+    return {
+        pk: f"{sum(c.values())} clients show {dict(c)}, the database {counts[pk]}"
+        for pk, c in sorted(wrong.items())
+    }
 
 
 def _database_rows(url: str, event_id: int) -> list[tuple[int, str, str, str]]:
@@ -143,6 +194,7 @@ async def run(bench: Bench) -> None:
             clients.send("mark")
             started = time.monotonic()
             clients.send(f"asks {options.faults_rate:g}")
+            clients.send(f"votes {options.faults_votes:g}")
 
             def now() -> float:
                 return time.monotonic() - started
@@ -174,6 +226,20 @@ async def run(bench: Bench) -> None:
             await redis.start()
             fault.back = now()
             faults.append(fault)
+            clients.send("votes 0")
+            await asyncio.sleep(TALLY_CHECK_SECONDS)
+            clients.send("tallies")
+            tallies = await clients.expect("tallies", 60)
+            counts = await asyncio.to_thread(_database_counts, bench.database_url, event_id)
+            report.tallies_after_redis = exact_tallies(tallies["views"], counts)
+            report.tallies_open_after_redis = sum(1 for v in tallies["views"] if v["open"])
+            wrong = wrong_tallies(tallies["views"], counts)
+            (bench.out / "faults-tallies-after-redis.json").write_text(json.dumps(wrong))
+            bench.say(
+                f"    tallies exact {TALLY_CHECK_SECONDS:g} s after Redis was back: "
+                f"{report.tallies_after_redis}/{report.tallies_open_after_redis} open clients"
+            )
+            clients.send(f"votes {options.faults_votes:g}")
             await quietly(quiet)
             fault = Fault("restart PostgreSQL", now())
             bench.say(f"    t={fault.at:.1f}s {fault.name}")
@@ -184,6 +250,7 @@ async def run(bench: Bench) -> None:
             faults.append(fault)
             await quietly(quiet)
             clients.send("asks 0")
+            clients.send("votes 0")
             asks_end = time.monotonic()
             clients.send("stop")
             bench.say("    settling: the last replies and repairs")
@@ -198,6 +265,12 @@ async def run(bench: Bench) -> None:
         fault.back += offset
     rows = await asyncio.to_thread(_database_rows, bench.database_url, event_id)
     analyse(report, result, rows, faults, end=asks_end - result["mark"])
+    counts = await asyncio.to_thread(_database_counts, bench.database_url, event_id)
+    report.tallies_at_end = exact_tallies(result["views"], counts)
+    (bench.out / "faults-tallies-at-end.json").write_text(
+        json.dumps(wrong_tallies(result["views"], counts))
+    )
+    report.votes_sent, report.votes_acked = result["votes_sent"], result["votes_acked"]
     print_report(bench, report)
     (bench.out / "faults.json").write_text(
         json.dumps({"report": report.__dict__ | {"faults": [f.__dict__ for f in faults]}})
@@ -275,6 +348,12 @@ def print_report(bench: Bench, report: Report) -> None:
         f"{report.published} published); resyncs {report.resyncs} ({report.backlogs} backlog, "
         f"{report.snapshots} snapshot), drops {report.drops}; "
         f"load average {report.load_before[0]:.2f} → {report.load_after[0]:.2f}"
+    )
+    bench.say(
+        f"  votes sent {report.votes_sent}, acknowledged {report.votes_acked}; tallies exact "
+        f"{TALLY_CHECK_SECONDS:g} s after Redis was back on {report.tallies_after_redis}/"
+        f"{report.tallies_open_after_redis} open clients, at the end on {report.tallies_at_end}/"
+        f"{report.open_at_end}"
     )
     bench.say(f"  client errors: {report.errors}")
 

@@ -122,6 +122,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--faults-askers", type=int, default=60, help="faults: clients that ask")
     parser.add_argument("--faults-rate", type=float, default=10, help="faults: asks per second")
     parser.add_argument(
+        "--faults-votes", type=float, default=20, help="faults: votes and unvotes per second"
+    )
+    parser.add_argument(
         "--faults-quiet", type=float, default=20, help="faults: seconds before, between, after"
     )
     parser.add_argument(
