@@ -68,13 +68,10 @@ def question_items(
 ) -> SafeString:
     """The `<li>` of every question in order, as this visitor should see them."""
     language = get_language()
-    # A question asked today shows its time alone, an older one its date too: the day is part
-    # of the key, so yesterday's rendering is not reused after midnight.
-    today = timezone.localdate().isoformat()
     keyed = [
         (
             question,
-            _key(question, event, language, today, own_ids, voted, can_vote),
+            _key(question, event, language, own_ids, voted, can_vote),
         )
         for question in questions
     ]
@@ -90,7 +87,6 @@ def question_items(
                 "own_ids": own_ids,
                 "voted": voted,
                 "can_vote": can_vote,
-                "today": today,
                 "csrf_token": _CSRF_PLACEHOLDER,
             }
             html = _RENDERED[key] = render_to_string("dialogue/_question.html", context)
@@ -104,7 +100,6 @@ def _key(
     question: Question,
     event: Event,
     language: str,
-    today: str,
     own_ids: set[int],
     voted: set[int],
     can_vote: bool,
@@ -123,7 +118,6 @@ def _key(
         event.slug,
         event.status,
         language,
-        today,
         question.pk in own_ids,
         question.pk in voted,
         can_vote,

@@ -15,14 +15,13 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dialogue.models import Question
 from events.models import Event, EventRole, User
+from events.moments import format_moment
 from moderation.models import ModerationLog
 
 Action = ModerationLog.Action
@@ -158,7 +157,7 @@ def _value(model: type[models.Model], name: str, value: Any, names: dict[int, st
     if isinstance(field, models.DateTimeField) or name == "banned_at":
         moment = parse_datetime(str(value))
         if moment is not None:
-            return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+            return format_moment(moment)
     if field is not None and field.choices:
         return _choice(field, value)
     return str(value)

@@ -8,11 +8,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from dialogue import facts
 from dialogue.models import Question
+from events.moments import format_day
 from moderation.models import DueReminder
 
 
@@ -34,6 +34,7 @@ def remind_official(*, question_id: int) -> DueReminder | None:
     official = question.routed_to
     if (
         not facts.is_owed(question)
+        or question.answer_due_at is None
         or official is None
         or not official.email
         or not official.is_active
@@ -46,7 +47,7 @@ def remind_official(*, question_id: int) -> DueReminder | None:
     url = f"{settings.SITE_URL}{console}#q{question.pk}"
     # The worker has no request to take a language from: the site's own, Vietnamese.
     with translation.override(settings.LANGUAGE_CODE):
-        due = date_format(timezone.localtime(question.answer_due_at), "DATE_FORMAT")
+        due = format_day(question.answer_due_at)
         subject = _("Written answer due on %(date)s: %(title)s") % {
             "date": due,
             "title": question.event.title,

@@ -1,26 +1,13 @@
 // The live event page: one socket, a snapshot, then deltas. See docs/protocol.md.
 // Without this script the page still works through plain forms.
 import { LiveSocket, showConnection, showPresence } from "./live-socket.js";
+import { formatMoment } from "./moments.js";
 
 const root = document.getElementById("event");
 const labels = JSON.parse(document.getElementById("event-labels").textContent);
 const list = document.getElementById("question-list");
 const template = document.getElementById("question-template");
 const connectionBox = document.getElementById("connection");
-const lang = document.documentElement.lang || "vi";
-// A question's time as the server writes it (templates/dialogue/_question.html): "14:30" today,
-// "14:30, 04/12/2026" before; Hanoi time whatever the phone's zone. The date's order is the
-// language's (day first in Vietnamese, month first in English), as in the server's formats.
-const zone = "Asia/Ho_Chi_Minh";
-const timeFormat = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone });
-const dateFormat = new Intl.DateTimeFormat(lang === "vi" ? "vi-VN" : "en-US", { day: "2-digit", month: "2-digit", year: "numeric", timeZone: zone });
-const dayKey = new Intl.DateTimeFormat("en-CA", { timeZone: zone });  // 2026-12-04
-
-function askedAt(moment) {
-  const time = timeFormat.format(moment);
-  return dayKey.format(moment) === dayKey.format(new Date()) ? time : `${time}, ${dateFormat.format(moment)}`;
-}
-
 const state = {
   seq: null,            // last public sequence number applied; null until the first snapshot
   sort: root.dataset.sort,
@@ -124,7 +111,7 @@ function upsert(question, announce) {
   item.querySelector(".question-author").textContent = question.author ?? labels.anonymous;
   const time = item.querySelector("time");
   time.dateTime = question.asked_at;
-  time.textContent = askedAt(new Date(question.asked_at));
+  time.textContent = formatMoment(new Date(question.asked_at));
   item.querySelector(".vote-count").textContent = question.votes;
   const answered = item.querySelector(".answered");
   if (answered) answered.hidden = question.status !== "answered";

@@ -1,6 +1,7 @@
 // The moderator console: every question live over the moderator socket, actions by button or
 // keyboard. Protocol: docs/protocol.md ("The moderator socket").
 import { LiveSocket, showConnection, showPresence } from "./live-socket.js";
+import { formatMoment } from "./moments.js";
 
 const root = document.getElementById("console");
 // A standing Q&A is answered in writing: no stage, no "next" or "now" (moderation/services).
@@ -10,8 +11,6 @@ const queue = document.getElementById("queue");
 const announcer = document.getElementById("announcer");
 const modesForm = document.getElementById("modes");
 const reasonOptions = document.getElementById("reason-options");
-const lang = document.documentElement.lang || "vi";
-const timeFormat = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" });
 
 const questions = new Map();   // id -> question as the moderator socket sends it
 const selected = new Set();
@@ -177,7 +176,7 @@ function ensureTabStop() {
 
 function updateTopics() {
   const select = document.getElementById("filter-topic");
-  const topics = [...new Set([...questions.values()].map((q) => q.topic).filter(Boolean))].sort((a, b) => a.localeCompare(b, lang));
+  const topics = [...new Set([...questions.values()].map((q) => q.topic).filter(Boolean))].sort((a, b) => a.localeCompare(b, document.documentElement.lang || "vi"));
   const current = [...select.options].slice(1).map((option) => option.value);
   if (topics.join("\n") === current.join("\n")) return;
   select.replaceChildren(select.options[0], ...topics.map((topic) => new Option(topic, topic, false, topic === filter.topic)));
@@ -279,7 +278,7 @@ function renderCard(question) {
   text.textContent = question.text;
   const meta = document.createElement("p");
   meta.className = "card-meta";
-  const parts = [question.author ?? labels.anonymous, timeFormat.format(new Date(question.asked_at))];
+  const parts = [question.author ?? labels.anonymous, formatMoment(new Date(question.asked_at))];
   if (question.topic) parts.push(question.topic);
   if (question.routed_to) parts.push(`→ ${question.routed_to.name}`);
   meta.textContent = parts.join(" · ");

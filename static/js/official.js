@@ -1,12 +1,11 @@
 // The official's console: questions routed to me, live; answering on stage and in writing.
 import { LiveSocket, showConnection, showPresence } from "./live-socket.js";
+import { formatDay } from "./moments.js";
 
 const root = document.getElementById("official");
 const labels = JSON.parse(document.getElementById("official-labels").textContent);
 const list = document.getElementById("official-list");
 const announcer = document.getElementById("announcer");
-const lang = document.documentElement.lang || "vi";
-const dateFormat = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeZone: "Asia/Ho_Chi_Minh" });
 const questions = new Map();
 const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => values[key] ?? "");
 const say = (text) => { announcer.textContent = text; };
@@ -67,7 +66,7 @@ function card(q, draft) {
   if (q.stage === "next") parts.push(labels.next);
   if (q.due_at) {
     const due = new Date(q.due_at);
-    parts.push(fill(due < new Date() ? labels.overdue : labels.due, { date: dateFormat.format(due) }));
+    parts.push(fill(due < new Date() ? labels.overdue : labels.due, { date: formatDay(due) }));
   }
   head.textContent = parts.join(" · ");
   const text = document.createElement("p");

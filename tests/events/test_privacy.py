@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -15,7 +14,6 @@ from events import services
 from events.models import Invitation, User
 from live.errors import InvalidMessage, NotAllowed
 from tests.factories import (
-    EventFactory,
     ParticipantFactory,
     QuestionFactory,
     VoteFactory,
@@ -124,15 +122,3 @@ def test_the_privacy_page_is_linked_from_every_page_in_both_languages(client, ev
     english = client.get(reverse("events:privacy")).content.decode()
     assert "Decree 13/2023/NĐ-CP" in english
     assert "To withdraw consent" in english
-
-
-def test_times_are_in_hanoi_time_and_formatted_per_language(client):
-    starts = datetime(2026, 3, 5, 1, 30, tzinfo=UTC)  # 08:30 in Asia/Ho_Chi_Minh
-    event = EventFactory(starts_at=starts, ends_at=starts + timedelta(hours=2))
-
-    vietnamese = client.get(event.get_absolute_url()).content.decode()
-    assert "08:30, 05/03/2026" in vietnamese
-    assert "08:30, 05/03/2026" in client.get("/").content.decode()
-
-    client.post(reverse("set_language"), {"language": "en", "next": "/"})
-    assert "March 5, 2026, 8:30 a.m." in client.get(event.get_absolute_url()).content.decode()

@@ -124,7 +124,7 @@ def test_the_dialogue_pdf_names_the_zone_and_holds_the_figures(
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     assert event.title in text
     assert "Asia/ Ho_Chi_Minh" in text or "Asia/Ho_Chi_Minh" in text
-    assert "08:30 02/03/2026" in text  # 01:30 UTC, as the hall's clock read it
+    assert "02/03/2026 08:30" in text  # 01:30 UTC, as the hall's clock read it
     page = client.get(reverse("reports:dialogue", args=[event.slug]))
     assert reverse("reports:dialogue_pdf", args=[event.slug]) in page.content.decode()
 
