@@ -79,7 +79,7 @@ class CommentForm(TextForm):
     text = forms.CharField(
         label=_("Your comment"),
         max_length=COMMENT_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": str(COMMENT_MAX_LENGTH)}),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

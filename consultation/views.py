@@ -78,7 +78,8 @@ def draft_page(
         "accepts_comments": permissions.accepts_comments(draft),
         "needs_sign_in": not request.user.is_authenticated and not draft.allows_nicknames,
         "comment_form": comment_form,
-        "join_form": join_form or JoinForm(event_id=draft.event_id or 0),
+        "comment_max_length": services.COMMENT_MAX_LENGTH,
+        "join_form": join_form or JoinForm(event_id=draft.event_id or 0, purpose="comments"),
         # The same signed token as the event page's join form (dialogue/forms.py).
         "join_token": join_token(draft.event_id) if draft.event_id else "",
         "can_review": permissions.can_review(request.user, draft),
@@ -90,7 +91,7 @@ def draft_page(
 def join(request: HttpRequest, pk: int) -> HttpResponse:
     """Take part in a dialogue's consultation with a nickname, as when asking questions."""
     draft = _draft(request, pk)
-    form = JoinForm(request.POST, event_id=draft.event_id or 0)
+    form = JoinForm(request.POST, event_id=draft.event_id or 0, purpose="comments")
     if draft.event is None:
         form.add_error(None, _("Please sign in to comment on this draft."))
     if not form.is_valid():

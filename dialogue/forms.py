@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from django import forms
 from django.conf import settings
@@ -13,6 +13,9 @@ from events.forms import TextForm
 from events.models import Event
 
 JOIN_SALT = "dialogue.join"
+
+# What a nickname is taken for: questions in a dialogue, or comments on a draft.
+JoinPurpose = Literal["questions", "comments"]
 
 
 def join_token(event_id: int) -> str:
@@ -56,9 +59,18 @@ class JoinForm(TextForm):
     )
     join_token = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, event_id: int, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, event_id: int, purpose: JoinPurpose = "questions", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.event_id = event_id
+        # The consent names what the nickname is for on the page it is typed on.
+        self.purpose = purpose
+        if purpose == "comments":
+            self.fields["consent"].label = _(
+                "I have read the personal data notice and agree to my nickname and comments "
+                "being used in this consultation on the draft."
+            )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -90,9 +102,8 @@ class AskForm(TextForm):
 
     def __init__(self, *args: object, max_length: int, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["text"].widget.attrs.update(
-            {"maxlength": str(max_length), "data-counter": "true"}
-        )
+        # No `maxlength`: it would cut a long paste without a word; the page's counter says
+        # how much is too much (templates/events/_counter.html), and this validator refuses it.
         self.fields["text"].validators.append(MaxLengthValidator(max_length))
 
 

@@ -127,6 +127,8 @@ def _socket_labels() -> dict[str, object]:
         "new_question": _("New question: %(text)s"),
         "sent_pending": _("Your question was sent. It will appear once a moderator approves it."),
         "sent_published": _("Your question was published."),
+        "queued": _("Will be sent when connected"),
+        "sending": _("Sending…"),
         "vote": _("Vote for this question"),
         "unvote": _("Take back my vote"),
         "failed": _("That did not work. Please try again."),

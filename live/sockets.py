@@ -50,7 +50,8 @@ def connection_labels() -> dict[str, str]:
     return {
         "connecting": _("Connecting…"),
         "live": _("Live"),
-        "reconnecting": _("Connection lost. Reconnecting in %(seconds)s s…"),
+        "reconnecting": _("Connection lost – retrying"),
+        "reconnecting_since": _("Connection lost – retrying. Last update at %(time)s"),
         "offline": _("Offline. Reload the page to try again."),
     }
 

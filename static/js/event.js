@@ -20,8 +20,10 @@ const state = {
 
 const live = new LiveSocket(root.dataset.socket, {
   onFrame: receive,
-  onState: (kind, seconds) =>
-    showConnection(connectionBox, labels, kind === "live" && state.ended ? "ended" : kind, seconds),
+  onState: (kind, heardAt) => {
+    showConnection(connectionBox, labels, kind === "live" && state.ended ? "ended" : kind, heardAt);
+    showOutbox();
+  },
 });
 const send = (frame) => live.send(frame);
 
@@ -186,7 +188,10 @@ function noteStatus(status) {
 function applyEventState(event) {
   noteStatus(event.status);
   const askButton = document.querySelector("#ask-form button[type=submit]");
-  if (askButton) askButton.disabled = !event.intake_open;
+  if (askButton) {
+    askButton.dataset.closed = String(!event.intake_open);
+    askButton.disabled = !event.intake_open || askButton.form.dataset.tooLong === "true";
+  }
   const closed = document.getElementById("intake-closed");
   if (closed) closed.hidden = event.intake_open;
   for (const button of list.querySelectorAll(".vote-button")) button.disabled = !event.voting_open;
@@ -313,40 +318,72 @@ function newClientId() {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+// A question is kept in the page until the server has stored it: typed while offline, it waits
+// in the outbox, says so, and goes out on reconnect. Its client id makes the resending safe:
+// the server stores it once, and the reply and the broadcast name the same question.
 const askForm = document.getElementById("ask-form");
+const outbox = document.getElementById("outbox");
+
+function showOutbox() {
+  if (!outbox) return;
+  for (const item of outbox.children) {
+    item.dataset.state = live.open ? "sending" : "queued";
+    item.querySelector(".badge").textContent = live.open ? labels.sending : labels.queued;
+  }
+  outbox.hidden = outbox.children.length === 0;
+}
+
+function keep(question) {
+  const item = document.createElement("li");
+  const text = document.createElement("span");
+  text.className = "question-text";
+  text.textContent = question;
+  const badge = document.createElement("span");
+  badge.className = "badge badge-pending";
+  item.append(text, " ", badge);
+  outbox.append(item);
+  showOutbox();
+  return item;
+}
+
 if (askForm) {
   const text = askForm.querySelector("textarea");
-  const used = document.querySelector("#ask-counter .counter-used");
   const error = document.getElementById("ask-error");
   const clientId = askForm.querySelector("input[name=client_id]");
-  text.addEventListener("input", () => { used.textContent = text.value.length; });
   askForm.addEventListener("submit", (event) => {
-    // A plain POST instead: without the socket, and in a standing Q&A, whose answer is a
-    // receipt page to keep (its tracking code and due date).
-    if (!live.open || "receipt" in askForm.dataset) return;
+    // A plain POST instead: in a standing Q&A, whose answer is a receipt page to keep (its
+    // tracking code and due date), and once this page's access ended (the answer says why).
+    if (live.stopped || "receipt" in askForm.dataset) return;
     event.preventDefault();
-    const button = askForm.querySelector("button[type=submit]");
-    button.disabled = true;
-    error.hidden = true;
+    if (askForm.dataset.tooLong === "true") return;
+    const question = text.value;
     const legalField = askForm.querySelector("select[name=legal_field]");
-    send({ type: "ask", client_id: clientId.value, text: text.value,
-           anonymous: askForm.querySelector("input[name=anonymous]").checked,
-           ...(legalField ? { legal_field: legalField.value } : {}) })
+    const frame = { type: "ask", client_id: clientId.value, text: question,
+                    anonymous: askForm.querySelector("input[name=anonymous]").checked,
+                    ...(legalField ? { legal_field: legalField.value } : {}) };
+    const item = keep(question);
+    text.value = "";
+    text.dispatchEvent(new Event("input"));
+    clientId.value = newClientId();
+    error.hidden = true;
+    send(frame)
       .then((reply) => {
-        text.value = "";
-        used.textContent = "0";
-        clientId.value = newClientId();
+        item.remove();
+        showOutbox();
         updateOwn(reply.question);
         error.hidden = false;
         error.classList.add("field-ok");
         error.textContent = reply.question.status === "pending" ? labels.sent_pending : labels.sent_published;
       })
-      .catch((frame) => {
+      .catch((reply) => {
+        item.remove();
+        showOutbox();
+        // Nothing was stored: the text goes back into the field, unless another is being typed.
+        if (!text.value) { text.value = question; text.dispatchEvent(new Event("input")); }
         error.classList.remove("field-ok");
         error.hidden = false;
-        error.textContent = frame.message || labels.failed;
-      })
-      .finally(() => { button.disabled = false; });
+        error.textContent = reply.message || labels.failed;
+      });
   });
 }
 

@@ -237,6 +237,7 @@ function receive(frame) {
 const live = new LiveSocket(root.dataset.socket, {
   onFrame: receive,
   onState: (kind) => { root.dataset.connection = kind; },
+  quietSeconds: 0,   // the stage sends no commands, not even a ping
 });
 fitAll();
 live.connect();

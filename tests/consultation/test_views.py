@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from openpyxl import load_workbook
 
 from consultation import services
@@ -114,6 +117,26 @@ def test_a_draft_being_prepared_is_hidden_from_the_public(client, citizen, organ
     assert client.get(prepared.get_absolute_url()).status_code == 404
     staff(client, organiser)
     assert client.get(prepared.get_absolute_url()).status_code == 200
+
+
+def test_the_consent_on_a_draft_speaks_of_comments_and_on_a_dialogue_of_questions(client, draft):
+    with translation.override("vi"):
+        about_comments = gettext(
+            "I have read the personal data notice and agree to my nickname and comments "
+            "being used in this consultation on the draft."
+        )
+    on_draft = client.get(draft.get_absolute_url()).content.decode()
+    on_event = client.get(draft.event.get_absolute_url()).content.decode()
+    notice = re.compile(r'id="consent-notice">(.*?)<a', re.S)
+    draft_notice = notice.search(on_draft)
+    event_notice = notice.search(on_event)
+    assert draft_notice is not None
+    assert event_notice is not None
+    assert "góp ý" in draft_notice.group(1)
+    assert "câu hỏi" not in draft_notice.group(1)
+    assert "câu hỏi" in event_notice.group(1)
+    assert about_comments in on_draft
+    assert about_comments not in on_event
 
 
 def test_supporting_twice_counts_once(client, draft, citizen, moderator):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -131,6 +132,21 @@ def test_a_too_long_question_is_refused_with_a_form_error_and_nothing_is_stored(
     assert response.status_code == 400
     assert response.context["ask_form"].errors["text"]
     assert not Question.objects.exists()
+
+
+def test_a_long_question_is_kept_whole_and_its_counter_knows_the_limit(client, event):
+    join(client, event)
+    pasted = "x" * 900
+    response = client.post(
+        reverse("dialogue:ask", args=[event.slug]), {"text": pasted, "client_id": str(uuid.uuid4())}
+    )
+    page = response.content.decode()
+    textarea = re.search(r"<textarea[^>]*>", page)
+    assert textarea is not None
+    assert "maxlength" not in textarea.group(0)  # a maxlength would cut a paste without a word
+    assert f">\n{pasted}</textarea>" in page or f">{pasted}</textarea>" in page
+    assert 'data-counter-for="id_text" data-max="500"' in page
+    assert '<span class="counter-used">900</span>/500' in page
 
 
 def test_pending_questions_are_shown_to_their_author_only(client, event):
