@@ -39,6 +39,9 @@ from live import threads
 
 log = structlog.get_logger("doithoai.access")
 
+# The session key of the staff page a staff member asked for before setting up two factors.
+SETUP_DESTINATION = "two_factor_setup_destination"
+
 
 class Access(enum.StrEnum):
     PUBLIC = "public"
@@ -258,9 +261,16 @@ class AccessMiddleware:
                 return JsonResponse({"detail": "not_allowed"}, status=403)
             return redirect_to_login(request.get_full_path())
         if not needs_two_factor_setup(request.user):
+            # Arrived, with two factors: the page asked for before their setup is reached.
+            if SETUP_DESTINATION in request.session:
+                del request.session[SETUP_DESTINATION]
             return None
         if is_api:
             return JsonResponse({"detail": "two_factor_required"}, status=403)
+        if request.method == "GET":
+            # The setup ends on the recovery codes, which lead on to this page
+            # (templates/mfa/recovery_codes/index.html).
+            request.session[SETUP_DESTINATION] = request.get_full_path()
         messages.warning(
             request,
             _(

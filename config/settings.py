@@ -203,6 +203,10 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 # The consent to the personal data notice, recorded with its version (events/forms.py).
 ACCOUNT_SIGNUP_FORM_CLASS = "events.forms.SignupConsentForm"
+# A fresh sign-in counts as the reauthentication a first authenticator's setup asks for.
+ACCOUNT_ADAPTER = "events.adapters.AccountAdapter"
+# How long a sign-in or a reauthentication stands for a sensitive change (allauth's default).
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env.int("ACCOUNT_REAUTHENTICATION_TIMEOUT", default=300)
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 # Nobody signs in with an address they have not proved they own: invitations to staff roles and

@@ -122,15 +122,16 @@ class AccountTests(BrowserTestCase):
 
         page.goto("/manage/")
         expect(page.locator(".flash")).to_contain_text("phải bật xác thực hai lớp")
-        # allauth asks for the password again before changing how the account signs in.
-        expect(page.get_by_role("heading", name="Xác nhận truy cập")).to_be_visible()
-        page.locator("input[name=password]").fill(PASSWORD)
-        page.get_by_role("button", name="Xác nhận").click()
+        # Straight to the setup: the password typed to sign in a moment ago is not asked again.
         expect(page).to_have_url(re.compile(r"/accounts/2fa/totp/activate/$"))
         secret = page.locator("#authenticator_secret").input_value()
         page.locator("input[name=code]").fill(totp_code(secret))
         page.get_by_role("button", name="Bật").click()
         expect(page.get_by_role("heading", name="Mã khôi phục")).to_be_visible()
+        # The recovery codes lead on to the page that was asked for.
+        page.get_by_role("link", name="Tôi đã lưu các mã: tiếp tục đến trang tôi cần").click()
+        expect(page).to_have_url(re.compile(r"/manage/$"))
+        expect(page.get_by_role("heading", name="Cán bộ của cơ quan")).to_be_visible()
 
         page.locator(".site-nav").get_by_role("button", name="Đăng xuất").click()
         self.sign_in_with_password(page, user.email)

@@ -5,16 +5,17 @@ from __future__ import annotations
 import environ
 import pytest
 from allauth.mfa.models import Authenticator
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from config.settings import openid_connect_apps
 from events.permissions import is_staff_member, needs_two_factor_setup
-from tests.factories import enable_totp, verify_email
+from tests.factories import enable_totp, totp_code, verify_email
 
 pytestmark = pytest.mark.django_db
 
 STAFF_PAGE = "/manage/"
+PASSWORD = "mat-khau-an-toan"  # tests/factories.py: UserFactory
 
 
 @pytest.mark.parametrize("persona", ["moderator", "official", "organiser", "admin_user"])
@@ -134,3 +135,62 @@ def test_password_reset_and_email_change_pages_work(client, citizen):
     # The new address replaces the old one only once it is verified.
     citizen.refresh_from_db()
     assert citizen.email != "dia.chi.moi@example.org"
+
+
+def set_up_two_factors(client: Client) -> str:
+    """Scan the authenticator page's secret and confirm it with a code; the page it leads to."""
+    page = client.get(reverse("mfa_activate_totp"))
+    assert page.status_code == 200
+    secret = page.context["form"].secret
+    response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+    assert response.status_code == 302
+    return str(response.headers["Location"])
+
+
+def test_staff_signing_in_set_up_two_factors_without_a_second_password_and_go_on(
+    client, event, moderator
+):
+    verify_email(moderator)
+    console = reverse("moderation:console", args=[event.slug])
+    signed_in = client.post(
+        f"{reverse('account_login')}?next={console}",
+        {"login": moderator.email, "password": PASSWORD},
+    )
+    assert signed_in.headers["Location"] == console
+    assert client.get(console).headers["Location"] == reverse("mfa_activate_totp")
+
+    codes = set_up_two_factors(client)  # no reauthentication page on the way
+    assert codes == reverse("mfa_view_recovery_codes")
+    page = client.get(codes).content.decode()
+    assert 'id="setup-destination">' in page
+    assert f'href="{console}"' in page
+    assert client.get(console).status_code == 200
+    # Arrived: the recovery codes page, opened later, leads nowhere in particular.
+    assert 'id="setup-destination"' not in client.get(codes).content.decode()
+
+
+def test_an_old_sign_in_still_asks_for_the_password_before_two_factor_setup(
+    client, moderator, settings
+):
+    verify_email(moderator)
+    client.post(
+        reverse("account_login"), {"login": moderator.email, "password": "mat-khau-an-toan"}
+    )
+    settings.ACCOUNT_REAUTHENTICATION_TIMEOUT = 0
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(reverse("account_reauthenticate"))
+
+
+def test_an_account_that_signed_in_with_two_factors_is_still_asked_before_changing_them(
+    client, moderator
+):
+    secret = enable_totp(moderator)
+    verify_email(moderator)
+    client.post(reverse("account_login"), {"login": moderator.email, "password": PASSWORD})
+    client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
+    assert client.get(STAFF_PAGE).status_code == 200  # signed in, with both factors
+
+    response = client.get(reverse("mfa_generate_recovery_codes"))
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(reverse("account_reauthenticate"))
