@@ -13,6 +13,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from events.models import User
+from tests.e2e.a11y import axe_violations, describe
 from tests.e2e.browser import PHONE, BrowserTestCase
 from tests.factories import EventRoleFactory, UserFactory, totp_code, verify_email
 
@@ -128,6 +129,8 @@ class AccountTests(BrowserTestCase):
         page.locator("input[name=code]").fill(totp_code(secret))
         page.get_by_role("button", name="Bật").click()
         expect(page.get_by_role("heading", name="Mã khôi phục")).to_be_visible()
+        violations = axe_violations(page)
+        assert not violations, describe(violations)
         # The recovery codes lead on to the page that was asked for.
         page.get_by_role("link", name="Tôi đã lưu các mã: tiếp tục đến trang tôi cần").click()
         expect(page).to_have_url(re.compile(r"/manage/$"))
