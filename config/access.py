@@ -119,6 +119,7 @@ URLS: dict[str, Access] = {
     "erasure:erase": PARTICIPANT,
     "consultation:comment": PARTICIPANT,
     "consultation:support": PARTICIPANT,
+    "consultation:withdraw_support": PARTICIPANT,
     "events:invitation": PARTICIPANT,
     "events:account": PARTICIPANT,
     "events:export_data": PARTICIPANT,

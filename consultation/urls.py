@@ -27,6 +27,11 @@ urlpatterns = [
         views.support,
         name="support",
     ),
+    path(
+        "consultation/<int:pk>/comments/<int:comment_id>/support/withdraw/",
+        views.withdraw_support,
+        name="withdraw_support",
+    ),
     path("consultation/<int:pk>/summary/", views.summary, name="summary"),
     path("consultation/<int:pk>/summary.csv", views.summary_csv, name="summary_csv"),
     path("consultation/<int:pk>/summary.xlsx", views.summary_xlsx, name="summary_xlsx"),

@@ -145,18 +145,33 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def support(request: HttpRequest, pk: int, comment_id: int) -> HttpResponse:
+    """Support a comment; supporting it again changes nothing (withdrawing is its own action)."""
     draft = _draft(request, pk)
     try:
-        who = _commenter(request, draft, join=True)
-        if who is None:
-            raise NotAllowed(_("Choose a nickname or sign in to support comments."))
-        if request.POST.get("action") == "withdraw":
-            services.withdraw_support(draft=draft, who=who, comment_id=comment_id, ip=_ip(request))
-        else:
-            services.support_comment(draft=draft, who=who, comment_id=comment_id, ip=_ip(request))
+        who = _supporter(request, draft)
+        services.support_comment(draft=draft, who=who, comment_id=comment_id, ip=_ip(request))
     except DomainError as error:
         flash.error(request, error.message)
     return _back(draft, f"#comment-{comment_id}")
+
+
+@require_POST
+def withdraw_support(request: HttpRequest, pk: int, comment_id: int) -> HttpResponse:
+    """Take back one's support of a comment, by its own labelled button."""
+    draft = _draft(request, pk)
+    try:
+        who = _supporter(request, draft)
+        services.withdraw_support(draft=draft, who=who, comment_id=comment_id, ip=_ip(request))
+    except DomainError as error:
+        flash.error(request, error.message)
+    return _back(draft, f"#comment-{comment_id}")
+
+
+def _supporter(request: HttpRequest, draft: Draft) -> Commenter:
+    who = _commenter(request, draft, join=True)
+    if who is None:
+        raise NotAllowed(_("Choose a nickname or sign in to support comments."))
+    return who
 
 
 def _summary_draft(request: HttpRequest, pk: int) -> Draft:

@@ -607,6 +607,10 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         reverse("consultation:support", args=[w.draft.pk, w.published_comment.pk]),
         {},
     ),
+    ("consultation:withdraw_support", "POST"): lambda w: (
+        reverse("consultation:withdraw_support", args=[w.draft.pk, w.published_comment.pk]),
+        {},
+    ),
     ("consultation:summary", "GET"): lambda w: (
         reverse("consultation:summary", args=[w.summarised.pk]),
         {},
@@ -693,6 +697,7 @@ WRITES = {
     "consultation:join",
     "consultation:comment",
     "consultation:support",
+    "consultation:withdraw_support",
     "consultation_staff:create",
     "consultation_staff:status",
     "consultation_staff:publish_summary",

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from consultation import services
 from consultation.demo import DRAFT_TEXT
 from consultation.exports import safe_cell
-from consultation.models import Comment, Draft, Reply
+from consultation.models import Comment, Draft, Reply, Support
 from dialogue.forms import join_token
 from events.models import Event
 from moderation.models import ModerationLog
@@ -153,9 +153,39 @@ def test_supporting_twice_counts_once(client, draft, citizen, moderator):
     client.post(url)
     published.refresh_from_db()
     assert published.support_count == 1
+    # A second tap on "support", even one that says "withdraw", changes nothing.
     client.post(url, {"action": "withdraw"})
     published.refresh_from_db()
+    assert published.support_count == 1
+    assert Support.objects.count() == 1
+
+
+def test_withdrawing_support_is_its_own_labelled_action(client, draft, citizen):
+    Event.objects.filter(pk=draft.event_id).update(moderation_mode="post")
+    draft.refresh_from_db()
+    client.force_login(citizen)
+    article_id, _ = first_clause_of(draft, "3")
+    client.post(
+        reverse("consultation:comment", args=[draft.pk]), {"article": article_id, "text": "Góp ý"}
+    )
+    published = Comment.objects.get()
+    withdraw = reverse("consultation:withdraw_support", args=[draft.pk, published.pk])
+    before = client.get(draft.get_absolute_url()).content.decode()
+    assert withdraw not in before  # nothing to withdraw yet
+
+    client.post(reverse("consultation:support", args=[draft.pk, published.pk]))
+    page = client.get(draft.get_absolute_url()).content.decode()
+    with translation.override("vi"):
+        label = gettext("Withdraw my support")
+    assert f'action="{withdraw}"' in page
+    assert f">{label}</button>" in page
+
+    client.post(withdraw)
+    client.post(withdraw)  # withdrawing again changes nothing either
+    published.refresh_from_db()
     assert published.support_count == 0
+    assert not Support.objects.exists()
+    assert client.get(withdraw).status_code == 405
 
 
 def test_the_moderator_screens_and_the_official_replies(

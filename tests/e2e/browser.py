@@ -30,6 +30,8 @@ PHONE = {
     "is_mobile": True,
     "has_touch": True,
 }
+# A current phone: 390×844 CSS pixels.
+PHONE_390 = {**PHONE, "viewport": {"width": 390, "height": 844}}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 T = TypeVar("T")
 

@@ -13,7 +13,8 @@ from consultation.demo import DRAFT_TEXT
 from consultation.models import Comment, Draft
 from events.models import AgencyMembership, Event, EventRole
 from moderation.models import ModerationLog
-from tests.e2e.browser import PHONE, BrowserTestCase
+from tests.e2e.a11y import axe_violations, describe
+from tests.e2e.browser import PHONE, PHONE_390, BrowserTestCase
 from tests.e2e.test_moderation import signed_in
 from tests.factories import EventFactory, UserFactory, enable_totp
 
@@ -113,3 +114,50 @@ class ConsultationTests(BrowserTestCase):
         public = self.new_context().new_page()
         public.goto(f"/consultation/{draft.pk}/summary/")
         expect(public.locator("#summary-table")).to_contain_text(RESPONSE)
+
+
+class SupportOnAPhoneTests(BrowserTestCase):
+    def test_support_is_idempotent_withdrawing_is_its_own_button_and_the_page_passes_axe(
+        self,
+    ) -> None:
+        event = EventFactory(moderation_mode=Event.Moderation.POST, allow_anonymous=True)
+        organiser = UserFactory()
+        AgencyMembership.objects.create(agency=event.agency, user=organiser)
+        draft = services.create_draft(
+            actor=organiser, agency=event.agency, event=event, title="Dự thảo", text=DRAFT_TEXT
+        )
+        draft = services.change_draft_status(actor=organiser, draft=draft, status="open")
+        article = draft.articles.get(number="3")
+        page = self.new_context(**PHONE_390).new_page()
+        page.goto(draft.get_absolute_url())
+        # The consent speaks of comments on this page.
+        expect(page.locator("#consent-notice")).to_contain_text("ý kiến góp ý")
+        expect(page.locator("#consent-notice")).not_to_contain_text("câu hỏi")
+        page.fill("input[name=nickname]", "Chị Lan")
+        page.check("input[name=consent]")
+        page.locator(".join-form button").click()
+        box = page.locator(f"#article-{article.pk} .comment-box")
+        box.locator("summary").click()
+        field = box.locator("textarea[name=text]")
+        field.fill("x" * 2100)
+        expect(box.locator(".counter")).to_have_attribute("data-level", "over")
+        expect(box.locator("button[type=submit]")).to_be_disabled()
+        field.fill(COMMENT)
+        box.locator("button[type=submit]").click()
+        comment = page.locator(".comment", has_text=COMMENT)
+        support = comment.locator(".vote-button")
+
+        support.click()
+        expect(support).to_have_attribute("aria-pressed", "true")
+        expect(comment.locator(".vote-count")).to_have_text("1")
+        page.locator(".comment", has_text=COMMENT).locator(".vote-button").click()
+        expect(comment.locator(".vote-count")).to_have_text("1")  # a second tap changes nothing
+        expect(support).to_have_attribute("aria-pressed", "true")
+        assert Comment.objects.get().support_count == 1
+        violations = axe_violations(page)
+        assert not violations, describe(violations)
+
+        comment.get_by_role("button", name="Rút lại ủng hộ").click()
+        expect(comment.locator(".vote-count")).to_have_text("0")
+        expect(support).to_have_attribute("aria-pressed", "false")
+        expect(comment.get_by_role("button", name="Rút lại ủng hộ")).to_have_count(0)

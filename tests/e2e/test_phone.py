@@ -9,7 +9,7 @@ from playwright.sync_api import Page, WebSocketRoute, expect
 from dialogue.models import Question
 from events.models import Event, EventRole
 from tests.e2e.a11y import axe_violations, describe
-from tests.e2e.browser import PHONE, BrowserTestCase
+from tests.e2e.browser import PHONE, PHONE_390, BrowserTestCase
 from tests.e2e.test_live_event import join
 from tests.e2e.test_moderation import signed_in
 from tests.factories import EventFactory, UserFactory, enable_totp
@@ -103,8 +103,6 @@ class PhoneTests(BrowserTestCase):
         expect(page.get_by_role("heading", name="Không có kết nối mạng")).to_be_visible()
 
 
-# The phone the offline tests hold: 390×844 CSS pixels.
-PHONE_390 = {**PHONE, "viewport": {"width": 390, "height": 844}}
 MOMENT_VI = re.compile(r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$")
 
 
