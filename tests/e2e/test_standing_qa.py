@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 
+from django.utils import translation
 from playwright.sync_api import expect
 
 from dialogue.models import Question
 from events import services
 from events.models import AgencyMembership, EventRole
+from events.moments import format_day
 from tests.e2e.browser import DESKTOP, PHONE, BrowserTestCase
 from tests.e2e.test_live_event import join
 from tests.e2e.test_moderation import signed_in
@@ -64,6 +66,13 @@ class StandingQATests(BrowserTestCase):
         desk = signed_in(self.new_context(**DESKTOP), official, self.live_server_url).new_page()
         desk.goto(f"/e/{standing.slug}/answer/")
         written = desk.locator(".card", has_text="đặt cọc")
+        # The script writes the due day as every page does, in each language.
+        for language, switch in (("en", "English"), ("vi", "Tiếng Việt")):
+            desk.get_by_role("button", name=switch).click()
+            with translation.override(language):
+                expect(written.locator(".card-top")).to_contain_text(
+                    format_day(question.answer_due_at)
+                )
         written.locator("textarea").fill(
             "Theo Điều 328 Bộ luật Dân sự 2015, đặt cọc bằng văn bản viết tay vẫn có hiệu lực."
         )
