@@ -116,6 +116,8 @@ OFFICIAL = {
     "resync": {},
     "ping": {},
 }
+# Fields that may be null: the change is left out (a `modes` command sets only what it names).
+NULLABLE = {("modes", "moderation"), ("modes", "intake_open"), ("modes", "voting_open")}
 # Well-formed commands that must be refused by the service: about no such question or participant.
 # (`bulk` answers `done` listing refusals; `modes`, `resync` and `ping` succeed: not here.)
 REFUSED = {
@@ -180,9 +182,14 @@ def broken_frame(draw: st.DrawFn, schema: dict[str, dict[str, str]]) -> str:
     name = draw(st.sampled_from(names))
     kind = "command_id" if name == "id" else fields[name]
     if how == "wrong_kind" or (how == "out_of_range" and kind not in ("id", "version")):
+        nullable = (kind_of, name) in NULLABLE
         value = draw(
             ANY_JSON.filter(
-                lambda v: not accepts(kind, v) if kind != "command_id" else not isinstance(v, str)
+                lambda v: (
+                    (not accepts(kind, v) and not (nullable and v is None))
+                    if kind != "command_id"
+                    else not isinstance(v, str)
+                )
             )
         )
         frame[name] = value
