@@ -60,14 +60,18 @@ class PhoneTests(BrowserTestCase):
         event = EventFactory(status=Event.Status.ENDED, title="Đối thoại đã kết thúc")
         page = self.new_context(**PHONE).new_page()
         page.goto(f"/e/{event.slug}/archive/")
-        expect(page.locator(".site-nav")).to_be_visible()
+        navigations = page.locator(".site-nav").all()
+        assert len(navigations) == 2  # the sections, and the account and language
+        for navigation in navigations:
+            expect(navigation).to_be_visible()
         assert page.locator("form").count() > 0
 
         page.emulate_media(media="print")
 
         expect(page.get_by_role("heading", name=event.title)).to_be_visible()
         expect(page.locator(".site-header")).to_be_hidden()
-        expect(page.locator(".site-nav")).to_be_hidden()
+        for navigation in navigations:
+            expect(navigation).to_be_hidden()
         for form in page.locator("form").all():
             expect(form).to_be_hidden()
 
