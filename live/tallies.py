@@ -8,7 +8,10 @@ hub reads the current counts of what changed and broadcasts one frame, so the cl
 not grow with the vote rate. With Redis the limit holds across workers: each worker adds what
 changed to a shared set, and only the worker that takes the event's lock for this interval
 reads the set and sends the tally. A worker that finds the lock taken tries again when it
-expires, until the set has been taken by someone, so no change is left behind.
+expires, until the set has been taken by someone, so no change is left behind. A flush that
+fails (Redis or the database restarting) keeps what it was sending and is tried again a few
+intervals later, until it goes through; what a restarted Redis lost of the shared set, each hub
+makes good after the outage by sending every current count (live/hub.py, `_resend_counts`).
 """
 
 from __future__ import annotations
@@ -23,12 +26,33 @@ from live.adapters import layer_key, layer_redis
 
 log = logging.getLogger(__name__)
 
+# A flush that failed (Redis or the database away) is tried again this many intervals later.
+RETRY_INTERVALS = 4
+
 # What a flush reads for each changed item: a question's votes, a poll's results.
 V = TypeVar("V")
 # Reads the current counts of these items: {item id: count}.
 CountReader = Callable[[set[int]], Awaitable[dict[int, V]]]
 # Sends a tally frame (already counted) for an event.
 TallySender = Callable[[int, dict[int, V]], Awaitable[None]]
+
+
+class Failing:
+    """A failure logged when it starts, and once more when it ends, never once per attempt."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self.failures = 0
+
+    def warn(self) -> None:
+        if self.failures == 0:
+            log.warning(self.message, exc_info=True)
+        self.failures += 1
+
+    def recovered(self) -> None:
+        if self.failures:
+            log.warning("%s: went through after %d failures", self.message, self.failures)
+            self.failures = 0
 
 
 class TallyCoalescer(Generic[V]):
@@ -50,6 +74,7 @@ class TallyCoalescer(Generic[V]):
         self._send = send
         self._changed: dict[int, set[int]] = {}  # event id -> changed item ids
         self._flushing: set[asyncio.Task[None]] = set()  # strong references until done
+        self._failed = Failing(f"{name} flushes failed; retrying until they go through")
 
     def mark(self, event_id: int, item_id: int) -> None:
         changed = self._changed.get(event_id)
@@ -85,8 +110,21 @@ class TallyCoalescer(Generic[V]):
             if counts:
                 await self._send(event_id, counts)
         except Exception:
-            # With Redis away the counts are still stored; the next vote marks them again.
-            log.warning("tally flush for event %s failed", event_id, exc_info=True)
+            # Redis or the database is away: the votes are stored, their counts not yet sent.
+            # Keep what changed and try again, until the flush goes through.
+            self._failed.warn()
+            self._retry(event_id, item_ids, self.interval * RETRY_INTERVALS)
+        else:
+            self._failed.recovered()
+
+    def _retry(self, event_id: int, item_ids: set[int], delay: float) -> None:
+        """Flush these again after `delay`, with whatever changes meanwhile."""
+        changed = self._changed.get(event_id)
+        if changed is not None:
+            changed.update(item_ids)  # a flush is already scheduled: it takes these too
+            return
+        self._changed[event_id] = set(item_ids)
+        self._schedule(event_id, delay)
 
     def _key(self, event_id: int) -> str:
         return layer_key(self.layer, f"{self.name}:{event_id}")
@@ -101,13 +139,8 @@ class TallyCoalescer(Generic[V]):
         if not await redis.set(f"{key}:lock", 1, nx=True, px=lock):
             # Another worker flushed within this interval: look again when its lock expires.
             wait = await redis.pttl(f"{key}:lock")
-            self._schedule_retry(event_id, max(wait, 1) / 1000)
+            self._retry(event_id, set(), max(wait, 1) / 1000)
             return None
         async with redis.pipeline(transaction=True) as pipe:
             members, _ = await pipe.smembers(key).delete(key).execute()
         return {int(member) for member in members}
-
-    def _schedule_retry(self, event_id: int, delay: float) -> None:
-        if event_id not in self._changed:
-            self._changed[event_id] = set()  # later votes join this retry
-            self._schedule(event_id, delay)

@@ -1,0 +1,57 @@
+"""The tally coalescer (live/tallies.py): a failed flush is tried again until it goes through."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from channels.layers import InMemoryChannelLayer
+
+from live.tallies import TallyCoalescer
+
+
+async def test_counts_a_failed_flush_was_sending_are_sent_once_the_database_is_back(caplog):
+    reads: list[set[int]] = []
+    retried = asyncio.Event()
+    sent: asyncio.Queue[tuple[int, dict[int, int]]] = asyncio.Queue()
+    database_up = False
+
+    async def count(question_ids: set[int]) -> dict[int, int]:
+        reads.append(set(question_ids))
+        if len(reads) >= 3:
+            retried.set()
+        if not database_up:
+            raise ConnectionError("the database is restarting")
+        return dict.fromkeys(question_ids, 7)
+
+    async def send(event_id: int, counts: dict[int, int]) -> None:
+        await sent.put((event_id, counts))
+
+    tallies: TallyCoalescer[int] = TallyCoalescer(0.01, InMemoryChannelLayer(), count, send)
+    with caplog.at_level(logging.WARNING, logger="live.tallies"):
+        tallies.mark(1, 10)
+        tallies.mark(1, 11)
+        await asyncio.wait_for(retried.wait(), timeout=30)  # it keeps trying meanwhile
+        tallies.mark(1, 12)  # a vote stored meanwhile joins the retry
+        database_up = True
+        event_id, counts = await asyncio.wait_for(sent.get(), timeout=30)
+    assert (event_id, counts) == (1, {10: 7, 11: 7, 12: 7})
+    failures = [r for r in caplog.records if "failed" in r.getMessage()]
+    assert len(failures) == 2  # when it started failing, and when it went through
+    assert "went through" in failures[-1].getMessage()
+
+
+async def test_a_flush_that_goes_through_is_not_sent_again():
+    sent: asyncio.Queue[dict[int, int]] = asyncio.Queue()
+
+    async def count(question_ids: set[int]) -> dict[int, int]:
+        return dict.fromkeys(question_ids, 1)
+
+    async def send(event_id: int, counts: dict[int, int]) -> None:
+        await sent.put(counts)
+
+    tallies: TallyCoalescer[int] = TallyCoalescer(0.01, InMemoryChannelLayer(), count, send)
+    tallies.mark(1, 10)
+    assert await asyncio.wait_for(sent.get(), timeout=30) == {10: 1}
+    tallies.mark(1, 11)
+    assert await asyncio.wait_for(sent.get(), timeout=30) == {11: 1}  # 10 is not sent again
