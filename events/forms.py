@@ -156,8 +156,9 @@ class EmbedOriginsForm(TextForm):
     )
 
 
-class CatalogueFilterForm(TextForm):
-    """The public catalogue's filters and search box, read from the query string."""
+class SearchForm(TextForm):
+    """A search box with a choice of agency and legal field: the catalogue's and the legal
+    Q&A's."""
 
     q = forms.CharField(label=_("Search questions and answers"), max_length=200, required=False)
     agency = forms.ModelChoiceField(
@@ -172,6 +173,11 @@ class CatalogueFilterForm(TextForm):
         choices=[("", _("All fields")), *Event.LegalField.choices],
         required=False,
     )
+
+
+class CatalogueFilterForm(SearchForm):
+    """The public catalogue's filters and search box, read from the query string."""
+
     date_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -187,22 +193,8 @@ class CatalogueFilterForm(TextForm):
         return cleaned
 
 
-class LegalQAFilterForm(TextForm):
+class LegalQAFilterForm(SearchForm):
     """The legal Q&A page's search box and its choice of legal field and agency (a GET)."""
-
-    q = forms.CharField(label=_("Search questions and answers"), max_length=200, required=False)
-    field = forms.ChoiceField(
-        label=_("Legal field"),
-        choices=[("", _("All fields")), *Event.LegalField.choices],
-        required=False,
-    )
-    agency = forms.ModelChoiceField(
-        label=_("Agency"),
-        queryset=Agency.objects.order_by("name"),
-        to_field_name="slug",
-        required=False,
-        empty_label=_("All agencies"),
-    )
 
 
 class SignupConsentForm(forms.Form):

@@ -67,12 +67,21 @@ def clean_text(text: object, *, max_length: int, field: str) -> str:
     `InvalidMessage`) when it is not text, holds a control character, is empty or too long."""
     if not isinstance(text, str):
         raise InvalidMessage(_("The %(field)s is empty.") % {"field": field}, code="invalid_text")
-    text = normalise(text)
-    if has_control_characters(text):
-        raise InvalidMessage(str(CONTROL_CHARACTERS), code="invalid_text")
-    text = _BLANK_LINES.sub("\n\n", _SPACES.sub(" ", text)).strip()
+    text = _BLANK_LINES.sub("\n\n", _SPACES.sub(" ", _allowed(normalise(text)))).strip()
     if not text:
         raise InvalidMessage(_("The %(field)s is empty.") % {"field": field}, code="invalid_text")
+    return _within(text, max_length=max_length, field=field)
+
+
+def _allowed(text: str) -> str:
+    """The text, refused when it holds a control character."""
+    if has_control_characters(text):
+        raise InvalidMessage(str(CONTROL_CHARACTERS), code="invalid_text")
+    return text
+
+
+def _within(text: str, *, max_length: int, field: str) -> str:
+    """The text, refused when it is longer than `max_length`."""
     if len(text) > max_length:
         raise InvalidMessage(
             _("The %(field)s is longer than %(max)d characters.")
@@ -100,16 +109,7 @@ def clean_document(text: str, *, max_length: int, field: str) -> str:
     """A long text kept as it was written (a law, a draft): normalised, its blanks and lines
     left as they are; refused (with `InvalidMessage`) when it holds a control character or is
     longer than `max_length` once normalised."""
-    text = normalise(text)
-    if has_control_characters(text):
-        raise InvalidMessage(str(CONTROL_CHARACTERS), code="invalid_text")
-    if len(text) > max_length:
-        raise InvalidMessage(
-            _("The %(field)s is longer than %(max)d characters.")
-            % {"field": field, "max": max_length},
-            code="too_long",
-        )
-    return text
+    return _within(_allowed(normalise(text)), max_length=max_length, field=field)
 
 
 def date_in_range(value: date | datetime) -> date:
