@@ -27,6 +27,11 @@ class DuplicateHint(Part):
     score: float
 
 
+class LegalFieldHint(Part):
+    code: str
+    label: str
+
+
 class ModeratorQuestion(Part):
     """A question as moderators see it; an anonymous asker's name only if the event allows."""
 
@@ -50,6 +55,8 @@ class ModeratorQuestion(Part):
     asked_at: str
     flags: list[Flag]
     duplicates: list[DuplicateHint]
+    # The legal field suggested by the articles that answer it (law/matching.py).
+    legal_field: LegalFieldHint | None = None
 
 
 class Modes(Part):
@@ -114,11 +121,47 @@ class ConflictError(Error):
     question: ModeratorQuestion | None = None
 
 
+class LawDocumentState(Part):
+    """A legal document's title and status; `applies`: its articles are still the law."""
+
+    title: str
+    status: str
+    status_label: str
+    applies: bool
+
+
+class CitationState(Part):
+    """A citation under an answer: the words kept when cited, and where they are."""
+
+    id: int
+    label: str
+    quote: str
+    url: str
+    document: LawDocumentState
+
+
 class AnswerState(Part):
     kind: str
     body: str
     live_note: str
     published: bool
+    citations: list[CitationState]
+
+
+class LawClauseHint(Part):
+    id: int
+    label: str
+    text: str
+    url: str
+
+
+class LawArticleHint(Part):
+    id: int
+    label: str
+    heading: str
+    url: str
+    document: LawDocumentState
+    clauses: list[LawClauseHint]
 
 
 class OfficialQuestion(Part):
@@ -176,6 +219,17 @@ class OfficialQuestionUpdated(Frame):
     socket: ClassVar[str] = "official"
     type: Literal["official.question"] = "official.question"
     question: OfficialQuestion
+
+
+class OfficialLaw(Frame):
+    """The reply to `law`: the articles most likely to answer the question, best first, each
+    with the clauses that hold most of its words."""
+
+    socket: ClassVar[str] = "official"
+    type: Literal["official.law"] = "official.law"
+    reply_to: str
+    question: int
+    articles: list[LawArticleHint]
 
 
 class OfficialQuestionRemoved(Frame):

@@ -282,6 +282,12 @@ function renderCard(question) {
   if (question.routed_to) parts.push(`→ ${question.routed_to.name}`);
   meta.textContent = parts.join(" · ");
   card.append(top, text, meta);
+  if (question.legal_field) {
+    const field = document.createElement("p");
+    field.className = "card-meta card-field";
+    field.textContent = fill(labels.legal_field, { field: question.legal_field.label });
+    card.append(field);
+  }
 
   const notes = document.createElement("ul");
   notes.className = "card-flags";
