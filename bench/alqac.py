@@ -1,6 +1,6 @@
 """The labelled sets of the legal desk, made from ALQAC 2023 as its organisers released it.
 
-    git clone https://github.com/DucLong06/ALQAC2023 && git -C ALQAC2023 checkout 55629ffb2830
+    # a checkout of the public repository DucLong06/ALQAC2023 at commit 55629ffb2830, then:
     python -m bench.alqac ALQAC2023 legal-search
 
 writes, into the output folder (kept outside this repository):

@@ -197,6 +197,12 @@ def _terms(words: Sequence[str], *, stopwords: frozenset[str] = STOPWORDS) -> li
     return unigrams + pairs
 
 
+def question_terms(question: str) -> list[str]:
+    """The terms of a question as the ranker searches them: its folded content syllables and
+    pairs, the narrative around it set aside (with repeats)."""
+    return _terms(syllables(strip_narrative(fold(question))))
+
+
 def _weigh(term: str) -> float:
     return BIGRAM_WEIGHT if "_" in term else 1.0
 

@@ -83,6 +83,30 @@ class Reason(Part):
     label: str
 
 
+class ThemeArticle(Part):
+    label: str
+    url: str
+
+
+class MergeHint(Part):
+    """Merge `source` into `target`, asked first: a moderator confirms it."""
+
+    target: int
+    source: int
+    score: int
+
+
+class ThemeHint(Part):
+    """A theme of the room: its questions in the order asked (the first is its id), its most
+    telling words and the articles most of its questions lead to."""
+
+    id: int
+    questions: list[int]
+    words: list[str]
+    articles: list[ThemeArticle]
+    merges: list[MergeHint]
+
+
 class ModSnapshot(Frame):
     socket: ClassVar[str] = "moderator"
     type: Literal["mod.snapshot"] = "mod.snapshot"
@@ -92,12 +116,25 @@ class ModSnapshot(Frame):
     officials: list[Official]
     reasons: list[Reason]
     questions: list[ModeratorQuestion]
+    # The themes last made of the room (`mod.themes`), if any.
+    themes: list[ThemeHint] | None = None
 
 
 class ModQuestion(Frame):
     socket: ClassVar[str] = "moderator"
     type: Literal["mod.question"] = "mod.question"
     question: ModeratorQuestion
+
+
+class ModThemes(Frame):
+    """The themes of the dialogue's questions, made again after each question asked (those of
+    two questions or more, the largest first)."""
+
+    socket: ClassVar[str] = "moderator"
+    type: Literal["mod.themes"] = "mod.themes"
+    reply_to: str | None = None
+    themes: list[ThemeHint]
+    made_at: str
 
 
 class ModRemoved(Frame):

@@ -16,6 +16,7 @@ from live.wire import build
 from moderation import frames, messages
 from moderation.models import BannedWord, ModerationLog
 from moderation.screening import banned_words_in, likely_duplicates
+from moderation.themes import last_themes
 
 # Questions in these statuses are candidates for "likely duplicate of".
 _COMPARABLE = (Question.Status.PENDING, Question.Status.APPROVED, Question.Status.ANSWERED)
@@ -93,6 +94,7 @@ def moderator_snapshot(event: Event) -> dict[str, Any]:
             {"code": code, "label": str(label)} for code, label in Question.RejectionReason.choices
         ],
         questions=items,
+        themes=(last_themes(event.pk) or {}).get("themes"),
     )
 
 

@@ -68,6 +68,11 @@ def _labels() -> dict[str, object]:
         "copy_prompt": _("Copy the stage link:"),
         "filtered": _("%(shown)s of %(total)s questions shown"),
         "legal_field": _("Suggested legal field: %(field)s"),
+        "theme_of": _("Theme of #%(id)s"),
+        "theme_count": _("%(count)s questions:"),
+        "theme_merge": _("#%(source)s reads like #%(target)s (%(score)s%%)."),
+        "merge_confirm_button": _("Merge…"),
+        "theme_merge_confirm": _("Merge #%(source)s into #%(target)s?"),
     }
 
 
