@@ -38,7 +38,22 @@ class Report:
     p99_ms: float
 
 
-def entries_of(laws: Iterable[Mapping[str, Any]]) -> list[Entry]:
+def learned_of(questions: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], list[str]]:
+    """The questions answered by citing each article, as the ranker learns them from the
+    citations officials accept: {(law_id, article): [question, ...]}."""
+    learned: dict[tuple[str, str], list[str]] = {}
+    for question in questions:
+        for relevant in question["relevant"]:
+            key = (str(relevant["law_id"]), str(relevant["article"]))
+            learned.setdefault(key, []).append(str(question["question"]))
+    return learned
+
+
+def entries_of(
+    laws: Iterable[Mapping[str, Any]],
+    learned: Mapping[tuple[str, str], Sequence[str]] | None = None,
+) -> list[Entry]:
+    learned = learned or {}
     return [
         Entry(
             key=(str(law["law_id"]), str(law["article"])),
@@ -47,6 +62,7 @@ def entries_of(laws: Iterable[Mapping[str, Any]]) -> list[Entry]:
             heading=str(law.get("heading") or ""),
             text=str(law.get("text") or ""),
             legal_field=str(law.get("legal_field") or ""),
+            asked="\n".join(learned.get((str(law["law_id"]), str(law["article"])), ())),
         )
         for law in laws
     ]

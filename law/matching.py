@@ -11,7 +11,10 @@ without touching a caller. This one is classical retrieval, with no model to dow
   "ly hôn" is also searched as "chấm dứt hôn nhân", "sổ đỏ" as "giấy chứng nhận quyền sử dụng
   đất";
 - a question that names a document ("theo Luật Cư trú") is routed to that document's
-  articles, and one asked in a dialogue of a legal field leans towards that field's documents.
+  articles, and one asked in a dialogue of a legal field leans towards that field's documents;
+- it learns from the citations officials accept: the published questions whose answers cite an
+  article are indexed as a field of that article of their own ("asked"), so a question worded
+  as an earlier one finds what answered it (`set_learned_source`).
 
 Each process keeps one index in memory, built on first use and again after the library
 changes (`library_changed`, sent by the services and the models' signals; the version is kept
@@ -28,7 +31,7 @@ import re
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from operator import itemgetter
@@ -51,6 +54,16 @@ EXPANSION_WEIGHT = 0.6
 # more.
 NAMED_DOCUMENT_BOOST = 1.3
 FIELD_BOOST = 1.2
+# A field is suggested when the articles found for a question lean to it this much (their share
+# of the top articles' scores), and the best of them shares a compound with the question.
+FIELD_SHARE = 0.5
+FIELDS_REMEMBERED = 10_000
+# Learning from accepted citations: a question close to one answered earlier (the cosine of
+# their terms weighted by rarity, at least LEARNED_MIN) lifts the articles that answer cited, by
+# that cosine times this share of the best score the question has from the articles' own words:
+# one closer than 2/3 lifts it to the top.
+LEARNED_MIN = 0.6
+LEARNED_LIFT = 1.5
 # A search reads at most this many postings of a term, those where it weighs most: a term so
 # common that it has more adds little to any article's rank, and reading all of its postings
 # would cost most of a search's time over a large library.
@@ -146,6 +159,8 @@ class Entry:
     legal_field: str = ""
     article_id: int | None = None
     url: str = ""
+    # The published questions whose answers cite it, one a line (learned; empty when none).
+    asked: str = ""
 
 
 @dataclass(frozen=True)
@@ -180,6 +195,12 @@ def _terms(words: Sequence[str], *, stopwords: frozenset[str] = STOPWORDS) -> li
         if not (a in stopwords and b in stopwords)
     ]
     return unigrams + pairs
+
+
+def question_terms(question: str) -> list[str]:
+    """The terms of a question as the ranker searches them: its folded content syllables and
+    pairs, the narrative around it set aside (with repeats)."""
+    return _terms(syllables(strip_narrative(fold(question))))
 
 
 def _weigh(term: str) -> float:
@@ -227,35 +248,22 @@ class Index:
         self.thesaurus = _Thesaurus() if plain else _Thesaurus.of(thesaurus)
         heading_weight = 1.0 if plain else HEADING_WEIGHT
         title_weight = 0.0 if plain else TITLE_WEIGHT
-        counts: list[dict[str, float]] = []
-        for entry in self.entries:
-            tf: dict[str, float] = defaultdict(float)
-            for weight, text in (
-                (1.0, entry.text),
-                (heading_weight, entry.heading),
-                (title_weight, entry.document_title),
-            ):
-                if not weight or not text:
-                    continue
-                for term in _terms(syllables(text), stopwords=frozenset()):
-                    tf[term] += weight
-            counts.append(tf)
-        lengths = [sum(tf.values()) for tf in counts]
-        average = (sum(lengths) / len(lengths)) if lengths else 1.0
-        df: dict[str, int] = defaultdict(int)
-        for tf in counts:
-            for term in tf:
-                df[term] += 1
-        n = len(self.entries)
-        # Each posting holds the article's whole BM25 weight for the term: a search only adds.
-        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-        for doc, (tf, length) in enumerate(zip(counts, lengths, strict=True)):
-            norm = K1 * (1 - B + B * length / average)
-            for term, freq in tf.items():
-                idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
-                self.postings[term].append((doc, idf * freq * (K1 + 1) / (freq + norm)))
-        for postings in self.postings.values():
-            postings.sort(key=lambda posting: -posting[1])
+        counts = [
+            _counts(
+                [
+                    (1.0, entry.text),
+                    (heading_weight, entry.heading),
+                    (title_weight, entry.document_title),
+                ]
+            )
+            for entry in self.entries
+        ]
+        self.postings = _postings(counts)
+        self.learned = _Learned() if plain else _Learned.of(self)
+        # Each document's legal field, and the field found for each question asked (a console
+        # shows it for every question on every change).
+        self.fields = {entry.key[0]: entry.legal_field for entry in self.entries}
+        self._fields_found: dict[str, str | None] = {}
         # Each document's title, folded without its kind, to route a question that names it.
         self.titles: dict[str, str] = {}
         for entry in self.entries:
@@ -298,6 +306,11 @@ class Index:
                 scores[doc] = get(doc, 0.0) + weight * score
             if "_" in term and STOPWORDS.isdisjoint(term.split("_")):
                 paired.update(doc for doc, _score in postings)
+        if self.learned.vectors and scores:
+            best_score = max(scores.values())
+            for doc, closeness in self.learned.close(self, question).items():
+                scores[doc] = get(doc, 0.0) + LEARNED_LIFT * closeness * best_score
+                paired.add(doc)
         if not self.plain:
             named = self.named_documents(question)
             if named or legal_field:
@@ -323,6 +336,122 @@ class Index:
             if score > 0
         ]
 
+    def suggest_field(self, question: str, *, limit: int = 5) -> str | None:
+        """The legal field most of the best articles' scores fall in (at least FIELD_SHARE),
+        when the best shares a compound with the question; remembered for each question."""
+        if question in self._fields_found:
+            return self._fields_found[question]
+        matches = self.search(question, limit=limit)
+        found = None
+        if matches and matches[0].paired:
+            shares: dict[str, float] = defaultdict(float)
+            for match in matches:
+                shares[self.fields.get(match.key[0], "")] += match.score
+            best, share = max(shares.items(), key=itemgetter(1))
+            if best and share >= FIELD_SHARE * sum(shares.values()):
+                found = best
+        if len(self._fields_found) >= FIELDS_REMEMBERED:
+            self._fields_found.clear()
+        self._fields_found[question] = found
+        return found
+
+    def rarity(self, term: str) -> float:
+        """How rare a term is among the articles (an idf)."""
+        return math.log(1 + len(self.entries) / (1 + len(self.postings.get(term, ()))))
+
+    def rank_passages(self, question: str, passages: Sequence[str]) -> list[float]:
+        """A score for each passage (the clauses of an article) by the question's terms it
+        holds, each weighted by its rarity in the library; 0 for a passage that holds none."""
+        weights = self.query_terms(question)
+        scores = []
+        for passage in passages:
+            held = set(_terms(syllables(passage), stopwords=frozenset()))
+            scores.append(
+                sum(weight * self.rarity(term) for term, weight in weights.items() if term in held)
+            )
+        return scores
+
+
+@dataclass
+class _Learned:
+    """The questions answered earlier by citing articles, as vectors of their terms weighted by
+    rarity; each knows the article its answer cited."""
+
+    vectors: list[tuple[int, float]] = field(default_factory=list)  # (article, norm)
+    postings: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, index: Index) -> _Learned:
+        learned = cls()
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for doc, entry in enumerate(index.entries):
+            for asked in entry.asked.splitlines():
+                vector = _vector(index, asked)
+                if not vector:
+                    continue
+                number = len(learned.vectors)
+                learned.vectors.append((doc, math.sqrt(sum(w * w for w in vector.values()))))
+                for term, weight in vector.items():
+                    postings[term].append((number, weight))
+        learned.postings = dict(postings)
+        return learned
+
+    def close(self, index: Index, question: str) -> dict[int, float]:
+        """The articles cited for questions close to this one, with the closest's cosine."""
+        vector = _vector(index, question)
+        norm = math.sqrt(sum(w * w for w in vector.values()))
+        if not norm:
+            return {}
+        dots: dict[int, float] = defaultdict(float)
+        for term, weight in vector.items():
+            for number, other in self.postings.get(term, ()):
+                dots[number] += weight * other
+        found: dict[int, float] = {}
+        for number, dot in dots.items():
+            doc, other_norm = self.vectors[number]
+            cosine = dot / (norm * other_norm)
+            if cosine >= LEARNED_MIN and cosine > found.get(doc, 0.0):
+                found[doc] = cosine
+        return found
+
+
+def _vector(index: Index, question: str) -> dict[str, float]:
+    return {term: w * index.rarity(term) for term, w in index.query_terms(question).items()}
+
+
+def _counts(fields: Iterable[tuple[float, str]]) -> dict[str, float]:
+    """Each term of the fields' texts and its count, each field's terms counted by its weight."""
+    tf: dict[str, float] = defaultdict(float)
+    for weight, text in fields:
+        if not weight or not text:
+            continue
+        for term in _terms(syllables(text), stopwords=frozenset()):
+            tf[term] += weight
+    return tf
+
+
+def _postings(counts: Sequence[Mapping[str, float]]) -> dict[str, list[tuple[int, float]]]:
+    """BM25 postings of one field: each term's documents with the whole weight it has in each,
+    heaviest first; documents without the field are left out of its average length."""
+    lengths = [sum(tf.values()) for tf in counts]
+    present = [length for length in lengths if length]
+    average = (sum(present) / len(present)) if present else 1.0
+    df: dict[str, int] = defaultdict(int)
+    for tf in counts:
+        for term in tf:
+            df[term] += 1
+    n = len(counts)
+    # Each posting holds the article's whole BM25 weight for the term: a search only adds.
+    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for doc, (tf, length) in enumerate(zip(counts, lengths, strict=True)):
+        norm = K1 * (1 - B + B * length / average)
+        for term, freq in tf.items():
+            idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
+            postings[term].append((doc, idf * freq * (K1 + 1) / (freq + norm)))
+    for found in postings.values():
+        found.sort(key=lambda posting: -posting[1])
+    return postings
+
 
 @cache
 def shipped_thesaurus() -> list[list[str]]:
@@ -336,6 +465,17 @@ def shipped_thesaurus() -> list[list[str]]:
 VERSION_KEY = "law:library-version"
 _lock = threading.Lock()
 _current: tuple[str | None, Index] | None = None
+
+LearnedSource = Callable[[], Mapping[int, Sequence[str]]]
+# Where the learned questions come from ({article id: the questions whose published answers cite
+# it}): set by the app that keeps the answers (moderation), since the library knows no dialogue.
+_learned_source: LearnedSource | None = None
+
+
+def set_learned_source(source: LearnedSource | None) -> None:
+    """Index, with each article, the questions `source` says were answered by citing it."""
+    global _learned_source
+    _learned_source = source
 
 
 def library_changed() -> None:
@@ -352,6 +492,7 @@ def _build_from_database() -> Index:
     from law.models import Article, SynonymSet
 
     articles = Article.objects.select_related("document").order_by("document_id", "position")
+    learned = _learned_source() if _learned_source is not None else {}
     entries = [
         Entry(
             key=(article.document.slug, article.number),
@@ -362,6 +503,7 @@ def _build_from_database() -> Index:
             legal_field=article.document.legal_field,
             article_id=article.pk,
             url=article.get_absolute_url(),
+            asked="\n".join(learned.get(article.pk, ())),
         )
         for article in articles
     ]
@@ -425,3 +567,9 @@ def rank_articles(question: str, *, limit: int = 10, legal_field: str | None = N
     ahead, the others are still found.
     """
     return library_index().search(question, limit=limit, legal_field=legal_field)
+
+
+def suggest_field(question: str) -> str | None:
+    """The legal field (events.models.Event.LegalField) of the documents whose articles answer
+    `question`, or None when they do not agree or nothing answers it."""
+    return library_index().suggest_field(question)

@@ -44,3 +44,11 @@ def search_articles(text: str, *, limit: int = 10, legal_field: str | None = Non
     if not text:
         return []
     return rank_articles(text, limit=limit, legal_field=legal_field)
+
+
+def quoted(article: Article, clause: Clause | None) -> str:
+    """The words an answer cites: the clause with its points, or the whole article."""
+    if clause is None:
+        return article.text
+    points = [f"{point.letter}) {point.text}" for point in clause.points.all()]
+    return "\n".join([f"{clause.number}. {clause.text}", *points])

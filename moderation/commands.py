@@ -17,9 +17,11 @@ from dialogue.selectors import poll_results
 from dialogue.sessions import ensure_signed_in
 from events import permissions
 from events.models import Event, User
+from law.models import Article, Clause
 from live.errors import DomainError, NotAllowed, NotFound
 from live.wire import build
 from moderation import frames, messages, selectors, services
+from moderation.selectors import CITATIONS
 
 
 def _event(event_id: int) -> Event:
@@ -186,6 +188,18 @@ def official_snapshot(user: User, event: Event) -> dict[str, Any]:
     )
 
 
+def _law(article_id: int, clause_id: int | None) -> tuple[Article, Clause | None]:
+    article = Article.objects.select_related("document").filter(pk=article_id).first()
+    if article is None:
+        raise NotFound(_("There is no such article in the legal library."))
+    if clause_id is None:
+        return article, None
+    clause = Clause.objects.prefetch_related("points").filter(pk=clause_id).first()
+    if clause is None:
+        raise NotFound(_("There is no such clause in the legal library."))
+    return article, clause
+
+
 def handle_official(
     user: User, event_id: int, command: messages.OfficialCommand, session_key: str | None = None
 ) -> dict[str, Any]:
@@ -199,8 +213,25 @@ def handle_official(
         return build(Pong, reply_to=c.id)
     if isinstance(c, messages.Resync):
         return {**official_snapshot(user, event), "reply_to": c.id}
+    if isinstance(c, messages.LawLookup):
+        suggested = services.suggested_law(actor=user, event=event, question_id=c.question)
+        return messages.official_law(c.question, suggested, c.id)
     if isinstance(c, messages.Answering):
         changed = services.start_answering(actor=user, event=event, question_id=c.question)
+    elif isinstance(c, messages.Cite):
+        article, clause = _law(c.article, c.clause)
+        services.cite_law(
+            actor=user,
+            event=event,
+            question_id=c.question,
+            article=article,
+            clause=clause,
+            outdated_ok=c.outdated_ok,
+        )
+        changed = [Question(pk=c.question)]
+    elif isinstance(c, messages.Uncite):
+        services.remove_citation(actor=user, event=event, citation_id=c.citation)
+        changed = [Question(pk=c.question)]
     elif isinstance(c, messages.Note):
         changed = [
             services.save_live_note(actor=user, event=event, question_id=c.question, note=c.note)
@@ -211,8 +242,10 @@ def handle_official(
                 actor=user, event=event, question_id=c.question, body=c.body, publish=c.publish
             )
         ]
-    fresh = Question.objects.select_related("author__user", "answer").filter(
-        pk__in=[q.pk for q in changed]
+    fresh = (
+        Question.objects.select_related("author__user", "answer")
+        .prefetch_related(CITATIONS)
+        .filter(pk__in=[q.pk for q in changed], event=event)
     )
     return build(
         frames.Done, reply_to=c.id, questions=[messages.official_question(q) for q in fresh]

@@ -27,6 +27,11 @@ class DuplicateHint(Part):
     score: float
 
 
+class LegalFieldHint(Part):
+    code: str
+    label: str
+
+
 class ModeratorQuestion(Part):
     """A question as moderators see it; an anonymous asker's name only if the event allows."""
 
@@ -50,6 +55,8 @@ class ModeratorQuestion(Part):
     asked_at: str
     flags: list[Flag]
     duplicates: list[DuplicateHint]
+    # The legal field suggested by the articles that answer it (law/matching.py).
+    legal_field: LegalFieldHint | None = None
 
 
 class Modes(Part):
@@ -76,6 +83,30 @@ class Reason(Part):
     label: str
 
 
+class ThemeArticle(Part):
+    label: str
+    url: str
+
+
+class MergeHint(Part):
+    """Merge `source` into `target`, asked first: a moderator confirms it."""
+
+    target: int
+    source: int
+    score: int
+
+
+class ThemeHint(Part):
+    """A theme of the room: its questions in the order asked (the first is its id), its most
+    telling words and the articles most of its questions lead to."""
+
+    id: int
+    questions: list[int]
+    words: list[str]
+    articles: list[ThemeArticle]
+    merges: list[MergeHint]
+
+
 class ModSnapshot(Frame):
     socket: ClassVar[str] = "moderator"
     type: Literal["mod.snapshot"] = "mod.snapshot"
@@ -85,12 +116,25 @@ class ModSnapshot(Frame):
     officials: list[Official]
     reasons: list[Reason]
     questions: list[ModeratorQuestion]
+    # The themes last made of the room (`mod.themes`), if any.
+    themes: list[ThemeHint] | None = None
 
 
 class ModQuestion(Frame):
     socket: ClassVar[str] = "moderator"
     type: Literal["mod.question"] = "mod.question"
     question: ModeratorQuestion
+
+
+class ModThemes(Frame):
+    """The themes of the dialogue's questions, made again after each question asked (those of
+    two questions or more, the largest first)."""
+
+    socket: ClassVar[str] = "moderator"
+    type: Literal["mod.themes"] = "mod.themes"
+    reply_to: str | None = None
+    themes: list[ThemeHint]
+    made_at: str
 
 
 class ModRemoved(Frame):
@@ -114,11 +158,47 @@ class ConflictError(Error):
     question: ModeratorQuestion | None = None
 
 
+class LawDocumentState(Part):
+    """A legal document's title and status; `applies`: its articles are still the law."""
+
+    title: str
+    status: str
+    status_label: str
+    applies: bool
+
+
+class CitationState(Part):
+    """A citation under an answer: the words kept when cited, and where they are."""
+
+    id: int
+    label: str
+    quote: str
+    url: str
+    document: LawDocumentState
+
+
 class AnswerState(Part):
     kind: str
     body: str
     live_note: str
     published: bool
+    citations: list[CitationState]
+
+
+class LawClauseHint(Part):
+    id: int
+    label: str
+    text: str
+    url: str
+
+
+class LawArticleHint(Part):
+    id: int
+    label: str
+    heading: str
+    url: str
+    document: LawDocumentState
+    clauses: list[LawClauseHint]
 
 
 class OfficialQuestion(Part):
@@ -176,6 +256,17 @@ class OfficialQuestionUpdated(Frame):
     socket: ClassVar[str] = "official"
     type: Literal["official.question"] = "official.question"
     question: OfficialQuestion
+
+
+class OfficialLaw(Frame):
+    """The reply to `law`: the articles most likely to answer the question, best first, each
+    with the clauses that hold most of its words."""
+
+    socket: ClassVar[str] = "official"
+    type: Literal["official.law"] = "official.law"
+    reply_to: str
+    question: int
+    articles: list[LawArticleHint]
 
 
 class OfficialQuestionRemoved(Frame):

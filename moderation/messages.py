@@ -8,12 +8,17 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from dialogue.frames import Banned, EventUpdated
 from dialogue.messages import MAX_VERSION, Id, parse_frame
-from dialogue.models import Question
+from dialogue.models import Citation, Question
 from events.models import Event
+from law.matching import suggest_field
+from law.models import Article as LegalArticle
+from law.models import Clause, LegalDocument
+from law.selectors import quoted
 from live.wire import build
 from moderation import frames
 
@@ -198,11 +203,45 @@ class AnswerCommand(Command):
     publish: bool = False
 
 
+class LawLookup(Command):
+    """The articles and clauses most likely to answer a question."""
+
+    type: Literal["law"]
+    question: QuestionId
+
+
+class Cite(Command):
+    """Cite an article, or one of its clauses, in the question's answer; `outdated_ok` cites a
+    document no longer in force on purpose."""
+
+    type: Literal["cite"]
+    question: QuestionId
+    article: Id
+    clause: Id | None = None
+    outdated_ok: bool = False
+
+
+class Uncite(Command):
+    type: Literal["uncite"]
+    question: QuestionId
+    citation: Id
+
+
 OfficialCommand = Annotated[
-    Answering | Note | AnswerCommand | Resync | Ping, Field(discriminator="type")
+    Answering | Note | AnswerCommand | LawLookup | Cite | Uncite | Resync | Ping,
+    Field(discriminator="type"),
 ]
 _official_command = TypeAdapter(OfficialCommand)
-OFFICIAL_COMMAND_TYPES = ("answering", "note", "answer", "resync", "ping")
+OFFICIAL_COMMAND_TYPES = (
+    "answering",
+    "note",
+    "answer",
+    "law",
+    "cite",
+    "uncite",
+    "resync",
+    "ping",
+)
 
 
 def parse_official_command(text: str | None) -> OfficialCommand:
@@ -241,7 +280,18 @@ def moderator_question(
         "asked_at": question.created_at.isoformat(),
         "flags": (screening or {}).get("flags", []),
         "duplicates": (screening or {}).get("duplicates", []),
+        "legal_field": suggested_field(question),
     }
+
+
+def suggested_field(question: Question) -> dict[str, str] | None:
+    """The legal field the articles that answer a question belong to, if they agree."""
+    if question.erased_at is not None:
+        return None
+    code = suggest_field(question.text)
+    if code is None or code not in Event.LegalField.values or code == Event.LegalField.OTHER:
+        return None
+    return {"code": code, "label": str(Event.LegalField(code).label)}
 
 
 def question_updated(
@@ -293,10 +343,70 @@ def official_question(question: Question) -> dict[str, Any]:
             "body": answer.body,
             "live_note": answer.live_note,
             "published": answer.is_published,
+            "citations": [cited(c) for c in answer.citations.all()],
         }
         if answer
         else None,
     }
+
+
+def _document(document: LegalDocument) -> dict[str, Any]:
+    return {
+        "title": document.title,
+        "status": document.status,
+        "status_label": str(document.get_status_display()),
+        "applies": document.applies,
+    }
+
+
+def cited(citation: Citation) -> dict[str, Any]:
+    """A citation as the official sees it under their answer: the words kept, where they are,
+    and whether the document still applies."""
+    article, clause = citation.article, citation.clause
+    label = (
+        _("Clause %(clause)s, Article %(article)s")
+        % {"clause": clause.number, "article": article.number}
+        if clause
+        else article.label
+    )
+    anchor = f"#khoan-{clause.number}" if clause else ""
+    return {
+        "id": citation.pk,
+        "label": label,
+        "quote": citation.quote,
+        "url": article.get_absolute_url() + anchor,
+        "document": _document(article.document),
+    }
+
+
+def official_law(
+    question_id: int, suggested: list[tuple[LegalArticle, list[Clause]]], reply_to: str
+) -> dict[str, Any]:
+    """The articles and clauses suggested for a question, best first."""
+    return build(
+        frames.OfficialLaw,
+        reply_to=reply_to,
+        question=question_id,
+        articles=[
+            {
+                "id": article.pk,
+                "label": article.label,
+                "heading": article.heading,
+                "url": article.get_absolute_url(),
+                "document": _document(article.document),
+                "clauses": [
+                    {
+                        "id": clause.pk,
+                        "label": _("Clause %(clause)s") % {"clause": clause.number},
+                        "text": quoted(article, clause),
+                        "url": f"{article.get_absolute_url()}#khoan-{clause.number}",
+                    }
+                    for clause in clauses
+                ],
+            }
+            for article, clauses in suggested
+        ],
+    )
 
 
 def official_question_updated(question: Question) -> dict[str, Any]:

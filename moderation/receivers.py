@@ -11,10 +11,12 @@ from dialogue.models import Participant, Question
 from dialogue.signals import participant_joined, question_asked
 from events.models import AgencyMembership, Event, EventRole, User
 from events.signals import event_details_changed
+from events.tasks import enqueue_on_commit
 from live.broadcast import broadcast_on_commit, control_on_commit
 from live.groups import moderators_group, user_group
 from moderation import selectors, services
 from moderation.models import ModerationLog
+from moderation.tasks import refresh_themes
 
 
 @receiver(question_asked)
@@ -29,6 +31,9 @@ def screen_new_question(sender: Any, question_id: int, **kwargs: Any) -> None:
         return
     event = question.event
     broadcast_on_commit(moderators_group(event.pk), selectors.moderator_view(question, event))
+    if event.status == Event.Status.LIVE:
+        # Themes of the room are made by the task worker, off the asker's path.
+        enqueue_on_commit(refresh_themes, event.pk)
 
 
 @receiver(post_save, sender=EventRole)

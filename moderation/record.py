@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dialogue import messages as public_messages
-from dialogue.models import Answer, Participant, PublicDelta, Question, Vote
+from dialogue.models import Answer, Citation, Participant, PublicDelta, Question, Vote
 from dialogue.receipts import due_from_receipt
 from dialogue.selectors import forget_similar
 from dialogue.services import announce_change, publish_delta
@@ -40,7 +40,7 @@ from live.broadcast import broadcast_on_commit, control_on_commit
 from live.errors import Conflict, InvalidMessage, NotFound
 from live.groups import moderators_group, official_group, public_group, stage_group
 from live.wire import dumps
-from moderation import messages
+from moderation import learning, messages
 from moderation.asker import email_asker
 from moderation.models import ModerationLog
 from moderation.selectors import stage_frame
@@ -652,6 +652,8 @@ def erase_words(*, participant: Participant) -> list[Question]:
     for event_id, erased in by_event.items():
         _scrub_delta_log(event_id, {question.pk for question in erased})
         transaction.on_commit(partial(forget_similar, event_id), robust=True)
+    if Citation.objects.filter(answer__question__in=questions).exists():
+        learning.citations_changed()  # the legal search forgets what it learned from them
     return questions
 
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from dialogue import facts
 from dialogue import messages as public_messages
-from dialogue.models import Poll, Question
+from dialogue.models import Citation, Poll, Question
 from dialogue.selectors import PollSummary, poll_results, summarise_polls
 from events.models import Agency, Event, EventRole, User
 from live.wire import build
 from moderation import frames, messages
 from moderation.models import BannedWord, ModerationLog
 from moderation.screening import banned_words_in, likely_duplicates
+from moderation.themes import last_themes
 
 # Questions in these statuses are candidates for "likely duplicate of".
 _COMPARABLE = (Question.Status.PENDING, Question.Status.APPROVED, Question.Status.ANSWERED)
@@ -93,6 +94,7 @@ def moderator_snapshot(event: Event) -> dict[str, Any]:
             {"code": code, "label": str(label)} for code, label in Question.RejectionReason.choices
         ],
         questions=items,
+        themes=(last_themes(event.pk) or {}).get("themes"),
     )
 
 
@@ -165,6 +167,13 @@ def polls(event: Event) -> list[PollSummary]:
     return summarise_polls(Poll.objects.filter(event=event))
 
 
+# An answer's citations as the official's console shows them.
+CITATIONS = Prefetch(
+    "answer__citations",
+    queryset=Citation.objects.select_related("article__document", "clause"),
+)
+
+
 def routed_questions(event: Event, official: User) -> list[Question]:
     """An official's questions in the moderators' order: on stage, up next, then by votes."""
     questions = (
@@ -172,6 +181,7 @@ def routed_questions(event: Event, official: User) -> list[Question]:
         .filter(event=event, routed_to=official)
         .exclude(status__in=[Question.Status.REJECTED, Question.Status.MERGED])
         .select_related("author__user", "answer")
+        .prefetch_related(CITATIONS)
     )
     order = {Question.Stage.NOW: 0, Question.Stage.NEXT: 1, "": 2}
     return sorted(questions, key=lambda q: (order[q.stage], q.queue_position, -q.vote_count, q.pk))

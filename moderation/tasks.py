@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from moderation import themes
 from moderation.services.reminders import remind_official
 
 
@@ -11,3 +12,9 @@ from moderation.services.reminders import remind_official
 def send_due_reminder(question_id: int) -> None:
     """Remind the official of one question that its written answer falls due (once)."""
     remind_official(question_id=question_id)
+
+
+@task()
+def refresh_themes(event_id: int) -> None:
+    """Group a live dialogue's questions into themes again and show them to its moderators."""
+    themes.refresh(event_id)

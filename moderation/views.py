@@ -67,6 +67,12 @@ def _labels() -> dict[str, object]:
         "copied": _("The stage link is copied."),
         "copy_prompt": _("Copy the stage link:"),
         "filtered": _("%(shown)s of %(total)s questions shown"),
+        "legal_field": _("Suggested legal field: %(field)s"),
+        "theme_of": _("Theme of #%(id)s"),
+        "theme_count": _("%(count)s questions:"),
+        "theme_merge": _("#%(source)s reads like #%(target)s (%(score)s%%)."),
+        "merge_confirm_button": _("Merge…"),
+        "theme_merge_confirm": _("Merge #%(source)s into #%(target)s?"),
     }
 
 
@@ -227,6 +233,20 @@ def _official_labels() -> dict[str, str]:
         "empty": _("No question is routed to you yet."),
         "failed": _("That did not work: %(message)s"),
         "saved": _("Saved."),
+        "find_law": _("Find the law that answers it"),
+        "law_found": _("Articles that may answer it"),
+        "law_none": _("No article of the legal library matches this question."),
+        "close_law": _("Close"),
+        "cite_clause": _("Cite %(clause)s"),
+        "cite_article": _("Cite the whole article"),
+        "cite_anyway": _("Cite it anyway"),
+        "cited": _("The law cited"),
+        "cited_done": _("Cited."),
+        "uncite": _("Remove"),
+        "law_not_in_force": _(
+            "%(document)s is no longer in force: this article is not the law that applies."
+        ),
+        "law_amended": _("%(document)s has been amended: check that this article still reads so."),
     }
 
 

@@ -31,6 +31,7 @@ from moderation.services.bans import (
 from moderation.services.citations import (
     cite_law,
     remove_citation,
+    suggested_law,
 )
 from moderation.services.event_settings import (
     renew_stage_link,
@@ -87,6 +88,7 @@ __all__ = [
     "show_poll_on_stage",
     "star_question",
     "start_answering",
+    "suggested_law",
     "tag_question",
     "write_answer",
 ]

@@ -8,11 +8,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from dialogue.models import Question
+from dialogue.models import Citation, Question
 from events import permissions
 from events.models import Event, User
 from live.errors import NotAllowed
-from moderation import record
+from moderation import learning, record
 from moderation.services.questions import ensure_has_stage
 
 
@@ -49,6 +49,9 @@ def write_answer(
     """Save (and optionally publish) the written answer; publishing tells the asker."""
     question = record.lock(event, question_id)
     _ensure_can_answer(actor, event, question)
-    return record.write_answer(
+    answered = record.write_answer(
         actor=actor, event=event, question=question, body=body, publish=publish
     )
+    if publish and Citation.objects.filter(answer__question=question).exists():
+        learning.citations_changed()  # the legal search learns from its citations
+    return answered

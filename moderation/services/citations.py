@@ -13,22 +13,55 @@ from django.utils.translation import gettext as _
 
 from dialogue.models import Answer, Citation, Question
 from events.models import Event, User
+from law.matching import library_index, rank_articles
 from law.models import Article, Clause
-from live.errors import Conflict, InvalidMessage
+from law.selectors import quoted
+from live.errors import Conflict, InvalidMessage, NotFound
 from moderation import record
 from moderation.services.answers import _ensure_can_answer
+
+# What the official's console offers for a question: the best articles, and in each the clauses
+# that hold most of the question's words.
+SUGGESTED_ARTICLES = 5
+SUGGESTED_CLAUSES = 3
 
 
 class NotInForce(InvalidMessage):
     code = "not_in_force"
 
 
-def quoted(article: Article, clause: Clause | None) -> str:
-    """The words cited: the clause with its points, or the whole article."""
-    if clause is None:
-        return article.text
-    points = [f"{point.letter}) {point.text}" for point in clause.points.all()]
-    return "\n".join([f"{clause.number}. {clause.text}", *points])
+def suggested_law(
+    *, actor: User, event: Event, question_id: int
+) -> list[tuple[Article, list[Clause]]]:
+    """The articles most likely to answer a question, best first, each with its clauses that
+    hold most of the question's words (none when the article has no clauses or none holds
+    any); for whoever may answer it."""
+    question = Question.objects.filter(pk=question_id, event=event, erased_at__isnull=True).first()
+    if question is None:
+        raise NotFound(_("There is no such question in this dialogue."))
+    _ensure_can_answer(actor, event, question)
+    matches = rank_articles(
+        question.text, limit=SUGGESTED_ARTICLES, legal_field=event.legal_field or None
+    )
+    found = (
+        Article.objects.select_related("document")
+        .prefetch_related("clauses__points")
+        .in_bulk([m.article_id for m in matches if m.article_id is not None])
+    )
+    index = library_index()
+    suggested = []
+    for match in matches:
+        article = found.get(match.article_id or 0)
+        if article is None:  # deleted since the index was built
+            continue
+        clauses = list(article.clauses.all())
+        scores = index.rank_passages(question.text, [quoted(article, c) for c in clauses])
+        ranked = sorted(
+            (pair for pair in zip(scores, clauses, strict=True) if pair[0] > 0),
+            key=lambda pair: -pair[0],
+        )
+        suggested.append((article, [clause for _score, clause in ranked[:SUGGESTED_CLAUSES]]))
+    return suggested
 
 
 @transaction.atomic

@@ -35,6 +35,7 @@ function receive(frame) {
     case "mod.question": return upsert(frame.question);
     case "mod.removed": return remove(frame.question_id);
     case "mod.event": return applyModes(frame.modes);
+    case "mod.themes": return showThemes(frame.themes);
     case "done": return (frame.questions || []).forEach(upsert);
     case "tally": return applyTally(frame.votes);
     case "presence": return showPresence(frame);
@@ -50,6 +51,7 @@ function applySnapshot(frame) {
   for (const list of queue.querySelectorAll(".cards")) list.replaceChildren();
   for (const question of frame.questions) upsert(question, false);
   applyModes(frame.modes);
+  if (frame.themes) showThemes(frame.themes);
   updateCounts();
   ensureTabStop();
 }
@@ -283,6 +285,12 @@ function renderCard(question) {
   if (question.routed_to) parts.push(`→ ${question.routed_to.name}`);
   meta.textContent = parts.join(" · ");
   card.append(top, text, meta);
+  if (question.legal_field) {
+    const field = document.createElement("p");
+    field.className = "card-meta card-field";
+    field.textContent = fill(labels.legal_field, { field: question.legal_field.label });
+    card.append(field);
+  }
 
   const notes = document.createElement("ul");
   notes.className = "card-flags";
@@ -472,6 +480,63 @@ function mergeInto(targetId, card) {
   act({ type: "merge", question: target.id, version: target.version,
         sources: [{ question: source.id, version: source.version }] }, card);
 }
+
+// --- Themes of the room ------------------------------------------------------------------------
+
+// Each theme: its telling words, its questions, its articles, and merges a moderator confirms.
+function showThemes(themes) {
+  const list = document.getElementById("themes-list");
+  document.getElementById("themes-empty").hidden = themes.length > 0;
+  list.replaceChildren(...themes.map((theme) => {
+    const item = document.createElement("li");
+    item.className = "theme";
+    item.dataset.theme = theme.id;
+    const head = document.createElement("p");
+    head.className = "theme-words";
+    head.textContent = theme.words.join(" · ") || fill(labels.theme_of, { id: theme.id });
+    const members = document.createElement("p");
+    members.className = "card-meta";
+    members.append(fill(labels.theme_count, { count: theme.questions.length }), " ");
+    theme.questions.forEach((id, i) => {
+      const link = document.createElement("a");
+      link.href = `#m${id}`;
+      link.textContent = `#${id}`;
+      members.append(i ? ", " : "", link);
+    });
+    item.append(head, members);
+    if (theme.articles.length) {
+      const law = document.createElement("p");
+      law.className = "card-meta";
+      theme.articles.forEach((article, i) => {
+        const link = document.createElement("a");
+        link.href = article.url;
+        link.target = "_blank";
+        link.textContent = article.label;
+        law.append(i ? " · " : "§ ", link);
+      });
+      item.append(law);
+    }
+    for (const merge of theme.merges) {
+      if (!questions.has(merge.target) || !questions.has(merge.source)) continue;
+      const suggestion = document.createElement("p");
+      suggestion.append(fill(labels.theme_merge, merge), " ");
+      suggestion.append(button(labels.merge_confirm_button, "theme-merge", { target: merge.target, source: merge.source }));
+      item.append(suggestion);
+    }
+    return item;
+  }));
+}
+
+document.getElementById("themes-list").addEventListener("click", (event) => {
+  const control = event.target.closest("button[data-action=theme-merge]");
+  if (!control) return;
+  const target = questions.get(Number(control.dataset.target));
+  const source = questions.get(Number(control.dataset.source));
+  if (!target || !source) return;
+  if (!window.confirm(fill(labels.theme_merge_confirm, { source: source.id, target: target.id }))) return;
+  act({ type: "merge", question: target.id, version: target.version,
+        sources: [{ question: source.id, version: source.version }] });
+});
 
 function updateBulk() {
   const bar = document.getElementById("bulk");

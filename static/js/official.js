@@ -7,6 +7,10 @@ const labels = JSON.parse(document.getElementById("official-labels").textContent
 const list = document.getElementById("official-list");
 const announcer = document.getElementById("announcer");
 const questions = new Map();
+// The law suggested for a question (the reply to `law`), kept while its panel is open, and a
+// citation refused because its document is no longer in force, waiting for "Cite anyway".
+const law = new Map();
+const outdated = new Map();
 const fill = (text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => values[key] ?? "");
 const say = (text) => { announcer.textContent = text; };
 
@@ -126,7 +130,153 @@ function card(q, draft) {
   buttons.append(publish, save);
   written.append(label, buttons);
   item.append(written);
+  item.append(citationList(q), lawPanel(q));
   return item;
+}
+
+function button(text, action, data = {}) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = "button-small";
+  b.dataset.action = action;
+  Object.assign(b.dataset, data);
+  b.textContent = text;
+  return b;
+}
+
+function statusBadge(document_) {
+  const badge = document.createElement("span");
+  badge.className = `badge badge-${document_.status}`;
+  badge.textContent = document_.status_label;
+  return badge;
+}
+
+function lawWarning(document_) {
+  if (!document_.applies) return fill(labels.law_not_in_force, { document: document_.title });
+  if (document_.status === "amended") return fill(labels.law_amended, { document: document_.title });
+  return "";
+}
+
+// The law the answer cites: each citation's words, where they are, and a warning when its
+// document is no longer in force (or amended since).
+function citationList(q) {
+  const box = document.createElement("div");
+  box.className = "official-citations";
+  const cited = q.answer?.citations ?? [];
+  if (!cited.length) return box;
+  const head = document.createElement("p");
+  head.className = "similar-head";
+  head.textContent = labels.cited;
+  const items = document.createElement("ul");
+  for (const c of cited) {
+    const li = document.createElement("li");
+    li.dataset.citation = c.id;
+    const link = document.createElement("a");
+    link.href = c.url;
+    link.target = "_blank";
+    link.textContent = `${c.label}, ${c.document.title}`;
+    li.append(link, " ", statusBadge(c.document));
+    const warning = lawWarning(c.document);
+    if (warning) {
+      const note = document.createElement("p");
+      note.className = "notice law-warning";
+      note.setAttribute("role", "note");
+      note.textContent = warning;
+      li.append(note);
+    }
+    const quote = document.createElement("blockquote");
+    quote.textContent = c.quote;
+    li.append(quote, button(labels.uncite, "uncite", { citation: c.id }));
+    items.append(li);
+  }
+  box.append(head, items);
+  return box;
+}
+
+// The articles and clauses most likely to answer the question: one tap cites one.
+function lawPanel(q) {
+  const panel = document.createElement("div");
+  panel.className = "official-law";
+  const articles = law.get(q.id);
+  if (!articles) {
+    panel.append(button(labels.find_law, "law"));
+    return panel;
+  }
+  const head = document.createElement("p");
+  head.className = "similar-head";
+  head.textContent = articles.length ? labels.law_found : labels.law_none;
+  panel.append(head);
+  const waiting = outdated.get(q.id);
+  if (waiting) {
+    const note = document.createElement("p");
+    note.className = "notice law-warning";
+    note.setAttribute("role", "alert");
+    note.textContent = waiting.message;
+    panel.append(note, button(labels.cite_anyway, "cite", { article: waiting.article, clause: waiting.clause ?? "", outdated: "1" }));
+  }
+  const list = document.createElement("ol");
+  list.className = "law-suggestions";
+  for (const a of articles) {
+    const li = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = a.url;
+    link.target = "_blank";
+    link.textContent = `${a.label}. ${a.heading}`;
+    const where = document.createElement("span");
+    where.className = "similar-meta";
+    where.textContent = ` · ${a.document.title} `;
+    li.append(link, where, statusBadge(a.document));
+    const warning = lawWarning(a.document);
+    if (warning) {
+      const note = document.createElement("p");
+      note.className = "notice law-warning";
+      note.textContent = warning;
+      li.append(note);
+    }
+    const clauses = document.createElement("ul");
+    for (const c of a.clauses) {
+      const item = document.createElement("li");
+      const quote = document.createElement("blockquote");
+      quote.textContent = c.text;
+      item.append(quote, button(fill(labels.cite_clause, { clause: c.label }), "cite", { article: a.id, clause: c.id }));
+      clauses.append(item);
+    }
+    li.append(clauses, button(labels.cite_article, "cite", { article: a.id, clause: "" }));
+    list.append(li);
+  }
+  panel.append(list, button(labels.close_law, "close-law"));
+  return panel;
+}
+
+function findLaw(id) {
+  return live.send({ type: "law", question: id })
+    .then((reply) => { law.set(id, reply.articles); render(); say(reply.articles.length ? labels.law_found : labels.law_none); })
+    .catch((error) => say(fill(labels.failed, { message: error.message })));
+}
+
+// A citation needs an answer to belong to: the draft in the box is saved first.
+async function cite(id, data) {
+  const q = questions.get(id);
+  const body = list.querySelector(`[data-id="${id}"] textarea`)?.value.trim() ?? "";
+  try {
+    if (body && body !== q.answer?.body) {
+      const saved = await live.send({ type: "answer", question: id, body, publish: false });
+      (saved.questions || []).forEach((changed) => questions.set(changed.id, changed));
+    }
+    const frame = { type: "cite", question: id, article: Number(data.article), clause: data.clause ? Number(data.clause) : null };
+    if (data.outdated) frame.outdated_ok = true;
+    const reply = await live.send(frame);
+    outdated.delete(id);
+    (reply.questions || []).forEach((changed) => questions.set(changed.id, changed));
+    render();
+    say(labels.cited_done);
+  } catch (error) {
+    if (error.code === "not_in_force") {
+      outdated.set(id, { article: data.article, clause: data.clause, message: error.message });
+      render();
+    }
+    say(fill(labels.failed, { message: error.message }));
+  }
 }
 
 function run(frame) {
@@ -136,8 +286,17 @@ function run(frame) {
 }
 
 list.addEventListener("click", (event) => {
-  const button = event.target.closest("button[data-action=answering]");
-  if (button) run({ type: "answering", question: Number(button.closest("[data-id]").dataset.id) });
+  const pressed = event.target.closest("button[data-action]");
+  if (!pressed) return;
+  const id = Number(pressed.closest("[data-id]").dataset.id);
+  switch (pressed.dataset.action) {
+    case "answering": run({ type: "answering", question: id }); break;
+    case "law": findLaw(id); break;
+    case "close-law": law.delete(id); outdated.delete(id); render(); break;
+    case "cite": cite(id, pressed.dataset); break;
+    case "uncite": run({ type: "uncite", question: id, citation: Number(pressed.dataset.citation) }); break;
+    default: break;
+  }
 });
 
 list.addEventListener("submit", (event) => {

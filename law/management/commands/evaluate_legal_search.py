@@ -3,6 +3,10 @@
 The laws are indexed in memory from the file (the library in the database is not touched),
 with the shipped thesaurus. The plain BM25 baseline is measured in the same run. The last line
 is `hit@5 all=0.xx page=0.xx` (page: the questions whose qid starts with `page-`; n/a if none).
+
+`--learned ANSWERED.jsonl` (lines as in QUESTIONS.jsonl): questions answered earlier by citing
+their relevant articles, which the ranker learns from as it does from the citations officials
+accept. Keep them apart from the questions measured.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from law.evaluation import entries_of, evaluate
+from law.evaluation import entries_of, evaluate, learned_of
 from law.matching import Index, shipped_thesaurus
 
 
@@ -35,19 +39,26 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("laws", type=Path, help="LAWS.jsonl: law_id, law_title, article, …")
         parser.add_argument("questions", type=Path, help="QUESTIONS.jsonl: qid, question, …")
+        parser.add_argument(
+            "--learned",
+            type=Path,
+            help="ANSWERED.jsonl, as QUESTIONS.jsonl: questions answered by citing their articles",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         laws = _jsonl(options["laws"])
         questions = _jsonl(options["questions"])
+        answered = _jsonl(options["learned"]) if options["learned"] else []
         try:
-            entries = entries_of(laws)
+            entries = entries_of(laws, learned_of(answered))
             for question in questions:
                 question["qid"], question["question"], question["relevant"]
         except KeyError as error:
             raise CommandError(f"a line lacks the key {error}") from error
         page_count = sum(str(q["qid"]).startswith("page-") for q in questions)
+        learned = f", {len(answered)} learned from" if answered else ""
         self.stdout.write(
-            f"{len(entries)} articles, {len(questions)} questions ({page_count} page-)"
+            f"{len(entries)} articles, {len(questions)} questions ({page_count} page-){learned}"
         )
         reports = []
         for name, plain in (("baseline (plain BM25)", True), ("ranker", False)):
