@@ -33,7 +33,16 @@ from consultation import services as consultation_services
 from consultation.demo import DRAFT_TEXT
 from consultation.models import Comment, Commenter, Draft, Reply, Support
 from dialogue import messages as citizen_messages
-from dialogue.models import Answer, AnswerRating, Participant, Poll, PollAnswer, Question, Vote
+from dialogue.models import (
+    Answer,
+    AnswerRating,
+    Citation,
+    Participant,
+    Poll,
+    PollAnswer,
+    Question,
+    Vote,
+)
 from dialogue.selectors import follow_token
 from events import services as event_services
 from events.models import (
@@ -47,6 +56,7 @@ from events.models import (
 )
 from law.demo import create_demo_library
 from law.models import Article as LegalArticle
+from law.services import DocumentFacts, import_document
 from moderation import messages as moderator_messages
 from moderation import services as moderation_services
 from moderation.models import ModerationLog
@@ -55,6 +65,7 @@ from reports.models import ExportJob, IssuedReport
 from reports.selectors import agency_report
 from tests.factories import (
     AgencyFactory,
+    AnswerFactory,
     EventFactory,
     ParticipantFactory,
     QuestionFactory,
@@ -123,6 +134,9 @@ class World:
     poll_option: int  # one of the open poll's options
     draft_poll: Poll
     issued: IssuedReport
+    article: LegalArticle  # an article of the legal library
+    citation: Citation  # of that article, in the draft answer to `question`
+    clause: int  # one of the article's clauses, not cited yet
 
 
 def build_polls(event: Event, organiser: User) -> tuple[Poll, Poll]:
@@ -191,7 +205,20 @@ def build_world() -> World:
         event, people, participant
     )
     poll, draft_poll = build_polls(event, people["organiser"])  # type: ignore[arg-type]
+    question = QuestionFactory(event=event, author=participant, routed_to=people["official"])
+    document = import_document(
+        facts=DocumentFacts(title="Bộ luật Dân sự 2015"),
+        text="Điều 650. Những trường hợp thừa kế theo pháp luật\n1. Không có di chúc.\n",
+    )
+    article = document.articles.get()
+    draft_answer = AnswerFactory(question=question, official=people["official"], published_at=None)
+    citation = Citation.objects.create(
+        answer=draft_answer, article=article, quote="Không có di chúc.", position=1
+    )
     return World(
+        article=article,
+        citation=citation,
+        clause=article.clauses.values_list("pk", flat=True)[0],
         issued=build_issued(agency, people["organiser"]),  # type: ignore[arg-type]
         poll=poll,
         poll_option=poll.options.values_list("pk", flat=True)[0],
@@ -204,7 +231,7 @@ def build_world() -> World:
         ended=ended,
         people=people,
         participant=participant,
-        question=QuestionFactory(event=event, author=participant, routed_to=people["official"]),
+        question=question,
         pending=QuestionFactory(event=event, author=participant, status="pending"),
         other_question=QuestionFactory(event=event, author=participant),
         invitation=invitation,
@@ -901,6 +928,9 @@ def socket_frame(kind: str, command: str, world: World) -> dict[str, Any]:
         "answering": {"question": q.pk},
         "note": {"question": q.pk, "note": "Điều 137"},
         "answer": {"question": q.pk, "body": "Trả lời thử"},
+        "law": {"question": q.pk},
+        "cite": {"question": q.pk, "article": world.article.pk, "clause": world.clause},
+        "uncite": {"question": q.pk, "citation": world.citation.pk},
         "poll_answer": {"poll": world.poll.pk, "options": [world.poll_option]},
         "open_poll": {"poll": world.draft_poll.pk},
         "close_poll": {"poll": world.poll.pk},
