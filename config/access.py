@@ -123,6 +123,12 @@ URLS: dict[str, Access] = {
     "admin:login": PUBLIC,
     "admin:logout": PUBLIC,
     "events:manage:*": STAFF,
+    # An agency renamed, moved or merged (events/changes.py): named here one by one, as the
+    # changes that rewrite the agencies' tree.
+    "events:manage:agency_change": STAFF,
+    "events:manage:rename_agency": STAFF,
+    "events:manage:move_agency": STAFF,
+    "events:manage:merge_agency": STAFF,
     "moderation:*": STAFF,
     "consultation_staff:*": STAFF,
     "reports:*": STAFF,

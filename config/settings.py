@@ -93,6 +93,8 @@ MIDDLEWARE = [
     # After authentication and messages: refuses undeclared routes, and sends staff without
     # two-factor authentication to its setup before any staff route (config/access.py).
     "config.access.AccessMiddleware",
+    # After the access check: a former short name of an agency leads to its current one.
+    "config.moved.MovedAgencyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -38,7 +38,9 @@ from dialogue.selectors import follow_token
 from events import services as event_services
 from events.models import (
     Agency,
+    AgencyChange,
     AgencyMembership,
+    AgencySlug,
     Event,
     EventRole,
     Invitation,
@@ -123,6 +125,8 @@ class World:
     poll_option: int  # one of the open poll's options
     draft_poll: Poll
     issued: IssuedReport
+    # Two sub-agencies of agency A: one is moved under, or merged into, the other.
+    sub_agencies: tuple[Agency, Agency]
 
 
 def build_polls(event: Event, organiser: User) -> tuple[Poll, Poll]:
@@ -192,6 +196,7 @@ def build_world() -> World:
     )
     poll, draft_poll = build_polls(event, people["organiser"])  # type: ignore[arg-type]
     return World(
+        sub_agencies=(AgencyFactory(parent=agency), AgencyFactory(parent=agency)),
         issued=build_issued(agency, people["organiser"]),  # type: ignore[arg-type]
         poll=poll,
         poll_option=poll.options.values_list("pk", flat=True)[0],
@@ -273,6 +278,8 @@ def state() -> str:
         Poll,
         PollAnswer,
         IssuedReport,
+        AgencyChange,
+        AgencySlug,
     ]
     dump = {t.__name__: list(t.objects.order_by("pk").values()) for t in tables}
     dump["User"] = list(User.objects.order_by("pk").values("pk", "is_active", "email"))
@@ -438,6 +445,22 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
     ("events:manage:integration", "POST"): lambda w: (
         reverse("events:manage:integration", args=[w.event.agency.slug]),
         {"embed_origins": "https://portal.example.gov.vn"},
+    ),
+    ("events:manage:agency_change", "GET"): lambda w: (
+        reverse("events:manage:agency_change", args=[w.event.agency.slug]),
+        {},
+    ),
+    ("events:manage:rename_agency", "POST"): lambda w: (
+        reverse("events:manage:rename_agency", args=[w.event.agency.slug]),
+        {"name": "Sở Tư pháp (tên mới)", "slug": ""},
+    ),
+    ("events:manage:move_agency", "POST"): lambda w: (
+        reverse("events:manage:move_agency", args=[w.sub_agencies[0].slug]),
+        {"parent": w.sub_agencies[1].pk},
+    ),
+    ("events:manage:merge_agency", "POST"): lambda w: (
+        reverse("events:manage:merge_agency", args=[w.sub_agencies[0].slug]),
+        {"into": w.sub_agencies[1].pk, "confirm": "on"},
     ),
     ("reports:dialogue", "GET"): lambda w: (reverse("reports:dialogue", args=[w.event.slug]), {}),
     ("reports:dialogue_export", "GET"): lambda w: (
@@ -675,6 +698,9 @@ WRITES = {
     "events:manage:event",
     "events:manage:clone_event",
     "events:manage:integration",
+    "events:manage:rename_agency",
+    "events:manage:move_agency",
+    "events:manage:merge_agency",
     "events:delete_account",
     "reports:issue",
     "reports:issue_correction",
