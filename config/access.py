@@ -86,6 +86,9 @@ URLS: dict[str, Access] = {
     "events:join_code": PUBLIC,
     "events:join_by_code": PUBLIC,
     "reports:public_statistics": PUBLIC,
+    # The roll-up's signed document: for other installations, guarded by its own token
+    # (reports/rollup/views.py), as the stage screen is by its link.
+    "reports:rollup_feed": PUBLIC,
     "consultation:draft": PUBLIC,
     "consultation:join": PUBLIC,
     "consultation:summary": PUBLIC,
