@@ -92,6 +92,9 @@ URLS: dict[str, Access] = {
     "events:join_code": PUBLIC,
     "events:join_by_code": PUBLIC,
     "reports:public_statistics": PUBLIC,
+    # The roll-up's signed document: for other installations, guarded by its own token
+    # (reports/rollup/views.py), as the stage screen is by its link.
+    "reports:rollup_feed": PUBLIC,
     "consultation:draft": PUBLIC,
     "consultation:join": PUBLIC,
     "consultation:summary": PUBLIC,
@@ -131,6 +134,12 @@ URLS: dict[str, Access] = {
     "admin:login": PUBLIC,
     "admin:logout": PUBLIC,
     "events:manage:*": STAFF,
+    # An agency renamed, moved or merged (events/changes.py): named here one by one, as the
+    # changes that rewrite the agencies' tree.
+    "events:manage:agency_change": STAFF,
+    "events:manage:rename_agency": STAFF,
+    "events:manage:move_agency": STAFF,
+    "events:manage:merge_agency": STAFF,
     "moderation:*": STAFF,
     "consultation_staff:*": STAFF,
     "reports:*": STAFF,

@@ -54,11 +54,21 @@ class DemoAccount:
 
 @dataclass(frozen=True)
 class DemoAgency:
-    """An agency of the demo."""
+    """An agency of the demo, as local government is since 1 July 2025: two levels.
+
+    The province (Bắc Ninh, which Bắc Giang merged into) with its departments and its communes
+    and wards; the districts, Tiên Du among them, were abolished. The Bắc Giang department of
+    justice was merged into Bắc Ninh's on that day (`merged_into`, `merged_on`). The commune's
+    and the ward's names (Hòa Bình, Trung Hòa) are illustrative, not the names the 2025
+    resolutions gave Bắc Ninh's new communes and wards.
+    """
 
     slug: str
     name: str
     description: str
+    parent: str | None = None
+    merged_into: str | None = None
+    merged_on: str | None = None  # ISO date, in Vietnam's time
 
 
 @dataclass(frozen=True)
@@ -102,7 +112,6 @@ class PastDialogue:
     agency: DemoAgency
     title: str
     legal_field: str
-    days_ago: int
     # Questions: answered live, answered in writing on time, in writing late, still unanswered,
     # published without an answer; then rejections as (reason, count), and merged duplicates.
     live: int
@@ -114,6 +123,10 @@ class PastDialogue:
     merged: int
     audience: int
     topics: tuple[str, ...]
+    # When it was held: so many days before the demo is made, or on a date (ISO) for one held
+    # before the 2025 reorganisation.
+    days_ago: int | None = None
+    on: str | None = None
 
 
 @dataclass(frozen=True)
@@ -177,11 +190,19 @@ def system_actor() -> User:
     return user
 
 
+def held_on(spec: PastDialogue, now: datetime) -> datetime:
+    """When the past dialogue started: 8:30 on its day."""
+    if spec.on is not None:
+        day = datetime.fromisoformat(spec.on).replace(tzinfo=timezone.get_current_timezone())
+        return day.replace(hour=8, minute=30)
+    return _at(now, -(spec.days_ago or 0), 8, 30)
+
+
 def seed_past_dialogues(agencies: dict[str, Agency], official: User, now: datetime) -> list[Event]:
     """Ended dialogues with answers, rejections, written answers on time and late, presence."""
     created = []
     for spec in load().past_dialogues:
-        starts = _at(now, -spec.days_ago, 8, 30)
+        starts = held_on(spec, now)
         ends = starts + timedelta(hours=2)
         event = Event.objects.create(
             agency=agencies[spec.agency.slug],
@@ -297,7 +318,7 @@ def schedule_for(now: datetime) -> dict[str, dict[str, Any]]:
             "ends_at": _at(now, 5, 10, 30),
             "questions_open_at": now,
         },
-        "thu-tuc-hanh-chinh-cap-xa-tien-du": {
+        "thu-tuc-hanh-chinh-xa-hoa-binh": {
             "starts_at": _at(now, 12, 14),
             "ends_at": _at(now, 12, 16),
             "questions_open_at": _at(now, 7, 8),

@@ -93,6 +93,8 @@ MIDDLEWARE = [
     # After authentication and messages: refuses undeclared routes, and sends staff without
     # two-factor authentication to its setup before any staff route (config/access.py).
     "config.access.AccessMiddleware",
+    # After the access check: a former short name of an agency leads to its current one.
+    "config.moved.MovedAgencyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -475,6 +477,18 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # their progress shown; the file is kept this many hours for the person who asked.
 REPORTS_SYNC_EXPORT_ROWS = env.int("REPORTS_SYNC_EXPORT_ROWS", default=2000)
 REPORTS_EXPORT_HOURS = env.int("REPORTS_EXPORT_HOURS", default=24)
+
+# The national roll-up (docs/reports.md, "National roll-up"). Publishing: this installation's
+# issued reports as one JSON document signed with its Ed25519 key (the 32-byte private key,
+# base64; `manage.py rollup_key` makes one and shows the public key to give the importers), served
+# at /rollup/reports.json to those who present the token. Either empty: nothing is published.
+ROLLUP_SIGNING_KEY = env.str("ROLLUP_SIGNING_KEY", default="")
+ROLLUP_FEED_TOKEN = env.str("ROLLUP_FEED_TOKEN", default="")
+# Who publishes, as the importers' pages name it.
+ROLLUP_PUBLISHER = env.str("ROLLUP_PUBLISHER", default="")
+# Importing: how long a pull from a publisher may take, and the largest document accepted.
+ROLLUP_PULL_TIMEOUT = env.int("ROLLUP_PULL_TIMEOUT", default=30)
+ROLLUP_MAX_BYTES = env.int("ROLLUP_MAX_BYTES", default=20_000_000)
 # The daily `send_due_reminders` reminds each official of a written answer due within this many
 # days, once per question (moderation/services/reminders.py).
 WRITTEN_ANSWER_REMINDER_DAYS = env.int("WRITTEN_ANSWER_REMINDER_DAYS", default=3)

@@ -19,7 +19,8 @@ def signed_in(request: HttpRequest) -> User:
 
 def managed_agency(request: HttpRequest, slug: str) -> Agency:
     """The agency of the URL, if the person asking is one of its organisers."""
-    agency = get_object_or_404(Agency, slug=slug)
+    # A merged agency takes no more work: its links lead to its successor (config/moved.py).
+    agency = get_object_or_404(Agency, slug=slug, merged_into__isnull=True)
     if not permissions.can_manage_agency(request.user, agency):
         raise PermissionDenied
     return agency

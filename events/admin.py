@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from events import services
 from events.models import (
     Agency,
+    AgencyChange,
     AgencyMembership,
     Event,
     EventRole,
@@ -72,9 +73,38 @@ class EventRoleInline(admin.TabularInline[EventRole, Event]):
 class AgencyAdmin(admin.ModelAdmin[Agency]):
     formfield_overrides = HTTPS_LINKS
     inlines = [AgencyMembershipInline]
-    list_display = ["name", "slug", "parent", "website"]
+    list_display = ["name", "slug", "parent", "merged_into", "website"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+    # An agency's name, short name and place change on its staff page, where each change is
+    # checked and recorded (events/services/agencies.py); here they are set once, at creation.
+    def get_readonly_fields(self, request: HttpRequest, obj: Agency | None = None) -> list[str]:
+        return ["name", "slug", "parent", "merged_into"] if obj is not None else ["merged_into"]
+
+    def get_prepopulated_fields(
+        self, request: HttpRequest, obj: Agency | None = None
+    ) -> dict[str, Any]:
+        return {} if obj is not None else dict(self.prepopulated_fields)
+
+
+@admin.register(AgencyChange)
+class AgencyChangeAdmin(admin.ModelAdmin[AgencyChange]):
+    """The record of agencies renamed, moved and merged: read here, never written."""
+
+    list_display = ["at", "agency", "kind", "into", "actor"]
+    list_filter = ["kind"]
+    search_fields = ["agency__name", "into__name"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AgencyChange | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AgencyChange | None = None) -> bool:
+        return False
 
 
 @admin.register(Event)

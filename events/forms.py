@@ -156,6 +156,49 @@ class EmbedOriginsForm(TextForm):
     )
 
 
+class RenameAgencyForm(TextForm):
+    name = forms.CharField(label=_("New name"), max_length=200)
+    slug = forms.CharField(
+        label=_("Short name in links"),
+        max_length=80,
+        required=False,
+        help_text=_(
+            "Lower-case letters, digits and hyphens. Links with the old short name keep working."
+        ),
+    )
+
+
+class _AgencyChoiceForm(TextForm):
+    """A form choosing another agency among those the person organises (set by the view)."""
+
+    def __init__(self, *args: Any, choices: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[self.choice_field].queryset = choices  # type: ignore[attr-defined]
+
+    choice_field = ""
+
+
+class MoveAgencyForm(_AgencyChoiceForm):
+    choice_field = "parent"
+    parent = forms.ModelChoiceField(
+        label=_("New parent agency"),
+        queryset=Agency.objects.none(),
+        required=False,
+        empty_label=_("None: a top-level agency"),
+    )
+
+
+class MergeAgencyForm(_AgencyChoiceForm):
+    choice_field = "into"
+    into = forms.ModelChoiceField(label=_("Merge into"), queryset=Agency.objects.none())
+    confirm = forms.BooleanField(
+        label=_(
+            "I understand: the dialogues, the standing Q&A, the organisers and the sub-agencies "
+            "move to the agency chosen, and this agency's links lead there. It cannot be undone."
+        )
+    )
+
+
 class SearchForm(TextForm):
     """A search box with a choice of agency and legal field: the catalogue's and the legal
     Q&A's."""
@@ -163,7 +206,7 @@ class SearchForm(TextForm):
     q = forms.CharField(label=_("Search questions and answers"), max_length=200, required=False)
     agency = forms.ModelChoiceField(
         label=_("Agency"),
-        queryset=Agency.objects.order_by("name"),
+        queryset=Agency.objects.filter(merged_into__isnull=True).order_by("name"),
         to_field_name="slug",
         required=False,
         empty_label=_("All agencies"),

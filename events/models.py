@@ -82,6 +82,18 @@ class Agency(models.Model):
         related_name="children",
         verbose_name=_("part of"),
     )
+    # Set when the agency was merged into another (events/services/agencies.py): its dialogues,
+    # standing Q&A, roles and sub-agencies went there, its links lead there, and it takes no
+    # new work. The row stays, so that what it issued and what it held keep their name.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_agencies",
+        verbose_name=_("merged into"),
+        editable=False,
+    )
     embed_origins = models.TextField(
         _("sites that may embed the widget"),
         blank=True,
@@ -106,6 +118,25 @@ class Agency(models.Model):
     def frame_origins(self) -> list[str]:
         """The origins allowed to frame this agency's widget, as written by its organisers."""
         return [line.strip() for line in self.embed_origins.splitlines() if line.strip()]
+
+
+class AgencySlug(models.Model):
+    """A short name an agency had before: links that name it lead to the agency (or the one it
+    was merged into), and no other agency may take it."""
+
+    slug = models.SlugField(_("short name"), max_length=80, unique=True)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.CASCADE, related_name="former_slugs", verbose_name=_("agency")
+    )
+    retired_at = models.DateTimeField(_("used until"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("former short name")
+        verbose_name_plural = _("former short names")
+        ordering = ["-retired_at"]
+
+    def __str__(self) -> str:
+        return f"{self.slug} → {self.agency.slug}"
 
 
 # The most people an organiser may declare behind one address (the limits grow with it).
@@ -268,10 +299,12 @@ class Event(models.Model):
                 condition=models.Q(question_max_length__gte=50, question_max_length__lte=2000),
                 name="event_question_length_bounded",
             ),
+            # A merged agency's standing Q&A joins the successor's as archived (closed to new
+            # questions, its own still answered): one open standing Q&A per agency.
             models.UniqueConstraint(
                 fields=["agency"],
-                condition=models.Q(kind="standing"),
-                name="one_standing_qa_per_agency",
+                condition=models.Q(kind="standing") & ~models.Q(status="archived"),
+                name="one_open_standing_qa_per_agency",
             ),
         ]
 
@@ -478,3 +511,82 @@ class LegalDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.number})" if self.number else self.title
+
+
+class AgencyChange(models.Model):
+    """A change of an agency, as it was made: renamed, moved under another agency, or merged
+    into another. Written by the service that makes the change (events/services/agencies.py),
+    never changed afterwards, and shown on the agency's staff page."""
+
+    class Kind(models.TextChoices):
+        RENAME = "rename", _("Renamed")
+        MOVE = "move", _("Moved under another agency")
+        MERGE = "merge", _("Merged into another agency")
+
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="changes", verbose_name=_("agency")
+    )
+    kind = models.CharField(_("change"), max_length=8, choices=Kind.choices)
+    # For a merge: the agency that took over.
+    into = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="changes_received",
+        verbose_name=_("merged into"),
+    )
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("made by")
+    )
+    at = models.DateTimeField(_("made at"), default=timezone.now)
+    # The agency's name, short name and parent before and after, and, for a merge, what moved.
+    before = models.JSONField(_("before"))
+    after = models.JSONField(_("after"))
+    # The dialogues (and standing Q&A) a merge moved: reports tell them apart by who held them.
+    moved_events = models.ManyToManyField(Event, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("agency change")
+        verbose_name_plural = _("agency changes")
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="merge", into__isnull=False)
+                | (~models.Q(kind="merge") & models.Q(into__isnull=True)),
+                name="agency_change_merge_names_its_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency} · {self.get_kind_display()} · {self.at:%Y-%m-%d}"
+
+    @property
+    def summary(self) -> str:
+        """What changed, in words, from the recorded before and after."""
+        if self.kind == self.Kind.RENAME:
+            return str(_("“%(old)s” (%(old_slug)s) became “%(new)s” (%(new_slug)s)")) % {
+                "old": self.before["name"],
+                "old_slug": self.before["slug"],
+                "new": self.after["name"],
+                "new_slug": self.after["slug"],
+            }
+        if self.kind == self.Kind.MOVE:
+            top = str(_("the top level"))
+            return str(_("%(agency)s moved from under %(old)s to under %(new)s")) % {
+                "agency": self.after["name"],
+                "old": (self.before["parent"] or {}).get("name", top),
+                "new": (self.after["parent"] or {}).get("name", top),
+            }
+        return str(
+            _(
+                "%(agency)s merged into %(into)s: %(dialogues)d dialogues, %(organisers)d "
+                "organisers and %(sub_agencies)d sub-agencies moved"
+            )
+        ) % {
+            "agency": self.before["agency"]["name"],
+            "into": self.before["into"]["name"],
+            "dialogues": self.after["dialogues"],
+            "organisers": len(self.after["organisers"]),
+            "sub_agencies": len(self.after["sub_agencies"]),
+        }

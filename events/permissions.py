@@ -15,18 +15,30 @@ MAX_AGENCY_DEPTH = 6
 
 
 def agency_lineage(agency: Agency | int) -> list[int]:
-    """The agency's id, then its parent's, up to the top of the hierarchy."""
+    """The agency's id, then its parent's, up to the top of the hierarchy.
+
+    A merged agency's next is the agency it was merged into: the successor's organisers (and
+    those above them) look after what the merged agency left, such as its drafts.
+    """
     agency_id = agency if isinstance(agency, int) else agency.pk
     lineage = [agency_id]
-    parent_id = (
-        agency.parent_id
+    above = (
+        agency.merged_into_id or agency.parent_id
         if isinstance(agency, Agency)
-        else Agency.objects.filter(pk=agency_id).values_list("parent_id", flat=True).first()
+        else _above(agency_id)
     )
-    while parent_id is not None and parent_id not in lineage and len(lineage) < MAX_AGENCY_DEPTH:
-        lineage.append(parent_id)
-        parent_id = Agency.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
+    while above is not None and above not in lineage and len(lineage) < MAX_AGENCY_DEPTH:
+        lineage.append(above)
+        above = _above(above)
     return lineage
+
+
+def _above(agency_id: int) -> int | None:
+    """The agency that stands above: the one it was merged into, or else its parent."""
+    row = Agency.objects.filter(pk=agency_id).values_list("merged_into_id", "parent_id").first()
+    if row is None:
+        return None
+    return row[0] or row[1]
 
 
 def is_site_admin(user: Person) -> bool:
@@ -115,3 +127,24 @@ def can_manage_agency(user: Person, agency: Agency) -> bool:
 def can_create_event(user: Person, agency: Agency) -> bool:
     """Organisers of an agency (or of one above it) create its dialogues."""
     return is_organiser(user, agency)
+
+
+def can_rename_agency(user: Person, agency: Agency) -> bool:
+    """The agency's organisers (or those above it) rename it; a merged agency is not renamed."""
+    return agency.merged_into_id is None and is_organiser(user, agency)
+
+
+def can_move_agency(user: Person, agency: Agency, parent: Agency | None) -> bool:
+    """Moving an agency takes organisers of both places: of its present parent (or above), and
+    of the new parent. A top-level agency, or a move to the top, is the site admin's."""
+    if agency.merged_into_id is not None:
+        return False
+    if agency.parent_id is None or parent is None:
+        return is_site_admin(user)
+    return is_organiser(user, agency.parent_id) and is_organiser(user, parent)
+
+
+def can_merge_agencies(user: Person, agency: Agency, into: Agency) -> bool:
+    """Merging takes an organiser of both agencies (directly or from above): the merged one's
+    roles, dialogues and history go to the other."""
+    return is_organiser(user, agency) and is_organiser(user, into)

@@ -6,24 +6,34 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
+from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from events import permissions
-from events.models import Agency, AgencyMembership, Event, EventRole, Invitation, User
+from events.models import (
+    Agency,
+    AgencyChange,
+    AgencyMembership,
+    AgencySlug,
+    Event,
+    EventRole,
+    Invitation,
+    User,
+)
 from events.signals import personal_data_requested
 
 
 def managed_agencies(*, user: User) -> QuerySet[Agency]:
     """The agencies whose staff page this person may open (all of them for site admins)."""
     if permissions.is_site_admin(user):
-        return Agency.objects.all()
+        return current_agencies()
     direct = Agency.objects.filter(
         memberships__user_id=user.pk, memberships__role=AgencyMembership.Role.ORGANISER
     )
     # Organisers of an agency manage those below it too (events/permissions.py).
     family = {pk for agency in direct for pk in agency_family(agency=agency)}
-    return Agency.objects.filter(pk__in=family)
+    return current_agencies().filter(pk__in=family)
 
 
 def agency_events(*, agency: Agency) -> QuerySet[Event]:
@@ -151,7 +161,11 @@ def by_moment(events: QuerySet[Event]) -> dict[str, list[Event]]:
 
 def standing_qa(*, agency: Agency) -> Event | None:
     """The agency's standing legal Q&A ("Hỏi đáp pháp luật"), if it has opened one."""
-    return Event.objects.filter(agency=agency, kind=Event.Kind.STANDING).first()
+    return (
+        Event.objects.filter(agency=agency, kind=Event.Kind.STANDING)
+        .exclude(status=Event.Status.ARCHIVED)
+        .first()
+    )
 
 
 def agency_dialogues(*, agency: Agency) -> dict[str, list[Event]]:
@@ -178,3 +192,51 @@ def event_public_state(*, event: Event) -> dict[str, Any]:
         [role.user_id, role.role, role.title] for role in event.roles.order_by("user_id", "role")
     ]
     return state
+
+
+def current_agency_slug(slug: str) -> str | None:
+    """The short name the agency once called `slug` goes by now, following merges; None when
+    no agency ever had it."""
+    agency = Agency.objects.filter(slug=slug).first()
+    if agency is None:
+        former = AgencySlug.objects.select_related("agency").filter(slug=slug).first()
+        if former is None:
+            return None
+        agency = former.agency
+    for _step in range(permissions.MAX_AGENCY_DEPTH):
+        if agency.merged_into_id is None:
+            break
+        agency = Agency.objects.get(pk=agency.merged_into_id)
+    return agency.slug
+
+
+def agency_changes(*, agency: Agency) -> QuerySet[AgencyChange]:
+    """The changes of the agency and of those merged into it, newest first."""
+    return (
+        AgencyChange.objects.filter(
+            models.Q(agency=agency) | models.Q(into=agency) | models.Q(agency__merged_into=agency)
+        )
+        .select_related("agency", "into", "actor")
+        .distinct()
+    )
+
+
+def current_agencies() -> QuerySet[Agency]:
+    """Agencies that exist now: those merged into another are left out."""
+    return Agency.objects.filter(merged_into__isnull=True)
+
+
+def predecessors(*, agency: Agency) -> list[int]:
+    """The agency's id, then those of the agencies merged into it, however far back."""
+    ids = [agency.pk]
+    level = [agency.pk]
+    for _depth in range(permissions.MAX_AGENCY_DEPTH):
+        level = list(
+            Agency.objects.filter(merged_into_id__in=level)
+            .exclude(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
+        if not level:
+            break
+        ids.extend(level)
+    return ids

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from events import organiser, public, views
+from events import changes, organiser, public, views
 
 app_name = "events"
 
@@ -17,6 +17,11 @@ staff_patterns = [
     path("<slug:slug>/dialogues/<slug:event>/copy/", organiser.clone_event, name="clone_event"),
     path("<slug:slug>/integration/", organiser.integration, name="integration"),
     path("<slug:slug>/", views.agency_staff, name="agency"),
+    # An agency's changes (events/changes.py): renamed, moved, merged; audited.
+    path("<slug:slug>/changes/", changes.agency_change, name="agency_change"),
+    path("<slug:slug>/changes/rename/", changes.rename_agency, name="rename_agency"),
+    path("<slug:slug>/changes/move/", changes.move_agency, name="move_agency"),
+    path("<slug:slug>/changes/merge/", changes.merge_agency, name="merge_agency"),
     path("<slug:slug>/invite/", views.invite, name="invite"),
     path("<slug:slug>/invitations/<int:pk>/revoke/", views.revoke, name="revoke"),
 ]

@@ -36,6 +36,7 @@ def _agency_page(
         "organisers": selectors.agency_organisers(agency=agency),
         "event_roles": selectors.agency_event_roles(agency=agency),
         "invitations": selectors.pending_invitations(agency=agency),
+        "changes": selectors.agency_changes(agency=agency)[:50],
         "form": form or InvitationForm(agency=agency),
     }
     return render(request, "events/agency_staff.html", context, status=status)

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from events.forms import TextForm
+from reports.models import RollupSource
 from reports.services import SIGNER_NAME_MAX_LENGTH, SIGNER_TITLE_MAX_LENGTH
 
 
@@ -27,3 +28,14 @@ class IssueForm(TextForm):
         if start and end and end < start:
             self.add_error("end", _("The period ends before it starts."))
         return data
+
+
+class RollupUploadForm(TextForm):
+    """A publisher's signed document, as a file, and whose it is."""
+
+    source = forms.ModelChoiceField(label=_("Publisher"), queryset=RollupSource.objects.none())
+    document = forms.FileField(label=_("Signed document (.json)"))
+
+    def __init__(self, *args: Any, sources: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = sources  # type: ignore[attr-defined]

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 
 from events.models import Agency
+from events.selectors import predecessors
 from reports.models import IssuedReport
 from reports.selectors import (
     AgencyReport,
@@ -221,12 +222,13 @@ def official_context(issued: IssuedReport) -> dict[str, Any]:
 
 
 def issues_of(agency: Agency, *, with_figures: bool = False) -> QuerySet[IssuedReport]:
-    """The agency's issued reports, newest first, without their files (nor figures unless asked)."""
+    """The agency's issued reports, and those of the agencies merged into it (each as its
+    issuer issued it), newest first, without their files (nor figures unless asked)."""
     contents = ("figures", "pdf", "xlsx")
     own = contents[1:] if with_figures else contents
     linked = [f"{link}__{name}" for link in ("corrects", "corrected_by") for name in contents]
     return (
-        IssuedReport.objects.filter(agency=agency)
+        IssuedReport.objects.filter(agency_id__in=predecessors(agency=agency))
         .select_related("agency", "issued_by", "corrects", "corrected_by")
         .defer(*own, *linked)
     )

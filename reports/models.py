@@ -169,3 +169,85 @@ class IssuedReport(models.Model):
     @property
     def file_stem(self) -> str:
         return f"bao-cao-{self.sequence}-{self.year}-{self.agency.slug}"
+
+
+class RollupSource(models.Model):
+    """An installation whose issued reports this one sums: its public key, registered by the
+    site's administrators, and where its signed document is pulled from (docs/reports.md)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    # The Ed25519 public key (32 bytes, base64) every document of this publisher is checked with.
+    public_key = models.CharField(_("public key"), max_length=64, unique=True)
+    feed_url = models.URLField(_("address of its document"), blank=True)
+    # The token the publisher asks for (its ROLLUP_FEED_TOKEN); shown to nobody once saved.
+    feed_token = models.CharField(_("token"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("registered at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("roll-up publisher")
+        verbose_name_plural = _("roll-up publishers")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RollupImport(models.Model):
+    """One document imported from a publisher: when, how, by whom, and what it held."""
+
+    class Via(models.TextChoices):
+        PULL = "pull", _("Pulled from its address")
+        UPLOAD = "upload", _("Uploaded file")
+
+    source = models.ForeignKey(RollupSource, on_delete=models.CASCADE, related_name="imports")
+    via = models.CharField(_("how"), max_length=8, choices=Via.choices)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    sha256 = models.CharField(max_length=64)
+    reports = models.PositiveIntegerField(_("reports in it"), default=0)
+    added = models.PositiveIntegerField(_("new reports"), default=0)
+    # Empty when it was imported; else why it was refused (nothing of it was kept).
+    error = models.CharField(_("refused because"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-imported_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.source} · {self.imported_at:%Y-%m-%d %H:%M}"
+
+
+class RollupReport(models.Model):
+    """An issued report of another installation, as its signed document gave it; never changed
+    (the publisher's issued report never changes; a correction is another report)."""
+
+    source = models.ForeignKey(RollupSource, on_delete=models.PROTECT, related_name="reports")
+    # The report's and its agency's ids at the publisher.
+    remote_id = models.PositiveIntegerField()
+    corrects_remote_id = models.PositiveIntegerField(null=True, blank=True)
+    number = models.CharField(_("number"), max_length=120)
+    agency_remote_id = models.PositiveIntegerField()
+    agency_name = models.CharField(_("agency"), max_length=200)
+    # The agency's line up to the top, top first: [{"id": …, "name": …}, …]; the first is the
+    # province (or ministry) it is counted under.
+    lineage = models.JSONField()
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    issued_at = models.DateTimeField(_("issued at"))
+    signer_name = models.CharField(_("signer's name"), max_length=120)
+    signer_title = models.CharField(_("signer's title"), max_length=160)
+    figures = models.JSONField(_("figures"))
+    first_import = models.ForeignKey(RollupImport, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["source", "remote_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "remote_id"], name="one_rollup_report_per_source_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} · {self.number}"

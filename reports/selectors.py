@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
@@ -22,7 +23,7 @@ from dialogue.models import (
     Vote,
 )
 from dialogue.selectors import PollSummary, counted_ratings, summarise_polls
-from events.models import Agency, Event, User
+from events.models import Agency, AgencyChange, Event, User
 from events.permissions import MAX_AGENCY_DEPTH
 
 
@@ -177,12 +178,15 @@ def dialogue_polls(event: Event) -> list[PollSummary]:
 
 
 def agency_and_descendants(agency: Agency) -> list[Agency]:
-    """The agency, then its sub-agencies down the hierarchy, breadth first."""
+    """The agency, then its sub-agencies down the hierarchy, breadth first; agencies merged
+    into another are left out (their history is their successor's, `_Holders`)."""
     found = [agency]
     level = [agency.pk]
     for _depth in range(MAX_AGENCY_DEPTH):
         children = list(
-            Agency.objects.filter(parent_id__in=level).exclude(pk__in=[a.pk for a in found])
+            Agency.objects.filter(parent_id__in=level, merged_into__isnull=True).exclude(
+                pk__in=[a.pk for a in found]
+            )
         )
         if not children:
             break
@@ -312,6 +316,8 @@ class AgencyReport:
 
 HELD = (Event.Status.LIVE, Event.Status.ENDED)
 
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
 # Shown for a question with no reason and a standing question with no legal field.
 NONE_LABEL = "—"
 # The officials' row of the overdue questions nobody was given.
@@ -414,24 +420,43 @@ class _Standing:
 
 def _standing(agencies: list[Agency], *, start: datetime, end: datetime) -> _Standing:
     """What the agencies' standing Q&As received from start to end, and what became of it: in
-    all, by sub-agency, and by the legal field each asker chose (the question's topic)."""
-    standing = dict(
-        Event.objects.filter(agency__in=agencies, kind=Event.Kind.STANDING).values_list(
-            "agency_id", "pk"
-        )
+    all, by sub-agency (a merged agency's questions, asked before its merge, in a row of its
+    own), and by the legal field each asker chose (the question's topic)."""
+    standing = list(
+        Event.objects.filter(agency__in=agencies, kind=Event.Kind.STANDING)
+        .order_by("pk")
+        .values_list("agency_id", "pk")
     )
     if not standing:
         return _Standing(total=None, by_agency=[], by_field=[], event_ids=[])
-    ids = list(standing.values())
+    ids = [pk for _agency, pk in standing]
+    holders = _Holders(ids)
     asked = Question.objects.filter(event_id__in=ids, created_at__gte=start, created_at__lt=end)
     topics = sorted(set(asked.values_list("topic", flat=True)))
+    by_agency: list[StandingRow] = []
+    for agency in agencies:
+        mine = [pk for owner, pk in standing if owner == agency.pk]
+        if not mine:
+            continue
+        own = Q(pk__in=[])
+        merged: dict[int, tuple[_Merge, Q]] = {}
+        for pk in mine:
+            for merge, when in holders.segments(pk):
+                if merge is None:
+                    own |= when
+                else:
+                    held = merged.get(merge.agency.pk, (merge, Q(pk__in=[])))[1]
+                    merged[merge.agency.pk] = (merge, held | when)
+        by_agency.append(
+            _standing_row(agency_label(agency, start=start, end=end), asked.filter(own), end=end)
+        )
+        by_agency.extend(
+            _standing_row(merged_label(merge), asked.filter(when), end=end)
+            for merge, when in merged.values()
+        )
     return _Standing(
         total=_standing_row("", asked, end=end),
-        by_agency=[
-            _standing_row(a.name, asked.filter(event_id=standing[a.pk]), end=end)
-            for a in agencies
-            if a.pk in standing
-        ],
+        by_agency=by_agency,
         by_field=[
             _standing_row(topic or NONE_LABEL, asked.filter(topic=topic), end=end)
             for topic in topics
@@ -503,7 +528,7 @@ def _consultation_row(label: str, comments: QuerySet[Comment]) -> ConsultationRo
 
 
 def _consultation(
-    agencies: list[Agency], *, start: datetime, end: datetime
+    agencies: list[Agency], *, labels: dict[int, str], start: datetime, end: datetime
 ) -> tuple[ConsultationRow | None, list[ConsultationRow]]:
     """The comments sent in the period on the agencies' drafts (erased ones' tombstones too):
     in all, and for each agency that put a draft out for comment."""
@@ -514,7 +539,7 @@ def _consultation(
         draft__agency__in=agencies, created_at__gte=start, created_at__lt=end
     )
     return _consultation_row("", sent), [
-        _consultation_row(a.name, sent.filter(draft__agency=a))
+        _consultation_row(labels.get(a.pk, a.name), sent.filter(draft__agency=a))
         for a in agencies
         if a.pk in with_drafts
     ]
@@ -572,6 +597,133 @@ def _officials(questions: QuerySet[Question], *, late_at: datetime) -> list[Offi
     return [*named, nobody] if nobody is not None else named
 
 
+@dataclass(frozen=True)
+class _Merge:
+    """A merge that moved a dialogue: who held it before, whom it went to, and when."""
+
+    agency: Agency
+    into_name: str
+    at: datetime
+
+
+def _local_date(moment: datetime) -> str:
+    return timezone.localtime(moment, VN).strftime("%d/%m/%Y")
+
+
+def merged_label(merge: _Merge) -> str:
+    """A merged agency's row, e.g. "Sở Tư pháp tỉnh Bắc Giang (merged into … on 01/07/2025)"."""
+    return str(
+        gettext_lazy("%(agency)s (merged into %(into)s on %(date)s)")
+        % {"agency": merge.agency.name, "into": merge.into_name, "date": _local_date(merge.at)}
+    )
+
+
+def agency_label(agency: Agency, *, start: datetime, end: datetime) -> str:
+    """The agency's name, and the one it had if it was renamed during the period."""
+    renamed = (
+        AgencyChange.objects.filter(
+            agency=agency, kind=AgencyChange.Kind.RENAME, at__gte=start, at__lt=end
+        )
+        .order_by("at")
+        .first()
+    )
+    if renamed is None or renamed.before["name"] == agency.name:
+        return agency.name
+    return str(
+        gettext_lazy("%(agency)s (named “%(old)s” until %(date)s)")
+        % {"agency": agency.name, "old": renamed.before["name"], "date": _local_date(renamed.at)}
+    )
+
+
+class _Holders:
+    """Who held each dialogue of the report: the agency it belongs to now, or, for one a merge
+    moved, the agency that held it at the moment that counts (a dialogue's start, a standing
+    question's asking): the first merge after that moment names it."""
+
+    def __init__(self, event_ids: list[int]) -> None:
+        self.merges: dict[int, list[_Merge]] = {}
+        through = AgencyChange.moved_events.through
+        for link in (
+            through.objects.filter(event_id__in=event_ids, agencychange__kind="merge")
+            .select_related("agencychange__agency")
+            .order_by("agencychange__at", "agencychange_id")
+        ):
+            change = link.agencychange
+            self.merges.setdefault(link.event_id, []).append(
+                _Merge(agency=change.agency, into_name=change.before["into"]["name"], at=change.at)
+            )
+
+    def at(self, event_id: int, moment: datetime) -> _Merge | None:
+        """The merge whose agency held the dialogue at `moment`; None: its agency now."""
+        return next((m for m in self.merges.get(event_id, []) if m.at > moment), None)
+
+    def segments(self, event_id: int) -> list[tuple[_Merge | None, Q]]:
+        """A standing Q&A's questions by who held it when each was asked."""
+        found: list[tuple[_Merge | None, Q]] = []
+        since: datetime | None = None
+        for merge in self.merges.get(event_id, []):
+            asked = Q(event_id=event_id, created_at__lt=merge.at)
+            found.append((merge, asked & Q(created_at__gte=since) if since else asked))
+            since = merge.at
+        since_last = Q(created_at__gte=since) if since else Q()
+        found.append((None, Q(event_id=event_id) & since_last))
+        return found
+
+
+def _by_holder(
+    agencies: list[Agency],
+    events: list[Event],
+    holders: _Holders,
+    *,
+    start: datetime,
+    end: datetime,
+) -> list[tuple[str, list[Event]]]:
+    """The dialogues by agency: each agency's own, then those of each agency merged into it,
+    held before the merge, under the merged agency's labelled name."""
+    rows: list[tuple[str, list[Event]]] = []
+    for agency in agencies:
+        mine = [e for e in events if e.agency_id == agency.pk]
+        own = [e for e in mine if holders.at(e.pk, e.starts_at) is None]
+        rows.append((agency_label(agency, start=start, end=end), own))
+        merged: dict[int, tuple[_Merge, list[Event]]] = {}
+        for event in mine:
+            merge = holders.at(event.pk, event.starts_at)
+            if merge is not None:
+                merged.setdefault(merge.agency.pk, (merge, []))[1].append(event)
+        rows.extend((merged_label(merge), held) for merge, held in merged.values())
+    return rows
+
+
+def merged_into_any(agencies: list[Agency]) -> list[tuple[Agency, _Merge]]:
+    """The agencies merged into these (however far back), with their merge, oldest first."""
+    found: list[tuple[Agency, _Merge]] = []
+    level = [a.pk for a in agencies]
+    seen = set(level)
+    for _depth in range(MAX_AGENCY_DEPTH):
+        changes = list(
+            AgencyChange.objects.filter(kind=AgencyChange.Kind.MERGE, into_id__in=level)
+            .exclude(agency_id__in=seen)
+            .select_related("agency")
+            .order_by("at", "pk")
+        )
+        if not changes:
+            break
+        for change in changes:
+            found.append(
+                (
+                    change.agency,
+                    _Merge(
+                        agency=change.agency,
+                        into_name=change.before["into"]["name"],
+                        at=change.at,
+                    ),
+                )
+            )
+        level = [c.agency_id for c in changes]
+        seen.update(level)
+    return found
+
+
 def agency_report(agency: Agency, *, start: datetime, end: datetime) -> AgencyReport:
     """The agency's and its sub-agencies' dialogues held from start (inclusive) to end."""
     agencies = agency_and_descendants(agency)
@@ -586,8 +738,10 @@ def agency_report(agency: Agency, *, start: datetime, end: datetime) -> AgencyRe
         ).select_related("agency")
     )
     field_labels = dict(Event.LegalField.choices)
+    holders = _Holders([e.pk for e in events])
     by_agency = [
-        _row(a.name, [e for e in events if e.agency_id == a.pk], end=end) for a in agencies
+        _row(label, held, end=end)
+        for label, held in _by_holder(agencies, events, holders, start=start, end=end)
     ]
     field_keys = sorted({e.legal_field for e in events})
     by_field = [
@@ -610,7 +764,13 @@ def agency_report(agency: Agency, *, start: datetime, end: datetime) -> AgencyRe
         {f"{d.number} {d.title}".strip() for e in events for d in e.legal_documents.all()}
     )
     standing = _standing(agencies, start=start, end=end)
-    consultation, consultation_by_agency = _consultation(agencies, start=start, end=end)
+    # Drafts stay with the agency that put them out, merged or not: its row is labelled.
+    former = merged_into_any(agencies)
+    labels = {a.pk: agency_label(a, start=start, end=end) for a in agencies}
+    labels.update({a.pk: merged_label(merge) for a, merge in former})
+    consultation, consultation_by_agency = _consultation(
+        [*agencies, *(a for a, _merge in former)], labels=labels, start=start, end=end
+    )
     # The report's questions: those of the dialogues held, and those asked in the standing Q&As.
     questions = Question.objects.filter(
         Q(event_id__in=[e.pk for e in events])

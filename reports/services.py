@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from events.models import Agency, User
 from events.permissions import is_organiser
+from events.selectors import predecessors
 from events.text import clean_text
 from live.errors import InvalidMessage, NotAllowed
 from reports import exports
@@ -56,7 +57,8 @@ def issue_agency_report(
     # the IMMEDIATE transaction's write lock serialises issues already.
     agency = Agency.objects.select_for_update(no_key=True).get(pk=agency.pk)
     if corrects is not None:
-        if corrects.pk is None or corrects.agency_id != agency.pk:
+        # The same agency, or its successor after a merge: it corrects what it took over.
+        if corrects.pk is None or corrects.agency_id not in predecessors(agency=agency):
             raise InvalidMessage(
                 _("A correction replaces a report issued by the same agency."),
                 code="invalid_correction",

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 
 from reports import views
+from reports.rollup import views as rollup
 
 app_name = "reports"
 
@@ -33,4 +34,12 @@ urlpatterns = [
         name="issue_correction",
     ),
     path("a/<slug:slug>/statistics/", views.public_statistics, name="public_statistics"),
+    # The national roll-up (reports/rollup/): the publisher's signed document, for importers
+    # with its token; the importer's pages, for the site's administrators.
+    path("rollup/reports.json", rollup.feed, name="rollup_feed"),
+    path("reports/rollup/", rollup.page, name="rollup"),
+    path("reports/rollup/data.json", rollup.data, name="rollup_data"),
+    path("reports/rollup/document.json", rollup.download, name="rollup_document"),
+    path("reports/rollup/upload", rollup.upload, name="rollup_upload"),
+    path("reports/rollup/publishers/<int:pk>/pull", rollup.pull, name="rollup_pull"),
 ]

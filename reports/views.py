@@ -182,8 +182,9 @@ def answers_bad_period(
 
 
 def _reported_agency(request: HttpRequest, slug: str) -> Agency:
-    """The agency of the URL, if the person asking may see (and issue) its reports."""
-    agency = get_object_or_404(Agency, slug=slug)
+    """The agency of the URL, if the person asking may see (and issue) its reports; a merged
+    agency's reports are its successor's (config/moved.py sends its links there)."""
+    agency = get_object_or_404(Agency, slug=slug, merged_into__isnull=True)
     if not is_organiser(request.user, agency):
         raise PermissionDenied
     return agency

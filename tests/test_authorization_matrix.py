@@ -23,6 +23,7 @@ from allauth.mfa.models import Authenticator
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -47,7 +48,9 @@ from dialogue.selectors import follow_token
 from events import services as event_services
 from events.models import (
     Agency,
+    AgencyChange,
     AgencyMembership,
+    AgencySlug,
     Event,
     EventRole,
     Invitation,
@@ -56,12 +59,12 @@ from events.models import (
 )
 from law.demo import create_demo_library
 from law.models import Article as LegalArticle
-from law.services import DocumentFacts, import_document
 from moderation import messages as moderator_messages
 from moderation import services as moderation_services
 from moderation.models import ModerationLog
 from reports.issued import period_bounds, to_figures
-from reports.models import ExportJob, IssuedReport
+from reports.models import ExportJob, IssuedReport, RollupImport, RollupReport, RollupSource
+from reports.rollup import document as rollup_document
 from reports.selectors import agency_report
 from tests.factories import (
     AgencyFactory,
@@ -78,6 +81,9 @@ from tests.socket import Client as SocketClient
 from tests.socket import session_cookie
 
 POLICY = Path(__file__).resolve().parents[1] / "docs" / "security.md"
+# This installation's roll-up signing key and token in the matrix (a test key, made once).
+ROLLUP_KEY = rollup_document.new_private_key()
+ROLLUP_TOKEN = "matrix-rollup-token"
 ROLES = [
     "anonymous",
     "citizen",
@@ -137,6 +143,10 @@ class World:
     article: LegalArticle  # an article of the legal library
     citation: Citation  # of that article, in the draft answer to `question`
     clause: int  # one of the article's clauses, not cited yet
+    # Two sub-agencies of agency A: one is moved under, or merged into, the other.
+    sub_agencies: tuple[Agency, Agency]
+    # A publisher of the national roll-up: this installation itself, by its own key.
+    rollup_source: RollupSource
 
 
 def build_polls(event: Event, organiser: User) -> tuple[Poll, Poll]:
@@ -206,19 +216,22 @@ def build_world() -> World:
     )
     poll, draft_poll = build_polls(event, people["organiser"])  # type: ignore[arg-type]
     question = QuestionFactory(event=event, author=participant, routed_to=people["official"])
-    document = import_document(
-        facts=DocumentFacts(title="Bộ luật Dân sự 2015"),
-        text="Điều 650. Những trường hợp thừa kế theo pháp luật\n1. Không có di chúc.\n",
-    )
-    article = document.articles.get()
+    article = demo_article()
     draft_answer = AnswerFactory(question=question, official=people["official"], published_at=None)
     citation = Citation.objects.create(
-        answer=draft_answer, article=article, quote="Không có di chúc.", position=1
+        answer=draft_answer, article=article, quote=article.text[:80], position=1
     )
     return World(
         article=article,
         citation=citation,
         clause=article.clauses.values_list("pk", flat=True)[0],
+        sub_agencies=(AgencyFactory(parent=agency), AgencyFactory(parent=agency)),
+        rollup_source=RollupSource.objects.create(
+            name="Chính nó",
+            public_key=rollup_document.public_key_text(rollup_document.private_key(ROLLUP_KEY)),
+            # Nothing listens there; a pull is only queued by the request.
+            feed_url="http://127.0.0.1:9/rollup/reports.json",
+        ),
         issued=build_issued(agency, people["organiser"]),  # type: ignore[arg-type]
         poll=poll,
         poll_option=poll.options.values_list("pk", flat=True)[0],
@@ -300,6 +313,11 @@ def state() -> str:
         Poll,
         PollAnswer,
         IssuedReport,
+        AgencyChange,
+        AgencySlug,
+        RollupSource,
+        RollupImport,
+        RollupReport,
     ]
     dump = {t.__name__: list(t.objects.order_by("pk").values()) for t in tables}
     dump["User"] = list(User.objects.order_by("pk").values("pk", "is_active", "email"))
@@ -477,6 +495,37 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
     ("events:manage:integration", "POST"): lambda w: (
         reverse("events:manage:integration", args=[w.event.agency.slug]),
         {"embed_origins": "https://portal.example.gov.vn"},
+    ),
+    ("events:manage:agency_change", "GET"): lambda w: (
+        reverse("events:manage:agency_change", args=[w.event.agency.slug]),
+        {},
+    ),
+    ("events:manage:rename_agency", "POST"): lambda w: (
+        reverse("events:manage:rename_agency", args=[w.event.agency.slug]),
+        {"name": "Sở Tư pháp (tên mới)", "slug": ""},
+    ),
+    ("events:manage:move_agency", "POST"): lambda w: (
+        reverse("events:manage:move_agency", args=[w.sub_agencies[0].slug]),
+        {"parent": w.sub_agencies[1].pk},
+    ),
+    ("events:manage:merge_agency", "POST"): lambda w: (
+        reverse("events:manage:merge_agency", args=[w.sub_agencies[0].slug]),
+        {"into": w.sub_agencies[1].pk, "confirm": "on"},
+    ),
+    ("reports:rollup_feed", "GET"): lambda w: (reverse("reports:rollup_feed"), {}),
+    ("reports:rollup", "GET"): lambda w: (reverse("reports:rollup"), {}),
+    ("reports:rollup_data", "GET"): lambda w: (reverse("reports:rollup_data"), {}),
+    ("reports:rollup_document", "GET"): lambda w: (reverse("reports:rollup_document"), {}),
+    ("reports:rollup_upload", "POST"): lambda w: (
+        reverse("reports:rollup_upload"),
+        {
+            "source": w.rollup_source.pk,
+            "document": SimpleUploadedFile("bao-cao.json", rollup_document.build_document()),
+        },
+    ),
+    ("reports:rollup_pull", "POST"): lambda w: (
+        reverse("reports:rollup_pull", args=[w.rollup_source.pk]),
+        {},
     ),
     ("reports:dialogue", "GET"): lambda w: (reverse("reports:dialogue", args=[w.event.slug]), {}),
     ("reports:dialogue_export", "GET"): lambda w: (
@@ -689,6 +738,20 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
 }
 
 
+# What a request of the row sends besides its body: the roll-up's document is read with its
+# token, by another installation rather than by an account (docs/security.md).
+HEADERS: dict[tuple[str, str], dict[str, str]] = {
+    ("reports:rollup_feed", "GET"): {"Authorization": f"Bearer {ROLLUP_TOKEN}"},
+}
+
+
+@pytest.fixture(autouse=True)
+def _rollup_publishing(settings: Any) -> None:
+    """This installation publishes its issued reports for the roll-up."""
+    settings.ROLLUP_SIGNING_KEY = ROLLUP_KEY
+    settings.ROLLUP_FEED_TOKEN = ROLLUP_TOKEN
+
+
 def demo_article() -> LegalArticle:
     """An article of the demo library, imported on first use."""
     if not LegalArticle.objects.exists():
@@ -718,9 +781,13 @@ WRITES = {
     "events:manage:event",
     "events:manage:clone_event",
     "events:manage:integration",
+    "events:manage:rename_agency",
+    "events:manage:move_agency",
+    "events:manage:merge_agency",
     "events:delete_account",
     "reports:issue",
     "reports:issue_correction",
+    "reports:rollup_upload",
     "consultation:join",
     "consultation:comment",
     "consultation:support",
@@ -834,9 +901,13 @@ def test_http_cell(name, method, role, outcome, django_capture_on_commit_callbac
     url, data = REQUESTS[(name, method)](world)
     if data.get("confirmation") == "@self":
         data["confirmation"] = person.email if person else ""
+    headers = HEADERS.get((name, method), {})
     before = state()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = client.get(url) if method == "GET" else client.post(url, data)
+        if method == "GET":
+            response = client.get(url, headers=headers)
+        else:
+            response = client.post(url, data, headers=headers)
     after = state()
     location = response.headers.get("Location", "")
     to_login = response.status_code == 302 and (

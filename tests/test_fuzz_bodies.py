@@ -29,7 +29,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events.text import FORBIDDEN
-from tests.test_authorization_matrix import POLICY_ROWS, REQUESTS, ROLES, build_world, state
+from tests.test_authorization_matrix import (  # the roll-up's key, as in the matrix
+    POLICY_ROWS,
+    REQUESTS,
+    ROLES,
+    _rollup_publishing,  # noqa: F401
+    build_world,
+    state,
+)
 
 ON_POSTGRESQL = django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 pytestmark = [

@@ -10,6 +10,7 @@ from django.contrib.auth import authenticate
 from django.contrib.sites.models import Site
 from django.core.management import call_command, load_command_class
 from django.db.models import Count, F
+from django.utils import timezone
 
 from config.demo import SYSTEM_EMAIL, load
 from dialogue.models import Question
@@ -49,7 +50,7 @@ def test_seed_twice_creates_the_demo_once() -> None:
     assert "already present" in second
     assert Question.objects.count() == questions
     assert Agency.objects.filter(slug="so-tu-phap-bac-ninh").count() == 1
-    assert Agency.objects.filter(slug="ubnd-huyen-tien-du").count() == 1
+    assert Agency.objects.filter(slug="ubnd-xa-hoa-binh").count() == 1
 
     live = Event.objects.get(slug=LIVE_SLUG)
     assert live.status == Event.Status.LIVE
@@ -118,7 +119,7 @@ def test_reset_deletes_and_recreates_the_demo() -> None:
     assert Question.objects.count() == questions
     assert User.objects.count() == users
     assert dict(Event.objects.values_list("agency__slug").annotate(n=Count("pk"))) == per_agency
-    assert per_agency["ubnd-huyen-tien-du"] >= 1
+    assert per_agency["ubnd-xa-hoa-binh"] >= 1
     assert authenticate(email="congdan@example.org", password="demo12345") is not None
 
 
@@ -161,3 +162,42 @@ def test_the_demo_data_file_names_only_known_values() -> None:
     for past in demo.past_dialogues:
         assert past.legal_field in Event.LegalField.values
         assert all(reason in Question.RejectionReason.values for reason, _ in past.rejected)
+
+
+def test_the_demo_agencies_are_the_two_levels_of_today_with_a_merge() -> None:
+    """Since 1 July 2025: the province, its departments and its communes and wards; no district.
+    The Bắc Giang department of justice was merged into Bắc Ninh's, and the province's report
+    shows a row per sub-agency, the merged one labelled, its dialogue held before the merge."""
+    from datetime import date
+
+    from events.models import AgencyChange
+    from reports.issued import period_bounds
+    from reports.selectors import agency_report
+
+    seed()
+    province = Agency.objects.get(slug="ubnd-tinh-bac-ninh")
+    assert province.parent is None
+    below = set(Agency.objects.filter(parent=province).values_list("slug", flat=True))
+    assert below == {
+        "so-tu-phap-bac-ninh",
+        "so-tu-phap-bac-giang",
+        "ubnd-xa-hoa-binh",
+        "ubnd-phuong-trung-hoa",
+    }
+    assert not Agency.objects.filter(name__icontains="huyện").exists()
+    merge = AgencyChange.objects.get(kind=AgencyChange.Kind.MERGE)
+    assert merge.agency.slug == "so-tu-phap-bac-giang"
+    assert merge.into is not None
+    assert merge.into.slug == "so-tu-phap-bac-ninh"
+    start, end = period_bounds(date(2025, 1, 1), timezone.localdate())
+    labels = [row.label for row in agency_report(province, start=start, end=end).by_agency]
+    assert labels == [
+        "UBND tỉnh Bắc Ninh",
+        "Sở Tư pháp tỉnh Bắc Ninh",
+        "Sở Tư pháp tỉnh Bắc Giang (hợp nhất vào Sở Tư pháp tỉnh Bắc Ninh ngày 01/07/2025)",
+        "UBND phường Trung Hòa",
+        "UBND xã Hòa Bình",
+    ]
+    # Seeding again after a reset makes the same merge once more.
+    seed("--reset")
+    assert AgencyChange.objects.filter(kind=AgencyChange.Kind.MERGE).count() == 1

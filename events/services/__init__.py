@@ -4,12 +4,18 @@
 - `invitations`: staff invited to a role, and the invitation accepted or revoked
 - `accounts`: a person deletes their own account
 - `embedding`: the sites that may frame an agency's widget
+- `agencies`: an agency renamed, moved under another, or merged into another, audited
 """
 
 from __future__ import annotations
 
 from events.services.accounts import (
     delete_account,
+)
+from events.services.agencies import (
+    merge_agencies,
+    move_agency,
+    rename_agency,
 )
 from events.services.dialogues import (
     EVENT_FIELDS,
@@ -56,7 +62,10 @@ __all__ = [
     "event_details",
     "invitation_token_hash",
     "invite_staff",
+    "merge_agencies",
+    "move_agency",
     "open_standing_qa",
+    "rename_agency",
     "revoke_invitation",
     "set_embed_origins",
     "update_event",

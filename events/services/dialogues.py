@@ -282,6 +282,7 @@ def open_standing_qa(*, actor: User, agency: Agency, answer_days: int) -> Event:
         existing = (
             Event.objects.select_for_update()
             .filter(agency=agency, kind=Event.Kind.STANDING)
+            .exclude(status=Event.Status.ARCHIVED)
             .first()
         )
         if existing is not None:

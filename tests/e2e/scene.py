@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.core.management import call_command
 from django.db.models import Count
@@ -62,6 +62,7 @@ class Scene:
     draft: Draft
     asker_path: str  # a nickname asker's private page, with answered and unanswered questions
     polled: Event  # a live dialogue whose poll's results are on the stage
+    admin: User  # the site's administrator, who runs the national roll-up
 
 
 def build_scene() -> Scene:
@@ -155,6 +156,7 @@ def _build() -> Scene:
         draft=Draft.objects.get(event=live),
         asker_path=_asker_path(ended),
         polled=_polled(live, moderator),
+        admin=_rollup(accounts["admin"], organiser),
     )
 
 
@@ -219,6 +221,48 @@ class PageType:
     ready: str = ""  # a selector visible once the page shows what it is taken for
 
 
+def _rollup(admin: User, organiser: User) -> User:
+    """The province's reports issued (2025, and 2026 with a correction), published signed and
+    imported by this installation itself, as a ministry's would: the roll-up page has rows."""
+    from django.test import override_settings
+
+    from reports.models import RollupImport
+    from reports.rollup import document
+    from reports.rollup import services as rollup_services
+    from reports.services import issue_agency_report
+
+    enable_totp(admin)
+    province = Agency.objects.get(slug="ubnd-tinh-bac-ninh")
+    department = Agency.objects.get(slug="so-tu-phap-bac-ninh")
+    signer = {"signer_name": "Nguyễn Văn An", "signer_title": "Giám đốc"}
+    year = timezone.localdate().year
+    issue_agency_report(
+        actor=organiser,
+        agency=province,
+        start=date(year - 1, 1, 1),
+        end=date(year - 1, 12, 31),
+        **signer,
+    )
+    this_year = {
+        "start": date(year, 1, 1),
+        "end": timezone.localdate(),
+        **signer,
+    }
+    first = issue_agency_report(actor=organiser, agency=department, **this_year)
+    issue_agency_report(actor=organiser, agency=department, corrects=first, **this_year)
+    key = document.new_private_key()
+    source = rollup_services.register_source(
+        actor=admin,
+        name="Tỉnh Bắc Ninh",
+        public_key_text=document.public_key_text(document.private_key(key)),
+    )
+    with override_settings(ROLLUP_SIGNING_KEY=key, ROLLUP_PUBLISHER="Sở Tư pháp tỉnh Bắc Ninh"):
+        rollup_services.import_document(
+            actor=admin, source=source, raw=document.build_document(), via=RollupImport.Via.UPLOAD
+        )
+    return admin
+
+
 def page_types(scene: Scene) -> list[PageType]:
     """Every kind of page of the site, on the scene's data."""
     live, ended = scene.live.slug, scene.ended.slug
@@ -243,6 +287,8 @@ def page_types(scene: Scene) -> list[PageType]:
             "agency-answers-due", f"/manage/{scene.agency.slug}/answers-due/", who="organiser"
         ),
         PageType("agency-staff", f"/manage/{scene.agency.slug}/", who="organiser"),
+        # The Bắc Giang department merged into Bắc Ninh's on 01/07/2025, in the history.
+        PageType("agency-change", f"/manage/{scene.agency.slug}/changes/", who="organiser"),
         PageType(
             "stage", f"/stage/{scene.live.stage_token}/", projector=True, ready="#stage-question"
         ),
@@ -269,6 +315,12 @@ def page_types(scene: Scene) -> list[PageType]:
             who="organiser",
         ),
         PageType("public-statistics", f"/a/{scene.agency.slug}/statistics/"),
+        PageType(
+            "rollup",
+            f"/reports/rollup/?start={timezone.localdate().year - 1}-01-01"
+            f"&end={timezone.localdate().year}-12-31",
+            who="admin",
+        ),
         PageType("draft", f"/consultation/{scene.draft.pk}/"),
         PageType("draft-review", f"/consultation/manage/drafts/{scene.draft.pk}/", who="moderator"),
         PageType("draft-summary", f"/consultation/{scene.draft.pk}/summary/", who="organiser"),

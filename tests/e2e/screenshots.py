@@ -1,6 +1,6 @@
 """Screenshots of every kind of page, in Vietnamese, into docs/screenshots/ (`make screenshots`).
 
-    python -m tests.e2e.screenshots [--out docs/screenshots]
+    python -m tests.e2e.screenshots [--out docs/screenshots] [--only NAME ...]
 
 A fresh SQLite database in a temporary folder gets the demo data (`seed_demo`) moved to a live
 moment (tests/e2e/scene.py); daphne serves it as in the browser tests, and Debian's Chromium takes
@@ -45,6 +45,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--guides", type=Path, default=Path("static/guides"))
+    parser.add_argument(
+        "--only", nargs="*", default=[], help="the kinds of page to take (default: every one)"
+    )
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="screenshots-") as folder:
         database = Path(folder) / "db.sqlite3"
@@ -56,10 +59,10 @@ def main() -> None:
         import django
 
         django.setup()
-        take_all(database, arguments.out, arguments.guides)
+        take_all(database, arguments.out, arguments.guides, only=set(arguments.only))
 
 
-def take_all(database: Path, out: Path, guides: Path) -> None:
+def take_all(database: Path, out: Path, guides: Path, only: set[str] | None = None) -> None:
     from django.core.management import call_command
     from playwright.sync_api import expect, sync_playwright
 
@@ -78,6 +81,8 @@ def take_all(database: Path, out: Path, guides: Path) -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
             for kind in illustration_pages(scene) + page_types(scene):
+                if only and kind.name not in only:
+                    continue
                 sizes = PROJECTORS if kind.projector else SIZES
                 for size, options in sizes.items():
                     context = browser.new_context(

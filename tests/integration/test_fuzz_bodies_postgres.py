@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_fuzz_bodies import (  # noqa: F401 (the test, run here too)
+from tests.test_fuzz_bodies import (  # noqa: F401 (the test, run here too, and its fixture)
+    _rollup_publishing,
     test_random_bodies_to_every_form_and_api_endpoint_never_answer_500_nor_store_a_refusal,
 )
 

@@ -134,7 +134,7 @@ def test_every_formula_prefix_is_escaped(escaped: str) -> None:
 def test_outsiders_and_citizens_are_refused_the_reports(seeded: None) -> None:
     outsider = UserFactory(display_name="Người ngoài")
     AgencyMembership.objects.create(
-        agency=Agency.objects.get(slug="ubnd-huyen-tien-du"), user=outsider
+        agency=Agency.objects.get(slug="ubnd-xa-hoa-binh"), user=outsider
     )
     citizen = User.objects.get(email="congdan@example.org")
     for user in (outsider, citizen):

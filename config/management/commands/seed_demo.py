@@ -40,7 +40,8 @@ from config.demo import (
 from consultation.demo import create_demo_draft, delete_demo_drafts
 from dialogue import services
 from dialogue.models import Participant, Question
-from events.models import Agency, AgencyMembership, Event, EventRole, User
+from events.models import Agency, AgencyChange, AgencyMembership, Event, EventRole, User
+from events.services import agencies as agency_services
 from law.demo import create_demo_library, delete_demo_library
 from moderation import record
 from moderation import services as moderation
@@ -91,6 +92,8 @@ class Command(BaseCommand):
         agencies = list(load().agencies)
 
         delete_demo_drafts(agency_slugs=agencies)
+        # The demo's merges and renames are made again; other agencies' history is kept.
+        AgencyChange.objects.filter(agency__slug__in=agencies).delete()
         delete_demo_library()
         events = Event.objects.filter(Q(agency__slug__in=agencies) | Q(slug__in=slugs))
         count = events.count()
@@ -111,6 +114,10 @@ class Command(BaseCommand):
             )
         users = {account.key: self._account(account) for account in load().accounts}
         agencies = {demo.slug: self._agency(demo) for demo in load().agencies.values()}
+        for demo in load().agencies.values():
+            if demo.parent is not None:
+                agencies[demo.slug].parent = agencies[demo.parent]
+                agencies[demo.slug].save(update_fields=["parent"])
         now = timezone.now()
         schedule = schedule_for(now)
         for spec in specs:
@@ -143,6 +150,7 @@ class Command(BaseCommand):
             AgencyMembership.objects.create(
                 agency=agency, user=users["tochuc"], role=AgencyMembership.Role.ORGANISER
             )
+        self._merge(agencies, users["tochuc"])
 
         create_demo_draft(
             event=Event.objects.get(slug=LIVE_SLUG),
@@ -179,11 +187,31 @@ class Command(BaseCommand):
         return user
 
     def _agency(self, demo: DemoAgency) -> Agency:
-        """Create the agency, or bring an existing one back to the demo state."""
+        """Create the agency, or bring an existing one back to the demo state (not merged)."""
         agency, _created = Agency.objects.update_or_create(
-            slug=demo.slug, defaults={"name": demo.name, "description": demo.description}
+            slug=demo.slug,
+            defaults={
+                "name": demo.name,
+                "description": demo.description,
+                "parent": None,
+                "merged_into": None,
+            },
         )
         return agency
+
+    def _merge(self, agencies: dict[str, Agency], organiser: User) -> None:
+        """The merges of 1 July 2025, made through the service as an organiser of both, and
+        dated the day they took effect (the demo is made later than that)."""
+        for demo in load().agencies.values():
+            if demo.merged_into is None or demo.merged_on is None:
+                continue
+            change = agency_services.merge_agencies(
+                actor=organiser, agency=agencies[demo.slug], into=agencies[demo.merged_into]
+            )
+            on = datetime.fromisoformat(demo.merged_on)
+            AgencyChange.objects.filter(pk=change.pk).update(
+                at=on.replace(tzinfo=timezone.get_current_timezone())
+            )
 
     def _fill(self, event: Event, spec: DemoEvent, users: dict[str, User], now: datetime) -> None:
         """Ask, moderate and vote through the services, as the audience and moderators would."""
