@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from events.text import CleanInputMixin
 from live.errors import DomainError
 from reports.models import IssuedReport, RollupSource
 from reports.rollup.document import public_key
@@ -48,7 +49,7 @@ class IssuedReportAdmin(admin.ModelAdmin[IssuedReport]):
         return False
 
 
-class RollupSourceForm(forms.ModelForm[RollupSource]):
+class RollupSourceForm(CleanInputMixin, forms.ModelForm[RollupSource]):
     feed_url = forms.URLField(
         label=_("address of its document"), required=False, assume_scheme="https"
     )

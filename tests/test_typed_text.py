@@ -42,6 +42,7 @@ GET_FORMS = {
     ("events/_join_box.html", "join-code-form"): "a dialogue's public code",
     # Two dates.
     ("reports/agency.html", "no-print period-form"): "a period",
+    ("reports/rollup.html", "period-form"): "a period",
     # Never sent: moderation.js reads them, and their text field has no name.
     ("moderation/console.html", "modes"): "read by the console's script",
     ("moderation/console.html", "queue-filter"): "read by the console's script",

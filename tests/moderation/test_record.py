@@ -12,7 +12,9 @@ from moderation.record import LIFECYCLE_FIELDS
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("config", "consultation", "dialogue", "erasure", "events", "live", "moderation", "reports")
 OWNER = ROOT / "moderation" / "record.py"
-# Fields no other model has: a write of one of them is a question's, whatever it is called.
+# Fields no other model has: a write of one of them is a question's, whatever it is called;
+# except `merged_into`, which an agency has too (events/services/agencies.py): an agency's writes
+# are told apart by their receiver's name.
 QUESTION_ONLY = {
     "answer_due_at",
     "answered_at",
@@ -32,6 +34,8 @@ def lifecycle_writes(source: str) -> list[str]:
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue
         receiver = ast.unparse(node.func.value)
+        if "agency" in receiver.lower() or "agencies" in receiver.lower():
+            continue  # an agency's merge, not a question's
         named = "question" in receiver.lower() or receiver in ("source", "target", "current")
         if node.func.attr == "update":
             fields = {keyword.arg for keyword in node.keywords}
