@@ -300,19 +300,22 @@ class Hub:
     async def _read(self) -> None:
         if self.channel is None:
             raise RuntimeError("the hub reads only once it has its channel")
-        backoff = 0.1
+        backoff, lost = 0.1, False
         while not _cancelled():
+            # The layer's server went away (a Redis restart): join every group again and repair,
+            # before reading on. A join that fails (a pooled connection the restart killed) is
+            # tried again before every read until it works: the repair is never skipped.
+            if lost and await self._rejoin():
+                lost = False
+                await self._recovered()
             try:
                 message = await self.layer.receive(self.channel)
             except asyncio.CancelledError:
                 raise
             except Exception:
-                # The layer's server went away (a Redis restart): wait, then join again.
                 log.warning("hub lost its channel layer; retrying in %.1fs", backoff, exc_info=True)
                 await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, REJOIN_MAX_SECONDS)
-                if await self._rejoin():
-                    await self._recovered()
+                backoff, lost = min(backoff * 2, REJOIN_MAX_SECONDS), True
                 continue
             backoff = 0.1
             if message.get("type") in ("hub.frame", "hub.control"):

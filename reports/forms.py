@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from events.forms import TextForm
 from reports.models import RollupSource
-from reports.services import SIGNER_NAME_MAX_LENGTH, SIGNER_TITLE_MAX_LENGTH
+from reports.services import PLACE_MAX_LENGTH, SIGNER_NAME_MAX_LENGTH, SIGNER_TITLE_MAX_LENGTH
 
 
 class IssueForm(TextForm):
@@ -20,6 +20,11 @@ class IssueForm(TextForm):
         label=_("Signer's title"),
         max_length=SIGNER_TITLE_MAX_LENGTH,
         help_text=_("As printed above the signature, e.g. “Giám đốc” or “Phó Giám đốc”."),
+    )
+    place = forms.CharField(
+        label=_("Place of issue"),
+        max_length=PLACE_MAX_LENGTH,
+        help_text=_("The place name printed before the date, e.g. “Bắc Ninh”."),
     )
 
     def clean(self) -> dict[str, Any]:

@@ -217,6 +217,7 @@ def official_context(issued: IssuedReport) -> dict[str, Any]:
         "number": issued.number,
         "signer_name": issued.signer_name,
         "signer_title": issued.signer_title,
+        "place": issued.place,
         "corrects": issued.corrects,
     }
 

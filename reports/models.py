@@ -123,6 +123,8 @@ class IssuedReport(models.Model):
     )
     signer_name = models.CharField(_("signer's name"), max_length=120)
     signer_title = models.CharField(_("signer's title"), max_length=160)
+    # The place name before the date (Decree 30/2020/NĐ-CP: "Bắc Ninh, ngày … tháng … năm …").
+    place = models.CharField(_("place of issue"), max_length=100, blank=True)
     figures = models.JSONField(_("figures"))
     pdf = models.BinaryField(_("PDF"))
     xlsx = models.BinaryField(_("XLSX"))

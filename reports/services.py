@@ -23,6 +23,7 @@ from reports.selectors import agency_report
 
 SIGNER_NAME_MAX_LENGTH = 120
 SIGNER_TITLE_MAX_LENGTH = 160
+PLACE_MAX_LENGTH = 100
 
 
 def report_number(agency: Agency, sequence: int) -> str:
@@ -39,6 +40,7 @@ def issue_agency_report(
     end: date,
     signer_name: str,
     signer_title: str,
+    place: str = "",
     corrects: IssuedReport | None = None,
 ) -> IssuedReport:
     """Number the agency's report for the period (dates inclusive), store its figures and files."""
@@ -51,6 +53,9 @@ def issue_agency_report(
     )
     signer_title = clean_text(
         signer_title, max_length=SIGNER_TITLE_MAX_LENGTH, field=_("signer's title")
+    )
+    place = (
+        clean_text(place, max_length=PLACE_MAX_LENGTH, field=_("place of issue")) if place else ""
     )
     # One issue at a time per agency, so that the sequence has no gaps and no doubles: a lock on
     # the agency's row (FOR NO KEY UPDATE: rows naming the agency are not held up); on SQLite
@@ -92,6 +97,7 @@ def issue_agency_report(
             issued_by=actor,
             signer_name=signer_name,
             signer_title=signer_title,
+            place=place,
             figures=figures,
             corrects=corrects,
         )

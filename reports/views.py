@@ -351,6 +351,7 @@ def issued(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "end": found.period_end,
             "signer_name": found.signer_name,
             "signer_title": found.signer_title,
+            "place": found.place,
         },
         auto_id="correction_%s",
     )

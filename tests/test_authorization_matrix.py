@@ -359,6 +359,7 @@ ISSUE_FORM = {
     "end": timezone.localdate().isoformat(),
     "signer_name": "Nguyễn Văn An",
     "signer_title": "Giám đốc",
+    "place": "Bắc Ninh",
 }
 
 

@@ -79,7 +79,13 @@ def test_the_length_is_counted_on_the_normalised_text():
     decomposed = "e\u0301" * 50  # 100 code points, 50 once NFC
     assert len(text.clean_text(decomposed, max_length=50, field="x")) == 50
     form = IssueForm(
-        {"start": "2025-01-01", "end": "2025-12-31", "signer_name": decomposed, "signer_title": "x"}
+        {
+            "start": "2025-01-01",
+            "end": "2025-12-31",
+            "signer_name": decomposed,
+            "signer_title": "x",
+            "place": "y",
+        }
     )
     form.fields["signer_name"].max_length = 50
     form.fields["signer_name"].validators[0].limit_value = 50  # type: ignore[attr-defined]
@@ -95,7 +101,13 @@ def test_every_date_and_number_a_form_takes_is_bounded():
     assert not comment.is_valid()
     assert set(comment.errors) == {"article", "clause"}
     issue = IssueForm(
-        {"start": "2025-01-01", "end": "9999-12-31", "signer_name": "A", "signer_title": "B"}
+        {
+            "start": "2025-01-01",
+            "end": "9999-12-31",
+            "signer_name": "A",
+            "signer_title": "B",
+            "place": "C",
+        }
     )
     assert not issue.is_valid()
     assert "end" in issue.errors

@@ -234,7 +234,7 @@ def _rollup(admin: User, organiser: User) -> User:
     enable_totp(admin)
     province = Agency.objects.get(slug="ubnd-tinh-bac-ninh")
     department = Agency.objects.get(slug="so-tu-phap-bac-ninh")
-    signer = {"signer_name": "Nguyễn Văn An", "signer_title": "Giám đốc"}
+    signer = {"signer_name": "Nguyễn Văn An", "signer_title": "Giám đốc", "place": "Bắc Ninh"}
     year = timezone.localdate().year
     issue_agency_report(
         actor=organiser,

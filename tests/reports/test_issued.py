@@ -44,7 +44,7 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 START, END = TODAY - timedelta(days=30), TODAY
 PERIOD = {"start": START.isoformat(), "end": END.isoformat()}
-SIGNER = {"signer_name": "Nguyễn Văn An", "signer_title": "Giám đốc"}
+SIGNER = {"signer_name": "Nguyễn Văn An", "signer_title": "Giám đốc", "place": "Bắc Ninh"}
 
 
 @pytest.fixture(autouse=True)
@@ -123,6 +123,7 @@ def test_issuing_stores_the_figures_and_the_files(held: Event, organiser: User) 
     assert (issued.period_start, issued.period_end) == (START, END)
     assert issued.issued_by == organiser
     assert (issued.signer_name, issued.signer_title) == ("Nguyễn Văn An", "Giám đốc")
+    assert issued.place == "Bắc Ninh"
     assert issued.corrects is None
     live = live_report(agency)
     assert issued.figures == to_figures(live)
@@ -137,7 +138,9 @@ def test_issuing_stores_the_figures_and_the_files(held: Event, organiser: User) 
     assert total[header.index("Số câu hỏi nhận được")] == live.total.received == 5
 
 
-def test_the_pdf_carries_the_number_the_date_and_the_signer(held: Event, organiser: User) -> None:
+def test_the_pdf_carries_the_number_the_place_the_date_and_the_signer(
+    held: Event, organiser: User
+) -> None:
     from pypdf import PdfReader
 
     issued = issue(organiser, held.agency)
@@ -145,7 +148,7 @@ def test_the_pdf_carries_the_number_the_date_and_the_signer(held: Event, organis
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     issued_on = issued.issued_at.astimezone(VN).date()
     assert f"Số: {issued.number}" in text
-    assert vietnamese_date(issued_on) in text
+    assert f"Bắc Ninh, {vietnamese_date(issued_on)}" in text
     assert "GIÁM ĐỐC" in text
     assert "Nguyễn Văn An" in text
     assert "tiếp nhận 5 câu hỏi" in text
@@ -219,7 +222,12 @@ def test_a_correction_names_the_old_one_which_stays_as_issued(held: Event, organ
     Question.objects.filter(event=held, status=Question.Status.REJECTED).delete()
     response = client.post(
         reverse("reports:issue_correction", args=[agency.slug, old.pk]),
-        {**PERIOD, "signer_name": "Trần Thị Bình", "signer_title": "Phó Giám đốc"},
+        {
+            **PERIOD,
+            "signer_name": "Trần Thị Bình",
+            "signer_title": "Phó Giám đốc",
+            "place": "Bắc Ninh",
+        },
     )
     new = IssuedReport.objects.exclude(pk=old.pk).get()
     assert response["Location"] == reverse("reports:issued", args=[agency.slug, new.pk])
@@ -326,7 +334,9 @@ def test_the_agency_report_page_offers_to_issue_it(held: Event, organiser: User)
 def test_an_incomplete_form_issues_nothing(held: Event, organiser: User) -> None:
     client = staff_client(organiser)
     url = reverse("reports:issue", args=[held.agency.slug])
-    response = client.post(url, {**PERIOD, "signer_name": " ", "signer_title": "Giám đốc"})
+    response = client.post(
+        url, {**PERIOD, "signer_name": " ", "signer_title": "Giám đốc", "place": "Bắc Ninh"}
+    )
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("reports:agency", args=[held.agency.slug]))
     assert not IssuedReport.objects.exists()
