@@ -247,7 +247,9 @@ def answers(request: HttpRequest, filters: Query[AnswerFilters]) -> list[Questio
     """Questions with a published answer, the newest answer first."""
     event = None
     if filters.event:
-        event = selectors.public_events().filter(slug=filters.event).first()
+        # Only what a slug may hold reaches a query: NUL fails on PostgreSQL.
+        found_slug = slug_re.fullmatch(filters.event) is not None
+        event = selectors.public_events().filter(slug=filters.event).first() if found_slug else None
         if event is None:
             raise HttpError(404, _("There is no such dialogue."))
     found = selectors.published_answers(

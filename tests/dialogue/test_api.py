@@ -37,6 +37,10 @@ def test_the_api_shows_public_data_only_and_never_an_anonymous_name(client):
     (answer,) = client.get("/api/answers", {"agency": "ha-nam"}).json()
     assert answer["id"] == question.pk
     assert client.get("/api/answers", {"agency": "nope"}).status_code == 404
+    # What no slug holds never reaches a query (a NUL is a 500 on PostgreSQL).
+    for value in ("nope", "dat-dai\x00", "\x00"):
+        assert client.get("/api/answers", {"event": value}).status_code == 404
+        assert client.get("/api/answers", {"agency": value}).status_code == 404
     assert client.get("/api/events", {"limit": 0}).status_code == 422
 
 
