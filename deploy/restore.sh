@@ -40,10 +40,10 @@ BACKUP=${1:?usage: deploy/restore.sh [--database URL --media DIR] [--report FILE
 BACKUP=${BACKUP%/}
 SCRATCH=0
 if [ -n "$TARGET_DB$TARGET_MEDIA" ]; then
-    [ -n "$TARGET_DB" ] && [ -n "$TARGET_MEDIA" ] || {
+    if [ -z "$TARGET_DB" ] || [ -z "$TARGET_MEDIA" ]; then
         echo "a scratch restore needs both --database and --media" >&2
         exit 2
-    }
+    fi
     SCRATCH=1
 else
     : "${DATABASE_URL:?set DATABASE_URL (postgres://user@host:port/name), or ENV_FILE}"

@@ -3,15 +3,20 @@
 `.ci/run` used to decide whether it could audit by calling two advisory services by name. The
 audit's source is now a setting of `make audit` (PIP_AUDIT_SERVICE), run by an operator with
 network access, and by CI only when CI_NETWORK=1 says the network is available.
+
+ShellCheck runs in `make check` on the deploy scripts and on `.ci/run`, which installs it.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 import subprocess
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # A host name (a dotted name ending in a top-level domain) or any URL with a host.
@@ -57,3 +62,21 @@ def test_ci_audits_only_when_it_is_told_the_network_is_there(tmp_path):
     stderr, made = audit_step(tmp_path, CI_NETWORK="1")
     assert made == ["audit"]
     assert "NOT RUN" not in stderr
+
+
+def test_make_check_runs_shellcheck_on_every_script_and_ci_installs_it():
+    makefile = (ROOT / "Makefile").read_text()
+    check = re.search(r"^check:.*?(?=^\S)", makefile, flags=re.MULTILINE | re.DOTALL)
+    assert check is not None
+    assert "shellcheck -x $(SHELL_SCRIPTS)" in check[0]
+    assert re.search(r"^SHELL_SCRIPTS := deploy/\*\.sh \.ci/run$", makefile, flags=re.MULTILINE)
+    assert "need+=(shellcheck)" in (ROOT / ".ci" / "run").read_text()
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed here")
+def test_shellcheck_finds_nothing_in_the_scripts():
+    scripts = [*sorted((ROOT / "deploy").glob("*.sh")), ROOT / ".ci" / "run"]
+    result = subprocess.run(
+        ["shellcheck", "-x", *map(str, scripts)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout
