@@ -89,11 +89,13 @@ if [ "$PACKAGES" -eq 1 ]; then
     say "packages"
     run env DEBIAN_FRONTEND=noninteractive apt-get update -q
     # python3-venv: the code's own Python packages; postgresql-client comes with postgresql.
-    # libpango and a font with Vietnamese: the reports' PDF (WeasyPrint). No sudo is needed:
-    # the steps run as another user with runuser, which util-linux always has.
+    # libpango and a font with Vietnamese: the reports' PDF (WeasyPrint). age, rsync and the ssh
+    # client: the backups' encryption and their copy off the machine, when the settings ask for
+    # them. No sudo is needed: the steps run as another user with runuser, which util-linux
+    # always has.
     run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3 python3-venv git curl \
         nginx postgresql redis-server certbot libpango-1.0-0 libpangoft2-1.0-0 \
-        fonts-dejavu-core
+        fonts-dejavu-core age rsync openssh-client
 fi
 
 # ---------------------------------------------------------------------------------------------
