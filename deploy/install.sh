@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the platform on a fresh Debian 12 or Ubuntu 24.04 with systemd, as root, from the
 # checkout this script is in (e.g. /srv/doithoai). Run it again at any time: every step checks
-# what is there first. docs/operations.md, section 1, explains each step.
+# what is there first. docs/operations.md, "Install", explains each step.
 #
 #   deploy/install.sh --domain doithoai.example.gov.vn      # the first time
 #   deploy/install.sh                                        # again, after editing the settings
@@ -91,11 +91,11 @@ if [ "$PACKAGES" -eq 1 ]; then
     # python3-venv: the code's own Python packages; postgresql-client comes with postgresql.
     # libpango and a font with Vietnamese: the reports' PDF (WeasyPrint). age, rsync and the ssh
     # client: the backups' encryption and their copy off the machine, when the settings ask for
-    # them. No sudo is needed: the steps run as another user with runuser, which util-linux
-    # always has.
+    # them; jq: reading the JSON logs. No sudo is needed: the steps run as another user with
+    # runuser, which util-linux always has.
     run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3 python3-venv git curl \
         nginx postgresql redis-server certbot libpango-1.0-0 libpangoft2-1.0-0 \
-        fonts-dejavu-core age rsync openssh-client
+        fonts-dejavu-core age rsync openssh-client jq
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -307,6 +307,6 @@ if [ "$LIVE" -eq 1 ]; then
     done
 fi
 say "installed $(cat "$APP/VERSION") for https://$DOMAIN/"
-echo "Next (docs/operations.md, section 2): the first account, the site's name, a test email:"
-echo "  cd $APP && runuser -u doithoai -- sh -c 'set -a; . /etc/doithoai/env; set +a;"
-echo "      .venv/bin/python manage.py createsuperuser'"
+echo "Next (docs/operations.md, \"After the install\"): the first account, the site's name, a test email:"
+echo "  $APP/deploy/manage.sh createsuperuser"
+echo "  $APP/deploy/manage.sh send_test_email you@your.agency --wait 60"

@@ -16,7 +16,8 @@
 # task worker and the timers first (docs/operations.md, "Restore"); after LOCK_WAIT (30 s) of
 # waiting for a lock the restore gives up and changes nothing.
 #
-# Over MEDIA_ROOT, the previous files are kept in BACKUP_DIR as media.before-restore-<time>; into
+# Over MEDIA_ROOT, the previous files are kept in BACKUP_DIR as media.before-restore-<time>, and
+# the restored ones, when root restores, get the owner and mode of the folder they replace; into
 # a scratch folder (--media), the folder must be empty or not exist yet. At the end, the rows of
 # every table and the files are counted and compared with the backup's COUNTS: the restore fails
 # if they differ.
@@ -114,6 +115,12 @@ else
     NEW="$TARGET_MEDIA.restoring-$STAMP"
     mkdir -p "$NEW"
     read_backup media.tar.gz | tar --extract --gzip --directory="$NEW"
+    if [ -d "$TARGET_MEDIA" ] && [ "$(id -u)" -eq 0 ]; then
+        # Run as root: the files become the service's, as the folder they replace was (the
+        # archive's owners are another machine's numbers, or root's).
+        chown -R --reference="$TARGET_MEDIA" "$NEW"
+        chmod --reference="$TARGET_MEDIA" "$NEW"
+    fi
     if [ -d "$TARGET_MEDIA" ]; then
         # Kept with the backups, not beside the code.
         KEEP="${BACKUP_DIR:-/var/backups/doithoai}/media.before-restore-$STAMP"

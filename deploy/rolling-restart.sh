@@ -13,7 +13,7 @@
 # restarted while no other one is ready.
 #
 # Reads WORKERS and WORKER_BASE_PORT from the environment, or from ENV_FILE (/etc/doithoai/env).
-# docs/operations.md, "Upgrade".
+# docs/operations.md, "Rolling restart".
 set -euo pipefail
 
 ENV_FILE=${ENV_FILE:-/etc/doithoai/env}
