@@ -194,7 +194,15 @@ esac
 
 # ---------------------------------------------------------------------------------------------
 say "the code's dependencies, exactly those of the lock files"
-if [ ! -x "$APP/.venv/bin/python" ]; then run python3 -m venv "$APP/.venv"; fi
+# Debian's own Python, which the service account can run: a root shell may find another python3
+# first (pyenv, a build in /usr/local) under a folder the service cannot read.
+SYSTEM_PYTHON=/usr/bin/python3
+if [ "$LIVE" -eq 1 ] && [ -e "$APP/.venv/bin/python" ] &&
+    ! runuser -u doithoai -- "$APP/.venv/bin/python" -c '' 2>/dev/null; then
+    echo "$APP/.venv runs a Python the doithoai account cannot: made again from $SYSTEM_PYTHON"
+    rm -rf "$APP/.venv"
+fi
+if [ ! -x "$APP/.venv/bin/python" ]; then run "$SYSTEM_PYTHON" -m venv "$APP/.venv"; fi
 # pip first, from its own lock: Debian 12's pip (23.0.1) refuses the lock files in hash mode.
 run "$APP/.venv/bin/python" -m pip install --quiet --require-hashes -r "$APP/requirements-pip.lock"
 run "$APP/.venv/bin/python" -m pip install --quiet --require-hashes -r "$APP/requirements.lock"

@@ -126,6 +126,16 @@ def test_pip_comes_first_from_its_own_lock_then_the_checks_then_the_tables(insta
     assert {"reports", "consultation", "erasure"} <= set(compiled)
 
 
+def test_the_virtualenv_is_made_from_debians_python_which_the_service_can_run():
+    # Not whichever python3 root's PATH finds first (pyenv, /usr/local): the service account
+    # could not run it. Tried on a machine whose root had pyenv first: "Permission denied".
+    text = INSTALL.read_text()
+    assert re.search(r"^SYSTEM_PYTHON=/usr/bin/python3$", text, flags=re.M)
+    assert 'run "$SYSTEM_PYTHON" -m venv "$APP/.venv"' in text
+    assert not re.search(r"^[^#]*\bpython3 -m venv", text, flags=re.M)
+    assert "runuser -u doithoai -- \"$APP/.venv/bin/python\"" in text
+
+
 def test_the_account_exists_before_its_folders_and_no_sudo_is_needed(installed):
     lines = commands(installed)
     adduser = index(lines, r"^adduser --system --group --home \S+ --no-create-home doithoai$")
