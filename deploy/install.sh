@@ -213,6 +213,20 @@ run runuser -u doithoai -- env -C "$APP" sh -c \
     "set -a; . /etc/doithoai/env; set +a; exec .venv/bin/python manage.py check --deploy --fail-level WARNING"
 run runuser -u doithoai -- env -C "$APP" sh -c \
     "set -a; . /etc/doithoai/env; set +a; exec .venv/bin/python manage.py migrate --no-input"
+# The site's address and name in emails: Django's first site is "example.com", and the first
+# account's confirmation email leaves before anyone can sign in to the admin to change it. Set
+# once from SITE_URL; the admin renames it afterwards (Sites), and a second run leaves it alone.
+SITE_CODE="import os
+from django.conf import settings
+from django.contrib.sites.models import Site
+domain = os.environ['SITE_DOMAIN']
+Site.objects.filter(pk=settings.SITE_ID, domain='example.com').update(domain=domain, name=domain)"
+if [ "$LIVE" -eq 1 ]; then
+    printf '%s\n' "$SITE_CODE" | runuser -u doithoai -- env -C "$APP" SITE_DOMAIN="$DOMAIN" sh -c \
+        "set -a; . /etc/doithoai/env; set +a; exec .venv/bin/python manage.py shell"
+else
+    run runuser -u doithoai -- manage.py shell "(the site example.com becomes $DOMAIN)"
+fi
 # As root: the code, the static files and the bytecode are root's, only read by the service.
 run env -C "$APP" sh -c \
     "set -a; . /etc/doithoai/env; set +a; exec .venv/bin/python manage.py collectstatic --no-input -v 0"

@@ -121,6 +121,9 @@ def test_pip_comes_first_from_its_own_lock_then_the_checks_then_the_tables(insta
     assert index(lines, r"-r \S*/requirements\.lock") < index(lines, r"manage\.py check --deploy")
     assert index(lines, r"manage\.py check --deploy") < index(lines, r"manage\.py migrate")
     assert index(lines, r"manage\.py migrate") < index(lines, r"systemctl enable --now")
+    # The site's name in emails is the domain before the first account's confirmation leaves.
+    assert index(lines, r"manage\.py migrate") < index(lines, rf"example\.com becomes {DOMAIN}")
+    assert index(lines, rf"example\.com becomes {DOMAIN}") < index(lines, r"systemctl enable --now")
     compiled = lines[index(lines, r"-m compileall")].split("-q", 1)[1].split()
     assert sorted(compiled) == APPS
     assert {"reports", "consultation", "erasure"} <= set(compiled)

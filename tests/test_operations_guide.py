@@ -18,6 +18,8 @@ GUIDES = {"en": ROOT / "docs" / "operations.md", "vi": ROOT / "docs" / "vi" / "v
 UNITS = {path.name for path in (ROOT / "deploy" / "systemd").iterdir()}
 # Names the guide quotes that are not settings: pip's index, and Django's `Invalid HTTP_HOST`.
 NOT_OURS = {"PIP_INDEX_URL", "HTTP_HOST"}
+# A unit as a command names it: doithoai-tasks, 'doithoai@*', doithoai@1 (quoted or not).
+UNIT_WORD = r"""'?doithoai[^\s'")]*'?"""
 
 
 def code(guide: Path) -> str:
@@ -77,9 +79,9 @@ def test_every_management_command_the_guide_runs_exists(language):
 @pytest.mark.parametrize("language", GUIDES)
 def test_every_unit_the_guide_names_is_shipped(language):
     text = code(GUIDES[language])
-    named = set(re.findall(r"journalctl((?: -u '?doithoai[^\s']*'?)+)", text))
+    named = set(re.findall(rf"journalctl((?: -u {UNIT_WORD})+)", text))
     named = {n.strip("'") for group in named for n in group.split() if n != "-u"}
-    for command in re.findall(r"systemctl [a-z-]+(?: --[a-z]+)*((?: '?doithoai[^\s']*'?)+)", text):
+    for command in re.findall(rf"systemctl [a-z-]+(?: --[a-z]+)*((?: {UNIT_WORD})+)", text):
         named |= {name.strip("'") for name in command.split()}
     assert {"doithoai-tasks", "doithoai-backup", "doithoai-restore-drill"} <= named
     # An instance is its template's; a name without a type is a service.
