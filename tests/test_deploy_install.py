@@ -136,7 +136,7 @@ def test_the_virtualenv_is_made_from_debians_python_which_the_service_can_run():
     assert re.search(r"^SYSTEM_PYTHON=/usr/bin/python3$", text, flags=re.M)
     assert 'run "$SYSTEM_PYTHON" -m venv "$APP/.venv"' in text
     assert not re.search(r"^[^#]*\bpython3 -m venv", text, flags=re.M)
-    assert "runuser -u doithoai -- \"$APP/.venv/bin/python\"" in text
+    assert 'runuser -u doithoai -- "$APP/.venv/bin/python"' in text
 
 
 def test_the_account_exists_before_its_folders_and_no_sudo_is_needed(installed):
