@@ -14,9 +14,9 @@
 #                          encrypted to them, as database.dump.age and media.tar.gz.age, and the
 #                          plain files removed. Only a holder of a matching private key
 #                          (BACKUP_AGE_IDENTITY, for restore.sh) can read the backup.
-#   BACKUP_COPY_TO         an rsync destination, e.g. backup@backup.example.gov.vn:doithoai/: once
-#                          the backup is complete, its folder is copied there (over ssh, with the
-#                          key BACKUP_COPY_SSH_KEY and the host keys of BACKUP_COPY_KNOWN_HOSTS).
+#   BACKUP_COPY_TO         an rsync destination (doithoai-backup@backup.example.gov.vn:, say):
+#                          once the backup is complete, its folder is copied there (over ssh, the
+#                          key BACKUP_COPY_SSH_KEY, the host keys of BACKUP_COPY_KNOWN_HOSTS).
 #                          The copy keeps its own rotation; KEEP_DAYS is this machine's.
 #
 # Whatever happens, DEST/backup.status says how the run ended ("ok" or "failed", the time, the
