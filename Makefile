@@ -69,7 +69,10 @@ format: $(STAMP)
 # The deploy checks run with production settings: DEBUG off, a real key, real host names. None
 # of the checks needs a server: they run on the embedded defaults even where CI sets the URLs.
 EMBEDDED := env -u DATABASE_URL -u REDIS_URL
+# ShellCheck on every script an operator or CI runs; -x follows what they source (status.sh).
+SHELL_SCRIPTS := deploy/*.sh .ci/run
 check: lint
+	shellcheck -x $(SHELL_SCRIPTS)
 	$(EMBEDDED) DEBUG=true $(VENV)/bin/mypy config events dialogue moderation live reports consultation erasure law
 	$(VENV)/bin/lint-imports
 	$(EMBEDDED) DEBUG=true $(PY) manage.py check

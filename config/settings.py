@@ -127,7 +127,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers go on while one writer commits; the embedded default serves a whole
     # dialogue from one process, so readers must never wait for the vote writer.
     # secure_delete: what is deleted (an erased question, nickname or email) is overwritten with
-    # zeros, not left in the file's free space (docs/operations.md, section 9).
+    # zeros, not left in the file's free space (docs/operations.md, "Erased data in PostgreSQL").
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "init_command": (

@@ -9,10 +9,21 @@
 # everything). Reads DATABASE_URL and MEDIA_ROOT from the environment, or from ENV_FILE
 # (/etc/doithoai/env) when they are not set. Restore with deploy/restore.sh.
 #
+# Two optional steps, each a setting (.env.example, "Backups"):
+#   BACKUP_AGE_RECIPIENTS  age public keys (age1…, comma-separated): the dump and the archive are
+#                          encrypted to them, as database.dump.age and media.tar.gz.age, and the
+#                          plain files removed. Only a holder of a matching private key
+#                          (BACKUP_AGE_IDENTITY, for restore.sh) can read the backup.
+#   BACKUP_COPY_TO         an rsync destination (doithoai-backup@backup.example.gov.vn:, say):
+#                          once the backup is complete, its folder is copied there (over ssh, the
+#                          key BACKUP_COPY_SSH_KEY, the host keys of BACKUP_COPY_KNOWN_HOSTS).
+#                          The copy keeps its own rotation; KEEP_DAYS is this machine's.
+#
 # Whatever happens, DEST/backup.status says how the run ended ("ok" or "failed", the time, the
 # time of the last good backup): the workers serve it as metrics (doithoai_backup_*), and
-# deploy/prometheus/doithoai-alerts.yml alerts when a backup failed or none is recent.
-# docs/operations.md, "Backup and restore".
+# deploy/prometheus/doithoai-alerts.yml alerts when a backup failed or none is recent. A backup
+# whose encryption or copy failed counts as failed.
+# docs/operations.md, "Backups".
 set -euo pipefail
 umask 077
 
@@ -27,6 +38,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 MEDIA_ROOT=${MEDIA_ROOT:-/srv/doithoai/media}
 DEST=${1:-${BACKUP_DIR:-/var/backups/doithoai}}
 KEEP_DAYS=${KEEP_DAYS:-14}
+AGE_RECIPIENTS=${BACKUP_AGE_RECIPIENTS:-}
+COPY_TO=${BACKUP_COPY_TO:-}
+COPY_SSH_KEY=${BACKUP_COPY_SSH_KEY:-/etc/doithoai/backup-ssh-key}
+COPY_KNOWN_HOSTS=${BACKUP_COPY_KNOWN_HOSTS:-/etc/doithoai/backup-known-hosts}
 mkdir -p "$DEST"
 # shellcheck source=deploy/status.sh
 . "$HERE/status.sh"
@@ -48,6 +63,16 @@ postgres://* | postgresql://*) ;;
 *) echo "DATABASE_URL is not PostgreSQL; back up that database with its own tools" >&2; exit 2 ;;
 esac
 
+# The optional steps' tools, checked before anything is written.
+recipients=()
+if [ -n "$AGE_RECIPIENTS" ]; then
+    command -v age >/dev/null || { echo "BACKUP_AGE_RECIPIENTS is set but age is not installed (apt-get install age)" >&2; exit 2; }
+    for recipient in ${AGE_RECIPIENTS//,/ }; do recipients+=(--recipient "$recipient"); done
+fi
+if [ -n "$COPY_TO" ]; then
+    command -v rsync >/dev/null || { echo "BACKUP_COPY_TO is set but rsync is not installed (apt-get install rsync)" >&2; exit 2; }
+fi
+
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 TARGET="$DEST/doithoai-$STAMP"
 PARTIAL="$TARGET.partial"
@@ -68,12 +93,36 @@ fi
 "$HERE/counts.sh" --dump "$PARTIAL/database.dump" --archive "$PARTIAL/media.tar.gz" \
     >"$PARTIAL/COUNTS"
 
-(cd "$PARTIAL" && sha256sum database.dump media.tar.gz COUNTS >SHA256SUMS)
+FILES=(database.dump media.tar.gz)
+if [ ${#recipients[@]} -gt 0 ]; then
+    # Encrypted to every recipient; the plain files go. COUNTS holds numbers only: it stays plain,
+    # so that a backup's content can be checked without its key.
+    for file in database.dump media.tar.gz; do
+        age --encrypt "${recipients[@]}" --output "$PARTIAL/$file.age" "$PARTIAL/$file"
+        rm -f "$PARTIAL/$file"
+    done
+    FILES=(database.dump.age media.tar.gz.age)
+fi
+
+(cd "$PARTIAL" && sha256sum "${FILES[@]}" COUNTS >SHA256SUMS)
 mv "$PARTIAL" "$TARGET"
 PARTIAL=""
+echo "backup written to $TARGET"
 
 if [ "$KEEP_DAYS" -gt 0 ]; then
     find "$DEST" -maxdepth 1 -type d -name 'doithoai-*' -mtime +"$KEEP_DAYS" -print0 |
         xargs -0 --no-run-if-empty rm -rf
 fi
-echo "backup written to $TARGET"
+
+if [ -n "$COPY_TO" ]; then
+    # Off the machine: the finished folder only, never a partial one. Over ssh, the account's
+    # key and the known host keys come from files of their own: the service has no home to
+    # keep them in, and no question may be asked (BatchMode).
+    rsync --archive --partial --timeout=600 \
+        --rsh="ssh -i $COPY_SSH_KEY -o UserKnownHostsFile=$COPY_KNOWN_HOSTS -o BatchMode=yes -o StrictHostKeyChecking=yes" \
+        "$TARGET" "$COPY_TO" || {
+        echo "the backup is in $TARGET, but its copy to $COPY_TO FAILED" >&2
+        exit 1
+    }
+    echo "backup copied to $COPY_TO"
+fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the platform on a fresh Debian 12 or Ubuntu 24.04 with systemd, as root, from the
 # checkout this script is in (e.g. /srv/doithoai). Run it again at any time: every step checks
-# what is there first. docs/operations.md, section 1, explains each step.
+# what is there first. docs/operations.md, "Install", explains each step.
 #
 #   deploy/install.sh --domain doithoai.example.gov.vn      # the first time
 #   deploy/install.sh                                        # again, after editing the settings
@@ -89,11 +89,13 @@ if [ "$PACKAGES" -eq 1 ]; then
     say "packages"
     run env DEBIAN_FRONTEND=noninteractive apt-get update -q
     # python3-venv: the code's own Python packages; postgresql-client comes with postgresql.
-    # libpango and a font with Vietnamese: the reports' PDF (WeasyPrint). No sudo is needed:
-    # the steps run as another user with runuser, which util-linux always has.
+    # libpango and a font with Vietnamese: the reports' PDF (WeasyPrint). age, rsync and the ssh
+    # client: the backups' encryption and their copy off the machine, when the settings ask for
+    # them; jq: reading the JSON logs. No sudo is needed: the steps run as another user with
+    # runuser, which util-linux always has.
     run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3 python3-venv git curl \
         nginx postgresql redis-server certbot libpango-1.0-0 libpangoft2-1.0-0 \
-        fonts-dejavu-core
+        fonts-dejavu-core age rsync openssh-client jq
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -192,7 +194,15 @@ esac
 
 # ---------------------------------------------------------------------------------------------
 say "the code's dependencies, exactly those of the lock files"
-if [ ! -x "$APP/.venv/bin/python" ]; then run python3 -m venv "$APP/.venv"; fi
+# Debian's own Python, which the service account can run: a root shell may find another python3
+# first (pyenv, a build in /usr/local) under a folder the service cannot read.
+SYSTEM_PYTHON=/usr/bin/python3
+if [ "$LIVE" -eq 1 ] && [ -e "$APP/.venv/bin/python" ] &&
+    ! runuser -u doithoai -- "$APP/.venv/bin/python" -c '' 2>/dev/null; then
+    echo "$APP/.venv runs a Python the doithoai account cannot: made again from $SYSTEM_PYTHON"
+    rm -rf "$APP/.venv"
+fi
+if [ ! -x "$APP/.venv/bin/python" ]; then run "$SYSTEM_PYTHON" -m venv "$APP/.venv"; fi
 # pip first, from its own lock: Debian 12's pip (23.0.1) refuses the lock files in hash mode.
 run "$APP/.venv/bin/python" -m pip install --quiet --require-hashes -r "$APP/requirements-pip.lock"
 run "$APP/.venv/bin/python" -m pip install --quiet --require-hashes -r "$APP/requirements.lock"
@@ -203,6 +213,20 @@ run runuser -u doithoai -- env -C "$APP" sh -c \
     "set -a; . /etc/doithoai/env; set +a; exec .venv/bin/python manage.py check --deploy --fail-level WARNING"
 run runuser -u doithoai -- env -C "$APP" sh -c \
     "set -a; . /etc/doithoai/env; set +a; exec .venv/bin/python manage.py migrate --no-input"
+# The site's address and name in emails: Django's first site is "example.com", and the first
+# account's confirmation email leaves before anyone can sign in to the admin to change it. Set
+# once from SITE_URL; the admin renames it afterwards (Sites), and a second run leaves it alone.
+SITE_CODE="import os
+from django.conf import settings
+from django.contrib.sites.models import Site
+domain = os.environ['SITE_DOMAIN']
+Site.objects.filter(pk=settings.SITE_ID, domain='example.com').update(domain=domain, name=domain)"
+if [ "$LIVE" -eq 1 ]; then
+    printf '%s\n' "$SITE_CODE" | runuser -u doithoai -- env -C "$APP" SITE_DOMAIN="$DOMAIN" sh -c \
+        "set -a; . /etc/doithoai/env; set +a; exec .venv/bin/python manage.py shell"
+else
+    run runuser -u doithoai -- manage.py shell "(the site example.com becomes $DOMAIN)"
+fi
 # As root: the code, the static files and the bytecode are root's, only read by the service.
 run env -C "$APP" sh -c \
     "set -a; . /etc/doithoai/env; set +a; exec .venv/bin/python manage.py collectstatic --no-input -v 0"
@@ -305,6 +329,6 @@ if [ "$LIVE" -eq 1 ]; then
     done
 fi
 say "installed $(cat "$APP/VERSION") for https://$DOMAIN/"
-echo "Next (docs/operations.md, section 2): the first account, the site's name, a test email:"
-echo "  cd $APP && runuser -u doithoai -- sh -c 'set -a; . /etc/doithoai/env; set +a;"
-echo "      .venv/bin/python manage.py createsuperuser'"
+echo "Next (docs/operations.md, \"After the install\"): the first account, the site's name, a test email:"
+echo "  $APP/deploy/manage.sh createsuperuser"
+echo "  $APP/deploy/manage.sh send_test_email you@your.agency --wait 60"

@@ -9,7 +9,9 @@
 # `_drill` after its name, which deploy/install.sh creates, owned by the same role); production's
 # database and MEDIA_ROOT are never touched. The report is written to BACKUP_DIR/drills/, and
 # BACKUP_DIR/restore-drill.status says how the drill ended, for the metrics and their alerts
-# (doithoai_restore_drill_*). Run monthly by doithoai-restore-drill.timer.
+# (doithoai_restore_drill_*). Run monthly by doithoai-restore-drill.timer. Encrypted backups
+# (BACKUP_AGE_RECIPIENTS) are decrypted with BACKUP_AGE_IDENTITY, as restore.sh does: without
+# it the drill fails, and says so.
 # docs/operations.md, "Restore drill".
 set -euo pipefail
 umask 077

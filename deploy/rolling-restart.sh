@@ -13,7 +13,7 @@
 # restarted while no other one is ready.
 #
 # Reads WORKERS and WORKER_BASE_PORT from the environment, or from ENV_FILE (/etc/doithoai/env).
-# docs/operations.md, "Upgrade".
+# docs/operations.md, "Rolling restart".
 set -euo pipefail
 
 ENV_FILE=${ENV_FILE:-/etc/doithoai/env}
@@ -50,9 +50,13 @@ wait_ready() {
     until [ "$(readyz "$n")" = 200 ]; do
         if [ "$SECONDS" -ge "$deadline" ]; then
             echo "worker $n is not ready after ${TIMEOUT} s; its /readyz says:" >&2
-            curl -s --max-time 5 "http://127.0.0.1:$((BASE_PORT + n - 1))/readyz" >&2 || true
+            curl -s --max-time 5 "http://127.0.0.1:$((BASE_PORT + n - 1))/readyz" >&2 ||
+                printf 'nothing: no answer on port %s (systemctl status doithoai@%s)' \
+                    "$((BASE_PORT + n - 1))" "$n" >&2
             echo >&2
-            echo "stopped here: workers after $n were not restarted" >&2
+            if [ "$WAIT_ONLY" -eq 0 ]; then
+                echo "stopped here: workers after $n were not restarted" >&2
+            fi
             return 1
         fi
         sleep 0.5

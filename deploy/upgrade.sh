@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Upgrade to a release, or go back to the one before, as root, from the checkout (e.g.
-# /srv/doithoai). docs/operations.md, section 5; each release's notes: CHANGELOG.md.
+# /srv/doithoai). docs/operations.md, "Upgrade and roll back"; each release's notes: CHANGELOG.md.
 #
 #   deploy/upgrade.sh v1.1.0         # upgrade to the release tagged v1.1.0
 #   deploy/upgrade.sh --rollback     # back to the release before the last upgrade
@@ -129,7 +129,7 @@ if [ "$ROLLBACK" -eq 1 ]; then
     read -r PREV MIGRATED <"$STATE/last-upgrade"
     if [ "$MIGRATED" = 1 ]; then
         echo "the last upgrade ran migrations: going back needs the backup made before it" \
-            "(docs/operations.md, \"Restore\")" >&2
+            "(docs/operations.md, \"Restore, and the restore drill\")" >&2
         exit 1
     fi
     back_to "$PREV"

@@ -4,15 +4,20 @@
 audit's source is now a setting of `make audit` (PIP_AUDIT_SERVICE), run by an operator with
 network access, and by CI only when CI_NETWORK=1 says the network is available. No other file
 that runs names a network host either, but the few named on purpose below.
+
+ShellCheck runs in `make check` on the deploy scripts and on `.ci/run`, which installs it.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 import subprocess
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # A host name (a dotted name ending in a top-level domain) or any URL with a host.
@@ -133,3 +138,21 @@ def test_the_host_finder_finds_the_hosts_ci_used_to_call():
     assert hosts_named("http://127.0.0.1:8000 doithoai.example.gov.vn x.example", code=False) == (
         set()
     )
+
+
+def test_make_check_runs_shellcheck_on_every_script_and_ci_installs_it():
+    makefile = (ROOT / "Makefile").read_text()
+    check = re.search(r"^check:.*?(?=^\S)", makefile, flags=re.MULTILINE | re.DOTALL)
+    assert check is not None
+    assert "shellcheck -x $(SHELL_SCRIPTS)" in check[0]
+    assert re.search(r"^SHELL_SCRIPTS := deploy/\*\.sh \.ci/run$", makefile, flags=re.MULTILINE)
+    assert "need+=(shellcheck)" in (ROOT / ".ci" / "run").read_text()
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed here")
+def test_shellcheck_finds_nothing_in_the_scripts():
+    scripts = [*sorted((ROOT / "deploy").glob("*.sh")), ROOT / ".ci" / "run"]
+    result = subprocess.run(
+        ["shellcheck", "-x", *map(str, scripts)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout

@@ -121,9 +121,22 @@ def test_pip_comes_first_from_its_own_lock_then_the_checks_then_the_tables(insta
     assert index(lines, r"-r \S*/requirements\.lock") < index(lines, r"manage\.py check --deploy")
     assert index(lines, r"manage\.py check --deploy") < index(lines, r"manage\.py migrate")
     assert index(lines, r"manage\.py migrate") < index(lines, r"systemctl enable --now")
+    # The site's name in emails is the domain before the first account's confirmation leaves.
+    assert index(lines, r"manage\.py migrate") < index(lines, rf"example\.com becomes {DOMAIN}")
+    assert index(lines, rf"example\.com becomes {DOMAIN}") < index(lines, r"systemctl enable --now")
     compiled = lines[index(lines, r"-m compileall")].split("-q", 1)[1].split()
     assert sorted(compiled) == APPS
     assert {"reports", "consultation", "erasure"} <= set(compiled)
+
+
+def test_the_virtualenv_is_made_from_debians_python_which_the_service_can_run():
+    # Not whichever python3 root's PATH finds first (pyenv, /usr/local): the service account
+    # could not run it. Tried on a machine whose root had pyenv first: "Permission denied".
+    text = INSTALL.read_text()
+    assert re.search(r"^SYSTEM_PYTHON=/usr/bin/python3$", text, flags=re.M)
+    assert 'run "$SYSTEM_PYTHON" -m venv "$APP/.venv"' in text
+    assert not re.search(r"^[^#]*\bpython3 -m venv", text, flags=re.M)
+    assert 'runuser -u doithoai -- "$APP/.venv/bin/python"' in text
 
 
 def test_the_account_exists_before_its_folders_and_no_sudo_is_needed(installed):

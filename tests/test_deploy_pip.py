@@ -8,7 +8,12 @@ and hashed, so even the first install is checked against hashes.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -55,3 +60,90 @@ def test_each_install_of_a_lock_file_comes_after_pip_from_its_own_lock(place):
 def test_no_install_upgrades_pip_unpinned(place):
     text = (ROOT / place).read_text()
     assert not re.search(r"pip install[^\n]*--upgrade pip", text), place
+
+
+def wheel(folder: Path, name: str, version: str, requires: list[str]) -> Path:
+    """A wheel of nothing but its metadata: enough for pip to resolve it."""
+    dist = f"{name}-{version}.dist-info"
+    metadata = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+    metadata += [f"Requires-Dist: {requirement}" for requirement in requires]
+    if name == "beta":
+        metadata += ["Provides-Extra: woff", 'Requires-Dist: gamma>=1.0 ; extra == "woff"']
+    files = {
+        f"{name}/__init__.py": "",
+        f"{dist}/METADATA": "\n".join(metadata) + "\n",
+        f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
+        "Tag: py3-none-any\n",
+    }
+
+    def digest(text: str) -> str:
+        return (
+            base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
+        )
+
+    record = [f"{path},sha256={digest(text)},{len(text.encode())}" for path, text in files.items()]
+    files[f"{dist}/RECORD"] = "\n".join([*record, f"{dist}/RECORD,,"]) + "\n"
+    path = folder / f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        for member, text in files.items():
+            archive.writestr(member, text)
+    return path
+
+
+def debian_pip() -> str | None:
+    """The version of the pip Debian's own Python puts in a new virtualenv, if it is there."""
+    if not Path("/usr/bin/python3").exists():
+        return None
+    found = subprocess.run(
+        ["/usr/bin/python3", "-c", "import ensurepip; print(ensurepip.version())"],
+        capture_output=True,
+        text=True,
+    )
+    return found.stdout.strip() if found.returncode == 0 else None
+
+
+@pytest.mark.skipif(debian_pip() != str(DEBIAN_12_PIP), reason="not Debian 12's Python here")
+def test_debian_12s_own_pip_refuses_a_locked_extra_and_the_locked_pip_installs_it(tmp_path):
+    # The blocker, offline: alpha needs beta[woff]>=1.0; the lock pins beta==1.0 with its hash,
+    # and a newer beta is on the index (as fonttools 4.69 was beside the locked 4.68).
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    locked = [
+        wheel(wheels, "alpha", "1.0", ["beta[woff]>=1.0"]),
+        wheel(wheels, "beta", "1.0", []),
+        wheel(wheels, "gamma", "1.0", []),
+    ]
+    wheel(wheels, "beta", "1.1", [])
+    lock = tmp_path / "requirements.lock"
+    lock.write_text(
+        "".join(
+            f"{path.name.split('-')[0]}=={path.name.split('-')[1]} "
+            f"--hash=sha256:{hashlib.sha256(path.read_bytes()).hexdigest()}\n"
+            for path in locked
+        )
+    )
+    install = ["install", "--isolated", "--dry-run", "--no-index", "--find-links", str(wheels)]
+    install += ["--require-hashes", "-r", str(lock)]
+
+    subprocess.run(["/usr/bin/python3", "-m", "venv", str(tmp_path / "debian")], check=True)
+    debian = subprocess.run(
+        [str(tmp_path / "debian" / "bin" / "python"), "-m", "pip", *install],
+        capture_output=True,
+        text=True,
+    )
+    assert debian.returncode != 0
+    assert "all requirements must have their versions pinned with ==" in debian.stderr
+    assert "beta[woff]>=1.0" in debian.stderr
+
+    # The pip of requirements-pip.lock (this virtualenv's: `make` installs it from there).
+    pinned = re.search(r"^pip==(\S+)", (ROOT / "requirements-pip.lock").read_text(), flags=re.M)
+    assert pinned
+    ours = subprocess.run(
+        [sys.executable, "-m", "pip", "--version"], capture_output=True, text=True, check=True
+    )
+    assert ours.stdout.startswith(f"pip {pinned[1]} ")
+    locked_pip = subprocess.run(
+        [sys.executable, "-m", "pip", *install], capture_output=True, text=True
+    )
+    assert locked_pip.returncode == 0, locked_pip.stderr
+    assert "Would install alpha-1.0 beta-1.0 gamma-1.0" in locked_pip.stdout

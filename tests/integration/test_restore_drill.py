@@ -16,6 +16,7 @@ from psycopg import sql
 from tests.integration.test_backup import (  # noqa: F401  (the fixture)
     BACKUP,
     admin,
+    age_keys,
     database_content,
     files,
     filled_database,
@@ -135,3 +136,37 @@ def test_a_failed_backup_is_recorded_for_the_alert(tmp_path):
     assert status[0] == "outcome failed"
     assert status[2] == "last_success 0"
     assert not list(backups.glob("doithoai-*"))
+
+
+def test_the_drill_opens_an_encrypted_backup_with_its_key_and_fails_without_it(
+    filled_database,  # noqa: F811
+    scratch,
+    age_keys,  # noqa: F811
+    tmp_path,
+):
+    _name, env = filled_database
+    identity, recipient = age_keys
+    backups = tmp_path / "backups"
+    env = {
+        **env,
+        "BACKUP_DIR": str(backups),
+        "RESTORE_DRILL_DATABASE_URL": scratch,
+        "BACKUP_AGE_RECIPIENTS": recipient,
+    }
+    subprocess.run([BACKUP], env=env, check=True, capture_output=True)
+    [backup] = backups.glob("doithoai-*")
+    assert (backup / "database.dump.age").exists()
+
+    without = subprocess.run([DRILL], env=env, capture_output=True, text=True)
+    assert without.returncode != 0
+    assert "BACKUP_AGE_IDENTITY" in without.stderr
+    assert (backups / "restore-drill.status").read_text().startswith("outcome failed\n")
+
+    drill = subprocess.run(
+        [DRILL], env={**env, "BACKUP_AGE_IDENTITY": str(identity)}, capture_output=True, text=True
+    )
+    assert drill.returncode == 0, drill.stdout + drill.stderr
+    [report] = (backups / "drills").glob("restore-drill-*.txt")
+    assert "DIFFERENT" not in report.read_text()
+    assert (backups / "restore-drill.status").read_text().startswith("outcome ok\n")
+    assert tables(scratch) == []
