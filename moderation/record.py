@@ -40,7 +40,7 @@ from live.broadcast import broadcast_on_commit, control_on_commit
 from live.errors import Conflict, InvalidMessage, NotFound
 from live.groups import moderators_group, official_group, public_group, stage_group
 from live.wire import dumps
-from moderation import learning, messages
+from moderation import learning, messages, themes
 from moderation.asker import email_asker
 from moderation.models import ModerationLog
 from moderation.selectors import stage_frame
@@ -652,6 +652,7 @@ def erase_words(*, participant: Participant) -> list[Question]:
     for event_id, erased in by_event.items():
         _scrub_delta_log(event_id, {question.pk for question in erased})
         transaction.on_commit(partial(forget_similar, event_id), robust=True)
+        transaction.on_commit(partial(themes.forget, event_id), robust=True)
     if Citation.objects.filter(answer__question__in=questions).exists():
         learning.citations_changed()  # the legal search forgets what it learned from them
     return questions

@@ -258,11 +258,15 @@ def room_themes(event_id: int) -> dict[str, Any]:
     asked = [Asked(pk, text, status != "answered") for pk, text, status in rows]
     index = library_index()
     grouping = _rooms.get(event_id)
+    kept = {(question.id, question.text) for question in grouping.asked} if grouping else set()
     # Questions asked since: the grouping goes on; anything else changed: it is made anew.
     if grouping is None or grouping.asked != asked[: len(grouping.asked)] or _index_changed(index):
         grouping = Grouping()
     extend(grouping, asked[len(grouping.asked) :], lambda q: _remembered(index, q))
     _rooms[event_id] = grouping
+    # A question erased or edited since leaves nothing of its words in this process.
+    for key in kept - {(question.id, question.text) for question in asked}:
+        _features.pop(key, None)
     shown = sorted(
         (t for t in grouping.themes if len(t.questions) > 1), key=lambda t: -len(t.questions)
     )
@@ -299,6 +303,15 @@ def refresh(event_id: int) -> dict[str, Any]:
     cache.set(THEMES_KEY.format(event_id=event_id), frame, timeout=24 * 3600)
     broadcast_on_commit(moderators_group(event_id), frame)
     return frame
+
+
+def forget(event_id: int) -> None:
+    """Drop the room's kept themes (their words may be an erased question's); consoles get the
+    next ones when they are made again."""
+    cache.delete(THEMES_KEY.format(event_id=event_id))
+    room = _rooms.pop(event_id, None)
+    for question in room.asked if room is not None else ():
+        _features.pop((question.id, question.text), None)
 
 
 def last_themes(event_id: int) -> dict[str, Any] | None:

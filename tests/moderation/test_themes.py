@@ -83,3 +83,24 @@ def test_a_question_asked_in_a_live_dialogue_queues_the_themes_which_reach_the_c
     ids = list(Question.objects.filter(event=event).order_by("pk").values_list("pk", flat=True))
     assert [theme["questions"] for theme in shown] == [[ids[0], ids[2]]]
     assert shown[0]["articles"][0]["url"].startswith("/law/bo-luat-dan-su-2015/dieu-")
+
+
+def test_an_erased_asker_s_words_leave_the_kept_themes_and_the_process_s_memory(
+    index, django_capture_on_commit_callbacks
+):
+    from erasure.services import erase_participant
+
+    event = EventFactory(status=Event.Status.LIVE)
+    askers = [ParticipantFactory(event=event) for _ in QUESTIONS[:3]]
+    for asker, text in zip(askers, QUESTIONS[:3], strict=True):
+        dialogue_services.ask_question(participant=asker, text=text, client_id=uuid.uuid4())
+    tasks.refresh_themes.call(event.pk)
+    assert selectors.moderator_snapshot(event)["themes"]
+    assert any(text == QUESTIONS[2] for _id, text in themes._features)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        erase_participant(participant=askers[2], session=None)
+    assert not selectors.moderator_snapshot(event)["themes"]  # the kept frame is gone
+    assert all(text != QUESTIONS[2] for _id, text in themes._features)
+    tasks.refresh_themes.call(event.pk)  # made again from what is left: nothing to group
+    assert all(text != QUESTIONS[2] for _id, text in themes._features)
