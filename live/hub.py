@@ -302,11 +302,16 @@ class Hub:
             raise RuntimeError("the hub reads only once it has its channel")
         backoff, lost = 0.1, False
         while not _cancelled():
-            # The layer's server went away (a Redis restart): join every group again and repair,
-            # before reading on. A join that fails (a pooled connection the restart killed) is
-            # tried again before every read until it works: the repair is never skipped.
-            if lost and await self._rejoin():
-                lost = False
+            # The layer's server went away (a Redis restart, which forgets every membership):
+            # join every group again and repair before reading on. Until a join works, the hub
+            # does not read: the layer's read blocks until a message comes, and none would come
+            # to a channel that is in no group.
+            if lost:
+                if not await self._rejoin():
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, REJOIN_MAX_SECONDS)
+                    continue
+                lost, backoff = False, 0.1
                 await self._recovered()
             try:
                 message = await self.layer.receive(self.channel)

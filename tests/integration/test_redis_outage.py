@@ -30,6 +30,7 @@ from tests.integration.test_two_workers import (
     participants,
     published,
 )
+from tests.integration.test_two_workers import citizens as citizens
 from tests.integration.test_two_workers import topology as topology
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

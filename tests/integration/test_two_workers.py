@@ -10,10 +10,10 @@ import signal
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from django.conf import settings
@@ -46,7 +46,16 @@ def redis_url() -> str:
 
 
 @pytest.fixture
-def topology(tmp_path: Path, redis_url: str) -> Iterator[dict[str, Any]]:
+async def citizens() -> AsyncIterator[None]:
+    """Close every socket a test left open, however it ended: a socket left to the garbage
+    collector warns in whichever test happens to run next, and fails that one."""
+    yield
+    while Citizen.opened:
+        await Citizen.opened[-1].close()
+
+
+@pytest.fixture
+def topology(tmp_path: Path, redis_url: str, citizens: None) -> Iterator[dict[str, Any]]:
     """Start two workers and nginx with the topology script; stop them whatever happens."""
     with running_topology(tmp_path, redis_url) as env:
         yield env
@@ -119,6 +128,8 @@ def logs(tmp_path: Path) -> str:
 class Citizen:
     """A websocket client over real TCP: through nginx, or straight to one worker."""
 
+    opened: ClassVar[list[Citizen]] = []  # connected and not yet closed (see `citizens`)
+
     def __init__(self, port: int, slug: str, cookie: str = "") -> None:
         self.port, self.slug, self.cookie = port, slug, cookie
         self.socket: Any = None
@@ -133,6 +144,8 @@ class Citizen:
             additional_headers={"Cookie": self.cookie} if self.cookie else {},
             open_timeout=10,
         )
+        if self not in Citizen.opened:
+            Citizen.opened.append(self)
         self.snapshot = await self.next_of("snapshot")
 
     async def reconnect(self, attempts: int = 20) -> None:
@@ -165,6 +178,8 @@ class Citizen:
         return await self.next_of("asked")
 
     async def close(self) -> None:
+        if self in Citizen.opened:
+            Citizen.opened.remove(self)
         if self.socket is not None:
             await self.socket.close()
 

@@ -136,3 +136,37 @@ async def test_a_channel_layer_that_fails_does_not_stop_later_broadcasts():
     # 1 was lost with the layer; 2 arrives, and after the hold 1 is sought in the (empty) log.
     assert [f["seq"] for f in await collector.until(1)] == [2]
     assert failures == [group]
+
+
+async def test_a_hub_whose_first_join_after_an_outage_fails_joins_again_and_repairs():
+    # A Redis restart forgets every membership, and the first join after it may fail on a
+    # pooled connection the restart killed. The hub must not go back to reading before it is in
+    # its groups again: the layer's read waits for a message, and none would ever come.
+    event = await sync_to_async(EventFactory)()
+    hub, group = hub_for_running_loop(), public_group(event.pk)
+    layer, failed = hub.layer, []
+    real_receive, real_add = layer.receive, layer.group_add
+
+    async def receive(channel: str) -> dict[str, Any]:
+        if "read" not in failed:
+            failed.append("read")
+            await real_discard(group, channel)  # the server came back empty
+            raise ConnectionError("the server went away")
+        return await real_receive(channel)
+
+    async def group_add(group_name: str, channel: str) -> None:
+        if "read" in failed and "join" not in failed:
+            failed.append("join")
+            raise ConnectionError("a connection the restart killed")
+        await real_add(group_name, channel)
+
+    real_discard = layer.group_discard
+    layer.receive, layer.group_add = receive, group_add
+    for seq in (1, 2):  # committed while the layer was away: only the delta log has them
+        text = json.dumps({"type": "question.published", "seq": seq})
+        await sync_to_async(PublicDelta.objects.create)(event=event, seq=seq, frame=text)
+    collector = await joined(hub, group)
+    assert [f["seq"] for f in await collector.until(2)] == [1, 2]
+    assert failed == ["read", "join"]
+    await layer.group_send(group, delta(group, 3))  # and live broadcasts reach it again
+    assert [f["seq"] for f in await collector.until(3)] == [1, 2, 3]
