@@ -42,6 +42,8 @@ audit: $(STAMP)
 # Development: DEBUG on, and the task worker (queued email) beside the server, stopped with it.
 RUN_ADDRESS ?= 127.0.0.1:8000
 run: export DEBUG ?= true
+# One cache for the server and the task worker (a live room's themes reach the consoles).
+run: export CACHE_URL ?= filecache://$(CURDIR)/.cache
 run: $(STAMP)
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo

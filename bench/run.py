@@ -29,6 +29,7 @@ from bench import (
     procs,
     slow,
     soak,
+    themes,
     votes,
     workers,
 )
@@ -36,7 +37,7 @@ from bench.harness import DATABASE_URL, PORT, REDIS_URL, session
 
 SCENARIOS = [
     *("fanout", "capacity", "joins", "votes", "slow", "workers", "http", "idle", "soak"),
-    *("asks", "faults", "ceilings", "polls"),
+    *("asks", "faults", "ceilings", "polls", "themes"),
 ]
 # Scenarios that run alone, on servers they start themselves; not in the default set.
 ALONE = {"faults"}
@@ -56,6 +57,7 @@ RUNNERS = {
     "ceilings": ceilings.run,
     "http": pages.run,
     "idle": idle.run,
+    "themes": themes.run,
 }
 
 
@@ -84,6 +86,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--poll-participants", type=int, default=1000, help="polls: clients")
     parser.add_argument(
         "--poll-seconds", type=float, default=10, help="polls: seconds the answers are spread over"
+    )
+    parser.add_argument("--themes-rate", type=float, default=30, help="themes: questions a minute")
+    parser.add_argument("--themes-seconds", type=float, default=120, help="themes: seconds asked")
+    parser.add_argument(
+        "--themes-room", type=int, default=300, help="themes: questions in the room at the start"
     )
     parser.add_argument(
         "--http-connections", type=int, default=50, help="http: concurrent keep-alive connections"
@@ -156,6 +163,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         options.quiet_wait = 30
         options.asks_duration = min(options.asks_duration, 20)
         options.faults_quiet = min(options.faults_quiet, 10)
+        options.themes_seconds = min(options.themes_seconds, 40)
     # Everything but the soak, which takes half an hour, and what runs alone.
     default = [name for name in SCENARIOS if name != "soak" and name not in ALONE]
     options.scenarios = options.scenarios or default

@@ -190,7 +190,10 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Without Redis each process has its own cache, unless CACHE_URL names one they share
+    # (e.g. filecache:///var/tmp/doithoai): then what the task worker keeps, such as a live
+    # room's themes, reaches the server's consoles when they open.
+    CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 90

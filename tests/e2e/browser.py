@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +17,7 @@ from typing import Any, TypeVar
 
 import pytest
 from django.db import connection
-from django.test import TransactionTestCase
+from django.test import TransactionTestCase, override_settings
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from tests.conftest import CHROMIUM
@@ -170,6 +172,9 @@ class BrowserTestCase(TransactionTestCase):
     server_env: dict[str, str] = {}
     # Whether the task worker runs beside the server (for the tests that read queued mail).
     server_worker = False
+    # Whether the server and the test share one cache, in files, as the server and the task
+    # worker do with CACHE_URL: what a task keeps (a live room's themes) reaches the server.
+    shared_cache = False
     server: LiveServer
     playwright: Playwright
     browser: Browser
@@ -181,8 +186,18 @@ class BrowserTestCase(TransactionTestCase):
     @classmethod
     def setUpClass(cls) -> None:
         super().setUpClass()
+        env = dict(cls.server_env)
+        cls.cache_folder = ""
+        if cls.shared_cache:
+            cls.cache_folder = tempfile.mkdtemp(prefix="browser-cache-")
+            env["CACHE_URL"] = f"filecache://{cls.cache_folder}"
+            backend = "django.core.cache.backends.filebased.FileBasedCache"
+            cls.cache_settings = override_settings(
+                CACHES={"default": {"BACKEND": backend, "LOCATION": cls.cache_folder}}
+            )
+            cls.cache_settings.enable()
         cls.server = LiveServer(
-            str(connection.settings_dict["NAME"]), cls.server_env, worker=cls.server_worker
+            str(connection.settings_dict["NAME"]), env, worker=cls.server_worker
         )
         cls.server.start()
         cls.playwright = sync_playwright().start()
@@ -201,6 +216,9 @@ class BrowserTestCase(TransactionTestCase):
         cls.browser.close()
         cls.playwright.stop()
         cls.server.stop()
+        if cls.cache_folder:
+            cls.cache_settings.disable()
+            shutil.rmtree(cls.cache_folder, ignore_errors=True)
         super().tearDownClass()
 
     def new_context(self, **options: Any) -> BrowserContext:

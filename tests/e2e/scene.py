@@ -3,6 +3,9 @@
 `seed_demo` makes the agencies, dialogues, accounts, questions and votes; on top of it the
 moderation services put the live dialogue mid-answer (routed questions, one on stage with a
 note, one queued next) and the ended dialogue gets published answers and written answers due.
+The agency's standing legal Q&A has an answer that cites a clause of the law and a question
+waiting for one; a second live dialogue has themes (made as the task worker makes them, into
+the cache the server shares: CACHE_URL).
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from dialogue import services as dialogue_services
 from dialogue.models import Answer, Participant, Question
 from dialogue.selectors import follow_token
 from events.models import Agency, Event, EventRole, User
-from moderation import services
+from events.services import open_standing_qa
+from law.models import Article
+from moderation import services, tasks
 from tests.e2e.browser import in_thread
 from tests.factories import enable_totp
 
@@ -63,6 +68,8 @@ class Scene:
     asker_path: str  # a nickname asker's private page, with answered and unanswered questions
     polled: Event  # a live dialogue whose poll's results are on the stage
     admin: User  # the site's administrator, who runs the national roll-up
+    standing: Event  # the agency's standing legal Q&A: one answer citing the law, one waiting
+    themed: Event  # a live dialogue whose questions the console groups into themes
 
 
 def build_scene() -> Scene:
@@ -157,7 +164,101 @@ def _build() -> Scene:
         asker_path=_asker_path(ended),
         polled=_polled(live, moderator),
         admin=_rollup(accounts["admin"], organiser),
+        standing=_standing(live.agency, organiser, official),
+        themed=_themed(live, moderator),
     )
+
+
+# The standing Q&A's questions: the first is answered citing clause 1 of article 650 of the
+# Civil Code; the second waits for the official, who looks for the law that answers it.
+STANDING_QUESTIONS = (
+    "Bố tôi mất năm 2023, không để lại di chúc. Nhà đất đứng tên bố thì ai được hưởng?",
+    "Mẹ tôi lập di chúc để lại toàn bộ nhà cho anh trai; tôi là con gái có được hưởng phần nào "
+    "không?",
+)
+STANDING_ANSWER = (
+    "Khi người chết không để lại di chúc, di sản được chia theo pháp luật (khoản 1 Điều 650 Bộ "
+    "luật Dân sự 2015): những người thừa kế cùng hàng được hưởng phần di sản bằng nhau. Vợ, con "
+    "và cha mẹ của bố anh/chị là hàng thừa kế thứ nhất."
+)
+
+
+def _standing(agency: Agency, organiser: User, official: User) -> Event:
+    standing = open_standing_qa(actor=organiser, agency=agency, answer_days=10)
+    EventRole.objects.get_or_create(event=standing, user=official, role=EventRole.Role.OFFICIAL)
+    askers = ("Anh Tuấn – Từ Sơn", "Chị Hoa – Quế Võ")
+    questions = [
+        Question.objects.create(
+            event=standing,
+            author=Participant.objects.create(event=standing, nickname=nickname),
+            text=text,
+            status=Question.Status.APPROVED,
+            routed_to=official,
+        )
+        for nickname, text in zip(askers, STANDING_QUESTIONS, strict=True)
+    ]
+    first = questions[0].pk
+    article = Article.objects.get(document__slug="bo-luat-dan-su-2015", number="650")
+    services.write_answer(actor=official, event=standing, question_id=first, body=STANDING_ANSWER)
+    services.cite_law(
+        actor=official,
+        event=standing,
+        question_id=first,
+        article=article,
+        clause=article.clauses.get(number="1"),
+    )
+    services.write_answer(
+        actor=official, event=standing, question_id=first, body=STANDING_ANSWER, publish=True
+    )
+    return standing
+
+
+# A live dialogue's room: two matters, each asked in several ways.
+THEMED_QUESTIONS = (
+    "Bố tôi mất không để lại di chúc thì ai được hưởng di sản?",
+    "Vợ đang mang thai thì chồng có được yêu cầu ly hôn không?",
+    "Cha mất không có di chúc, con riêng có được hưởng di sản thừa kế không?",
+    "Chồng có quyền ly hôn khi vợ đang mang thai không ạ?",
+    "Ông mất không để lại di chúc thì di sản chia thế nào?",
+    "Vợ chồng thuận tình ly hôn thì con dưới 36 tháng tuổi ở với ai?",
+)
+
+
+def _live_dialogue(
+    live: Event, moderator: User, slug: str, title: str, *, started_minutes_ago: int
+) -> Event:
+    """Another live dialogue of the live one's agency, two hours long, with its moderator."""
+    starts_at = timezone.now() - timedelta(minutes=started_minutes_ago)
+    event = Event.objects.create(
+        agency=live.agency,
+        slug=slug,
+        title=title,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=2),
+        status=Event.Status.LIVE,
+    )
+    EventRole.objects.create(event=event, user=moderator, role=EventRole.Role.MODERATOR)
+    return event
+
+
+def _themed(live: Event, moderator: User) -> Event:
+    """A live dialogue on inheritance and the family, its room grouped into themes."""
+    event = _live_dialogue(
+        live,
+        moderator,
+        "doi-thoai-thua-ke-va-hon-nhan",
+        "Đối thoại về thừa kế và hôn nhân, gia đình",
+        started_minutes_ago=20,
+    )
+    for number, text in enumerate(THEMED_QUESTIONS):
+        Question.objects.create(
+            event=event,
+            author=Participant.objects.create(event=event, nickname=f"Người hỏi {number + 1}"),
+            text=text,
+            status=Question.Status.APPROVED,
+        )
+    tasks.refresh_themes.call(event.pk)  # as the task worker does after each question
+    return event
 
 
 POLL_CHOICES = ("Cổng thông tin điện tử tỉnh", "Zalo của UBND xã", "Loa phát thanh", "Người thân")
@@ -167,16 +268,13 @@ POLL_PICKS = (1, 0, 1, 1, 2, 0, 1, 3, 1, 0, 2, 1, 1, 0, 1, 3, 2, 1, 0, 1, 1, 2, 
 
 def _polled(live: Event, moderator: User) -> Event:
     """A dialogue of the same agency, live, with a poll answered in the hall and on its stage."""
-    now = timezone.now()
-    event = Event.objects.create(
-        agency=live.agency,
-        slug="doi-thoai-tham-do-y-kien",
-        title="Đối thoại về chính sách hỗ trợ người sử dụng đất khi Nhà nước thu hồi đất",
-        starts_at=now - timedelta(minutes=40),
-        ends_at=now + timedelta(minutes=80),
-        status=Event.Status.LIVE,
+    event = _live_dialogue(
+        live,
+        moderator,
+        "doi-thoai-tham-do-y-kien",
+        "Đối thoại về chính sách hỗ trợ người sử dụng đất khi Nhà nước thu hồi đất",
+        started_minutes_ago=40,
     )
-    EventRole.objects.create(event=event, user=moderator, role=EventRole.Role.MODERATOR)
     poll = services.create_poll(
         actor=moderator,
         event=event,
@@ -219,6 +317,7 @@ class PageType:
     joined: bool = False  # a citizen who has joined the live dialogue with a nickname
     projector: bool = False  # a stage screen: taken at the PROJECTORS' sizes
     ready: str = ""  # a selector visible once the page shows what it is taken for
+    click: str = ""  # a button pressed first (e.g. to open a picker)
 
 
 def _rollup(admin: User, organiser: User) -> User:
@@ -320,6 +419,24 @@ def page_types(scene: Scene) -> list[PageType]:
             f"/reports/rollup/?start={timezone.localdate().year - 1}-01-01"
             f"&end={timezone.localdate().year}-12-31",
             who="admin",
+        ),
+        # The legal desk: an article's page with the answers that cite it, the official's
+        # citation picker on the question still waiting, and the themes of a live room.
+        PageType(
+            "law-article", "/law/bo-luat-dan-su-2015/dieu-650/", ready="#law-faq li:first-child"
+        ),
+        PageType(
+            "citation-picker",
+            f"/e/{scene.standing.slug}/answer/",
+            who="official",
+            click=".card:has-text('con gái') button[data-action=law]",
+            ready=".law-suggestions > li:first-child",
+        ),
+        PageType(
+            "themes",
+            f"/e/{scene.themed.slug}/moderate/",
+            who="moderator",
+            ready="#themes-list > li:first-child",
         ),
         PageType("draft", f"/consultation/{scene.draft.pk}/"),
         PageType("draft-review", f"/consultation/manage/drafts/{scene.draft.pk}/", who="moderator"),

@@ -27,6 +27,8 @@ STAGE = {"viewport": {"width": 1920, "height": 1080}}
 
 
 class AccessibilityTests(BrowserTestCase):
+    shared_cache = True  # the scene's themes, made here, reach the moderator's console
+
     def open(self, scene: Scene, kind: PageType, options: dict) -> Page:  # type: ignore[type-arg]
         context = self.new_context(**options)
         if kind.who:
@@ -37,6 +39,8 @@ class AccessibilityTests(BrowserTestCase):
         else:
             page.goto(kind.path)
         settled(page)
+        if kind.click:
+            page.locator(kind.click).click()
         if kind.ready:
             expect(page.locator(kind.ready)).to_be_visible()
         return page
