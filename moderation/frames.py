@@ -134,6 +134,9 @@ class ModThemes(Frame):
     type: Literal["mod.themes"] = "mod.themes"
     reply_to: str | None = None
     themes: list[ThemeHint]
+    # The newest question they were made from (None: the room has none): the themes of every
+    # question up to it, whether or not it joined a theme.
+    made_from: int | None
     made_at: str
 
 

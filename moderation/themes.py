@@ -287,6 +287,7 @@ def room_themes(event_id: int) -> dict[str, Any]:
             }
             for theme in shown
         ],
+        made_from=max((question.id for question in asked), default=None),
         made_at=timezone.now().isoformat(),
     )
 

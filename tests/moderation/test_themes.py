@@ -83,6 +83,7 @@ def test_a_question_asked_in_a_live_dialogue_queues_the_themes_which_reach_the_c
     ids = list(Question.objects.filter(event=event).order_by("pk").values_list("pk", flat=True))
     assert [theme["questions"] for theme in shown] == [[ids[0], ids[2]]]
     assert shown[0]["articles"][0]["url"].startswith("/law/bo-luat-dan-su-2015/dieu-")
+    assert themes.last_themes(event.pk)["made_from"] == ids[-1]  # made from every question
 
 
 def test_an_erased_asker_s_words_leave_the_kept_themes_and_the_process_s_memory(
