@@ -35,7 +35,8 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from dialogue.models import Question
 from events.models import Event
-from reports.selectors import AgencyReport, AgencyRow, ConsultationRow, StandingRow
+from dialogue.selectors import PollSummary
+from reports.selectors import AgencyReport, AgencyRow, ConsultationRow, StandingRow, dialogue_polls
 
 STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "css" / "reports.css"
 
@@ -128,6 +129,20 @@ def question_rows(
         progress(number)
 
 
+# One row per answer of each poll: a choice with its count, or a word of a word cloud.
+POLL_COLUMNS = [
+    "Câu hỏi thăm dò",
+    "Loại",
+    "Trạng thái",
+    f"Mở lúc ({ZONE_NOTE})",
+    f"Đóng lúc ({ZONE_NOTE})",
+    "Số người trả lời",
+    "Phương án / từ",
+    "Số lượt chọn",
+    "Tỉ lệ (% số người trả lời)",
+]
+
+
 # --- Writing ------------------------------------------------------------------------------------
 
 
@@ -192,6 +207,44 @@ def write_questions_xlsx(
     event: Event, out: IO[bytes], progress: Callable[[int], None] | None = None
 ) -> None:
     write_xlsx(out, [("Câu hỏi", _with_header(QUESTION_COLUMNS, question_rows(event, progress)))])
+
+
+# --- A dialogue's polls -------------------------------------------------------------------------
+
+
+def poll_rows(summaries: Iterable[PollSummary]) -> Iterator[list[object]]:
+    """Each poll's answers: its options in order with their counts, or its word cloud's words,
+    most given first; a poll nobody answered has one row with no answer."""
+    for summary in summaries:
+        poll, total = summary.poll, summary.total
+        head: list[object] = [
+            poll.question,
+            poll.get_kind_display(),
+            poll.get_status_display(),
+            local_time(poll.opened_at),
+            local_time(poll.closed_at),
+            total,
+        ]
+        answers = summary.options or [
+            (word["text"], word["count"], round(100 * word["count"] / total) if total else 0)
+            for word in summary.words
+        ]
+        if not answers:
+            yield [*head, "", 0, 0]
+        for label, count, percent in answers:
+            yield [*head, label, count, percent]
+
+
+def polls_export(event: Event, fmt: str) -> bytes:
+    """The polls put to a dialogue's audience (prepared ones never opened left out), with their
+    results, as CSV or XLSX."""
+    rows = _with_header(POLL_COLUMNS, poll_rows(dialogue_polls(event)))
+    buffer = io.BytesIO()
+    if fmt == "csv":
+        write_csv(buffer, [rows])
+    else:
+        write_xlsx(buffer, [("Thăm dò ý kiến", rows)])
+    return buffer.getvalue()
 
 
 def _with_header(header: list[str], rows: Iterable[list[object]]) -> Iterator[Sequence[object]]:

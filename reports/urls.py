@@ -14,6 +14,11 @@ urlpatterns = [
         views.dialogue_export,
         name="dialogue_export",
     ),
+    re_path(
+        r"^reports/e/(?P<slug>[-\w]+)/polls\.(?P<fmt>csv|xlsx)$",
+        views.dialogue_polls_export,
+        name="dialogue_polls_export",
+    ),
     path("reports/e/<slug:slug>/report.pdf", views.dialogue_pdf, name="dialogue_pdf"),
     path("reports/exports/<uuid:job>/", views.export_job, name="export_job"),
     path("reports/exports/<uuid:job>/file", views.export_download, name="export_download"),

@@ -103,6 +103,16 @@ def dialogue_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     return response
 
 
+@login_required
+def dialogue_polls_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    """The dialogue's polls and their results, one row per option or word."""
+    event = _event_for_report(request, slug)
+    content_type = exports.CSV_CONTENT_TYPE if fmt == "csv" else exports.XLSX_CONTENT_TYPE
+    response = HttpResponse(exports.polls_export(event, fmt), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="tham-do-{event.slug}.{fmt}"'
+    return response
+
+
 def _own_job(request: HttpRequest, job: uuid.UUID) -> ExportJob:
     """An export job of the person asking, who may still see the dialogue's report."""
     found = get_object_or_404(

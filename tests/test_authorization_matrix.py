@@ -533,6 +533,10 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         reverse("reports:dialogue_export", args=[w.event.slug, "csv"]),
         {},
     ),
+    ("reports:dialogue_polls_export", "GET"): lambda w: (
+        reverse("reports:dialogue_polls_export", args=[w.event.slug, "xlsx"]),
+        {},
+    ),
     ("reports:dialogue_pdf", "GET"): lambda w: (
         reverse("reports:dialogue_pdf", args=[w.event.slug]),
         {},

@@ -34,3 +34,62 @@ def test_the_report_counts_each_option_of_the_polls_put_to_the_audience(event, o
     page = client.get(reverse("reports:dialogue", args=[event.slug])).content.decode()
     assert f'data-poll="{poll.pk}"' in page
     assert "Chưa hỏi" not in page
+
+
+@pytest.mark.django_db
+def test_the_polls_export_has_a_row_per_option_and_per_word_in_csv_and_xlsx(event, organiser):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    choice = services.create_poll(
+        actor=organiser,
+        event=event,
+        question="Biết qua đâu?",
+        kind="single",
+        options=["=Cổng thông tin", "Zalo"],  # a formula-like answer stays text
+    )
+    cloud = services.create_poll(actor=organiser, event=event, question="Một từ?", kind="text")
+    services.create_poll(actor=organiser, event=event, question="Chưa hỏi", kind="rating")
+    portal, zalo = choice.options.values_list("pk", flat=True)
+    people = [ParticipantFactory(event=event) for _ in range(3)]
+    services.open_poll(actor=organiser, event=event, poll_id=choice.pk)
+    for person, chosen in zip(people, (portal, zalo, zalo), strict=True):
+        dialogue_services.answer_poll(participant=person, poll_id=choice.pk, option_ids=[chosen])
+    services.open_poll(actor=organiser, event=event, poll_id=cloud.pk)  # one open at a time
+    for person, word in zip(people, ("minh bạch", "minh bạch", "nhanh"), strict=True):
+        dialogue_services.answer_poll(participant=person, poll_id=cloud.pk, text=word)
+    enable_totp(organiser)
+    client = Client()
+    client.force_login(organiser)
+
+    url = reverse("reports:dialogue_polls_export", args=[event.slug, "csv"])
+    response = client.get(url)
+    assert response["Content-Disposition"] == f'attachment; filename="tham-do-{event.slug}.csv"'
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "Câu hỏi thăm dò"
+    answers = [(row[0], row[5], row[6], row[7], row[8]) for row in rows[1:]]
+    assert answers == [
+        ("Biết qua đâu?", "3", "'=Cổng thông tin", "1", "33"),
+        ("Biết qua đâu?", "3", "Zalo", "2", "67"),
+        ("Một từ?", "3", "minh bạch", "2", "67"),
+        ("Một từ?", "3", "nhanh", "1", "33"),
+    ]  # the poll never opened is left out
+
+    sheet = load_workbook(
+        io.BytesIO(client.get(url.replace(".csv", ".xlsx")).content), read_only=True
+    ).worksheets[0]
+    cells = [row for row in sheet.iter_rows(values_only=True)][1:]
+    assert [(row[6], row[7]) for row in cells] == [
+        ("=Cổng thông tin", 1),
+        ("Zalo", 2),
+        ("minh bạch", 2),
+        ("nhanh", 1),
+    ]
+
+    # The report page offers both; someone without the report's rights gets neither.
+    page = client.get(reverse("reports:dialogue", args=[event.slug])).content.decode()
+    assert url in page
+    client.logout()
+    assert client.get(url).status_code in (302, 403)
