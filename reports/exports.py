@@ -34,8 +34,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from dialogue.models import Question
-from events.models import Event
 from dialogue.selectors import PollSummary
+from events.models import Event
 from reports.selectors import AgencyReport, AgencyRow, ConsultationRow, StandingRow, dialogue_polls
 
 STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "css" / "reports.css"
