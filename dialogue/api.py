@@ -154,16 +154,6 @@ def _question(question: Question, titles: dict[int, str]) -> QuestionOut:
     )
 
 
-def _official_titles(event_ids: set[int]) -> dict[int, str]:
-    from events.models import EventRole
-
-    return dict(
-        EventRole.objects.filter(event_id__in=event_ids, role=EventRole.Role.OFFICIAL)
-        .exclude(title="")
-        .values_list("user_id", "title")
-    )
-
-
 def _agency_or_404(slug: str | None) -> Agency | None:
     if not slug:
         return None
@@ -233,7 +223,7 @@ def event_questions(request: HttpRequest, slug: str, page: Query[Page]) -> list[
     questions = selectors.visible_questions(event=event, sort="popular").select_related(
         "answer", "event"
     )
-    titles = _official_titles({event.pk})
+    titles = event_selectors.official_titles(events=[event])
     return [_question(q, titles) for q in questions[page.offset : page.offset + page.limit]]
 
 
@@ -258,7 +248,7 @@ def answers(request: HttpRequest, filters: Query[AnswerFilters]) -> list[Questio
         limit=filters.limit,
         offset=filters.offset,
     )
-    titles = _official_titles({q.event_id for q in found})
+    titles = event_selectors.official_titles(events={q.event for q in found})
     return [_question(q, titles) for q in found]
 
 

@@ -421,6 +421,13 @@ def legal_field_topic(legal_field: str) -> str:
         return str(labels.get(legal_field, ""))
 
 
+def legal_field_of_topic(topic: str) -> str:
+    """The legal field (`Event.LegalField`) a standing Q&A's topic names; empty for none."""
+    with translation.override(settings.LANGUAGE_CODE):
+        by_label = {str(label): value for value, label in Event.LegalField.choices}
+    return by_label.get(topic, "")
+
+
 # --- The legal Q&A service: every agency's standing Q&A and the answers it published ---------
 
 FAQ_SHOWN = 50

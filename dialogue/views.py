@@ -21,7 +21,7 @@ from dialogue.models import Participant, Question, normalise_tracking_code
 from events import permissions as staff
 from events import selectors as event_selectors
 from events.forms import CatalogueFilterForm, LegalQAFilterForm
-from events.models import Agency, Event, EventRole
+from events.models import Agency, Event
 from events.public import join_link
 from events.secret_paths import service_worker_patterns
 from events.services import clean_origins
@@ -553,8 +553,7 @@ def archive(request: HttpRequest, slug: str) -> HttpResponse:
     event = _visible_event(request, slug)
     if not selectors.archive_is_public(event):
         raise Http404
-    officials = EventRole.objects.filter(event=event, role=EventRole.Role.OFFICIAL)
-    titles = dict(officials.values_list("user_id", "title"))
+    titles = event_selectors.official_titles(events=[event])
     entries = []
     participant = selectors.participant_for(event=event, user=request.user, session=request.session)
     questions = selectors.answered_questions(event=event)

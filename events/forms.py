@@ -27,13 +27,26 @@ class InvitationForm(TextForm):
         label=_("Dialogue"),
         queryset=Event.objects.none(),
         required=False,
-        help_text=_("For a moderator or an official: the dialogue they will work on."),
+        help_text=_(
+            "For a moderator or an official: the dialogue they will work on. Leave it empty to "
+            "make them the agency's own moderator or official: they serve its legal Q&A with no "
+            "further invitation."
+        ),
     )
     title = forms.CharField(
         label=_("Title shown (officials)"),
         max_length=120,
         required=False,
         help_text=_("For example: Deputy Director of the Department of Justice."),
+    )
+    legal_field = forms.ChoiceField(
+        label=_("Legal field (the agency's officials)"),
+        choices=[("", _("Any field: a moderator routes each question")), *Event.LegalField.choices],
+        required=False,
+        help_text=_(
+            "The legal Q&A's questions of this field are routed to this official as soon as "
+            "they are published."
+        ),
     )
 
     def __init__(self, *args: Any, agency: Agency, **kwargs: Any) -> None:
@@ -42,10 +55,13 @@ class InvitationForm(TextForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        if cleaned.get("role") in (Invitation.Role.MODERATOR, Invitation.Role.OFFICIAL) and not (
-            cleaned.get("event")
+        if cleaned.get("legal_field") and (
+            cleaned.get("role") != Invitation.Role.OFFICIAL or cleaned.get("event")
         ):
-            self.add_error("event", _("Choose the dialogue for a moderator or an official."))
+            self.add_error(
+                "legal_field",
+                _("Only the agency's own officials have a legal field; leave the dialogue empty."),
+            )
         return cleaned
 
 

@@ -345,21 +345,37 @@ class Event(models.Model):
 
 
 class AgencyMembership(models.Model):
-    """A person's standing in an agency: organisers create and run the agency's dialogues."""
+    """A person's standing in an agency.
+
+    Organisers create and run the agency's dialogues. The agency's own moderators and officials
+    serve its standing legal Q&A with no invitation to that Q&A (events/permissions.py); an
+    official may be given one legal field, whose questions are routed to them
+    (moderation/services/routing.py).
+    """
 
     class Role(models.TextChoices):
         ORGANISER = "organiser", _("Organiser")
+        MODERATOR = "moderator", _("Moderator")
+        OFFICIAL = "official", _("Official")
 
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="agency_memberships")
     role = models.CharField(_("role"), max_length=12, choices=Role.choices, default=Role.ORGANISER)
+    # Officials: the title shown beside their answers, and the legal field they answer (empty:
+    # any field, routed by a moderator).
+    title = models.CharField(_("title shown"), max_length=120, blank=True)
+    legal_field = models.CharField(
+        _("legal field"), max_length=20, choices=Event.LegalField.choices, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("agency membership")
         verbose_name_plural = _("agency memberships")
         constraints = [
-            models.UniqueConstraint(fields=["agency", "user"], name="one_membership_per_agency")
+            models.UniqueConstraint(
+                fields=["agency", "user", "role"], name="one_membership_of_a_kind"
+            )
         ]
 
     def __str__(self) -> str:
@@ -412,7 +428,8 @@ class Invitation(models.Model):
     agency = models.ForeignKey(
         Agency, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("agency")
     )
-    # Empty for organisers (of the whole agency); the dialogue for moderators and officials.
+    # Empty for organisers, and for the agency's own moderators and officials (who serve its
+    # standing legal Q&A); otherwise the one dialogue a moderator or an official works on.
     event = models.ForeignKey(
         Event,
         on_delete=models.CASCADE,
@@ -424,6 +441,9 @@ class Invitation(models.Model):
     email = models.EmailField(_("email address"))
     role = models.CharField(_("role"), max_length=12, choices=Role.choices)
     title = models.CharField(_("title shown"), max_length=120, blank=True)
+    legal_field = models.CharField(
+        _("legal field"), max_length=20, choices=Event.LegalField.choices, blank=True
+    )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(
         User,
@@ -462,7 +482,7 @@ class Invitation(models.Model):
             models.CheckConstraint(
                 condition=(
                     models.Q(role="organiser", event__isnull=True)
-                    | (models.Q(role__in=["moderator", "official"], event__isnull=False))
+                    | models.Q(role__in=["moderator", "official"])
                 ),
                 name="invitation_event_matches_role",
             ),

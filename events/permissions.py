@@ -61,20 +61,34 @@ def is_organiser(user: Person, agency: Agency | int) -> bool:
 
 
 def has_event_role(user: Person, event: Event, role: str) -> bool:
+    """The dialogue's moderators or officials; in a standing legal Q&A also the agency's own,
+    who serve it with no invitation to it."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return EventRole.objects.filter(event_id=event.pk, user_id=user.pk, role=role).exists()
+    if EventRole.objects.filter(event_id=event.pk, user_id=user.pk, role=role).exists():
+        return True
+    return event.is_standing and is_agency_staff(user, event.agency_id, role)
+
+
+def is_agency_staff(user: Person, agency: Agency | int, role: str) -> bool:
+    """A moderator or an official of the agency itself (not of those above or below it)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    agency_id = agency if isinstance(agency, int) else agency.pk
+    return AgencyMembership.objects.filter(agency_id=agency_id, user_id=user.pk, role=role).exists()
 
 
 def can_moderate(user: Person, event: Event) -> bool:
-    """Moderators of the dialogue, and the organisers of its agency."""
+    """Moderators of the dialogue (in a standing Q&A, the agency's too), and the organisers of
+    its agency."""
     return has_event_role(user, event, EventRole.Role.MODERATOR) or is_organiser(
         user, event.agency_id
     )
 
 
 def can_answer(user: Person, event: Event) -> bool:
-    """Officials of the dialogue answer the questions routed to them."""
+    """Officials of the dialogue (in a standing Q&A, the agency's too) answer the questions
+    routed to them."""
     return has_event_role(user, event, EventRole.Role.OFFICIAL)
 
 

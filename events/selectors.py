@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -44,9 +46,66 @@ def agency_events(*, agency: Agency) -> QuerySet[Event]:
 def agency_organisers(*, agency: Agency) -> QuerySet[AgencyMembership]:
     """The organisers of the agency."""
     return (
-        AgencyMembership.objects.filter(agency=agency)
+        AgencyMembership.objects.filter(agency=agency, role=AgencyMembership.Role.ORGANISER)
         .select_related("user")
         .order_by("user__email")
+    )
+
+
+@dataclass(frozen=True)
+class Official:
+    """Someone who answers a dialogue's questions, with the title shown beside their answers."""
+
+    user: User
+    title: str
+    # An agency official's legal field: the standing Q&A's questions of that field go to them.
+    legal_field: str = ""
+
+
+def event_officials(*, event: Event) -> list[Official]:
+    """Who answers the dialogue's questions: its officials and, in a standing legal Q&A, the
+    agency's own (once each; a title given for the dialogue comes first), in the order named."""
+    found: dict[int, Official] = {}
+    roles = EventRole.objects.filter(event_id=event.pk, role=EventRole.Role.OFFICIAL)
+    for role in roles.select_related("user").order_by("pk"):
+        found[role.user_id] = Official(role.user, role.title)
+    if event.is_standing:
+        members = AgencyMembership.objects.filter(
+            agency_id=event.agency_id, role=AgencyMembership.Role.OFFICIAL
+        )
+        for member in members.select_related("user").order_by("pk"):
+            found.setdefault(
+                member.user_id, Official(member.user, member.title, member.legal_field)
+            )
+    return list(found.values())
+
+
+def official_titles(*, events: Iterable[Event]) -> dict[int, str]:
+    """Each official's title by account, over these dialogues (the agency's for a standing Q&A)."""
+    events = list(events)
+    titles: dict[int, str] = dict(
+        AgencyMembership.objects.filter(
+            agency_id__in={e.agency_id for e in events if e.is_standing},
+            role=AgencyMembership.Role.OFFICIAL,
+        )
+        .exclude(title="")
+        .values_list("user_id", "title")
+    )
+    titles.update(
+        EventRole.objects.filter(event_id__in={e.pk for e in events}, role=EventRole.Role.OFFICIAL)
+        .exclude(title="")
+        .values_list("user_id", "title")
+    )
+    return titles
+
+
+def agency_staff(*, agency: Agency) -> QuerySet[AgencyMembership]:
+    """The agency's own moderators and officials, who serve its standing legal Q&A."""
+    return (
+        AgencyMembership.objects.filter(agency=agency)
+        .exclude(role=AgencyMembership.Role.ORGANISER)
+        .select_related("user")
+        .order_by("role", "user__email")
     )
 
 
@@ -101,8 +160,16 @@ def personal_data(*, user: User) -> dict[str, Any]:
         },
         "roles": {
             "organiser_of": list(
-                AgencyMembership.objects.filter(user=user).values_list("agency__name", flat=True)
+                AgencyMembership.objects.filter(
+                    user=user, role=AgencyMembership.Role.ORGANISER
+                ).values_list("agency__name", flat=True)
             ),
+            "agency_roles": [
+                {"agency": m.agency.name, "role": m.role, "title": m.title}
+                for m in AgencyMembership.objects.filter(user=user)
+                .exclude(role=AgencyMembership.Role.ORGANISER)
+                .select_related("agency")
+            ],
             "dialogue_roles": [
                 {"dialogue": role.event.title, "role": role.role, "title": role.title}
                 for role in EventRole.objects.filter(user=user).select_related("event")

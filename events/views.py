@@ -34,6 +34,7 @@ def _agency_page(
     context = {
         "agency": agency,
         "organisers": selectors.agency_organisers(agency=agency),
+        "agency_staff": selectors.agency_staff(agency=agency),
         "event_roles": selectors.agency_event_roles(agency=agency),
         "invitations": selectors.pending_invitations(agency=agency),
         "changes": selectors.agency_changes(agency=agency)[:50],
@@ -62,6 +63,7 @@ def invite(request: HttpRequest, slug: str) -> HttpResponse:
             role=form.cleaned_data["role"],
             event=form.cleaned_data["event"],
             title=form.cleaned_data["title"],
+            legal_field=form.cleaned_data["legal_field"],
             site_url=request.build_absolute_uri("/"),
         )
     except DomainError as error:
@@ -114,7 +116,16 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         )
         if accepted.role == Invitation.Role.ORGANISER:
             return redirect("events:manage:agency", slug=accepted.agency.slug)
-        return redirect(accepted.event.get_absolute_url() if accepted.event else "/")
+        if accepted.event is None:
+            # The agency's own moderator or official: to its standing legal Q&A's console.
+            standing = selectors.standing_qa(agency=accepted.agency)
+            if standing is None:
+                return redirect(accepted.agency.get_absolute_url())
+            console = "moderation:console"
+            if accepted.role == Invitation.Role.OFFICIAL:
+                console = "moderation:official"
+            return redirect(console, slug=standing.slug)
+        return redirect(accepted.event.get_absolute_url())
     if request.user.is_authenticated:
         try:
             services.check_invitation(user=access.signed_in(request), invitation=found)

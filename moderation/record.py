@@ -34,7 +34,8 @@ from dialogue.receipts import due_from_receipt
 from dialogue.selectors import forget_similar
 from dialogue.services import announce_change, publish_delta
 from events import permissions
-from events.models import Event, EventRole, User
+from events import selectors as event_selectors
+from events.models import Event, User
 from events.text import clean_text
 from live.broadcast import broadcast_on_commit, control_on_commit
 from live.errors import Conflict, InvalidMessage, NotFound
@@ -320,12 +321,7 @@ def owe_written_answers(*, actor: User | None, event: Event, due: datetime) -> l
     It gets `due` (unless it has a date already), leaves the stage, and goes to the dialogue's
     first official if nobody has it; each one audited and announced like any transition.
     """
-    first = (
-        EventRole.objects.filter(event=event, role=EventRole.Role.OFFICIAL)
-        .select_related("user")
-        .order_by("pk")
-        .first()
-    )
+    first = next(iter(event_selectors.event_officials(event=event)), None)
     changed = []
     left = (
         Question.objects.select_for_update(of=("self",))

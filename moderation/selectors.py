@@ -11,7 +11,8 @@ from dialogue import facts
 from dialogue import messages as public_messages
 from dialogue.models import Citation, Poll, Question
 from dialogue.selectors import PollSummary, poll_results, summarise_polls
-from events.models import Agency, Event, EventRole, User
+from events import selectors as event_selectors
+from events.models import Agency, AgencyMembership, Event, EventRole, User
 from live.wire import build
 from moderation import frames, messages
 from moderation.models import BannedWord, ModerationLog
@@ -61,11 +62,9 @@ def moderator_view(question: Question, event: Event) -> dict[str, Any]:
 
 
 def officials(event: Event) -> list[dict[str, Any]]:
-    roles = EventRole.objects.filter(event=event, role=EventRole.Role.OFFICIAL).select_related(
-        "user"
-    )
     return [
-        {"id": role.user_id, "name": role.user.public_name, "title": role.title} for role in roles
+        {"id": o.user.pk, "name": o.user.public_name, "title": o.title}
+        for o in event_selectors.event_officials(event=event)
     ]
 
 
@@ -103,10 +102,19 @@ def audit_log(event: Event) -> QuerySet[ModerationLog]:
 
 
 def moderated_events(user: User) -> QuerySet[Event]:
-    """The dialogues this person moderates (directly, or as an organiser of the agency)."""
+    """The dialogues this person moderates: directly, as an organiser of the agency, or as one
+    of its moderators in its standing legal Q&A."""
     return Event.objects.filter(
         Q(roles__user=user, roles__role=EventRole.Role.MODERATOR)
-        | Q(agency__memberships__user=user)
+        | Q(
+            agency__memberships__user=user,
+            agency__memberships__role=AgencyMembership.Role.ORGANISER,
+        )
+        | Q(
+            kind=Event.Kind.STANDING,
+            agency__memberships__user=user,
+            agency__memberships__role=AgencyMembership.Role.MODERATOR,
+        )
     ).distinct()
 
 
@@ -133,11 +141,7 @@ def stage_frame(event: Event) -> dict[str, Any]:
         .select_related("author__user", "routed_to", "answer")
         .order_by("queue_position", "pk")
     )
-    titles = dict(
-        EventRole.objects.filter(event=event, role=EventRole.Role.OFFICIAL).values_list(
-            "user_id", "title"
-        )
-    )
+    titles = event_selectors.official_titles(events=[event])
     now = next((q for q in on_stage if q.stage == Question.Stage.NOW), None)
     upcoming = [q for q in on_stage if q.stage == Question.Stage.NEXT][:2]
     return build(

@@ -82,11 +82,23 @@ def _console_connection_labels() -> dict[str, str]:
     return {"live": _("Connected, receiving updates")}
 
 
+def not_staff(event: Event) -> PermissionDenied:
+    """The refusal of a staff page: what is missing and whom to ask (templates/403.html)."""
+    return PermissionDenied(
+        _(
+            "This page is for the moderators and officials of “%(event)s”, and you are not one "
+            "of them. Ask an organiser of %(agency)s to invite you: as staff of this dialogue, "
+            "or, for its legal Q&A, as the agency's own moderator or official."
+        )
+        % {"event": event.title, "agency": event.agency.name}
+    )
+
+
 @login_required
 def console(request: HttpRequest, slug: str) -> HttpResponse:
     event = get_object_or_404(Event, slug=slug)
     if not permissions.can_moderate(request.user, event):
-        raise PermissionDenied
+        raise not_staff(event)
     stage_url = request.build_absolute_uri(reverse("stage:screen", args=[event.stage_token]))
     context = {
         "event": event,
@@ -142,7 +154,7 @@ def official_console(request: HttpRequest, slug: str) -> HttpResponse:
     event = get_object_or_404(Event, slug=slug)
     user = access.signed_in(request)
     if not permissions.can_run(user, event):
-        raise PermissionDenied
+        raise not_staff(event)
     context = {"event": event, "labels": _official_labels()}
     return render(request, "moderation/official.html", context)
 
@@ -153,7 +165,7 @@ def answers_due(request: HttpRequest, slug: str) -> HttpResponse:
     event = get_object_or_404(Event, slug=slug)
     user = access.signed_in(request)
     if not permissions.can_run(user, event):
-        raise PermissionDenied
+        raise not_staff(event)
     due = selectors.written_answers_due(event)
     if not permissions.can_moderate(user, event):
         due = [q for q in due if q.routed_to_id == user.pk]
@@ -267,7 +279,7 @@ def polls(request: HttpRequest, slug: str) -> HttpResponse:
     event = get_object_or_404(Event, slug=slug)
     user = access.signed_in(request)
     if not permissions.can_moderate(user, event):
-        raise PermissionDenied
+        raise not_staff(event)
     status = 200
     if request.method == "POST":
         try:

@@ -175,16 +175,17 @@ def _move_standing_qa(agency: Agency, into: Agency) -> None:
 
 
 def _move_roles(agency: Agency, into: Agency) -> list[int]:
-    """The merged agency's organisers become the successor's (once each); their ids."""
+    """The merged agency's organisers, moderators and officials become the successor's (once
+    each in each role); the organisers' ids."""
     members = list(AgencyMembership.objects.filter(agency=agency))
-    already = set(AgencyMembership.objects.filter(agency=into).values_list("user_id", flat=True))
+    already = set(AgencyMembership.objects.filter(agency=into).values_list("user_id", "role"))
     for membership in members:
-        if membership.user_id in already:
+        if (membership.user_id, membership.role) in already:
             membership.delete()
         else:
             membership.agency = into
             membership.save(update_fields=["agency"])
-    return sorted(m.user_id for m in members)
+    return sorted(m.user_id for m in members if m.role == AgencyMembership.Role.ORGANISER)
 
 
 def merge_agencies(*, actor: User, agency: Agency, into: Agency) -> AgencyChange:

@@ -36,9 +36,9 @@ def invitation_token_hash(token: str) -> str:
 
 
 def _holds_role(*, email: str, agency: Agency, event: Event | None, role: str) -> bool:
-    if role == Invitation.Role.ORGANISER:
+    if event is None:
         return AgencyMembership.objects.filter(
-            agency=agency, user__email__iexact=email, role=AgencyMembership.Role.ORGANISER
+            agency=agency, user__email__iexact=email, role=role
         ).exists()
     return EventRole.objects.filter(event=event, user__email__iexact=email, role=role).exists()
 
@@ -51,19 +51,29 @@ def invite_staff(
     role: str,
     event: Event | None = None,
     title: str = "",
+    legal_field: str = "",
     site_url: str | None = None,
 ) -> Invitation:
-    """Invite a person by email to organise the agency, or to moderate or answer a dialogue."""
+    """Invite a person by email to organise the agency, to moderate or answer one of its
+    dialogues, or (with no dialogue) to be the agency's own moderator or official, who serves
+    its standing legal Q&A; an agency official may be given one legal field."""
     if not permissions.can_invite(inviter, agency):
         raise NotAllowed(_("Only the agency's organisers can invite staff."))
     if role not in Invitation.Role.values:
         raise InvalidMessage(_("Choose a role."), code="invalid_role")
     if role == Invitation.Role.ORGANISER:
         event = None
-    elif event is None or event.agency_id != agency.pk:
+    elif event is not None and event.agency_id != agency.pk:
         raise InvalidMessage(
             _("Choose one of this agency's dialogues for a moderator or an official."),
             code="invalid_event",
+        )
+    if legal_field and legal_field not in Event.LegalField.values:
+        raise InvalidMessage(_("Choose a legal field from the list."), code="invalid_field")
+    if legal_field and (role != Invitation.Role.OFFICIAL or event is not None):
+        raise InvalidMessage(
+            _("Only the agency's own officials have a legal field; leave the dialogue empty."),
+            code="invalid_field",
         )
     email = clean_email(email)
     title = title.strip()[:120] if role == Invitation.Role.OFFICIAL else ""
@@ -92,6 +102,7 @@ def invite_staff(
             email=email,
             role=role,
             title=title,
+            legal_field=legal_field,
             token_hash=invitation_token_hash(token),
             invited_by=inviter,
             expires_at=now + INVITATION_LIFETIME,
@@ -189,12 +200,17 @@ def accept_invitation(*, user: User, token: str) -> Invitation:
                 code="invitation_unknown",
             )
         check_invitation(user=user, invitation=invitation)
-        if invitation.role == Invitation.Role.ORGANISER:
-            AgencyMembership.objects.get_or_create(
+        if invitation.event is None:
+            membership, created = AgencyMembership.objects.get_or_create(
                 agency=invitation.agency,
                 user=user,
-                defaults={"role": AgencyMembership.Role.ORGANISER},
+                role=invitation.role,
+                defaults={"title": invitation.title, "legal_field": invitation.legal_field},
             )
+            if not created and invitation.role == Invitation.Role.OFFICIAL:
+                membership.title = invitation.title or membership.title
+                membership.legal_field = invitation.legal_field
+                membership.save(update_fields=["title", "legal_field"])
         else:
             role, created = EventRole.objects.get_or_create(
                 event=invitation.event,

@@ -14,10 +14,12 @@ from django.utils.translation import gettext as _
 
 from dialogue.models import Question
 from events import permissions
-from events.models import Event, EventRole, User
+from events import selectors as event_selectors
+from events.models import Event, User
 from live.errors import InvalidMessage, NotAllowed, NotFound
 from moderation import record
 from moderation.record import StaleVersion
+from moderation.services import routing
 
 __all__ = ["StaleVersion"]
 
@@ -46,7 +48,12 @@ def do_approve_question(
     checks Django's model permission; the demo data acts as its named system account.
     """
     question = record.lock(event, question_id, version)
-    return record.publish(actor=actor, event=event, question=question)
+    question = record.publish(actor=actor, event=event, question=question)
+    # A standing Q&A sends it on to the agency's official of its legal field, if it has one.
+    official = routing.official_for(event, question)
+    if official is not None and question.status == Question.Status.APPROVED:
+        question = record.route(actor=actor, event=event, question=question, official=official)
+    return question
 
 
 @transaction.atomic
@@ -116,9 +123,8 @@ def route_question(
     question = record.lock(event, question_id, version)
     official = None
     if official_id is not None:
-        official = User.objects.filter(
-            pk=official_id, event_roles__event=event, event_roles__role=EventRole.Role.OFFICIAL
-        ).first()
+        officials = {o.user.pk: o.user for o in event_selectors.event_officials(event=event)}
+        official = officials.get(official_id)
         if official is None:
             raise NotFound(_("That person is not an official of this dialogue."))
     return record.route(actor=actor, event=event, question=question, official=official)

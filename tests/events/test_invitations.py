@@ -159,6 +159,9 @@ def test_bad_input_is_refused_with_a_code_and_writes_nothing(organiser, event, m
         ({"role": "admin"}, "invalid_role"),
         ({"event": other_agency_event}, "invalid_event"),
         ({"email": moderator.email}, "already_member"),
+        ({"legal_field": "land"}, "invalid_field"),
+        ({"legal_field": "land", "event": None}, "invalid_field"),
+        ({"legal_field": "not-a-field", "event": None, "role": "official"}, "invalid_field"),
     ]
     for changes, code in cases:
         arguments = {
@@ -222,10 +225,10 @@ def test_the_invite_form_shows_errors_and_writes_nothing(client, organiser, even
     staff_client(client, organiser)
     response = client.post(
         reverse("events:manage:invite", args=[event.agency.slug]),
-        {"email": "moi@example.org", "role": "moderator"},
+        {"email": "moi@example.org", "role": "moderator", "legal_field": "land"},
     )
     assert response.status_code == 400
-    assert response.context["form"].errors["event"]
+    assert response.context["form"].errors["legal_field"]
     assert not Invitation.objects.exists()
 
 
