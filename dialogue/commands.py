@@ -79,6 +79,9 @@ def handle(connection: Connection, command: messages.CitizenCommand) -> dict[str
         ensure_signed_in(connection.user, connection.session_key)
     if isinstance(command, messages.PollAnswerCommand):
         return answer_poll(connection, command)
+    if isinstance(command, messages.Follow):
+        # Joining the asker's audience is the socket's own (dialogue/consumers.py).
+        raise TypeError("`follow` is handled by the socket, not by a command")
     question = services.ask_question(
         participant=_participant(connection),
         text=command.text,

@@ -13,14 +13,20 @@ import time
 from typing import Any
 
 from django.db import DatabaseError
+from django.utils.translation import gettext as _
 
 from dialogue import commands, frames, messages
 from dialogue.batching import poll_answers_for_running_loop, votes_for_running_loop
 from dialogue.permissions import can_view_event
-from dialogue.selectors import participant_for, public_snapshot_text, snapshot_text
+from dialogue.selectors import (
+    followed_participant_id,
+    participant_for,
+    public_snapshot_text,
+    snapshot_text,
+)
 from events.models import Event
 from live import metrics, threads
-from live.errors import RateLimited
+from live.errors import InvalidMessage, RateLimited
 from live.groups import participant_group, public_group, session_group
 from live.hub import hub_for_running_loop
 from live.sockets import RECONNECT, LiveSocket
@@ -137,11 +143,31 @@ class EventConsumer(LiveSocket):
             if isinstance(command, messages.Resync):
                 await self._resync(command)
                 return None
+            if isinstance(command, messages.Follow):
+                return await self._follow_link(command)
             return await threads.write(commands.handle)(self.connection, command)
         finally:
             await self._follow_new_participant(known)
             if isinstance(command, messages.Ask):
                 metrics.ask_acknowledged(time.perf_counter() - read_at)
+
+    async def _follow_link(self, command: messages.Follow) -> dict[str, Any]:
+        """Follow the questions of the private link's asker: their page updates as they change.
+
+        The link is the secret, as for the page itself; a renewed one closes these sockets
+        (`dialogue/services.py`: `renew_follow_link`), and their page's next `follow` fails.
+        """
+        found = await threads.read(followed_participant_id)(self.connection.event_id, command.token)
+        if found is None:
+            raise InvalidMessage(
+                _(
+                    "This link to your questions is not valid: it was renewed, it has expired, "
+                    "or its data was erased."
+                ),
+                code="invalid_link",
+            )
+        await self.follow(participant_group(found))
+        return build(frames.Followed, reply_to=command.id)
 
     async def _resync(self, command: messages.Resync) -> None:
         """Repair from the hub's recent deltas, else from the cached public snapshot: no query."""

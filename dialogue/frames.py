@@ -196,6 +196,13 @@ class Pong(Frame):
     reply_to: str | None = None
 
 
+class Followed(Frame):
+    """The private link was valid: this socket now gets its asker's `own_question.updated`."""
+
+    type: Literal["followed"] = "followed"
+    reply_to: str | None = None
+
+
 class Banned(Frame):
     type: Literal["banned"] = "banned"
 

@@ -82,8 +82,17 @@ class Ping(Command):
     type: Literal["ping"]
 
 
+class Follow(Command):
+    """The asker's private page: follow the questions of the participant whose private link
+    carries `token` (what their page shows, from any browser, without the session)."""
+
+    type: Literal["follow"]
+    token: Annotated[str, Field(min_length=1, max_length=200)]
+
+
 CitizenCommand = Annotated[
-    Ask | VoteCommand | Unvote | PollAnswerCommand | Resync | Ping, Field(discriminator="type")
+    Ask | VoteCommand | Unvote | PollAnswerCommand | Resync | Ping | Follow,
+    Field(discriminator="type"),
 ]
 _citizen_command = TypeAdapter(CitizenCommand)
 

@@ -158,6 +158,13 @@ def follow_link_expires_at(event: Event) -> datetime:
     return event.ends_at + timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS)
 
 
+def followed_participant_id(event_id: int, token: str) -> int | None:
+    """The id of the participant of the dialogue whose current private link carries `token`."""
+    event = Event.objects.filter(pk=event_id).first()
+    found = participant_by_follow_token(event=event, token=token) if event else None
+    return found.pk if found else None
+
+
 def participant_by_follow_token(
     *, event: Event, token: str, now: datetime | None = None
 ) -> Participant | None:

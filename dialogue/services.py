@@ -32,6 +32,7 @@ from events.models import Event, User
 from events.text import clean_email, clean_text
 from live.broadcast import (
     broadcast_on_commit,
+    control_on_commit,
     poll_results_on_commit,
     sequenced_on_commit,
     tally_on_commit,
@@ -46,6 +47,7 @@ from live.errors import (
     VotingClosed,
 )
 from live.groups import participant_group, public_group
+from live.sockets import RECONNECT
 from live.wire import dumps
 
 
@@ -127,9 +129,14 @@ def join_event(
 
 
 def renew_follow_link(*, participant: Participant) -> Participant:
-    """A new private link for the asker; every link made before stops working at once."""
+    """A new private link for the asker; every link made before stops working at once.
+
+    The asker's sockets are closed, so a page still open on an old link stops following the
+    questions (its next `follow` is refused); the asker's own pages reconnect at once.
+    """
     Participant.objects.filter(pk=participant.pk).update(link_version=F("link_version") + 1)
     participant.refresh_from_db(fields=["link_version"])
+    control_on_commit(participant_group(participant.pk), "close", code=RECONNECT)
     return participant
 
 

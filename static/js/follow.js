@@ -27,3 +27,39 @@ if (remembered && !box) {
     remembered.hidden = false;
   }
 }
+
+// The private page updates in place: on the dialogue's socket it follows the link's asker
+// (`follow`, docs/protocol.md), and each `own_question.updated` (published, not selected,
+// routed with its date due, answered) brings the page's list again from the server, which
+// renders it. Each time it follows (after loading, after a reconnect) it brings the list once,
+// for what changed while it was not following.
+const mine = document.getElementById("mine");
+if (mine && mine.dataset.socket && "WebSocket" in window) {
+  const { LiveSocket } = await import("./live-socket.js");
+  const refresh = async () => {
+    const response = await fetch(location.href, { cache: "no-store", credentials: "same-origin" });
+    if (!response.ok) return;
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = page.getElementById("mine-questions");
+    const shown = document.getElementById("mine-questions");
+    if (fresh && shown && fresh.innerHTML !== shown.innerHTML) shown.innerHTML = fresh.innerHTML;
+  };
+  const live = new LiveSocket(mine.dataset.socket, {
+    onFrame: (frame) => {
+      if (frame.type === "own_question.updated") refresh();
+    },
+    onState: (state) => {
+      mine.dataset.live = state;
+      if (state !== "live") return;
+      live.send({ type: "follow", token: mine.dataset.token }).then(
+        () => { mine.dataset.following = "yes"; refresh(); },
+        () => {
+          live.stopped = true;
+          live.socket?.close();
+          document.getElementById("mine-invalid").hidden = false;
+        },
+      );
+    },
+  });
+  live.connect();
+}

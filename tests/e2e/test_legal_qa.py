@@ -4,14 +4,24 @@ receipt with a tracking code, and the question looked up by that code on another
 from __future__ import annotations
 
 import re
+import uuid
 
 from playwright.sync_api import Page, expect
 
+from dialogue import services as dialogue_services
 from dialogue.models import Question
+from dialogue.selectors import follow_token
 from events import services
-from events.models import Event
-from tests.e2e.browser import BrowserTestCase
-from tests.factories import AgencyFactory, AgencyMembershipFactory
+from events.models import AgencyMembership, Event
+from tests.e2e.browser import BrowserTestCase, in_thread
+from tests.e2e.test_moderation import signed_in
+from tests.factories import (
+    AgencyFactory,
+    AgencyMembershipFactory,
+    ParticipantFactory,
+    UserFactory,
+    enable_totp,
+)
 
 # A common phone's screen (an iPhone 12 to 15): the size the service is designed for.
 PHONE_390 = {
@@ -90,3 +100,55 @@ class LegalQAPhoneTests(BrowserTestCase):
         expect(result.locator("#question-status")).to_have_text("Đang chờ duyệt")
         expect(result.locator("#tracking-code")).to_have_text(code)
         expect(result.locator("#due-at")).to_be_visible()
+
+
+class LegalQAStaffTests(BrowserTestCase):
+    def test_the_agency_s_own_staff_screen_route_and_answer_while_the_asker_s_page_follows(
+        self,
+    ) -> None:
+        standing = open_standing_qa("Sở Tư pháp tỉnh Bắc Ninh", "stp-bac-ninh")
+        # Staff of the agency, never invited to this Q&A: one moderator, one official of land.
+        moderator = UserFactory(display_name="Phạm Thu Hà")
+        official = UserFactory(display_name="Nguyễn Đức Long")
+        for user, role, field in ((moderator, "moderator", ""), (official, "official", "land")):
+            AgencyMembership.objects.create(
+                agency=standing.agency, user=user, role=role, legal_field=field
+            )
+            enable_totp(user)
+        asker = ParticipantFactory(event=standing, nickname="Chị Lan")
+        asked = in_thread(
+            lambda: dialogue_services.ask_question(
+                participant=asker,
+                text="Đất không giấy tờ trước năm 2014 có được cấp sổ không?",
+                client_id=uuid.uuid4(),
+                legal_field="land",
+            )
+        )
+
+        # The asker's private page, in a browser with no cookie of hers: it follows her question.
+        phone = self.new_context(**PHONE_390).new_page()
+        phone.goto(f"/e/{standing.slug}/mine/{follow_token(asker)}/")
+        expect(phone.locator("#mine")).to_have_attribute("data-following", "yes")
+        entry = phone.locator(f"#q{asked.pk}")
+        expect(entry).to_have_attribute("data-status", "pending")
+
+        # The agency's moderator publishes it; it goes to the official of land, with its date.
+        console = signed_in(self.new_context(), moderator, self.live_server_url).new_page()
+        console.goto(f"/e/{standing.slug}/moderate/")
+        expect(console.locator("#connection")).to_have_attribute("data-state", "live")
+        console.locator(f"#m{asked.pk} [data-action=approve]").click()
+        expect(console.locator(f"#m{asked.pk} .card-meta")).to_contain_text("Nguyễn Đức Long")
+        expect(entry).to_have_attribute("data-status", "approved")
+        expect(entry.locator(".outcome.due")).to_be_visible()
+        asked.refresh_from_db()
+        assert (asked.routed_to, asked.answer_due_at is not None) == (official, True)
+
+        # The agency's official answers in writing; the asker's page shows the answer.
+        desk = signed_in(self.new_context(), official, self.live_server_url).new_page()
+        desk.goto(f"/e/{standing.slug}/answer/")
+        card = desk.locator(".card", has_text="Đất không giấy tờ")
+        card.locator("textarea").fill("Theo Điều 137 Luật Đất đai 2024, hộ gia đình được cấp.")
+        card.locator("button[value=publish]").click()
+        expect(entry).to_have_attribute("data-status", "answered")
+        expect(entry.locator(".answer-body")).to_contain_text("Theo Điều 137 Luật Đất đai 2024")
+        assert phone.evaluate("performance.getEntriesByType('navigation').length") == 1
