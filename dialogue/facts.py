@@ -48,6 +48,15 @@ def overdue(now: datetime) -> Q:
     )
 
 
+def fallen_due(at: datetime) -> Q:
+    """Owed in writing and settled or late by `at`: answered (whenever), or overdue at `at`.
+
+    The on-time rate counts among these only: a question whose date has not come and that is
+    not answered yet is neither on time nor late.
+    """
+    return DUE_IN_WRITING & (ANSWERED | overdue(at))
+
+
 def open_due() -> Q:
     """Still owed a written answer now: the officials' due lists (late ones included)."""
     return Q(answer_due_at__isnull=False, answered_at__isnull=True, closed_at__isnull=True)

@@ -224,6 +224,8 @@ class AgencyRow:
     answered_written: int = 0
     answered_on_time: int = 0
     due_in_writing: int = 0
+    # Of those, answered (whenever) or overdue: the on-time rate's base (dialogue/facts.py).
+    fallen_due: int = 0
     # Due before the period's end (or now, if sooner) and not answered by then.
     overdue: int = 0
     rejected: int = 0
@@ -238,9 +240,10 @@ class AgencyRow:
 
     @property
     def on_time_percent(self) -> float | None:
-        if not self.due_in_writing:
+        """Answered on time among the questions fallen due; none fallen due: no rate."""
+        if not self.fallen_due:
             return None
-        return round(100 * self.answered_on_time / self.due_in_writing, 1)
+        return round(100 * self.answered_on_time / self.fallen_due, 1)
 
 
 @dataclass
@@ -251,6 +254,7 @@ class StandingRow:
     published: int = 0
     rejected: int = 0
     due_in_writing: int = 0
+    fallen_due: int = 0  # of those, answered or overdue: the on-time rate's base
     answered: int = 0
     answered_on_time: int = 0
     overdue: int = 0  # due before the period's end (or now), still unanswered
@@ -261,9 +265,10 @@ class StandingRow:
 
     @property
     def on_time_percent(self) -> float | None:
-        if not self.due_in_writing:
+        """Answered on time among the questions fallen due; none fallen due: no rate."""
+        if not self.fallen_due:
             return None
-        return round(100 * self.answered_on_time / self.due_in_writing, 1)
+        return round(100 * self.answered_on_time / self.fallen_due, 1)
 
 
 @dataclass
@@ -332,6 +337,7 @@ class _QuestionFigures:
     published: int
     rejected: int
     due_in_writing: int
+    fallen_due: int
     answered: int
     answered_live: int
     answered_written: int
@@ -350,6 +356,7 @@ def _question_figures(questions: QuerySet[Question], *, late_at: datetime) -> _Q
         published=Count("pk", filter=facts.PUBLISHED),
         rejected=Count("pk", filter=facts.NOT_SELECTED),
         due=Count("pk", filter=facts.DUE_IN_WRITING),
+        fallen_due=Count("pk", filter=facts.fallen_due(late_at)),
         answered=Count("pk", filter=facts.ANSWERED),
         live=Count("pk", filter=facts.ANSWERED_LIVE),
         written=Count("pk", filter=facts.ANSWERED_IN_WRITING),
@@ -362,6 +369,7 @@ def _question_figures(questions: QuerySet[Question], *, late_at: datetime) -> _Q
         published=counts["published"],
         rejected=counts["rejected"],
         due_in_writing=counts["due"],
+        fallen_due=counts["fallen_due"],
         answered=counts["answered"],
         answered_live=counts["live"],
         answered_written=counts["written"],
@@ -401,6 +409,7 @@ def _standing_row(label: str, asked: QuerySet[Question], *, end: datetime) -> St
         published=figures.published,
         rejected=figures.rejected,
         due_in_writing=figures.due_in_writing,
+        fallen_due=figures.fallen_due,
         answered=figures.answered,
         answered_on_time=figures.answered_on_time,
         overdue=figures.overdue,
@@ -506,6 +515,7 @@ def _row(label: str, events: list[Event], *, end: datetime) -> AgencyRow:
         figures.rejected,
     )
     row.due_in_writing, row.overdue = figures.due_in_writing, figures.overdue
+    row.fallen_due = figures.fallen_due
     row.answered_live, row.answered_written = figures.answered_live, figures.answered_written
     row.answered_on_time = figures.answered_on_time
     row.rejected_by_reason = figures.rejected_by_reason

@@ -353,12 +353,20 @@ def recount_row(events: list[Event]) -> dict[str, object]:
         "answered_written": sum(1 for q in questions if q.answered_how == "written"),
         "answered_on_time": sum(1 for q in questions if is_on_time(q)),
         "due_in_writing": sum(1 for q in questions if q.answer_due_at is not None),
+        "fallen_due": sum(1 for q in questions if has_fallen_due(q)),
         "overdue": sum(1 for q in questions if is_overdue(q)),
         "rejected": sum(1 for q in questions if q.status == "rejected"),
         "rejected_by_reason": reasons_of(questions),
         "ratings": ratings,
         "average_rating": average,
     }
+
+
+def has_fallen_due(question: Question) -> bool:
+    """Owed in writing and answered, or late: the base of the on-time rate."""
+    return question.answer_due_at is not None and (
+        question.status == "answered" or is_overdue(question)
+    )
 
 
 def figures(row: object) -> dict[str, object]:
@@ -404,6 +412,7 @@ def recount_standing(questions: list[Question], label: str) -> dict[str, object]
         "published": sum(1 for q in questions if q.status in ("approved", "answered")),
         "rejected": sum(1 for q in questions if q.status == "rejected"),
         "due_in_writing": sum(1 for q in questions if q.answer_due_at is not None),
+        "fallen_due": sum(1 for q in questions if has_fallen_due(q)),
         "answered": sum(1 for q in questions if q.status == "answered"),
         "answered_on_time": sum(1 for q in questions if is_on_time(q)),
         "overdue": sum(1 for q in questions if is_overdue(q)),

@@ -65,3 +65,31 @@ def test_the_standing_qa_is_counted_by_question_and_kept_out_of_the_dialogues(ev
 
 def test_an_agency_without_a_standing_qa_reports_none(event):
     assert selectors.agency_report(event.agency, start=START, end=END).standing is None
+
+
+def test_the_on_time_rate_counts_only_the_questions_that_have_fallen_due(event, organiser):
+    standing = services.open_standing_qa(actor=organiser, agency=event.agency, answer_days=10)
+    november = datetime(2026, 11, 2, 9, tzinfo=HANOI)
+    on_time = asked(
+        standing, november, status=Question.Status.ANSWERED, answer_due_at=november + timedelta(14)
+    )
+    AnswerFactory(question=on_time, body="…", published_at=november + timedelta(days=3))
+    # Asked on 1 December, due on 15 December: on 4 December it is neither on time nor late.
+    december = datetime(2026, 12, 1, 9, tzinfo=HANOI)
+    not_yet = asked(
+        standing, december, status=Question.Status.APPROVED, answer_due_at=december + timedelta(14)
+    )
+
+    with time_machine.travel(datetime(2026, 12, 4, 9, tzinfo=HANOI), tick=False):
+        report = selectors.agency_report(event.agency, start=START, end=END)
+    row = report.standing
+    assert row is not None
+    assert (row.due_in_writing, row.fallen_due, row.answered_on_time) == (2, 1, 1)
+    assert row.on_time_percent == 100.0
+
+    # On 20 December it has fallen due unanswered: late, and the rate halves.
+    with time_machine.travel(datetime(2026, 12, 20, 9, tzinfo=HANOI), tick=False):
+        later = selectors.agency_report(event.agency, start=START, end=END).standing
+    assert later is not None
+    assert (later.fallen_due, later.overdue, later.on_time_percent) == (2, 1, 50.0)
+    assert not_yet.answered_at is None
