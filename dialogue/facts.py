@@ -32,7 +32,9 @@ ANSWERED_LIVE = Q(answered_how=Question.AnsweredHow.LIVE)
 ANSWERED_IN_WRITING = Q(answered_how=Question.AnsweredHow.WRITTEN)
 # Owed a written answer by a date (set when routed in a standing Q&A, or when a dialogue ends).
 DUE_IN_WRITING = Q(answer_due_at__isnull=False)
-# Answered in writing by its due date.
+# Given more time once by the official who has it (moderation/record.py: `extend_due`).
+EXTENDED = DUE_IN_WRITING & Q(due_extended_at__isnull=False)
+# Answered in writing by its due date (the extended one, if it was extended).
 ANSWERED_ON_TIME = DUE_IN_WRITING & ANSWERED & Q(answered_at__lte=F("answer_due_at"))
 
 

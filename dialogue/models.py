@@ -206,6 +206,10 @@ class Question(models.Model):
     # Set when the event ends for questions left to answer in writing, or when a standing Q&A's
     # question is routed; cleared when it is not selected or merged (nothing is owed then).
     answer_due_at = models.DateTimeField(_("written answer due"), null=True, blank=True)
+    # The date due put later once, by the official who has it, with a reason the asker is shown
+    # (moderation/record.py: `extend_due`).
+    due_extended_at = models.DateTimeField(_("date due extended at"), null=True, blank=True)
+    due_extension_reason = models.CharField(_("reason for more time"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     # When its life ended: answered, not selected, merged or erased (cleared if reopened).

@@ -36,6 +36,7 @@ class ModerationLog(models.Model):
         NOTE = "note", _("Changed the live note")
         DETAILS = "details", _("Changed the dialogue's details")
         ADMIN = "admin", _("Changed in the administration")
+        EXTEND = "extend", _("Extended the date due")
 
     event = models.ForeignKey(
         Event, null=True, blank=True, on_delete=models.CASCADE, related_name="moderation_log"

@@ -28,6 +28,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dialogue import facts
 from dialogue import messages as public_messages
 from dialogue.models import Answer, Citation, Participant, PublicDelta, Question, Vote
 from dialogue.receipts import due_from_receipt
@@ -37,12 +38,13 @@ from events import permissions
 from events import selectors as event_selectors
 from events.models import Event, User
 from events.text import clean_text
+from events.workdays import add_working_days
 from live.broadcast import broadcast_on_commit, control_on_commit
 from live.errors import Conflict, InvalidMessage, NotFound
 from live.groups import moderators_group, official_group, public_group, stage_group
 from live.wire import dumps
 from moderation import learning, messages, themes
-from moderation.asker import email_asker
+from moderation.asker import email_asker, email_extension
 from moderation.models import ModerationLog
 from moderation.selectors import stage_frame
 
@@ -64,6 +66,8 @@ LIFECYCLE_FIELDS = (
     "answered_at",
     "answered_how",
     "answer_due_at",
+    "due_extended_at",
+    "due_extension_reason",
     "published_at",
     "closed_at",
     "erased_at",
@@ -312,6 +316,48 @@ def route(
         fields.append("answer_due_at")
     return _commit(
         event, actor, Action.ROUTE, question, before, was_public=was_public, fields=fields
+    )
+
+
+# The reason for more time, as the asker reads it.
+EXTENSION_REASON_MAX_LENGTH = 300
+
+
+def extend_due(
+    *, actor: User, event: Event, question: Question, days: int, reason: str
+) -> Question:
+    """Put a written answer's date due later, once: by 1 to the dialogue's number of working
+    days, from the date it had, with a reason the asker is shown. Audited (`extend`)."""
+    due = question.answer_due_at
+    if due is None or not facts.is_owed(question):
+        raise InvalidMessage(
+            _("Only a written answer still owed can be given more time."), code="invalid_state"
+        )
+    if question.due_extended_at is not None:
+        raise Conflict(
+            _("This question's date due was extended once already."), code="already_extended"
+        )
+    limit = max(event.written_answer_days, 1)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= limit:
+        raise InvalidMessage(
+            _("Give 1 to %(limit)d more working days.") % {"limit": limit}, code="invalid_days"
+        )
+    reason = clean_text(reason, max_length=EXTENSION_REASON_MAX_LENGTH, field=_("reason"))
+    before, was_public = audit_state(question), question.is_public
+    question.answer_due_at = add_working_days(due, days)
+    question.due_extended_at = timezone.now()
+    question.due_extension_reason = reason
+    fields = ["answer_due_at", "due_extended_at", "due_extension_reason"]
+    email_extension(question)
+    return _commit(
+        event,
+        actor,
+        Action.EXTEND,
+        question,
+        before,
+        was_public=was_public,
+        fields=fields,
+        extra={"days": days, "extension_reason": reason},
     )
 
 
@@ -612,7 +658,7 @@ def erase_words(*, participant: Participant) -> list[Question]:
         by_event.setdefault(question.event_id, []).append(question)
         was_public, routed, staged = question.is_public, question.routed_to_id, question.stage
         question.text = question.original_text = ERASED_TEXT
-        question.rejection_note = ""
+        question.rejection_note = question.due_extension_reason = ""
         question.is_anonymous = True
         question.stage = Question.Stage.NONE
         question.erased_at = now
@@ -623,6 +669,7 @@ def erase_words(*, participant: Participant) -> list[Question]:
                 "text",
                 "original_text",
                 "rejection_note",
+                "due_extension_reason",
                 "is_anonymous",
                 "stage",
                 "erased_at",

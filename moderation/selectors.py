@@ -195,7 +195,7 @@ def written_answers_due(event: Event) -> list[Question]:
     """Questions left to answer in writing, soonest due first, with who has them."""
     return list(
         Question.objects.filter(facts.open_due(), event=event)
-        .select_related("routed_to", "answer")
+        .select_related("event", "routed_to", "answer")
         .order_by("answer_due_at", "pk")
     )
 

@@ -12,6 +12,11 @@ urlpatterns = [
     path("e/<slug:slug>/moderate/status/", views.change_status, name="status"),
     path("e/<slug:slug>/moderate/stage-link/", views.renew_stage_link, name="renew_stage_link"),
     path("e/<slug:slug>/moderate/due/", views.answers_due, name="due"),
+    path(
+        "e/<slug:slug>/moderate/due/<int:question_id>/extend/",
+        views.extend_due,
+        name="extend_due",
+    ),
     path("e/<slug:slug>/answer/", views.official_console, name="official"),
     path("e/<slug:slug>/moderate/polls/", views.polls, name="polls"),
     path("e/<slug:slug>/moderate/polls/<int:poll_id>/", views.poll_action, name="poll"),

@@ -169,8 +169,40 @@ def answers_due(request: HttpRequest, slug: str) -> HttpResponse:
     due = selectors.written_answers_due(event)
     if not permissions.can_moderate(user, event):
         due = [q for q in due if q.routed_to_id == user.pk]
-    context = {"event": event, **_due_context(due)}
+    context = {
+        "event": event,
+        "extend_days": range(1, max(event.written_answer_days, 1) + 1),
+        **_due_context(due),
+    }
     return render(request, "moderation/due.html", context)
+
+
+@login_required
+@require_POST
+def extend_due(request: HttpRequest, slug: str, question_id: int) -> HttpResponse:
+    """The official who has a question gives it more time, once, with a reason (the due page)."""
+    event = get_object_or_404(Event, slug=slug)
+    user = access.signed_in(request)
+    if not permissions.can_run(user, event):
+        raise not_staff(event)
+    days = request.POST.get("days", "")
+    version = request.POST.get("version", "")
+    try:
+        services.extend_due(
+            actor=user,
+            event=event,
+            question_id=question_id,
+            version=int(version) if version.isdigit() and len(version) < 10 else -1,
+            days=int(days) if days.isdigit() and len(days) < 4 else 0,
+            reason=request.POST.get("reason", ""),
+        )
+    except services.StaleVersion:
+        flash.error(request, _("The question changed meanwhile; look at it again."))
+    except DomainError as error:
+        flash.error(request, error.message)
+    else:
+        flash.success(request, _("The date due was extended; the asker is shown why."))
+    return redirect("moderation:due", slug=event.slug)
 
 
 @login_required

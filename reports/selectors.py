@@ -255,6 +255,8 @@ class StandingRow:
     rejected: int = 0
     due_in_writing: int = 0
     fallen_due: int = 0  # of those, answered or overdue: the on-time rate's base
+    # Of those, given more time once (None in a report issued before it was counted).
+    extended: int | None = None
     answered: int = 0
     answered_on_time: int = 0
     overdue: int = 0  # due before the period's end (or now), still unanswered
@@ -338,6 +340,7 @@ class _QuestionFigures:
     rejected: int
     due_in_writing: int
     fallen_due: int
+    extended: int
     answered: int
     answered_live: int
     answered_written: int
@@ -357,6 +360,7 @@ def _question_figures(questions: QuerySet[Question], *, late_at: datetime) -> _Q
         rejected=Count("pk", filter=facts.NOT_SELECTED),
         due=Count("pk", filter=facts.DUE_IN_WRITING),
         fallen_due=Count("pk", filter=facts.fallen_due(late_at)),
+        extended=Count("pk", filter=facts.EXTENDED),
         answered=Count("pk", filter=facts.ANSWERED),
         live=Count("pk", filter=facts.ANSWERED_LIVE),
         written=Count("pk", filter=facts.ANSWERED_IN_WRITING),
@@ -370,6 +374,7 @@ def _question_figures(questions: QuerySet[Question], *, late_at: datetime) -> _Q
         rejected=counts["rejected"],
         due_in_writing=counts["due"],
         fallen_due=counts["fallen_due"],
+        extended=counts["extended"],
         answered=counts["answered"],
         answered_live=counts["live"],
         answered_written=counts["written"],
@@ -410,6 +415,7 @@ def _standing_row(label: str, asked: QuerySet[Question], *, end: datetime) -> St
         rejected=figures.rejected,
         due_in_writing=figures.due_in_writing,
         fallen_due=figures.fallen_due,
+        extended=figures.extended,
         answered=figures.answered,
         answered_on_time=figures.answered_on_time,
         overdue=figures.overdue,

@@ -127,6 +127,8 @@ class World:
     people: dict[str, User | None]
     question: Question
     pending: Question
+    # Owed a written answer, routed to the official: only they may give it more time.
+    owed: Question
     other_question: Question
     participant: Participant
     invitation: Invitation
@@ -246,6 +248,12 @@ def build_world() -> World:
         participant=participant,
         question=question,
         pending=QuestionFactory(event=event, author=participant, status="pending"),
+        owed=QuestionFactory(
+            event=event,
+            author=participant,
+            routed_to=people["official"],
+            answer_due_at=timezone.now() + timedelta(days=5),
+        ),
         other_question=QuestionFactory(event=event, author=participant),
         invitation=invitation,
         invitation_token=token,
@@ -439,6 +447,10 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         {},
     ),
     ("moderation:due", "GET"): lambda w: (reverse("moderation:due", args=[w.event.slug]), {}),
+    ("moderation:extend_due", "POST"): lambda w: (
+        reverse("moderation:extend_due", args=[w.event.slug, w.owed.pk]),
+        {"days": "2", "version": str(w.owed.version), "reason": "Cần xin ý kiến Sở Xây dựng"},
+    ),
     ("moderation:agency_due", "GET"): lambda w: (
         reverse("moderation:agency_due", args=[w.event.agency.slug]),
         {},
@@ -769,6 +781,7 @@ def demo_article() -> LegalArticle:
 # Writes whose "ok" must change the database (reads and preferences change nothing); a GET of
 # the same name (a form page) reads only.
 WRITES = {
+    "moderation:extend_due",
     "dialogue:join",
     "dialogue:poll_answer",
     "moderation:polls",
@@ -1011,6 +1024,8 @@ def socket_frame(kind: str, command: str, world: World) -> dict[str, Any]:
         "open_poll": {"poll": world.draft_poll.pk},
         "close_poll": {"poll": world.poll.pk},
         "show_poll": {"poll": world.poll.pk, "shown": True},
+        # The private link's token: whoever holds it follows that asker's questions.
+        "follow": {"token": follow_token(world.participant)},
     }
     return {"type": command, **frames.get(command, {})}
 

@@ -14,6 +14,7 @@ The lifecycle of a dialogue has its own module, `moderation/lifecycle.py`.
 from __future__ import annotations
 
 from moderation.services.answers import (
+    extend_due,
     save_live_note,
     start_answering,
     write_answer,
@@ -72,6 +73,7 @@ __all__ = [
     "do_reject_question",
     "edit_question",
     "ensure_can_moderate",
+    "extend_due",
     "log_action",
     "merge_questions",
     "open_poll",

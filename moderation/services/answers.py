@@ -55,3 +55,15 @@ def write_answer(
     if publish and Citation.objects.filter(answer__question=question).exists():
         learning.citations_changed()  # the legal search learns from its citations
     return answered
+
+
+@transaction.atomic
+def extend_due(
+    *, actor: User, event: Event, question_id: int, version: int | None, days: int, reason: str
+) -> Question:
+    """More time for a written answer, once, asked by the official who has the question; the
+    reason is shown to the asker and the extension is audited and counted in the reports."""
+    question = record.lock(event, question_id, version)
+    if not (permissions.can_answer(actor, event) and question.routed_to_id == actor.pk):
+        raise NotAllowed(_("Only the official this question is routed to may extend its date."))
+    return record.extend_due(actor=actor, event=event, question=question, days=days, reason=reason)

@@ -17,6 +17,8 @@ OWNER = ROOT / "moderation" / "record.py"
 # are told apart by their receiver's name.
 QUESTION_ONLY = {
     "answer_due_at",
+    "due_extended_at",
+    "due_extension_reason",
     "answered_at",
     "answered_how",
     "routed_to",

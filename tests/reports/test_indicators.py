@@ -413,6 +413,7 @@ def recount_standing(questions: list[Question], label: str) -> dict[str, object]
         "rejected": sum(1 for q in questions if q.status == "rejected"),
         "due_in_writing": sum(1 for q in questions if q.answer_due_at is not None),
         "fallen_due": sum(1 for q in questions if has_fallen_due(q)),
+        "extended": sum(1 for q in questions if q.answer_due_at and q.due_extended_at),
         "answered": sum(1 for q in questions if q.status == "answered"),
         "answered_on_time": sum(1 for q in questions if is_on_time(q)),
         "overdue": sum(1 for q in questions if is_overdue(q)),
