@@ -154,3 +154,23 @@ class DueReminder(models.Model):
 
 
 __all__ = ["AgencyBan", "BannedWord", "DueReminder", "ModerationLog", "Participant"]
+
+
+class DueEscalation(models.Model):
+    """An overdue written answer reported to the organisers of its agency, once.
+
+    One row per question, written in the transaction that queues the emails, as for reminders:
+    a second run of the daily job, or a retried task, finds it and sends nothing.
+    """
+
+    question = models.OneToOneField(Question, on_delete=models.CASCADE, related_name="escalation")
+    sent_at = models.DateTimeField(_("sent at"))
+    # How many organisers were told (their addresses are not kept here).
+    recipients = models.PositiveSmallIntegerField(_("organisers told"), default=0)
+
+    class Meta:
+        verbose_name = _("overdue answer escalation")
+        verbose_name_plural = _("overdue answer escalations")
+
+    def __str__(self) -> str:
+        return f"{self.question_id} · {self.sent_at:%Y-%m-%d}"

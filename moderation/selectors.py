@@ -204,9 +204,16 @@ def agency_answers_due(agency: Agency) -> list[Question]:
     """Written answers left to give in every dialogue of the agency, soonest due first."""
     return list(
         Question.objects.filter(facts.open_due(), event__agency=agency)
-        .select_related("event", "routed_to", "answer", "reminder")
+        .select_related("event", "routed_to", "answer", "reminder", "escalation")
         .order_by("answer_due_at", "pk")
     )
+
+
+def answers_to_escalate(*, now: datetime) -> QuerySet[Question]:
+    """Written answers overdue now, not yet reported to their agency's organisers."""
+    return Question.objects.filter(
+        facts.open_due(), answer_due_at__lt=now, escalation__isnull=True
+    ).order_by("answer_due_at", "pk")
 
 
 def answers_to_remind(*, now: datetime, within: timedelta) -> QuerySet[Question]:

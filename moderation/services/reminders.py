@@ -1,4 +1,5 @@
-"""Reminders to officials of the written answers they owe, one per question."""
+"""Reminders to officials of the written answers they owe, and the overdue ones reported to
+their agency's organisers: each once per question."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from django.utils.translation import gettext as _
 
 from dialogue import facts
 from dialogue.models import Question
+from events.models import AgencyMembership
 from events.moments import format_day
-from moderation.models import DueReminder
+from events.permissions import agency_lineage
+from moderation.models import DueEscalation, DueReminder
 
 
 @transaction.atomic
@@ -58,3 +61,62 @@ def remind_official(*, question_id: int) -> DueReminder | None:
         )
     send_mail(subject=subject, message=body, from_email=None, recipient_list=[official.email])
     return reminder
+
+
+def organisers_to_tell(question: Question) -> list[str]:
+    """The addresses of the organisers of the question's agency; if it has none, of the nearest
+    agency above it that has (a department's overdue answer goes to the province)."""
+    for agency_id in agency_lineage(question.event.agency_id):
+        found = sorted(
+            {
+                address
+                for address in AgencyMembership.objects.filter(
+                    agency_id=agency_id,
+                    role=AgencyMembership.Role.ORGANISER,
+                    user__is_active=True,
+                ).values_list("user__email", flat=True)
+                if address
+            }
+        )
+        if found:
+            return found
+    return []
+
+
+@transaction.atomic
+def escalate_overdue(*, question_id: int) -> DueEscalation | None:
+    """Tell the organisers of the agency that a written answer is overdue, once per question.
+
+    The row and the queued emails are one transaction; a question answered, closed or given
+    more time since it was queued is no longer overdue and is not reported.
+    """
+    question = (
+        Question.objects.select_for_update(of=("self",))
+        .select_related("event__agency", "routed_to")
+        .filter(pk=question_id)
+        .first()
+    )
+    now = timezone.now()
+    if question is None or DueEscalation.objects.filter(question_id=question_id).exists():
+        return None
+    due_at = question.answer_due_at
+    if due_at is None or not facts.is_overdue(question, now) or question.closed_at is not None:
+        return None
+    recipients = organisers_to_tell(question)
+    escalation = DueEscalation.objects.create(
+        question=question, sent_at=now, recipients=len(recipients)
+    )
+    due_page = reverse("moderation:agency_due", args=[question.event.agency.slug])
+    with translation.override(settings.LANGUAGE_CODE):
+        due = format_day(due_at)
+        subject = _("Overdue written answer (due %(date)s): %(title)s") % {
+            "date": due,
+            "title": question.event.title,
+        }
+        body = render_to_string(
+            "moderation/email/answer_overdue.txt",
+            {"question": question, "due": due, "url": f"{settings.SITE_URL}{due_page}"},
+        )
+    for address in recipients:
+        send_mail(subject=subject, message=body, from_email=None, recipient_list=[address])
+    return escalation

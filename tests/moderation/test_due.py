@@ -15,9 +15,10 @@ from django_tasks_db.models import DBTaskResult
 
 from dialogue.models import Question
 from events.models import Event, EventRole, User
-from moderation.models import DueReminder
-from moderation.services.reminders import remind_official
+from moderation.models import DueEscalation, DueReminder
+from moderation.services.reminders import escalate_overdue, remind_official
 from tests.factories import (
+    AgencyFactory,
     AgencyMembershipFactory,
     EventFactory,
     QuestionFactory,
@@ -142,10 +143,11 @@ def test_the_daily_job_reminds_each_official_once_through_a_real_mail_server(
     try:
         use_smtp(settings, server.port)
         call_command("send_due_reminders")
-        queued = DBTaskResult.objects.get()
-        assert queued.task_path == "moderation.tasks.send_due_reminder"
+        queued = DBTaskResult.objects.get(task_path="moderation.tasks.send_due_reminder")
         assert queued.args_kwargs["args"] == [soon.pk]
-        assert run_due_tasks() == 2  # the reminder, then the email it queued
+        # The reminder, then the email it queued; and the overdue one's report, which this
+        # agency has no organiser to send to.
+        assert run_due_tasks() == 3
 
         [message] = server.inbox.messages
         assert message["To"] == "long.nd@example.gov.vn"
@@ -191,3 +193,71 @@ def test_a_question_answered_before_its_reminder_runs_is_not_reminded(
     run_due_tasks()
     assert mail.outbox == []
     assert not DueReminder.objects.exists()
+
+
+# --- The escalation ---------------------------------------------------------------------------
+
+
+def test_an_overdue_answer_is_reported_to_the_agency_s_organisers_once(
+    ended_event, reminded_official, agency_organiser
+):
+    late = due_in(ended_event, -1, reminded_official, text="Đất lấn chiếm có được cấp sổ?")
+    due_in(ended_event, 5, reminded_official)  # not yet due: reminded later, not reported
+    due_in(ended_event, -2, reminded_official, status=Question.Status.ANSWERED)
+    other = AgencyMembershipFactory(agency=ended_event.agency).user  # a second organiser
+
+    call_command("send_due_reminders")
+    call_command("send_due_reminders")  # queued twice before the worker runs
+    escalations = DBTaskResult.objects.filter(task_path="moderation.tasks.send_overdue_escalation")
+    assert [row.args_kwargs["args"] for row in escalations] == [[late.pk], [late.pk]]
+    run_due_tasks()
+
+    told = sorted(m.to[0] for m in mail.outbox if "Đất lấn chiếm" in m.body)
+    assert told == sorted([agency_organiser.email, other.email])
+    body = next(m.body for m in mail.outbox if "Đất lấn chiếm" in m.body)
+    assert reminded_official.public_name in body
+    assert f"/manage/{ended_event.agency.slug}/answers-due/" in body
+    escalation = DueEscalation.objects.get()
+    assert (escalation.question, escalation.recipients) == (late, 2)
+    # The next day's run reports nothing more; the organisers' list says when it was reported.
+    call_command("send_due_reminders")
+    assert not DBTaskResult.objects.filter(
+        task_path="moderation.tasks.send_overdue_escalation", status="READY"
+    ).exists()
+    page = staff(Client(), agency_organiser).get(
+        reverse("moderation:agency_due", args=[ended_event.agency.slug])
+    )
+    assert "Đã báo cáo người tổ chức" in page.content.decode()
+
+
+def test_a_sub_agency_without_organisers_reports_to_the_agency_above(ended_event):
+    province = AgencyFactory()
+    province_organiser = AgencyMembershipFactory(agency=province).user
+    ended_event.agency.parent = province
+    ended_event.agency.save(update_fields=["parent"])
+    ended_event.agency.memberships.all().delete()
+    late = due_in(ended_event, -1)
+
+    escalate_overdue(question_id=late.pk)
+    run_due_tasks()
+
+    assert [m.to for m in mail.outbox] == [[province_organiser.email]]
+
+
+def test_an_answer_given_more_time_or_published_before_the_task_runs_is_not_reported(
+    ended_event, reminded_official, agency_organiser
+):
+    extended = due_in(ended_event, -1, reminded_official)
+    answered = due_in(ended_event, -1, reminded_official)
+    call_command("send_due_reminders")
+    Question.objects.filter(pk=extended.pk).update(
+        answer_due_at=timezone.now() + timedelta(days=3), due_extended_at=timezone.now()
+    )
+    Question.objects.filter(pk=answered.pk).update(
+        status=Question.Status.ANSWERED,
+        answered_at=timezone.now(),
+        answered_how=Question.AnsweredHow.WRITTEN,
+    )
+    run_due_tasks()
+    assert mail.outbox == []
+    assert not DueEscalation.objects.exists()

@@ -1,4 +1,5 @@
-"""Queue a reminder for each written answer due within `WRITTEN_ANSWER_REMINDER_DAYS` (daily)."""
+"""Queue a reminder for each written answer due within `WRITTEN_ANSWER_REMINDER_DAYS`, and a
+report to the agency's organisers of each one overdue (daily)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,17 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from moderation.selectors import answers_to_remind
-from moderation.tasks import send_due_reminder
+from moderation.selectors import answers_to_escalate, answers_to_remind
+from moderation.tasks import send_due_reminder, send_overdue_escalation
 
 log = structlog.get_logger("doithoai.reminders")
 
 
 class Command(BaseCommand):
-    help = "Queue an email to each official whose written answer falls due soon (once each)."
+    help = (
+        "Queue an email to each official whose written answer falls due soon, and to the "
+        "organisers of each agency with an overdue one (once per question)."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         within = timedelta(days=settings.WRITTEN_ANSWER_REMINDER_DAYS)
@@ -27,4 +31,7 @@ class Command(BaseCommand):
         # queued twice (two runs before the worker got to it) is still reminded once.
         for question_id in due:
             send_due_reminder.enqueue(question_id)
-        log.info("due_reminders_queued", queued=len(due))
+        overdue = list(answers_to_escalate(now=timezone.now()).values_list("pk", flat=True))
+        for question_id in overdue:
+            send_overdue_escalation.enqueue(question_id)
+        log.info("due_reminders_queued", queued=len(due), escalations=len(overdue))
