@@ -438,6 +438,10 @@ def page_types(scene: Scene) -> list[PageType]:
             who="moderator",
             ready="#themes-list > li:first-child",
         ),
+        # The legal Q&A as a service: every agency's, the FAQ of one legal field, the look-up.
+        PageType("legal-qa", "/legal-qa/"),
+        PageType("legal-qa-field", "/legal-qa/?field=family", ready=".faq-entry:first-child"),
+        PageType("lookup", "/legal-qa/lookup/"),
         PageType("draft", f"/consultation/{scene.draft.pk}/"),
         PageType("draft-review", f"/consultation/manage/drafts/{scene.draft.pk}/", who="moderator"),
         PageType("draft-summary", f"/consultation/{scene.draft.pk}/summary/", who="organiser"),
