@@ -42,6 +42,8 @@ audit: $(STAMP)
 # Development: DEBUG on, and the task worker (queued email) beside the server, stopped with it.
 RUN_ADDRESS ?= 127.0.0.1:8000
 run: export DEBUG ?= true
+# Links in the mail the demo sends (receipts, answers, invitations) lead to where it is served.
+run: export SITE_URL ?= http://$(RUN_ADDRESS)
 # One cache for the server and the task worker (a live room's themes reach the consoles).
 run: export CACHE_URL ?= filecache://$(CURDIR)/.cache
 run: $(STAMP)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from dialogue.models import Question, grouped_tracking_code
+from dialogue.selectors import archive_is_public
 
 
 def email_asker(question: Question) -> None:
@@ -23,7 +24,12 @@ def email_asker(question: Question) -> None:
     address = author.user.email if author.user is not None else author.email
     if not address:
         return
-    url = f"{settings.SITE_URL}{question.event.get_absolute_url()}archive/#q{question.pk}"
+    # The archive, where the answer is kept; while the dialogue is live (answered there and
+    # then) its archive is not open yet, so the dialogue's page, at the question.
+    page = question.event.get_absolute_url()
+    if archive_is_public(question.event):
+        page = reverse("dialogue:archive", args=[question.event.slug])
+    url = f"{settings.SITE_URL}{page}#q{question.pk}"
     send_mail(
         subject=_("Your question has been answered: %(title)s") % {"title": question.event.title},
         message=render_to_string(

@@ -79,6 +79,8 @@ function applySnapshot(frame) {
   const waiting = document.getElementById("waiting-list");
   if (waiting && !frame.partial) { waiting.replaceChildren(); for (const q of frame.mine) updateOwn(q); }
   sortList();
+  // A link to one question (an email's "answered live" link): shown once it is drawn.
+  if (!frame.partial && /^#q\d+$/.test(location.hash)) document.getElementById(location.hash.slice(1))?.scrollIntoView();
 }
 
 function applyTally(votes) {

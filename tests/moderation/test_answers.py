@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
+from django.test import Client
 from django.utils import timezone
 
 from dialogue.models import Answer, Question
@@ -114,6 +116,11 @@ def test_an_official_answers_in_writing_and_the_asker_is_emailed(
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [citizen.email]
     assert "Điều 137" in mail.outbox[0].body
+    # While the dialogue is live its archive is not open: the link is its page, at the question.
+    link = f"{settings.SITE_URL}/e/{live_event.slug}/#q{question.pk}"
+    assert link in mail.outbox[0].body
+    assert Client().get(f"/e/{live_event.slug}/").status_code == 200
+    assert Client().get(f"/e/{live_event.slug}/archive/").status_code == 404
 
 
 def test_officials_answer_only_what_is_routed_to_them(live_event, official):
