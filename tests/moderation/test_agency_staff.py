@@ -35,18 +35,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def organiser() -> User:
-    return AgencyMembershipFactory().user
-
-
-@pytest.fixture
-def agency(organiser: User) -> Agency:
-    return organiser.agency_memberships.get().agency
-
-
-@pytest.fixture
-def standing(organiser: User, agency: Agency) -> Event:
-    return services.open_standing_qa(actor=organiser, agency=agency, answer_days=10)
+def agency(qa_organiser: User) -> Agency:
+    return qa_organiser.agency_memberships.get().agency
 
 
 def staff(agency: Agency, role: str, legal_field: str = "", title: str = "") -> User:
@@ -74,11 +64,11 @@ def approve(actor: User, event: Event, question: Question) -> Question:
 
 
 def test_an_invitation_with_no_dialogue_makes_the_agency_s_own_official_of_a_field(
-    organiser, agency, standing, django_capture_on_commit_callbacks
+    qa_organiser, agency, standing, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         services.invite_staff(
-            inviter=organiser,
+            inviter=qa_organiser,
             agency=agency,
             email="can.bo@example.org",
             role="official",
@@ -107,8 +97,8 @@ def test_an_invitation_with_no_dialogue_makes_the_agency_s_own_official_of_a_fie
     )
     assert client.get(response.url).status_code == 200
     organiser_client = Client()
-    enable_totp(organiser)
-    organiser_client.force_login(organiser)
+    enable_totp(qa_organiser)
+    organiser_client.force_login(qa_organiser)
     page = organiser_client.get(reverse("events:manage:agency", args=[agency.slug]))
     assert "can.bo@example.org" in page.content.decode()
 
@@ -214,10 +204,10 @@ def test_someone_else_s_refusal_is_a_page_that_says_what_is_missing_and_whom_to_
 
 @pytest.mark.django_db(transaction=True)
 async def test_the_agency_s_moderator_opens_the_standing_qa_s_console_socket():
-    organiser = await sync_to_async(AgencyMembershipFactory)()
-    agency = await sync_to_async(lambda: organiser.agency)()
+    membership = await sync_to_async(AgencyMembershipFactory)()
+    agency = await sync_to_async(lambda: membership.agency)()
     standing = await sync_to_async(services.open_standing_qa)(
-        actor=organiser.user, agency=agency, answer_days=10
+        actor=membership.user, agency=agency, answer_days=10
     )
     moderator = await sync_to_async(staff)(agency, "moderator")
     official = await sync_to_async(staff)(agency, "official", "land", "Chuyên viên")

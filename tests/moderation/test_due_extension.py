@@ -15,30 +15,18 @@ from dialogue import services as dialogue_services
 from dialogue.models import Question
 from dialogue.selectors import follow_token
 from erasure.services import erase_participant
-from events import services
 from events.models import AgencyMembership, Event, User
 from events.workdays import add_working_days
 from live.errors import Conflict, InvalidMessage, NotAllowed
 from moderation import services as moderation_services
 from moderation.models import ModerationLog
 from reports import selectors as report_selectors
-from tests.factories import AgencyMembershipFactory, ParticipantFactory, UserFactory, enable_totp
+from tests.factories import ParticipantFactory, UserFactory, enable_totp
 from tests.mailservers import delivered_mail
 
 pytestmark = pytest.mark.django_db
 
 REASON = "Cần xin ý kiến của Sở Tài nguyên và Môi trường về nguồn gốc thửa đất."
-
-
-@pytest.fixture
-def organiser() -> User:
-    return AgencyMembershipFactory().user
-
-
-@pytest.fixture
-def standing(organiser: User) -> Event:
-    agency = organiser.agency_memberships.get().agency
-    return services.open_standing_qa(actor=organiser, agency=agency, answer_days=10)
 
 
 @pytest.fixture
@@ -107,10 +95,10 @@ def test_the_official_extends_once_with_a_reason_audited_and_the_asker_is_emaile
 
 
 def test_only_the_official_who_has_it_extends_and_bad_input_changes_nothing(
-    owed, people, organiser
+    owed, people, qa_organiser
 ):
     before = Question.objects.filter(pk=owed.pk).values().get()
-    for who in (people["moderator"], people["other official"], organiser):
+    for who in (people["moderator"], people["other official"], qa_organiser):
         with pytest.raises(NotAllowed):
             extend(who, owed)
     for days, reason, code in (
@@ -140,7 +128,7 @@ def test_an_answered_question_is_given_no_more_time(owed, people):
 
 
 def test_the_due_page_form_extends_and_the_asker_s_pages_and_the_report_show_it(
-    owed, people, organiser
+    owed, people, qa_organiser
 ):
     client = Client()
     client.force_login(people["official"])
