@@ -380,6 +380,39 @@ class Citation(models.Model):
         return f"{self.answer_id}: {self.article_id}/{self.clause_id or '-'}"
 
 
+class Notice(models.Model):
+    """One step of a question's life told to its asker on one channel, once (dialogue/notices.py).
+
+    Written in the transaction of the step, with the queued message: a step told again, a
+    transition retried or a task run twice finds the row and sends nothing.
+    """
+
+    class Step(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        PUBLISHED = "published", _("Published")
+        NOT_SELECTED = "not_selected", _("Not selected")
+        ROUTED = "routed", _("Sent to an official, with its date due")
+        EXTENDED = "extended", _("Given more time")
+        ANSWERED = "answered", _("Answered")
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="notices")
+    step = models.CharField(_("step"), max_length=16, choices=Step.choices)
+    channel = models.CharField(_("channel"), max_length=16)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notice to an asker")
+        verbose_name_plural = _("notices to askers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "step", "channel"], name="one_notice_per_step_and_channel"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id} · {self.step} · {self.channel}"
+
+
 class PublicDelta(models.Model):
     """A public delta as it was broadcast, numbered: the log that repairs what was not delivered.
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -28,6 +27,7 @@ from dialogue.models import (
     grouped_tracking_code,
     normalise_tracking_code,
 )
+from dialogue.notices import Message, Step, tell_asker
 from events.models import Event
 from events.workdays import add_working_days
 from live.errors import InvalidMessage
@@ -89,16 +89,15 @@ def email_receipt(question: Question) -> None:
     Called inside the ask's transaction: the message's task is written with the question, and
     neither exists without the other.
     """
-    address = asker_address(question)
-    if not address:
-        return
-    receipt = receipt_for(question)
-    send_mail(
-        subject=_("Your question was received: %(code)s") % {"code": receipt.code},
-        message=render_to_string("dialogue/email/receipt.txt", {"receipt": receipt}),
-        from_email=None,
-        recipient_list=[address],
-    )
+
+    def message() -> Message:
+        receipt = receipt_for(question)
+        return Message(
+            subject=_("Your question was received: %(code)s") % {"code": receipt.code},
+            body=render_to_string("dialogue/email/receipt.txt", {"receipt": receipt}),
+        )
+
+    tell_asker(question, Step.RECEIVED, message)
 
 
 def normalise_phone(text: str) -> str:

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from dialogue import facts
 from dialogue import messages as public_messages
 from dialogue.models import Answer, Citation, Participant, PublicDelta, Question, Vote
+from dialogue.notices import Step
 from dialogue.receipts import due_from_receipt
 from dialogue.selectors import forget_similar
 from dialogue.services import announce_change, publish_delta
@@ -44,7 +45,7 @@ from live.errors import Conflict, InvalidMessage, NotFound
 from live.groups import moderators_group, official_group, public_group, stage_group
 from live.wire import dumps
 from moderation import learning, messages, themes
-from moderation.asker import email_asker, email_extension
+from moderation.asker import email_asker, email_extension, tell_step
 from moderation.models import ModerationLog
 from moderation.selectors import stage_frame
 
@@ -204,6 +205,7 @@ def publish(*, actor: User | None, event: Event, question: Question) -> Question
     else:
         fields = [*_screen_in(question), "closed_at"]
         question.closed_at = None
+        tell_step(question, Step.PUBLISHED)
     return _commit(
         event, actor, Action.APPROVE, question, before, was_public=was_public, fields=fields
     )
@@ -223,6 +225,7 @@ def not_select(
     question.answer_due_at = None
     _close(question)
     fields += ["stage", "answer_due_at", "closed_at"]
+    tell_step(question, Step.NOT_SELECTED)
     return _commit(
         event, actor, Action.REJECT, question, before, was_public=was_public, fields=fields
     )
@@ -314,6 +317,8 @@ def route(
         # date its asker was given then (dialogue/receipts.py), however long routing took.
         question.answer_due_at = due_from_receipt(question, event)
         fields.append("answer_due_at")
+    if official is not None and question.status == Status.APPROVED:
+        tell_step(question, Step.ROUTED)
     return _commit(
         event, actor, Action.ROUTE, question, before, was_public=was_public, fields=fields
     )

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from dialogue import selectors
 from dialogue import services as dialogue_services
-from dialogue.models import Question
+from dialogue.models import Notice, Question
 from events import services
 from events.models import Event, EventRole, User
 from events.workdays import add_working_days, is_working_day
@@ -162,6 +162,13 @@ def test_a_question_routed_is_due_in_working_days_and_published_once_answered(
     found = Client().get(reverse("dialogue:catalogue"), {"q": "dat coc viet tay"})
     assert "Hợp đồng đặt cọc mua đất viết tay" in found.content.decode()
     run_tasks()
-    # Told twice: the receipt when it was received, and the answer.
-    assert [message.to for message in mail.outbox] == [["tuan@example.vn"]] * 2
-    assert question.grouped_tracking_code in mail.outbox[0].subject
+    # Told at each step, once: received, published, sent to an official (with the date due),
+    # answered.
+    assert [message.to for message in mail.outbox] == [["tuan@example.vn"]] * 4
+    code = question.grouped_tracking_code
+    assert sum(code in message.subject for message in mail.outbox) == 3
+    (routed,) = [m for m in mail.outbox if m.subject.startswith("Câu hỏi của bạn đã được chuyển")]
+    assert "18/12/2026" in routed.body
+    assert sum("Điều 129 Bộ luật Dân sự" in message.body for message in mail.outbox) == 1
+    steps = Notice.objects.filter(question=question).order_by("pk").values_list("step", flat=True)
+    assert list(steps) == ["received", "published", "routed", "answered"]
