@@ -134,6 +134,7 @@ class Stored:
     routed_to: int | None
     created_at: datetime
     due: datetime | None
+    extended: bool  # its date due was put later once
     erased_at: datetime | None
     answer_kind: str | None
     answer_published_at: datetime | None
@@ -199,6 +200,7 @@ def stored_questions(event: Event) -> list[Stored]:
                 routed_to=q["routed_to_id"],
                 created_at=q["created_at"],
                 due=q["answer_due_at"],
+                extended=q["due_extended_at"] is not None,
                 erased_at=q["erased_at"],
                 answer_kind=answer.get("kind"),
                 answer_published_at=answer.get("published_at"),
@@ -723,6 +725,36 @@ class RecordMachine(RuleBasedStateMachine):
             "take on stage",
             refused,
             lambda: services.start_answering(actor=actor, event=event, question_id=pk),
+        )
+
+    @rule(pk=any_question, slip=SLIPS, days=st.sampled_from([0, 1, 3, 99]))
+    def extend_the_date(self, pk: int, slip: str | None, days: int) -> None:
+        """The official who has the question gives it more time: once, while it is owed."""
+        question = self.question(pk)
+        event = self.event_of_question(question)
+        if slip == "elsewhere":
+            event = self.other(event)
+        official = self.second if question.routed_to == self.second.pk else self.first
+        if slip == "unentitled":
+            official = self.first if official == self.second else self.second
+        refused = (
+            slip is not None
+            or question.routed_to != official.pk
+            or not question.owed()
+            or question.extended
+            or not 1 <= days <= self.fresh(event).written_answer_days
+        )
+        self.act(
+            "extend the date due",
+            refused,
+            lambda: services.extend_due(
+                actor=official,
+                event=event,
+                question_id=pk,
+                version=self.version(question, slip),
+                days=days,
+                reason="Cần xin ý kiến cơ quan chuyên môn.",
+            ),
         )
 
     @rule(pk=any_question, slip=ANSWER_SLIPS, publish=st.booleans())
