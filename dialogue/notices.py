@@ -38,14 +38,19 @@ class Channel(Protocol):
     def send(self, address: str, message: Message) -> None: ...
 
 
+def asker_address(question: Question) -> str:
+    """Where the asker hears by email: their account's address, or the one they left; or ""."""
+    author = question.author
+    return (author.user.email if author.user is not None else author.email) or ""
+
+
 class EmailChannel:
     """The asker's account's address, or the one they left when joining."""
 
     name = "email"
 
     def address(self, question: Question) -> str:
-        author = question.author
-        return (author.user.email if author.user is not None else author.email) or ""
+        return asker_address(question)
 
     def send(self, address: str, message: Message) -> None:
         # Queued in the caller's transaction (events/mail.py): sent by the worker, retried there.

@@ -27,7 +27,7 @@ from dialogue.models import (
     grouped_tracking_code,
     normalise_tracking_code,
 )
-from dialogue.notices import Message, Step, tell_asker
+from dialogue.notices import Message, Step, asker_address, tell_asker
 from events.models import Event
 from events.workdays import add_working_days
 from live.errors import InvalidMessage
@@ -75,12 +75,6 @@ def receipt_for(question: Question) -> Receipt:
         due_at=due_at(question),
         lookup_url=f"{settings.SITE_URL}{reverse('dialogue:lookup')}",
     )
-
-
-def asker_address(question: Question) -> str:
-    """Where the asker hears by email: their account's address, or the one they left; or ""."""
-    author = question.author
-    return author.user.email if author.user is not None else author.email
 
 
 def email_receipt(question: Question) -> None:

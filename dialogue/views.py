@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from dialogue import fragments, messages, permissions, ratelimit, receipts, selectors, services
 from dialogue.forms import AskForm, JoinForm, LookupForm, join_token
 from dialogue.models import Participant, Question, normalise_tracking_code
+from dialogue.notices import asker_address
 from events import permissions as staff
 from events import selectors as event_selectors
 from events.forms import CatalogueFilterForm, LegalQAFilterForm
@@ -430,7 +431,7 @@ def receipt(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "event": event,
         "receipt": receipts.receipt_for(question),
-        "emailed_to": receipts.asker_address(question),
+        "emailed_to": asker_address(question),
         "follow_url": _follow_url(request, event, participant),
     }
     response = render(request, "dialogue/receipt.html", context)

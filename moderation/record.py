@@ -328,6 +328,11 @@ def route(
 EXTENSION_REASON_MAX_LENGTH = 300
 
 
+def most_extension_days(event: Event) -> int:
+    """An extension is at most the dialogue's own time limit, in working days (at least one)."""
+    return max(event.written_answer_days, 1)
+
+
 def extend_due(
     *, actor: User, event: Event, question: Question, days: int, reason: str
 ) -> Question:
@@ -342,7 +347,7 @@ def extend_due(
         raise Conflict(
             _("This question's date due was extended once already."), code="already_extended"
         )
-    limit = max(event.written_answer_days, 1)
+    limit = most_extension_days(event)
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= limit:
         raise InvalidMessage(
             _("Give 1 to %(limit)d more working days.") % {"limit": limit}, code="invalid_days"

@@ -23,7 +23,7 @@ from events.models import Event
 from events.public import join_link
 from live.errors import DomainError, InvalidMessage
 from live.sockets import connection_labels
-from moderation import lifecycle, selectors, services
+from moderation import lifecycle, record, selectors, services
 from moderation.log_display import shown_entries
 
 
@@ -171,7 +171,7 @@ def answers_due(request: HttpRequest, slug: str) -> HttpResponse:
         due = [q for q in due if q.routed_to_id == user.pk]
     context = {
         "event": event,
-        "extend_days": range(1, max(event.written_answer_days, 1) + 1),
+        "extend_days": range(1, record.most_extension_days(event) + 1),
         **_due_context(due),
     }
     return render(request, "moderation/due.html", context)
