@@ -119,6 +119,7 @@ URLS: dict[str, Access] = {
     "dialogue:similar": PARTICIPANT,
     "dialogue:mine": PARTICIPANT,
     "dialogue:renew_link": PARTICIPANT,
+    "dialogue:push": PARTICIPANT,
     "erasure:erase": PARTICIPANT,
     "consultation:comment": PARTICIPANT,
     "consultation:support": PARTICIPANT,

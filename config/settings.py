@@ -453,6 +453,11 @@ DIALOGUE = {
             "participant": env.str("RATE_LIMIT_SIMILAR_PARTICIPANT", default="30/minute"),
             "ip": env.str("RATE_LIMIT_SIMILAR_IP", default="1200/minute"),
         },
+        # Browsers subscribing to Web Push from a private page (dialogue/push.py).
+        "push": {
+            "participant": env.str("RATE_LIMIT_PUSH_PARTICIPANT", default="10/hour"),
+            "ip": env.str("RATE_LIMIT_PUSH_IP", default="120/hour"),
+        },
         # Comments on a draft (consultation/) count like questions; supports like votes.
         "comment": {
             "participant": env.str("RATE_LIMIT_COMMENT_PARTICIPANT", default="5/minute"),
@@ -500,6 +505,47 @@ WRITTEN_ANSWER_REMINDER_DAYS = env.int("WRITTEN_ANSWER_REMINDER_DAYS", default=3
 TASK_RETRY_DELAYS: list[int] = env.list(
     "TASK_RETRY_DELAYS", cast=int, default=[30, 120, 600, 1800, 7200]
 )
+# Web Push to an asker's browser, subscribed from their private page (dialogue/push.py). The
+# VAPID private key (`manage.py webpush_keys` makes one); empty: no Web Push is offered.
+WEBPUSH_VAPID_PRIVATE_KEY = env.str("WEBPUSH_VAPID_PRIVATE_KEY", default="")
+# Whom a push service writes to about this sender: a mailto: or https: address.
+WEBPUSH_VAPID_SUBJECT = env.str("WEBPUSH_VAPID_SUBJECT", default=f"mailto:{DEFAULT_FROM_EMAIL}")
+# The push services a browser's subscription may name: a host, or a domain and its subdomains.
+# The worker posts only there, never to an address a visitor made up.
+WEBPUSH_PUSH_SERVICES: list[str] = env.list(
+    "WEBPUSH_PUSH_SERVICES",
+    default=[
+        "fcm.googleapis.com",
+        "push.services.mozilla.com",
+        "notify.windows.com",
+        "push.apple.com",
+    ],
+)
+# How long a push service keeps a message for a browser that is offline, in seconds.
+WEBPUSH_TTL = env.int("WEBPUSH_TTL", default=7 * 24 * 3600)
+# The agency's Zalo Official Account (dialogue/zalo.py): ZNS template messages to the phone
+# number an asker left and agreed to be told at. Off unless switched on; then every other
+# ZALO_ setting is needed.
+ZALO_ZNS_ENABLED = env.bool("ZALO_ZNS_ENABLED", default=False)
+ZALO_APP_ID = env.str("ZALO_APP_ID", default="")
+ZALO_APP_SECRET = env.str("ZALO_APP_SECRET", default="")
+# The first refresh token, from the Official Account's authorisation; each refresh replaces it
+# with the next, kept in the database.
+ZALO_REFRESH_TOKEN = env.str("ZALO_REFRESH_TOKEN", default="")
+# The approved ZNS template: its parameters are `ma_tra_cuu`, `trang_thai` and `ngay`
+# (docs/operations.md, "Zalo").
+ZALO_ZNS_TEMPLATE_ID = env.str("ZALO_ZNS_TEMPLATE_ID", default="")
+ZALO_API_URL = env.str("ZALO_API_URL", default="https://business.openapi.zalo.me")
+ZALO_OAUTH_URL = env.str("ZALO_OAUTH_URL", default="https://oauth.zaloapp.com")
+# Seconds before Web Push and Zalo requests are given up on (the worker retries later).
+NOTIFY_TIMEOUT = env.int("NOTIFY_TIMEOUT", default=10)
+if ZALO_ZNS_ENABLED and not all(
+    (ZALO_APP_ID, ZALO_APP_SECRET, ZALO_REFRESH_TOKEN, ZALO_ZNS_TEMPLATE_ID)
+):
+    raise environ.ImproperlyConfigured(
+        "ZALO_ZNS_ENABLED needs ZALO_APP_ID, ZALO_APP_SECRET, ZALO_REFRESH_TOKEN and "
+        "ZALO_ZNS_TEMPLATE_ID"
+    )
 # `manage.py task_worker` writes a heartbeat; /readyz fails when none was written for this many
 # seconds (config/taskworker.py): nobody would receive an invitation or a sign-in code.
 TASK_WORKER_STALE_SECONDS = env.int("TASK_WORKER_STALE_SECONDS", default=180)

@@ -50,6 +50,11 @@ class JoinForm(TextForm):
         help_text=_("Only to look up your question with its tracking code. Never shown to anyone."),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
+    # Shown beside the phone number when the installation's Zalo Official Account is on.
+    zalo = forms.BooleanField(
+        label=_("Also tell me each step of my question on Zalo, at this number."),
+        required=False,
+    )
     consent = forms.BooleanField(
         label=_(
             "I have read the personal data notice and agree to my nickname and questions "
@@ -64,6 +69,7 @@ class JoinForm(TextForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.event_id = event_id
+        self.offers_zalo = bool(settings.ZALO_ZNS_ENABLED)
         # The consent names what the nickname is for on the page it is typed on.
         self.purpose = purpose
         if purpose == "comments":

@@ -57,6 +57,9 @@ class Participant(models.Model):
     # Left by a standing Q&A's asker, optionally, to look their question up with its tracking
     # code (`dialogue/lookup.py`); digits only, a Vietnamese number from 0 ("0912345678").
     phone = models.CharField(_("phone number"), max_length=15, blank=True)
+    # Asked, with that number, to be told each step on Zalo (dialogue/zalo.py); only where the
+    # installation has its Zalo Official Account switched on.
+    zalo_opt_in = models.BooleanField(_("told on Zalo"), default=False)
     # When this browser accepted the personal data notice, and which version of it (Decree
     # 13/2023: consent is shown, given by an act, and recorded). Signed-in people's is on the
     # account, given at sign-up.
@@ -570,3 +573,52 @@ class PollAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.poll_id}: {self.participant_id}"
+
+
+class PushSubscription(models.Model):
+    """A browser the asker asked, from their private page, to be told each step by Web Push.
+
+    The push service's address and the browser's keys (RFC 8291); a renewed private link or
+    erased data deletes them. The address is a push service's, checked when subscribing
+    (dialogue/push.py), so the task worker never posts where a visitor chose.
+    """
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(_("push address"), max_length=1000)
+    p256dh = models.CharField(max_length=100)
+    auth = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Web Push subscription")
+        verbose_name_plural = _("Web Push subscriptions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "endpoint"], name="one_subscription_per_endpoint"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} · {self.endpoint[:40]}"
+
+
+class ZaloToken(models.Model):
+    """The Zalo Official Account's tokens: one row, the access token and its refresh token.
+
+    Zalo hands out a new refresh token with every access token and the old one stops working,
+    so the pair is kept here, not in the settings (`ZALO_REFRESH_TOKEN` seeds the first).
+    """
+
+    access_token = models.TextField(blank=True)
+    refresh_token = models.TextField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Zalo token")
+        verbose_name_plural = _("Zalo tokens")
+
+    def __str__(self) -> str:
+        return f"Zalo · {self.updated_at:%Y-%m-%d %H:%M}"

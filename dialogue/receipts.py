@@ -89,6 +89,7 @@ def email_receipt(question: Question) -> None:
         return Message(
             subject=_("Your question was received: %(code)s") % {"code": receipt.code},
             body=render_to_string("dialogue/email/receipt.txt", {"receipt": receipt}),
+            url=receipt.lookup_url,
         )
 
     tell_asker(question, Step.RECEIVED, message)

@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dialogue import messages, permissions, ratelimit, receipts, signals, vote_store
+from dialogue import messages, permissions, ratelimit, receipts, signals, vote_store, zalo
 from dialogue.models import (
     Answer,
     AnswerRating,
@@ -25,6 +25,7 @@ from dialogue.models import (
     PollAnswer,
     PresenceSample,
     PublicDelta,
+    PushSubscription,
     Question,
 )
 from dialogue.selectors import SESSION_KEY, legal_field_topic, public_answers
@@ -59,6 +60,7 @@ def join_event(
     nickname: str = "",
     email: str = "",
     phone: str = "",
+    tell_on_zalo: bool = False,
     consented: bool = False,
     ip: str | None = None,
 ) -> Participant:
@@ -66,7 +68,8 @@ def join_event(
 
     A browser without an account joins only with its consent to the personal data notice, which
     is recorded with its time and the notice's version; an account consented at sign-up. A
-    phone number is kept only in a standing Q&A, to look a question up by its tracking code.
+    phone number is kept only in a standing Q&A, to look a question up by its tracking code, and
+    to tell the asker each step on Zalo when they ask for it and Zalo is switched on.
     """
     if not permissions.can_take_part(user, event):
         raise NotAllowed(
@@ -95,6 +98,7 @@ def join_event(
         )
     email = clean_email(email, required=False)
     phone = receipts.clean_phone(phone) if event.is_standing else ""
+    on_zalo = tell_on_zalo and bool(phone) and zalo.enabled()
     consent = {
         "consented_at": timezone.now(),
         "consent_version": settings.PRIVACY["notice_version"],
@@ -111,6 +115,7 @@ def join_event(
             nickname=name,
             email=email,
             phone=phone,
+            zalo_opt_in=on_zalo,
             joined_while_open=there,
             **consent,
         )
@@ -118,11 +123,19 @@ def join_event(
     else:
         participant = found
         participant.nickname, participant.email, participant.phone = name, email, phone
+        participant.zalo_opt_in = on_zalo
         participant.joined_while_open = participant.joined_while_open or there
         for field, value in consent.items():
             setattr(participant, field, value)
         participant.save(
-            update_fields=["nickname", "email", "phone", "joined_while_open", *consent]
+            update_fields=[
+                "nickname",
+                "email",
+                "phone",
+                "zalo_opt_in",
+                "joined_while_open",
+                *consent,
+            ]
         )
     session[SESSION_KEY] = {**session.get(SESSION_KEY, {}), str(event.pk): participant.pk}
     return participant
@@ -132,9 +145,12 @@ def renew_follow_link(*, participant: Participant) -> Participant:
     """A new private link for the asker; every link made before stops working at once.
 
     The asker's sockets are closed, so a page still open on an old link stops following the
-    questions (its next `follow` is refused); the asker's own pages reconnect at once.
+    questions (its next `follow` is refused); the asker's own pages reconnect at once. The
+    browsers subscribed to Web Push from the old link are forgotten: whoever held the link may
+    have subscribed one; the asker subscribes again from the new page.
     """
     Participant.objects.filter(pk=participant.pk).update(link_version=F("link_version") + 1)
+    PushSubscription.objects.filter(participant=participant).delete()
     participant.refresh_from_db(fields=["link_version"])
     control_on_commit(participant_group(participant.pk), "close", code=RECONNECT)
     return participant

@@ -32,6 +32,7 @@ urlpatterns = [
     # (erasure/urls.py). Its paths are secrets (events/secret_paths.py).
     path("e/<slug:slug>/mine/<str:token>/", views.mine, name="mine"),
     path("e/<slug:slug>/mine/<str:token>/renew/", views.renew_link, name="renew_link"),
+    path("e/<slug:slug>/mine/<str:token>/push/", views.push_subscription, name="push"),
     path("e/<slug:slug>/questions/<int:question_id>/vote/", views.vote, name="vote"),
     path("e/<slug:slug>/polls/<int:poll_id>/answer/", views.answer_poll, name="poll_answer"),
     # Integration (docs/integration.md): feed, embeddable widget; the phone's home screen.

@@ -15,7 +15,16 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dialogue import fragments, messages, permissions, ratelimit, receipts, selectors, services
+from dialogue import (
+    fragments,
+    messages,
+    permissions,
+    push,
+    ratelimit,
+    receipts,
+    selectors,
+    services,
+)
 from dialogue.forms import AskForm, JoinForm, LookupForm, join_token
 from dialogue.models import Participant, Question, normalise_tracking_code
 from dialogue.notices import asker_address
@@ -238,6 +247,7 @@ def mine(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         "follow_url": request.build_absolute_uri(),
         "token": token,
         "expires_at": selectors.follow_link_expires_at(event),
+        "push_key": push.public_key() if push.enabled() else "",
     }
     response = render(request, "dialogue/mine.html", context)
     response["Cache-Control"] = "no-store"
@@ -260,6 +270,31 @@ def renew_link(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         ),
     )
     return redirect("dialogue:mine", event.slug, selectors.follow_token(participant))
+
+
+@require_POST
+def push_subscription(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """This browser told each step by Web Push, or no longer: from the private page; answered in
+    JSON. A form: the browser's subscription (`endpoint`, and its keys `p256dh` and `auth`), or the
+    `endpoint` with `remove`. Counted against a rate limit of its own, so that a script cannot
+    fill the table.
+    """
+    _event, participant = followed(request, slug, token)
+    try:
+        ratelimit.check("push", participant_id=participant.pk, ip=_ip(request))
+        if request.POST.get("remove"):
+            push.unsubscribe(participant=participant, endpoint=request.POST.get("endpoint"))
+            return JsonResponse({"subscribed": False})
+        push.subscribe(
+            participant=participant,
+            endpoint=request.POST.get("endpoint"),
+            p256dh=request.POST.get("p256dh"),
+            auth=request.POST.get("auth"),
+        )
+    except DomainError as error:
+        status = 429 if error.code == "rate_limited" else 400
+        return JsonResponse({"error": error.message, "code": error.code}, status=status)
+    return JsonResponse({"subscribed": True})
 
 
 @require_POST
@@ -361,6 +396,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
             nickname=form.cleaned_data["nickname"],
             email=form.cleaned_data["email"],
             phone=form.cleaned_data["phone"],
+            tell_on_zalo=form.cleaned_data["zalo"],
             consented=form.cleaned_data["consent"],
             ip=_ip(request),
         )
@@ -660,7 +696,7 @@ def manifest(request: HttpRequest) -> HttpResponse:
 
 
 # A new service worker (and cache) with each release: the version of the deployed code.
-STATIC_VERSION = "2"
+STATIC_VERSION = "3"
 
 
 def service_worker(request: HttpRequest) -> HttpResponse:

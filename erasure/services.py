@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django_tasks_db.models import DBTaskResult
 
 from consultation.services import erase_comments
-from dialogue.models import AnswerRating, Participant, Question
+from dialogue.models import AnswerRating, Participant, PushSubscription, Question
 from dialogue.selectors import SESSION_KEY
 from live.broadcast import control_on_commit
 from live.errors import NotAllowed
@@ -76,7 +76,10 @@ def forget_identity(*, participant: Participant) -> None:
     forget_mail_to(fresh.email)
     AnswerRating.objects.filter(participant=fresh).update(comment="")
     record.forget_name(participant=fresh)
-    Participant.objects.filter(pk=fresh.pk).update(nickname="", email="", phone="")
+    Participant.objects.filter(pk=fresh.pk).update(
+        nickname="", email="", phone="", zalo_opt_in=False
+    )
+    PushSubscription.objects.filter(participant=fresh).delete()
     ExportJob.objects.filter(event_id=fresh.event_id).delete()
 
 

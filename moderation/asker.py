@@ -40,6 +40,7 @@ def email_asker(question: Question) -> None:
             body=render_to_string(
                 "moderation/email/answered.txt", {"question": question, "url": url}
             ),
+            url=url,
         )
 
     tell_asker(question, Step.ANSWERED, message)
@@ -58,6 +59,7 @@ def email_extension(question: Question) -> None:
             subject=_("More time to answer your question: %(title)s")
             % {"title": question.event.title},
             body=render_to_string("moderation/email/extended.txt", context),
+            url=_lookup_url(),
         )
 
     tell_asker(question, Step.EXTENDED, message)
@@ -86,6 +88,7 @@ def tell_step(question: Question, step: str) -> None:
         return Message(
             subject=subjects[Step(step)] % {"code": code},
             body=render_to_string("moderation/email/step.txt", context),
+            url=_lookup_url(),
         )
 
     tell_asker(question, step, message)

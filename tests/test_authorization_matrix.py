@@ -41,6 +41,7 @@ from dialogue.models import (
     Participant,
     Poll,
     PollAnswer,
+    PushSubscription,
     Question,
     Vote,
 )
@@ -326,6 +327,7 @@ def state() -> str:
         RollupSource,
         RollupImport,
         RollupReport,
+        PushSubscription,
     ]
     dump = {t.__name__: list(t.objects.order_by("pk").values()) for t in tables}
     dump["User"] = list(User.objects.order_by("pk").values("pk", "is_active", "email"))
@@ -428,6 +430,16 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
     ("dialogue:renew_link", "POST"): lambda w: (
         reverse("dialogue:renew_link", args=[w.event.slug, follow_token(w.participant)]),
         {},
+    ),
+    # A browser subscribing to Web Push from the private page (dialogue/push.py).
+    ("dialogue:push", "POST"): lambda w: (
+        reverse("dialogue:push", args=[w.event.slug, follow_token(w.participant)]),
+        {
+            "endpoint": "https://fcm.googleapis.com/fcm/send/matrix",
+            "p256dh": "BOGiJqTJ2riFxKWvRx_90a_DK9-xpr_Gqal92E-3cVXSEhuguLHE0rY"
+            "hX9mpzVtz20UbKbr59aRAxIxXzzSdHqw",
+            "auth": "AAECAwQFBgcICQoLDA0ODw",
+        },
     ),
     ("erasure:erase", "POST"): lambda w: (
         reverse("erasure:erase", args=[w.event.slug, follow_token(w.participant)]),
@@ -764,9 +776,10 @@ HEADERS: dict[tuple[str, str], dict[str, str]] = {
 
 @pytest.fixture(autouse=True)
 def _rollup_publishing(settings: Any) -> None:
-    """This installation publishes its issued reports for the roll-up."""
+    """This installation publishes its issued reports for the roll-up, and offers Web Push."""
     settings.ROLLUP_SIGNING_KEY = ROLLUP_KEY
     settings.ROLLUP_FEED_TOKEN = ROLLUP_TOKEN
+    settings.WEBPUSH_VAPID_PRIVATE_KEY = "JW-xh-H-R7ET7rG6iUNVz7xI3WJJZav5l38DGjHEX4o"
 
 
 def demo_article() -> LegalArticle:
@@ -790,6 +803,7 @@ WRITES = {
     "dialogue:vote",
     "erasure:erase",
     "dialogue:renew_link",
+    "dialogue:push",
     "moderation:status",
     "moderation:renew_stage_link",
     "events:manage:invite",

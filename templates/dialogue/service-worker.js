@@ -1,4 +1,4 @@
-{% load static %}/* The platform's service worker: the shell from cache, pages from the network, and offline the
+{% load static i18n %}/* The platform's service worker: the shell from cache, pages from the network, and offline the
    last copy of a public page visited, or the offline page. */
 const CACHE = "doithoai-{{ version|escapejs }}";
 const PAGES = "doithoai-pages-{{ version|escapejs }}";
@@ -85,4 +85,24 @@ self.addEventListener("fetch", (event) => {
       })),
     );
   }
+});
+
+// Web Push (dialogue/push.py): a step of the asker's question, shown as a notification; a tap
+// opens its page (an address of this site only).
+self.addEventListener("push", (event) => {
+  let message = {};
+  try { message = event.data ? event.data.json() : {}; } catch { message = {}; }
+  const title = message.title || "{% filter escapejs %}{% translate "Policy and law dialogues" %}{% endfilter %}";
+  event.waitUntil(self.registration.showNotification(title, {
+    body: message.body || "",
+    icon: "{% static 'icons/icon-192.png' %}",
+    data: { url: message.url || "/" },
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  let url = new URL(event.notification.data?.url || "/", self.location.origin);
+  if (url.origin !== self.location.origin) url = new URL("/", self.location.origin);
+  event.waitUntil(self.clients.openWindow(url.href));
 });
