@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.core.management import call_command
 from django.db.models import Count
@@ -318,6 +319,21 @@ class PageType:
     projector: bool = False  # a stage screen: taken at the PROJECTORS' sizes
     ready: str = ""  # a selector visible once the page shows what it is taken for
     click: str = ""  # a button pressed first (e.g. to open a picker)
+    asked: bool = False  # a citizen who has just asked, from the page at `path`: their receipt
+
+
+def ask_as_a_citizen(page: Any, path: str) -> None:
+    """From a standing Q&A's page, join with a nickname and ask: the receipt is shown."""
+    page.goto(path)
+    page.get_by_label("Biệt danh của bạn").fill("Chị Hằng – Thuận Thành")
+    page.locator("input[name=consent]").check()
+    page.get_by_role("button", name="Tham gia").click()
+    page.get_by_label("Lĩnh vực pháp luật của câu hỏi").select_option("land")
+    page.locator("#ask-form textarea").fill(
+        "Đất trồng cây lâu năm có được chuyển sang đất ở không, thủ tục thế nào?"
+    )
+    page.locator("#ask-form button[type=submit]").click()
+    page.locator("#tracking-code").wait_for()
 
 
 def _rollup(admin: User, organiser: User) -> User:
@@ -438,10 +454,12 @@ def page_types(scene: Scene) -> list[PageType]:
             who="moderator",
             ready="#themes-list > li:first-child",
         ),
-        # The legal Q&A as a service: every agency's, the FAQ of one legal field, the look-up.
+        # The legal Q&A as a service: every agency's, the FAQ of one legal field, the look-up,
+        # and the receipt of a question just asked.
         PageType("legal-qa", "/legal-qa/"),
         PageType("legal-qa-field", "/legal-qa/?field=family", ready=".faq-entry:first-child"),
         PageType("lookup", "/legal-qa/lookup/"),
+        PageType("receipt", f"/e/{scene.standing.slug}/", asked=True, ready="#due-at"),
         PageType("draft", f"/consultation/{scene.draft.pk}/"),
         PageType("draft-review", f"/consultation/manage/drafts/{scene.draft.pk}/", who="moderator"),
         PageType("draft-summary", f"/consultation/{scene.draft.pk}/summary/", who="organiser"),

@@ -70,7 +70,13 @@ def take_all(database: Path, out: Path, guides: Path, only: set[str] | None = No
 
     from tests.conftest import CHROMIUM
     from tests.e2e.browser import LiveServer, settled
-    from tests.e2e.scene import PROJECTORS, build_scene, illustration_pages, page_types
+    from tests.e2e.scene import (
+        PROJECTORS,
+        ask_as_a_citizen,
+        build_scene,
+        illustration_pages,
+        page_types,
+    )
     from tests.e2e.test_moderation import signed_in
 
     call_command("migrate", verbosity=0)
@@ -100,7 +106,10 @@ def take_all(database: Path, out: Path, guides: Path, only: set[str] | None = No
                     if kind.name == "agency-report":
                         # The administrative report as it prints: the browser's print preview.
                         page.emulate_media(media="print")
-                    page.goto(kind.path)
+                    if kind.asked:
+                        ask_as_a_citizen(page, kind.path)
+                    else:
+                        page.goto(kind.path)
                     if kind.joined:
                         page.get_by_label("Biệt danh của bạn").fill("Chị Hằng – Thuận Thành")
                         page.locator("input[name=consent]").check()

@@ -14,6 +14,7 @@ from tests.e2e.scene import (
     PROJECTORS,
     PageType,
     Scene,
+    ask_as_a_citizen,
     build_scene,
     illustration_pages,
     page_types,
@@ -36,6 +37,8 @@ class AccessibilityTests(BrowserTestCase):
         page = context.new_page()
         if kind.joined:
             join(page, scene.live, "Chị Hằng – Thuận Thành")
+        elif kind.asked:
+            ask_as_a_citizen(page, kind.path)
         else:
             page.goto(kind.path)
         settled(page)
