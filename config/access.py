@@ -102,6 +102,7 @@ URLS: dict[str, Access] = {
     "consultation:summary_xlsx": PUBLIC,
     # The stage screen: whoever holds its secret link, with or without an account.
     "stage:screen": PUBLIC,
+    "stage:cloud": PUBLIC,
     "api:index": PUBLIC,
     "api:api-root": PUBLIC,
     "api:openapi-json": PUBLIC,

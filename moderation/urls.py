@@ -26,4 +26,5 @@ urlpatterns = [
 # The stage screen is opened without an account, so it is not among the staff pages (2FA).
 stage_patterns = [
     path("stage/<slug:token>/", views.stage, name="screen"),
+    path("stage/<slug:token>/polls/<int:poll_id>/cloud.svg", views.stage_cloud, name="cloud"),
 ]

@@ -16,8 +16,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dialogue import facts
+from dialogue import facts, wordcloud
 from dialogue.models import Poll, Question
+from dialogue.selectors import poll_results
 from events import access, permissions
 from events.models import Event
 from events.public import join_link
@@ -224,6 +225,31 @@ def _due_context(due: list[Question]) -> dict[str, object]:
     return {"due": due, "now": now, "overdue": overdue}
 
 
+def stage_cloud(request: HttpRequest, token: str, poll_id: int) -> HttpResponse:
+    """A short-text poll's answers as a word cloud (dialogue/wordcloud.py), for the stage.
+
+    By the stage's secret link, for a poll of its dialogue that has been opened; drawn from the
+    answers as they are now, so the stage asks again as the count grows.
+    """
+    event = get_object_or_404(Event.objects.exclude(status=Event.Status.DRAFT), stage_token=token)
+    poll = get_object_or_404(
+        Poll.objects.exclude(status=Poll.Status.DRAFT),
+        pk=poll_id,
+        event=event,
+        kind=Poll.Kind.TEXT,
+    )
+    results = poll_results(poll_ids=[poll.pk])[poll.pk]
+    words = [(word["text"], word["count"]) for word in results["words"]]
+    drawing = wordcloud.svg(
+        words, label=_("Word cloud: %(question)s") % {"question": poll.question}
+    )
+    response = HttpResponse(drawing, content_type="image/svg+xml; charset=utf-8")
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 def stage(request: HttpRequest, token: str) -> HttpResponse:
     """The hall's screen, opened by its secret link; no account and no controls."""
     event = get_object_or_404(Event.objects.exclude(status=Event.Status.DRAFT), stage_token=token)
@@ -248,6 +274,8 @@ def stage(request: HttpRequest, token: str) -> HttpResponse:
         "join_code": join["code"],
         "qr": qr,
         "labels": labels,
+        # The word cloud of poll N is at this address with N in place of 0.
+        "cloud_url": reverse("stage:cloud", args=[token, 0]),
     }
     response = render(request, "moderation/stage.html", context)
     response["X-Robots-Tag"] = "noindex"

@@ -472,6 +472,19 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         {},
     ),
     ("stage:screen", "GET"): lambda w: (reverse("stage:screen", args=[w.event.stage_token]), {}),
+    # A short-text poll's word cloud, by the stage's link (dialogue/wordcloud.py).
+    ("stage:cloud", "GET"): lambda w: (
+        reverse(
+            "stage:cloud",
+            args=[
+                w.event.stage_token,
+                Poll.objects.create(
+                    event=w.event, question="Một từ?", kind=Poll.Kind.TEXT, status="closed"
+                ).pk,
+            ],
+        ),
+        {},
+    ),
     ("events:manage:index", "GET"): lambda w: (reverse("events:manage:index"), {}),
     ("events:manage:agency", "GET"): lambda w: (
         reverse("events:manage:agency", args=[w.event.agency.slug]),

@@ -120,8 +120,23 @@ function fitSoon() {
 window.addEventListener("resize", fitSoon);
 document.fonts?.ready.then(fitSoon);
 
+// A short-text poll's word cloud is drawn by the server (dialogue/wordcloud.py): asked again
+// when the count changes, at most every two seconds, however fast the answers come.
+let cloudShown = "";
+let cloudTimer = null;
+function refreshCloud() {
+  const image = byId("stage-poll-cloud");
+  if (!poll || poll.kind !== "text") { image.hidden = true; return; }
+  const wanted = `${image.dataset.src.replace(/\/0\/cloud\.svg$/, `/${poll.id}/cloud.svg`)}?n=${poll.results.total}`;
+  if (wanted === cloudShown || cloudTimer) return;
+  cloudShown = wanted;
+  image.src = wanted;
+  image.hidden = false;
+  cloudTimer = setTimeout(() => { cloudTimer = null; refreshCloud(); }, 2000);
+}
+
 // The poll's results replace the question while the moderator shows them: bars and
-// percentages for options, the most frequent answers (sized by count) for a word cloud.
+// percentages for options, the word cloud and its table for short answers.
 function renderPoll() {
   byId("stage-poll").hidden = !poll;
   if (!poll) return;
@@ -130,15 +145,16 @@ function renderPoll() {
   byId("stage-poll-question").textContent = poll.question;
   byId("stage-poll-total").textContent = `· ${labels.poll_answers.replace("%(count)s", total)}`;
   byId("stage-poll-options").hidden = poll.kind === "text";
-  byId("stage-poll-words").hidden = poll.kind !== "text";
+  refreshCloud();
   if (poll.kind === "text") {
-    const most = Math.max(1, ...words.map((word) => word.count));
     byId("stage-poll-words").replaceChildren(...words.map((word) => {
-      const item = document.createElement("li");
-      item.textContent = word.text;
-      item.style.fontSize = `${2.4 + 5 * (word.count / most)}vh`;
-      item.title = String(word.count);
-      return item;
+      const row = document.createElement("tr");
+      for (const value of [word.text, String(word.count)]) {
+        const cell = document.createElement("td");
+        cell.textContent = value;
+        row.append(cell);
+      }
+      return row;
     }));
     return;
   }

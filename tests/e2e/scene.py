@@ -68,6 +68,7 @@ class Scene:
     draft: Draft
     asker_path: str  # a nickname asker's private page, with answered and unanswered questions
     polled: Event  # a live dialogue whose poll's results are on the stage
+    clouded: Event  # a live dialogue whose short-text poll is on the stage, as a word cloud
     admin: User  # the site's administrator, who runs the national roll-up
     standing: Event  # the agency's standing legal Q&A: one answer citing the law, one waiting
     themed: Event  # a live dialogue whose questions the console groups into themes
@@ -164,6 +165,7 @@ def _build() -> Scene:
         draft=Draft.objects.get(event=live),
         asker_path=_asker_path(ended),
         polled=_polled(live, moderator),
+        clouded=_clouded(live, moderator),
         admin=_rollup(accounts["admin"], organiser),
         standing=_standing(live.agency, organiser, official),
         themed=_themed(live, moderator),
@@ -296,6 +298,52 @@ def _polled(live: Event, moderator: User) -> Event:
     return event
 
 
+# What the hall answered to "one word for today's dialogue", as typed.
+CLOUD_ANSWERS = (
+    ("Hữu ích", 14),
+    ("Minh bạch", 9),
+    ("Dễ hiểu", 7),
+    ("Cần thêm thời gian", 5),
+    ("Thiết thực", 5),
+    ("Lắng nghe", 4),
+    ("Bồi thường", 3),
+    ("Tái định cư", 3),
+    ("Nhanh gọn", 2),
+    ("Cởi mở", 2),
+    ("Tin tưởng", 1),
+    ("Chưa rõ", 1),
+    ("Thủ tục", 1),
+)
+
+
+def _clouded(live: Event, moderator: User) -> Event:
+    """A dialogue of the same agency, live, with a short-text poll on its stage as a cloud."""
+    event = _live_dialogue(
+        live,
+        moderator,
+        "doi-thoai-mot-tu",
+        "Đối thoại về bồi thường, hỗ trợ, tái định cư khi Nhà nước thu hồi đất",
+        started_minutes_ago=70,
+    )
+    poll = services.create_poll(
+        actor=moderator,
+        event=event,
+        question="Một từ về buổi đối thoại hôm nay?",
+        kind="text",
+    )
+    services.open_poll(actor=moderator, event=event, poll_id=poll.pk)
+    number = 0
+    for text, count in CLOUD_ANSWERS:
+        for _ in range(count):
+            number += 1
+            person = Participant.objects.create(
+                event=event, nickname=f"Người dự {number}", joined_while_open=True
+            )
+            dialogue_services.answer_poll(participant=person, poll_id=poll.pk, text=text)
+    services.show_poll_on_stage(actor=moderator, event=event, poll_id=poll.pk, shown=True)
+    return event
+
+
 def _asker_path(event: Event) -> str:
     """The private page of the nickname asker of `event` with the most questions."""
     asker = (
@@ -413,6 +461,13 @@ def page_types(scene: Scene) -> list[PageType]:
             f"/stage/{scene.polled.stage_token}/",
             projector=True,
             ready="#stage-poll-options li:first-child",
+        ),
+        # A short-text poll's answers as a word cloud, drawn by the server.
+        PageType(
+            "stage-cloud",
+            f"/stage/{scene.clouded.stage_token}/",
+            projector=True,
+            ready="#stage-poll-cloud",
         ),
         # Nothing being answered yet: the join slide, with how many follow the dialogue.
         PageType(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from dialogue.models import PollAnswer
 from events.models import Event, EventRole
 from tests.e2e.browser import PHONE, BrowserTestCase
+from tests.e2e.test_live_event import join
 from tests.e2e.test_moderation import signed_in
 from tests.factories import EventFactory, UserFactory, enable_totp
 
@@ -52,3 +55,46 @@ class PollTests(BrowserTestCase):
         expect(stage.locator("#stage-poll")).to_have_attribute("data-total", "1")
         expect(stage.locator("#stage-poll-options")).to_contain_text("Zalo100%")
         assert PollAnswer.objects.filter(poll__event=event).count() == 1
+
+    def test_a_short_text_poll_is_drawn_as_a_word_cloud_on_a_1280x720_stage(self) -> None:
+        event = EventFactory(slug="doi-thoai-mot-tu", moderation_mode=Event.Moderation.PRE)
+        moderator = UserFactory(display_name="Phạm Thu Hà")
+        EventRole.objects.create(event=event, user=moderator, role=EventRole.Role.MODERATOR)
+        enable_totp(moderator)
+        stage = self.new_context(viewport={"width": 1280, "height": 720}).new_page()
+        stage.goto(f"/stage/{event.stage_token}/")
+        expect(stage.locator("body")).to_have_attribute("data-connection", "live")
+
+        admin = signed_in(self.new_context(), moderator, self.live_server_url).new_page()
+        admin.goto(f"/e/{event.slug}/moderate/polls/")
+        admin.fill("#poll-question", "Một từ về buổi đối thoại?")
+        admin.select_option("#poll-kind", "text")
+        admin.get_by_role("button", name="Chuẩn bị thăm dò").click()
+        admin.get_by_role("button", name="Mở thăm dò").click()
+        admin.get_by_role("button", name="Trình chiếu kết quả lên sân khấu").click()
+        expect(stage.locator("#stage-poll-question")).to_contain_text("Một từ")
+
+        for nickname, word in (("Lan", "Minh bạch"), ("Hoa", "Minh bạch"), ("Tư", "Hữu ích")):
+            citizen = self.new_context(**PHONE).new_page()
+            join(citizen, event, nickname)
+            citizen.get_by_label("Câu trả lời của bạn, trong vài từ").fill(word)
+            citizen.get_by_role("button", name="Gửi câu trả lời").click()
+            expect(citizen.locator("#poll .poll-results")).to_be_visible()
+
+        # The stage asks the server for the cloud again as the count grows; the picture shows
+        # the words, and the table beside it lists them with their counts.
+        expect(stage.locator("#stage-poll")).to_have_attribute("data-total", "3")
+        cloud = stage.locator("#stage-poll-cloud")
+        expect(cloud).to_be_visible()
+        expect(cloud).to_have_attribute("src", re.compile(r"/cloud\.svg\?n=3$"))
+        stage.wait_for_function(
+            "() => { const i = document.getElementById('stage-poll-cloud');"
+            " return i.complete && i.naturalWidth > 0; }"
+        )
+        box = cloud.bounding_box()
+        assert box is not None
+        assert box["width"] > 600, box
+        expect(stage.locator("#stage-poll-words tr").first).to_contain_text("minh bạch2")
+        svg = stage.request.get(cloud.get_attribute("src") or "").text()
+        assert "minh bạch" in svg
+        assert "hữu ích" in svg
