@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from hashlib import sha256
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,8 +31,9 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 
-from dialogue import facts, frames, messages
+from dialogue import facts, frames, messages, wordcloud
 from dialogue.matching import fold, likely_duplicates
 from dialogue.models import (
     AnswerRating,
@@ -649,6 +652,22 @@ class PollSummary:
     # (label, count, percent of those who answered) for each option, in order.
     options: list[tuple[str, int, int]]
     words: list[dict[str, Any]]
+
+    @property
+    def cloud(self) -> str:
+        """A short-text poll's answers as a word cloud, SVG for a light page (every word
+        escaped by dialogue/wordcloud.py); "" for a poll of options or with no answer."""
+        if self.poll.kind != Poll.Kind.TEXT or not self.words:
+            return ""
+        words = [(word["text"], word["count"]) for word in self.words]
+        # Laying it out takes up to a tenth of a second: kept, under the words it shows.
+        shown = json.dumps([self.poll.question, words], ensure_ascii=False)
+        key = "poll-cloud:" + sha256(shown.encode()).hexdigest()
+        drawing: str | None = cache.get(key)
+        if drawing is None:
+            drawing = wordcloud.svg(words, label=self.poll.question, theme="light")
+            cache.set(key, drawing, 24 * 3600)
+        return mark_safe(drawing)  # noqa: S308 - every word escaped by wordcloud.svg
 
 
 def closed_polls(*, event: Event) -> list[PollSummary]:

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from dialogue import services as dialogue_services
+from dialogue import wordcloud
 from dialogue.models import Poll
 from events.models import Event
 from moderation import services
@@ -76,3 +77,19 @@ def test_the_stage_page_knows_where_its_clouds_are(client, live):
     page = client.get(reverse("stage:screen", args=[live.stage_token])).content.decode()
     assert f'data-src="/stage/{live.stage_token}/polls/0/cloud.svg"' in page
     assert 'id="stage-poll-words-table"' in page
+
+
+def test_the_report_and_the_archive_draw_a_closed_poll_s_cloud_for_a_light_page(live):
+    from dialogue.selectors import closed_polls
+
+    poll = text_poll(live)
+    dialogue_services.answer_poll(
+        participant=ParticipantFactory(event=live), poll_id=poll.pk, text="Hữu ích"
+    )
+    moderator = live.roles.get(role="moderator").user
+    services.close_poll(actor=moderator, event=live, poll_id=poll.pk)
+    [summary] = closed_polls(event=live)
+    tree = ElementTree.fromstring(str(summary.cloud))
+    [word] = tree.iter(f"{SVG}text")
+    assert word.text == "hữu ích"
+    assert word.get("fill") == wordcloud.PALETTES["light"][0]
