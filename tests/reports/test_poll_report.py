@@ -93,3 +93,30 @@ def test_the_polls_export_has_a_row_per_option_and_per_word_in_csv_and_xlsx(even
     assert url in page
     client.logout()
     assert client.get(url).status_code in (302, 403)
+
+
+@pytest.mark.django_db
+def test_a_short_text_poll_is_drawn_as_a_cloud_on_the_report_page_and_in_its_pdf(event, organiser):
+    from pypdf import PdfReader
+
+    cloud = services.create_poll(actor=organiser, event=event, question="Một từ?", kind="text")
+    services.open_poll(actor=organiser, event=event, poll_id=cloud.pk)
+    for word in ("minh bạch", "minh bạch", "nhanh"):
+        dialogue_services.answer_poll(
+            participant=ParticipantFactory(event=event), poll_id=cloud.pk, text=word
+        )
+    services.close_poll(actor=organiser, event=event, poll_id=cloud.pk)
+    enable_totp(organiser)
+    client = Client()
+    client.force_login(organiser)
+    page = client.get(reverse("reports:dialogue", args=[event.slug])).content.decode()
+    figure = page[page.index('<figure class="report-cloud"') :]
+    assert ">minh bạch</text>" in figure[: figure.index("</figure>")]
+
+    import io
+
+    pdf = client.get(reverse("reports:dialogue_pdf", args=[event.slug]))
+    assert pdf.status_code == 200
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    # The cloud's words are drawn as text in the PDF, beside the table's.
+    assert text.count("minh bạch") >= 2
