@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connections
 
 from events.models import Event, EventRole, User
+from events.services import open_standing_qa
 from tests.factories import (
     AgencyMembershipFactory,
     EventFactory,
@@ -194,3 +195,17 @@ async def _close_the_hub():  # type: ignore[no-untyped-def]
     from live.threads import close_reads
 
     await asyncio.to_thread(close_reads)
+
+
+# The legal Q&A: an organiser of an agency of its own, and that agency's standing Q&A.
+@pytest.fixture
+def qa_organiser(db: None) -> User:
+    """An organiser of an agency of its own (AgencyMembershipFactory's), with nothing in it yet."""
+    return AgencyMembershipFactory().user
+
+
+@pytest.fixture
+def standing(qa_organiser: User) -> Event:
+    """The standing legal Q&A of `qa_organiser`'s agency, answered within 10 working days."""
+    agency = qa_organiser.agency_memberships.get().agency
+    return open_standing_qa(actor=qa_organiser, agency=agency, answer_days=10)

@@ -10,20 +10,12 @@ import pytest
 from dialogue import services as dialogue_services
 from dialogue.models import Notice, Question
 from dialogue.notices import Message, Step, tell_asker
-from events import services
 from events.models import Event
 from moderation import services as moderation_services
-from tests.factories import AgencyMembershipFactory, EventFactory, ParticipantFactory, UserFactory
+from tests.factories import EventFactory, ParticipantFactory, UserFactory
 from tests.mailservers import delivered_mail
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def standing() -> Event:
-    organiser = AgencyMembershipFactory().user
-    agency = organiser.agency_memberships.get().agency
-    return services.open_standing_qa(actor=organiser, agency=agency, answer_days=10)
 
 
 def asked(event: Event, email: str = "lan@example.vn") -> Question:

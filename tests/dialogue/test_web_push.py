@@ -19,9 +19,8 @@ from dialogue import services as dialogue_services
 from dialogue.models import Notice, Participant, PushSubscription, Question
 from dialogue.notices import Message, Step, tell_asker
 from erasure.services import erase_participant
-from events import services
 from events.models import Event
-from tests.factories import AgencyMembershipFactory, ParticipantFactory
+from tests.factories import ParticipantFactory
 from tests.notifyservers import PushService, b64url
 
 pytestmark = pytest.mark.django_db
@@ -35,13 +34,6 @@ def service(settings) -> Iterator[PushService]:  # type: ignore[no-untyped-def]
     server = PushService()
     yield server
     server.close()
-
-
-@pytest.fixture
-def standing() -> Event:
-    organiser = AgencyMembershipFactory().user
-    agency = organiser.agency_memberships.get().agency
-    return services.open_standing_qa(actor=organiser, agency=agency, answer_days=10)
 
 
 @pytest.fixture

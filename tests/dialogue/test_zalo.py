@@ -23,9 +23,8 @@ from dialogue import services as dialogue_services
 from dialogue.models import Notice, Participant, Question, ZaloToken
 from dialogue.notices import Message, Step, tell_asker
 from erasure.services import erase_participant
-from events import services
 from events.models import Event
-from tests.factories import AgencyMembershipFactory, ParticipantFactory, UserFactory
+from tests.factories import ParticipantFactory, UserFactory
 from tests.notifyservers import APP_ID, APP_SECRET, TEMPLATE_ID, Zalo
 
 pytestmark = pytest.mark.django_db
@@ -42,13 +41,6 @@ def zalo(settings) -> Iterator[Zalo]:  # type: ignore[no-untyped-def]
     settings.ZALO_API_URL = settings.ZALO_OAUTH_URL = server.url
     yield server
     server.close()
-
-
-@pytest.fixture
-def standing() -> Event:
-    organiser = AgencyMembershipFactory().user
-    agency = organiser.agency_memberships.get().agency
-    return services.open_standing_qa(actor=organiser, agency=agency, answer_days=10)
 
 
 @pytest.fixture

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from events import services
 from events.models import Event, EventRole, User
-from tests.factories import AgencyMembershipFactory, EventFactory, UserFactory
+from tests.factories import EventFactory, UserFactory
 
 
 @pytest.fixture
@@ -31,16 +30,3 @@ def official(live_event: Event) -> User:
     user = UserFactory(display_name="Nguyễn Đức Long")
     EventRole.objects.create(event=live_event, user=user, role=EventRole.Role.OFFICIAL)
     return user
-
-
-@pytest.fixture
-def qa_organiser(db: None) -> User:
-    """An organiser of an agency of its own (AgencyMembershipFactory's), with nothing in it yet."""
-    return AgencyMembershipFactory().user
-
-
-@pytest.fixture
-def standing(qa_organiser: User) -> Event:
-    """The standing legal Q&A of `qa_organiser`'s agency, answered within 10 working days."""
-    agency = qa_organiser.agency_memberships.get().agency
-    return services.open_standing_qa(actor=qa_organiser, agency=agency, answer_days=10)
