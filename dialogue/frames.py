@@ -72,7 +72,7 @@ class PublicPoll(Part):
 
     id: int
     question: str
-    kind: Literal["single", "multiple", "rating", "text"]
+    kind: Literal["single", "multiple", "rating", "text", "ranking"]
     status: Literal["draft", "open", "closed"]
     options: list[PollOptionItem]
     text_max_length: int

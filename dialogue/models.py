@@ -487,6 +487,7 @@ class Poll(models.Model):
         MULTIPLE = "multiple", _("Multiple choice")
         RATING = "rating", _("Rating from 1 to 5")
         TEXT = "text", _("Short text (word cloud)")
+        RANKING = "ranking", _("Ranking (put the options in order)")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Prepared")
@@ -494,7 +495,7 @@ class Poll(models.Model):
         CLOSED = "closed", _("Closed")
 
     # Kinds answered by choosing options; a rating's options are its five scores.
-    CHOICE_KINDS = (Kind.SINGLE, Kind.MULTIPLE, Kind.RATING)
+    CHOICE_KINDS = (Kind.SINGLE, Kind.MULTIPLE, Kind.RATING, Kind.RANKING)
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="polls")
     question = models.CharField(_("question"), max_length=300)
@@ -574,6 +575,26 @@ class PollAnswer(models.Model):
     def __str__(self) -> str:
         return f"{self.poll_id}: {self.participant_id}"
 
+
+
+class PollRank(models.Model):
+    """Where one answer to a ranking poll put one option, as Borda points: with n options, the
+    first place is worth n − 1 points and the last 0. An option's score is the sum of its points.
+    """
+
+    answer = models.ForeignKey(PollAnswer, on_delete=models.CASCADE, related_name="ranks")
+    option = models.ForeignKey(PollOption, on_delete=models.CASCADE, related_name="ranks")
+    points = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = _("place in a ranking")
+        verbose_name_plural = _("places in rankings")
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "option"], name="one_place_per_option")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.answer_id}: {self.option_id} · {self.points}"
 
 class PushSubscription(models.Model):
     """A browser the asker asked, from their private page, to be told each step by Web Push.

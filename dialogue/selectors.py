@@ -26,6 +26,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Sum,
     TextField,
     Value,
     When,
@@ -42,6 +43,7 @@ from dialogue.models import (
     Poll,
     PollAnswer,
     PollOption,
+    PollRank,
     PublicDelta,
     Question,
     Vote,
@@ -625,6 +627,14 @@ def poll_results(*, poll_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     )
     for poll_id, option_id, count in options:
         results[poll_id]["counts"][str(option_id)] = count
+    # A ranking poll counts points, not answers: each option's Borda score.
+    scores = (
+        PollRank.objects.filter(option__poll_id__in=ids, option__poll__kind=Poll.Kind.RANKING)
+        .values_list("option__poll_id", "option_id")
+        .annotate(points=Sum("points"))
+    )
+    for poll_id, option_id, points in scores:
+        results[poll_id]["counts"][str(option_id)] = points
     text_polls = Poll.objects.filter(pk__in=ids, kind=Poll.Kind.TEXT).values_list("pk", flat=True)
     for poll_id in text_polls:
         words = (
@@ -652,6 +662,10 @@ class PollSummary:
     # (label, count, percent of those who answered) for each option, in order.
     options: list[tuple[str, int, int]]
     words: list[dict[str, Any]]
+
+    @property
+    def ranked(self) -> bool:
+        return bool(self.poll.kind == Poll.Kind.RANKING)
 
     @property
     def cloud(self) -> str:
@@ -686,9 +700,15 @@ def summarise_polls(polls: Iterable[Poll]) -> list[PollSummary]:
     summaries = []
     for poll in found:
         counts, total = results[poll.pk]["counts"], results[poll.pk]["total"]
+        offered = options.get(poll.pk, [])
+        # A choice's share of those who answered; a ranking's points, as a share of the most it
+        # could have had (first place in every answer), highest first.
+        most = total * (len(offered) - 1) if poll.kind == Poll.Kind.RANKING else total
         rows = []
-        for option in options.get(poll.pk, []):
+        for option in offered:
             count = counts.get(str(option.pk), 0)
-            rows.append((option.label, count, round(100 * count / total) if total else 0))
+            rows.append((option.label, count, round(100 * count / most) if most else 0))
+        if poll.kind == Poll.Kind.RANKING:
+            rows.sort(key=lambda row: -row[1])
         summaries.append(PollSummary(poll, total, rows, results[poll.pk]["words"]))
     return summaries

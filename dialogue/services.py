@@ -23,6 +23,7 @@ from dialogue.models import (
     Participant,
     Poll,
     PollAnswer,
+    PollRank,
     PresenceSample,
     PublicDelta,
     PushSubscription,
@@ -571,6 +572,12 @@ def answer_poll(
             )
             if options:
                 answer.options.set(options)
+            if poll.kind == Poll.Kind.RANKING:
+                last = len(options) - 1
+                PollRank.objects.bulk_create(
+                    PollRank(answer=answer, option_id=option, points=last - place)
+                    for place, option in enumerate(options)
+                )
             poll_results_on_commit(poll.event_id, poll.pk)
     except IntegrityError:
         raise Conflict(_("You have already answered this poll."), code="already_answered") from None
@@ -588,9 +595,15 @@ def _poll_choice(poll: Poll, option_ids: Sequence[int], text: str) -> tuple[list
     chosen = list(dict.fromkeys(option_ids))
     if not chosen:
         raise InvalidMessage(_("Choose an answer."), code="no_option")
+    offered = {option.pk for option in poll.options.all()}
+    if poll.kind == Poll.Kind.RANKING:
+        if len(chosen) != len(option_ids) or set(chosen) != offered:
+            raise InvalidMessage(
+                _("Put every answer in order, each in a place of its own."), code="rank_all"
+            )
+        return chosen, ""
     if len(chosen) > 1 and poll.kind != Poll.Kind.MULTIPLE:
         raise InvalidMessage(_("Choose only one answer."), code="too_many_options")
-    offered = {option.pk for option in poll.options.all()}
     if not set(chosen) <= offered:
         raise InvalidMessage(_("That is not one of this poll's answers."), code="unknown_option")
     return chosen, ""

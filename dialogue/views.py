@@ -152,6 +152,10 @@ def _socket_labels() -> dict[str, object]:
         "poll_thanks": _("Thank you: your answer is counted."),
         "poll_answers": _("%(count)s answers"),
         "poll_empty": _("No answer yet."),
+        "poll_rank": _("Put the answers in order, the one you prefer first"),
+        "poll_up": _("Move up: %(option)s"),
+        "poll_down": _("Move down: %(option)s"),
+        "poll_points": _("%(count)s points"),
     }
 
 

@@ -263,6 +263,7 @@ def stage(request: HttpRequest, token: str) -> HttpResponse:
         "waiting": _("The next question will appear here."),
         "revoked": _("This stage link is no longer valid."),
         "poll_answers": _("%(count)s answers"),
+        "poll_points": _("%(count)s points"),
         "ended": _("This dialogue has ended. Thank you for taking part."),
     }
     context = {

@@ -247,6 +247,8 @@ function pollForm(poll) {
     Object.assign(input, { type: "text", name: "text", maxLength: poll.text_max_length, required: true });
     label.append(input);
     form.append(label);
+  } else if (poll.kind === "ranking") {
+    form.append(rankingList(poll));
   } else {
     for (const option of poll.options) {
       const label = element("label", "check");
@@ -262,7 +264,9 @@ function pollForm(poll) {
   form.append(error, element("button", "button", labels.poll_send));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const options = [...form.querySelectorAll("input[name=option]:checked")].map((input) => Number(input.value));
+    const options = poll.kind === "ranking"
+      ? [...form.querySelectorAll("[data-option]")].map((item) => Number(item.dataset.option))
+      : [...form.querySelectorAll("input[name=option]:checked")].map((input) => Number(input.value));
     const text = form.querySelector("input[name=text]")?.value ?? "";
     send({ type: "poll_answer", poll: poll.id, options, text })
       .then((reply) => {
@@ -277,6 +281,39 @@ function pollForm(poll) {
       });
   });
   return form;
+}
+
+// A ranking poll is answered by putting its options in order with a tap: each has a button
+// to move it up and one to move it down (no dragging, so a thumb and a keyboard both work).
+function rankingList(poll) {
+  const box = element("fieldset", "poll-ranking");
+  box.append(element("legend", "", labels.poll_rank));
+  const list = element("ol", "rank-list");
+  const move = (item, step) => {
+    const target = step < 0 ? item.previousElementSibling : item.nextElementSibling?.nextElementSibling ?? null;
+    if (step < 0 && !target) return;
+    if (step > 0 && !item.nextElementSibling) return;
+    list.insertBefore(item, target);
+    item.querySelector(step < 0 ? "[data-move=up]" : "[data-move=down]").focus();
+  };
+  for (const option of poll.options) {
+    const item = element("li", "rank-item");
+    item.dataset.option = option.id;
+    const up = element("button", "rank-move", "↑");
+    const down = element("button", "rank-move", "↓");
+    Object.assign(up, { type: "button" });
+    Object.assign(down, { type: "button" });
+    up.dataset.move = "up";
+    down.dataset.move = "down";
+    up.setAttribute("aria-label", labels.poll_up.replace("%(option)s", option.label));
+    down.setAttribute("aria-label", labels.poll_down.replace("%(option)s", option.label));
+    up.addEventListener("click", () => move(item, -1));
+    down.addEventListener("click", () => move(item, 1));
+    item.append(element("span", "rank-label", option.label), up, down);
+    list.append(item);
+  }
+  box.append(list);
+  return box;
 }
 
 function pollResults(poll) {
@@ -294,14 +331,21 @@ function pollResults(poll) {
     }
     if (!words.length) list.append(element("li", "", labels.poll_empty));
   } else {
-    for (const option of poll.options) {
+    // A ranking's points are shown against the most an option could have, highest first.
+    const ranked = poll.kind === "ranking";
+    const most = ranked ? total * (poll.options.length - 1) : total;
+    const shown = ranked
+      ? [...poll.options].sort((a, b) => (counts[b.id] ?? 0) - (counts[a.id] ?? 0))
+      : poll.options;
+    for (const option of shown) {
       const count = counts[option.id] ?? 0;
-      const percent = total ? Math.round((100 * count) / total) : 0;
+      const percent = most ? Math.round((100 * count) / most) : 0;
       const item = element("li");
       const bar = element("progress");
       Object.assign(bar, { max: 100, value: percent });
+      const figure = ranked ? labels.poll_points.replace("%(count)s", count) : `${count} (${percent}%)`;
       item.append(element("span", "poll-label", option.label), " ", bar, " ",
-                  element("span", "poll-count", `${count} (${percent}%)`));
+                  element("span", "poll-count", figure));
       list.append(item);
     }
   }

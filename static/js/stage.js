@@ -158,16 +158,23 @@ function renderPoll() {
     }));
     return;
   }
-  byId("stage-poll-options").replaceChildren(...poll.options.map((option) => {
+  // A ranking's points against the most an option could have (first in every answer),
+  // highest first; a choice's share of those who answered, in the poll's order.
+  const ranked = poll.kind === "ranking";
+  const most = ranked ? total * (poll.options.length - 1) : total;
+  const shown = ranked
+    ? [...poll.options].sort((a, b) => (counts[b.id] ?? 0) - (counts[a.id] ?? 0))
+    : poll.options;
+  byId("stage-poll-options").replaceChildren(...shown.map((option) => {
     const count = counts[option.id] ?? 0;
-    const percent = total ? Math.round((100 * count) / total) : 0;
+    const percent = most ? Math.round((100 * count) / most) : 0;
     const item = document.createElement("li");
     const label = document.createElement("span");
     label.className = "stage-poll-option";
     label.textContent = option.label;
     const value = document.createElement("span");
     value.className = "stage-poll-percent";
-    value.textContent = `${percent}%`;
+    value.textContent = ranked ? labels.poll_points.replace("%(count)s", count) : `${percent}%`;
     const track = document.createElement("span");
     track.className = "stage-poll-track";
     const bar = document.createElement("span");

@@ -24,11 +24,10 @@ WORDS = [
     ("Tổ dân phố", 7),
 ]
 
+LETTERS = "aăâbcdđeêghiklmnoôơpqrstuưvxyÁÀẢÃẠẤẦ WM0123456789"
 answers = st.lists(
     st.tuples(
-        st.text(
-            alphabet="aăâbcdđeêghiklmnoôơpqrstuưvxyÁÀẢÃẠẤẦ WM0123456789", min_size=1, max_size=60
-        ),
+        st.text(alphabet=LETTERS, min_size=1, max_size=60).filter(str.strip),
         st.integers(min_value=1, max_value=10_000),
     ),
     min_size=1,

@@ -69,6 +69,7 @@ class Scene:
     asker_path: str  # a nickname asker's private page, with answered and unanswered questions
     polled: Event  # a live dialogue whose poll's results are on the stage
     clouded: Event  # a live dialogue whose short-text poll is on the stage, as a word cloud
+    ranked: Event  # a live dialogue whose ranking poll is open, answered and on the stage
     admin: User  # the site's administrator, who runs the national roll-up
     standing: Event  # the agency's standing legal Q&A: one answer citing the law, one waiting
     themed: Event  # a live dialogue whose questions the console groups into themes
@@ -166,6 +167,7 @@ def _build() -> Scene:
         asker_path=_asker_path(ended),
         polled=_polled(live, moderator),
         clouded=_clouded(live, moderator),
+        ranked=_ranked(live, moderator),
         admin=_rollup(accounts["admin"], organiser),
         standing=_standing(live.agency, organiser, official),
         themed=_themed(live, moderator),
@@ -344,6 +346,40 @@ def _clouded(live: Event, moderator: User) -> Event:
     return event
 
 
+# The hall's rankings of four legal fields, most preferred first (indexes into RANKED_FIELDS).
+RANKED_FIELDS = ("Đất đai", "Hộ tịch", "Thừa kế", "Hôn nhân và gia đình")
+RANKINGS = ((0, 2, 1, 3), (0, 1, 2, 3), (2, 0, 3, 1), (0, 3, 2, 1), (1, 0, 2, 3), (0, 2, 3, 1))
+
+
+def _ranked(live: Event, moderator: User) -> Event:
+    """A dialogue of the same agency, live, with a ranking poll open and on its stage."""
+    event = _live_dialogue(
+        live,
+        moderator,
+        "doi-thoai-xep-hang-linh-vuc",
+        "Đối thoại về những lĩnh vực pháp luật người dân cần được phổ biến nhất",
+        started_minutes_ago=25,
+    )
+    poll = services.create_poll(
+        actor=moderator,
+        event=event,
+        question="Xếp các lĩnh vực theo mức anh/chị cần được phổ biến",
+        kind="ranking",
+        options=RANKED_FIELDS,
+    )
+    services.open_poll(actor=moderator, event=event, poll_id=poll.pk)
+    options = list(poll.options.order_by("pk").values_list("pk", flat=True))
+    for number, order in enumerate(RANKINGS):
+        person = Participant.objects.create(
+            event=event, nickname=f"Người dự {number + 1}", joined_while_open=True
+        )
+        dialogue_services.answer_poll(
+            participant=person, poll_id=poll.pk, option_ids=[options[i] for i in order]
+        )
+    services.show_poll_on_stage(actor=moderator, event=event, poll_id=poll.pk, shown=True)
+    return event
+
+
 def _asker_path(event: Event) -> str:
     """The private page of the nickname asker of `event` with the most questions."""
     asker = (
@@ -459,6 +495,20 @@ def page_types(scene: Scene) -> list[PageType]:
         PageType(
             "stage-poll",
             f"/stage/{scene.polled.stage_token}/",
+            projector=True,
+            ready="#stage-poll-options li:first-child",
+        ),
+        # A ranking poll: put in order on a phone with taps, scored in points on the stage.
+        PageType(
+            "poll-ranking",
+            f"/e/{scene.ranked.slug}/",
+            joined=True,
+            click=".rank-item:nth-child(3) [data-move=up]",  # Thừa kế up, to second place
+            ready=".rank-list",
+        ),
+        PageType(
+            "stage-ranking",
+            f"/stage/{scene.ranked.stage_token}/",
             projector=True,
             ready="#stage-poll-options li:first-child",
         ),

@@ -36,7 +36,8 @@ class AccessibilityTests(BrowserTestCase):
             signed_in(context, getattr(scene, kind.who), self.live_server_url)
         page = context.new_page()
         if kind.joined:
-            join(page, scene.live, "Chị Hằng – Thuận Thành")
+            slug = kind.path.strip("/").split("/")[1]  # /e/<slug>/
+            join(page, Event.objects.get(slug=slug), "Chị Hằng – Thuận Thành")
         elif kind.asked:
             ask_as_a_citizen(page, kind.path)
         else:

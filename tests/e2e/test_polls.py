@@ -6,9 +6,9 @@ import re
 
 from playwright.sync_api import expect
 
-from dialogue.models import PollAnswer
+from dialogue.models import PollAnswer, PollRank
 from events.models import Event, EventRole
-from tests.e2e.browser import PHONE, BrowserTestCase
+from tests.e2e.browser import PHONE, PHONE_390, BrowserTestCase
 from tests.e2e.test_live_event import join
 from tests.e2e.test_moderation import signed_in
 from tests.factories import EventFactory, UserFactory, enable_totp
@@ -98,3 +98,44 @@ class PollTests(BrowserTestCase):
         svg = stage.request.get(cloud.get_attribute("src") or "").text()
         assert "minh bạch" in svg
         assert "hữu ích" in svg
+
+    def test_a_ranking_poll_is_put_in_order_on_a_phone_and_scored_on_the_stage(self) -> None:
+        event = EventFactory(slug="doi-thoai-xep-hang", moderation_mode=Event.Moderation.PRE)
+        moderator = UserFactory(display_name="Phạm Thu Hà")
+        EventRole.objects.create(event=event, user=moderator, role=EventRole.Role.MODERATOR)
+        enable_totp(moderator)
+        stage = self.new_context(viewport={"width": 1280, "height": 720}).new_page()
+        stage.goto(f"/stage/{event.stage_token}/")
+        expect(stage.locator("body")).to_have_attribute("data-connection", "live")
+
+        admin = signed_in(self.new_context(), moderator, self.live_server_url).new_page()
+        admin.goto(f"/e/{event.slug}/moderate/polls/")
+        admin.fill("#poll-question", "Xếp các lĩnh vực theo mức quan tâm")
+        admin.select_option("#poll-kind", "ranking")
+        admin.fill("#poll-options", "Đất đai\nHộ tịch\nThừa kế")
+        admin.get_by_role("button", name="Chuẩn bị thăm dò").click()
+        admin.get_by_role("button", name="Mở thăm dò").click()
+        admin.get_by_role("button", name="Trình chiếu kết quả lên sân khấu").click()
+
+        # On a phone, with taps: Thừa kế up twice, to the first place; then Đất đai down once.
+        phone = self.new_context(**PHONE_390).new_page()
+        join(phone, event, "Chị Lan")
+        phone.get_by_role("button", name="Chuyển lên: Thừa kế").tap()
+        phone.get_by_role("button", name="Chuyển lên: Thừa kế").tap()
+        phone.get_by_role("button", name="Chuyển xuống: Đất đai").tap()
+        expect(phone.locator(".rank-item .rank-label")).to_have_text(
+            ["Thừa kế", "Hộ tịch", "Đất đai"]
+        )
+        phone.get_by_role("button", name="Gửi câu trả lời").tap()
+        expect(phone.locator("#poll .poll-results")).to_have_attribute("data-total", "1")
+
+        # The stage ranks by points: first of three is worth 2, last 0.
+        expect(stage.locator("#stage-poll")).to_have_attribute("data-total", "1")
+        expect(stage.locator("#stage-poll-options .stage-poll-option")).to_have_text(
+            ["Thừa kế", "Hộ tịch", "Đất đai"]
+        )
+        expect(stage.locator("#stage-poll-options .stage-poll-percent").first).to_have_text(
+            "2 điểm"
+        )
+        points = dict(PollRank.objects.values_list("option__label", "points"))
+        assert points == {"Thừa kế": 2, "Hộ tịch": 1, "Đất đai": 0}
