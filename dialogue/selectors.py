@@ -627,15 +627,17 @@ def poll_results(*, poll_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     )
     for poll_id, option_id, count in options:
         results[poll_id]["counts"][str(option_id)] = count
+    kinds = dict(Poll.objects.filter(pk__in=ids).values_list("pk", "kind"))
     # A ranking poll counts points, not answers: each option's Borda score.
+    ranking = [pk for pk, kind in kinds.items() if kind == Poll.Kind.RANKING]
     scores = (
-        PollRank.objects.filter(option__poll_id__in=ids, option__poll__kind=Poll.Kind.RANKING)
+        PollRank.objects.filter(option__poll_id__in=ranking)
         .values_list("option__poll_id", "option_id")
         .annotate(points=Sum("points"))
     )
-    for poll_id, option_id, points in scores:
+    for poll_id, option_id, points in scores if ranking else ():
         results[poll_id]["counts"][str(option_id)] = points
-    text_polls = Poll.objects.filter(pk__in=ids, kind=Poll.Kind.TEXT).values_list("pk", flat=True)
+    text_polls = [pk for pk, kind in kinds.items() if kind == Poll.Kind.TEXT]
     for poll_id in text_polls:
         words = (
             PollAnswer.objects.filter(poll_id=poll_id)
