@@ -122,6 +122,7 @@ def handle_poll_answers(requests: list[PollRequest]) -> list[dict[str, Any]]:
                     poll_id=command.poll,
                     option_ids=command.options,
                     text=command.text,
+                    on_leaderboard=command.leaderboard,
                     ip=connection.ip,
                 )
             except DomainError as error:

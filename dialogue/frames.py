@@ -72,11 +72,15 @@ class PublicPoll(Part):
 
     id: int
     question: str
-    kind: Literal["single", "multiple", "rating", "text", "ranking"]
+    kind: Literal["single", "multiple", "rating", "text", "ranking", "quiz"]
     status: Literal["draft", "open", "closed"]
     options: list[PollOptionItem]
     text_max_length: int
     results: PollResultsPart
+    # A quiz, once the moderator revealed it: the right option, and the first who were right
+    # among those who agreed to be named. Until then null and empty: never sent before.
+    correct: int | None = None
+    leaderboard: list[str] = []
 
 
 class PublicSnapshotPart(Part):

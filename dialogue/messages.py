@@ -15,7 +15,7 @@ from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from dialogue import frames
-from dialogue.models import Poll, Question
+from dialogue.models import Poll, PollAnswer, Question
 from events.models import Event
 from events.text import has_control_characters
 from live.errors import InvalidMessage
@@ -70,6 +70,8 @@ class PollAnswerCommand(Command):
     # Bounded here; how many a poll accepts is the service's check (`too_many_options`).
     options: Annotated[list[Id], Field(max_length=20)] = []
     text: Annotated[str, Field(max_length=500)] = ""
+    # A quiz: the answerer's name on the leaderboard if they are right (opt-in).
+    leaderboard: bool = False
 
 
 class Resync(Command):
@@ -229,16 +231,40 @@ POLL_TEXT_MAX_LENGTH = 80
 
 
 def public_poll(poll: Poll, results: dict[str, Any]) -> dict[str, Any]:
-    """A poll as anyone may see it, with its results (`selectors.poll_results`)."""
+    """A poll as anyone may see it, with its results (`selectors.poll_results`); a quiz's right
+    answer and leaderboard only once revealed."""
+    revealed = poll.kind == Poll.Kind.QUIZ and poll.revealed_at is not None
+    options = list(poll.options.all())
     return {
         "id": poll.pk,
         "question": poll.question,
         "kind": poll.kind,
         "status": poll.status,
-        "options": [{"id": option.pk, "label": option.label} for option in poll.options.all()],
+        "options": [{"id": option.pk, "label": option.label} for option in options],
         "text_max_length": POLL_TEXT_MAX_LENGTH,
         "results": results,
+        "correct": next((o.pk for o in options if o.correct), None) if revealed else None,
+        "leaderboard": quiz_leaderboard(poll) if revealed else [],
     }
+
+
+# The leaderboard names this many of those who were right, fastest first.
+LEADERBOARD_SIZE = 10
+
+
+def quiz_leaderboard(poll: Poll) -> list[str]:
+    """The names of the first who answered a quiz right, among those who agreed to be named."""
+    right = (
+        PollAnswer.objects.filter(
+            poll=poll,
+            on_leaderboard=True,
+            options__correct=True,
+            participant__erased_at__isnull=True,
+        )
+        .select_related("participant__user")
+        .order_by("created_at", "pk")[:LEADERBOARD_SIZE]
+    )
+    return [answer.participant.display_name for answer in right]
 
 
 def poll_updated(poll: Poll, results: dict[str, Any]) -> dict[str, Any]:

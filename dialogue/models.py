@@ -488,6 +488,7 @@ class Poll(models.Model):
         RATING = "rating", _("Rating from 1 to 5")
         TEXT = "text", _("Short text (word cloud)")
         RANKING = "ranking", _("Ranking (put the options in order)")
+        QUIZ = "quiz", _("Quiz (one right answer, revealed by the moderator)")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Prepared")
@@ -495,7 +496,7 @@ class Poll(models.Model):
         CLOSED = "closed", _("Closed")
 
     # Kinds answered by choosing options; a rating's options are its five scores.
-    CHOICE_KINDS = (Kind.SINGLE, Kind.MULTIPLE, Kind.RATING, Kind.RANKING)
+    CHOICE_KINDS = (Kind.SINGLE, Kind.MULTIPLE, Kind.RATING, Kind.RANKING, Kind.QUIZ)
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="polls")
     question = models.CharField(_("question"), max_length=300)
@@ -504,6 +505,8 @@ class Poll(models.Model):
         _("status"), max_length=6, choices=Status.choices, default=Status.DRAFT
     )
     show_on_stage = models.BooleanField(_("results shown on stage"), default=False)
+    # A quiz's right answer is told to no one until the moderator reveals it, after closing.
+    revealed_at = models.DateTimeField(_("answer revealed at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -536,6 +539,8 @@ class PollOption(models.Model):
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
     label = models.CharField(_("option"), max_length=120)
     position = models.PositiveSmallIntegerField()
+    # A quiz's right answer (one per quiz); kept from the public until the poll is revealed.
+    correct = models.BooleanField(_("right answer"), default=False)
 
     class Meta:
         verbose_name = _("poll option")
@@ -560,6 +565,8 @@ class PollAnswer(models.Model):
     # A short-text answer as written, and the form it is counted under for the word cloud.
     text = models.CharField(_("answer"), max_length=80, blank=True)
     phrase = models.CharField(max_length=80, blank=True)
+    # A quiz answerer who agreed to have their name on the leaderboard if they are right.
+    on_leaderboard = models.BooleanField(_("on the leaderboard"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

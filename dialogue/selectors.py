@@ -666,6 +666,22 @@ class PollSummary:
     words: list[dict[str, Any]]
 
     @property
+    def right_label(self) -> str:
+        """A quiz's right answer, for its moderators (the public sees it once revealed)."""
+        if self.poll.kind != Poll.Kind.QUIZ:
+            return ""
+        return next((o.label for o in self.poll.options.all() if o.correct), "")
+
+    @property
+    def revealed(self) -> str:
+        """A revealed quiz's right answer, as anyone may see it; "" before."""
+        return self.right_label if self.poll.revealed_at is not None else ""
+
+    @property
+    def leaderboard(self) -> list[str]:
+        return messages.quiz_leaderboard(self.poll) if self.revealed else []
+
+    @property
     def ranked(self) -> bool:
         return bool(self.poll.kind == Poll.Kind.RANKING)
 

@@ -535,9 +535,13 @@ def answer_poll(
     poll_id: int,
     option_ids: Sequence[int] = (),
     text: str = "",
+    on_leaderboard: bool = False,
     ip: str | None = None,
 ) -> PollAnswer:
-    """Store a participant's one answer to the open poll; its results follow after commit."""
+    """Store a participant's one answer to the open poll; its results follow after commit.
+
+    A quiz's answerer may agree to have their name on its leaderboard if they are right.
+    """
     ensure_not_banned(participant)
     if not permissions.was_there(participant):
         raise joined_late()
@@ -569,6 +573,7 @@ def answer_poll(
                 participant=participant,
                 text=answer_text,
                 phrase=poll_phrase(answer_text),
+                on_leaderboard=on_leaderboard and poll.kind == Poll.Kind.QUIZ,
             )
             if options:
                 answer.options.set(options)

@@ -156,6 +156,9 @@ def _socket_labels() -> dict[str, object]:
         "poll_up": _("Move up: %(option)s"),
         "poll_down": _("Move down: %(option)s"),
         "poll_points": _("%(count)s points"),
+        "poll_leaderboard": _("Show my name on the leaderboard if I am right"),
+        "poll_right": _("Right answer"),
+        "poll_leaders": _("First right answers"),
     }
 
 
@@ -555,6 +558,7 @@ def answer_poll(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
             poll_id=poll_id,
             option_ids=options,
             text=request.POST.get("text", ""),
+            on_leaderboard=request.POST.get("leaderboard") == "on",
             ip=_ip(request),
         )
     except DomainError as error:

@@ -264,6 +264,7 @@ def stage(request: HttpRequest, token: str) -> HttpResponse:
         "revoked": _("This stage link is no longer valid."),
         "poll_answers": _("%(count)s answers"),
         "poll_points": _("%(count)s points"),
+        "poll_leaders": _("First right answers"),
         "ended": _("This dialogue has ended. Thank you for taking part."),
     }
     context = {
@@ -380,6 +381,8 @@ def poll_action(request: HttpRequest, slug: str, poll_id: int) -> HttpResponse:
             services.open_poll(actor=user, event=event, poll_id=poll_id)
         elif action == "close":
             services.close_poll(actor=user, event=event, poll_id=poll_id)
+        elif action == "reveal":
+            services.reveal_quiz(actor=user, event=event, poll_id=poll_id)
         elif action in ("show", "hide"):
             shown = action == "show"
             services.show_poll_on_stage(actor=user, event=event, poll_id=poll_id, shown=shown)

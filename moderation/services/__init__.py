@@ -43,6 +43,7 @@ from moderation.services.polls import (
     close_poll,
     create_poll,
     open_poll,
+    reveal_quiz,
     show_poll_on_stage,
 )
 from moderation.services.questions import (
@@ -83,6 +84,7 @@ __all__ = [
     "reject_question",
     "remove_citation",
     "renew_stage_link",
+    "reveal_quiz",
     "route_question",
     "save_live_note",
     "set_modes",

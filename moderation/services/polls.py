@@ -34,15 +34,27 @@ POLL_OPTION_MAX_LENGTH = 120
 def create_poll(
     *, actor: User, event: Event, question: str, kind: str, options: Sequence[str] = ()
 ) -> Poll:
-    """Prepare a poll; it stays unseen until opened. A rating poll gets the options 1 to 5."""
+    """Prepare a poll; it stays unseen until opened. A rating poll gets the options 1 to 5; a
+    quiz's right answer is the one option written with a * before it."""
     ensure_can_moderate(actor, event)
     if kind not in Poll.Kind.values:
         raise InvalidMessage(_("Unknown kind of poll."), code="invalid_kind")
     question = clean_text(question, max_length=POLL_QUESTION_MAX_LENGTH, field=_("question"))
+    right = -1
+    if kind == Poll.Kind.QUIZ:
+        options = [option.strip() for option in options if option.strip()]
+        marked = [index for index, option in enumerate(options) if option.startswith("*")]
+        if len(marked) != 1:
+            raise InvalidMessage(
+                _("Write a * before the one right answer of the quiz."), code="one_right_answer"
+            )
+        right = marked[0]
+        options = [option.removeprefix("*") for option in options]
     labels = _option_labels(kind, options)
     poll = Poll.objects.create(event=event, question=question, kind=kind, created_by=actor)
     PollOption.objects.bulk_create(
-        PollOption(poll=poll, label=label, position=index) for index, label in enumerate(labels)
+        PollOption(poll=poll, label=label, position=index, correct=index == right)
+        for index, label in enumerate(labels)
     )
     return poll
 
@@ -113,6 +125,23 @@ def _close(event: Event, poll: Poll) -> None:
     poll.status, poll.closed_at = Poll.Status.CLOSED, timezone.now()
     poll.save(update_fields=["status", "closed_at"])
     _announce(event, poll)
+
+
+@transaction.atomic
+def reveal_quiz(*, actor: User, event: Event, poll_id: int) -> Poll:
+    """Tell everyone a closed quiz's right answer, and the leaderboard of those who agreed."""
+    ensure_can_moderate(actor, event)
+    poll = _locked_poll(event, poll_id)
+    if poll.kind != Poll.Kind.QUIZ:
+        raise InvalidMessage(_("Only a quiz has a right answer."), code="invalid_transition")
+    if poll.status != Poll.Status.CLOSED or poll.revealed_at is not None:
+        raise InvalidMessage(
+            _("Close the quiz before revealing its answer, once."), code="invalid_transition"
+        )
+    poll.revealed_at = timezone.now()
+    poll.save(update_fields=["revealed_at"])
+    _announce(event, poll)
+    return poll
 
 
 @transaction.atomic

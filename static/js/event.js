@@ -227,10 +227,18 @@ function applyPollResults(pollId, results) {
 }
 
 // Rebuilt from the state on each change, unless the visitor is choosing an answer right now.
+// What only a ranking poll or a quiz needs (./poll-kinds.js) is fetched when one is shown, so
+// that the page's first visit does not carry it.
+let pollKinds = null;
+
 function renderPoll() {
   const poll = state.poll;
   pollBox.hidden = !poll;
   if (!poll) { pollBody.replaceChildren(); return; }
+  if (!pollKinds && (poll.kind === "ranking" || poll.kind === "quiz")) {
+    import("./poll-kinds.js").then((module) => { pollKinds = module; renderPoll(); });
+    return;
+  }
   const answering = poll.status === "open" && !state.pollsAnswered.has(poll.id);
   if (answering && pollBody.querySelector(`form[data-poll="${poll.id}"]`)) return;
   const question = element("p", "poll-question", poll.question);
@@ -248,7 +256,7 @@ function pollForm(poll) {
     label.append(input);
     form.append(label);
   } else if (poll.kind === "ranking") {
-    form.append(rankingList(poll));
+    form.append(pollKinds.rankingList(poll, labels, element));
   } else {
     for (const option of poll.options) {
       const label = element("label", "check");
@@ -257,6 +265,7 @@ function pollForm(poll) {
       label.append(input, " ", option.label);
       form.append(label);
     }
+    if (poll.kind === "quiz") form.append(pollKinds.leaderboardChoice(labels, element));
   }
   const error = element("p", "field-error");
   error.hidden = true;
@@ -268,7 +277,8 @@ function pollForm(poll) {
       ? [...form.querySelectorAll("[data-option]")].map((item) => Number(item.dataset.option))
       : [...form.querySelectorAll("input[name=option]:checked")].map((input) => Number(input.value));
     const text = form.querySelector("input[name=text]")?.value ?? "";
-    send({ type: "poll_answer", poll: poll.id, options, text })
+    const leaderboard = form.querySelector("input[name=leaderboard]")?.checked ?? false;
+    send({ type: "poll_answer", poll: poll.id, options, text, leaderboard })
       .then((reply) => {
         state.pollsAnswered.add(poll.id);
         applyPollResults(reply.poll_id, reply.results);
@@ -281,39 +291,6 @@ function pollForm(poll) {
       });
   });
   return form;
-}
-
-// A ranking poll is answered by putting its options in order with a tap: each has a button
-// to move it up and one to move it down (no dragging, so a thumb and a keyboard both work).
-function rankingList(poll) {
-  const box = element("fieldset", "poll-ranking");
-  box.append(element("legend", "", labels.poll_rank));
-  const list = element("ol", "rank-list");
-  const move = (item, step) => {
-    const target = step < 0 ? item.previousElementSibling : item.nextElementSibling?.nextElementSibling ?? null;
-    if (step < 0 && !target) return;
-    if (step > 0 && !item.nextElementSibling) return;
-    list.insertBefore(item, target);
-    item.querySelector(step < 0 ? "[data-move=up]" : "[data-move=down]").focus();
-  };
-  for (const option of poll.options) {
-    const item = element("li", "rank-item");
-    item.dataset.option = option.id;
-    const up = element("button", "rank-move", "↑");
-    const down = element("button", "rank-move", "↓");
-    Object.assign(up, { type: "button" });
-    Object.assign(down, { type: "button" });
-    up.dataset.move = "up";
-    down.dataset.move = "down";
-    up.setAttribute("aria-label", labels.poll_up.replace("%(option)s", option.label));
-    down.setAttribute("aria-label", labels.poll_down.replace("%(option)s", option.label));
-    up.addEventListener("click", () => move(item, -1));
-    down.addEventListener("click", () => move(item, 1));
-    item.append(element("span", "rank-label", option.label), up, down);
-    list.append(item);
-  }
-  box.append(list);
-  return box;
 }
 
 function pollResults(poll) {
@@ -350,6 +327,7 @@ function pollResults(poll) {
     }
   }
   box.append(list);
+  if (poll.correct) box.append(...pollKinds.revealed(poll, labels, element));
   return box;
 }
 

@@ -137,9 +137,20 @@ function refreshCloud() {
 
 // The poll's results replace the question while the moderator shows them: bars and
 // percentages for options, the word cloud and its table for short answers.
+function renderLeaders() {
+  const names = poll?.correct ? poll.leaderboard ?? [] : [];
+  byId("stage-poll-leaders").hidden = !names.length;
+  byId("stage-poll-leaders-list").replaceChildren(...names.map((name) => {
+    const item = document.createElement("li");
+    item.textContent = name;
+    return item;
+  }));
+}
+
 function renderPoll() {
   byId("stage-poll").hidden = !poll;
   if (!poll) return;
+  renderLeaders();
   const { total, counts, words } = poll.results;
   byId("stage-poll").dataset.total = total;
   byId("stage-poll-question").textContent = poll.question;
@@ -175,6 +186,10 @@ function renderPoll() {
     const value = document.createElement("span");
     value.className = "stage-poll-percent";
     value.textContent = ranked ? labels.poll_points.replace("%(count)s", count) : `${percent}%`;
+    if (poll.correct === option.id) {
+      item.classList.add("stage-poll-right");
+      label.textContent = `✓ ${option.label}`;
+    }
     const track = document.createElement("span");
     track.className = "stage-poll-track";
     const bar = document.createElement("span");

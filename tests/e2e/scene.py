@@ -70,6 +70,7 @@ class Scene:
     polled: Event  # a live dialogue whose poll's results are on the stage
     clouded: Event  # a live dialogue whose short-text poll is on the stage, as a word cloud
     ranked: Event  # a live dialogue whose ranking poll is open, answered and on the stage
+    quizzed: Event  # a live dialogue whose quiz is closed, revealed and on the stage
     admin: User  # the site's administrator, who runs the national roll-up
     standing: Event  # the agency's standing legal Q&A: one answer citing the law, one waiting
     themed: Event  # a live dialogue whose questions the console groups into themes
@@ -168,6 +169,7 @@ def _build() -> Scene:
         polled=_polled(live, moderator),
         clouded=_clouded(live, moderator),
         ranked=_ranked(live, moderator),
+        quizzed=_quizzed(live, moderator),
         admin=_rollup(accounts["admin"], organiser),
         standing=_standing(live.agency, organiser, official),
         themed=_themed(live, moderator),
@@ -380,6 +382,49 @@ def _ranked(live: Event, moderator: User) -> Event:
     return event
 
 
+# The hall's answers to the quiz: (nickname, index of the option chosen, named if right).
+QUIZ_OPTIONS = ("01/01/2025", "*01/08/2024", "01/07/2024")
+QUIZ_ANSWERS = (
+    ("Chị Hằng", 1, True),
+    ("Anh Tuấn", 0, True),
+    ("Bác Mười", 1, True),
+    ("Cô Thảo", 1, False),
+    ("Anh Dũng", 2, True),
+    ("Chị Mai", 1, True),
+    ("Ông Sáu", 0, False),
+    ("Em Vy", 1, True),
+)
+
+
+def _quizzed(live: Event, moderator: User) -> Event:
+    """A dialogue of the same agency, live, whose quiz is closed and revealed on its stage."""
+    event = _live_dialogue(
+        live,
+        moderator,
+        "doi-thoai-do-vui-phap-luat",
+        "Đối thoại và đố vui về Luật Đất đai năm 2024",
+        started_minutes_ago=55,
+    )
+    poll = services.create_poll(
+        actor=moderator,
+        event=event,
+        question="Luật Đất đai năm 2024 có hiệu lực thi hành từ ngày nào?",
+        kind="quiz",
+        options=QUIZ_OPTIONS,
+    )
+    services.open_poll(actor=moderator, event=event, poll_id=poll.pk)
+    options = list(poll.options.order_by("pk").values_list("pk", flat=True))
+    for nickname, pick, named in QUIZ_ANSWERS:
+        person = Participant.objects.create(event=event, nickname=nickname, joined_while_open=True)
+        dialogue_services.answer_poll(
+            participant=person, poll_id=poll.pk, option_ids=[options[pick]], on_leaderboard=named
+        )
+    services.close_poll(actor=moderator, event=event, poll_id=poll.pk)
+    services.reveal_quiz(actor=moderator, event=event, poll_id=poll.pk)
+    services.show_poll_on_stage(actor=moderator, event=event, poll_id=poll.pk, shown=True)
+    return event
+
+
 def _asker_path(event: Event) -> str:
     """The private page of the nickname asker of `event` with the most questions."""
     asker = (
@@ -511,6 +556,13 @@ def page_types(scene: Scene) -> list[PageType]:
             f"/stage/{scene.ranked.stage_token}/",
             projector=True,
             ready="#stage-poll-options li:first-child",
+        ),
+        # A quiz revealed: its right answer marked, and the first who were right.
+        PageType(
+            "stage-quiz",
+            f"/stage/{scene.quizzed.stage_token}/",
+            projector=True,
+            ready=".stage-poll-right",
         ),
         # A short-text poll's answers as a word cloud, drawn by the server.
         PageType(

@@ -139,3 +139,45 @@ class PollTests(BrowserTestCase):
         )
         points = dict(PollRank.objects.values_list("option__label", "points"))
         assert points == {"Thừa kế": 2, "Hộ tịch": 1, "Đất đai": 0}
+
+    def test_a_quiz_is_answered_on_a_phone_and_revealed_on_the_stage_with_its_leaders(
+        self,
+    ) -> None:
+        event = EventFactory(slug="doi-thoai-do-vui", moderation_mode=Event.Moderation.PRE)
+        moderator = UserFactory(display_name="Phạm Thu Hà")
+        EventRole.objects.create(event=event, user=moderator, role=EventRole.Role.MODERATOR)
+        enable_totp(moderator)
+        stage = self.new_context(viewport={"width": 1280, "height": 720}).new_page()
+        stage.goto(f"/stage/{event.stage_token}/")
+        expect(stage.locator("body")).to_have_attribute("data-connection", "live")
+
+        admin = signed_in(self.new_context(), moderator, self.live_server_url).new_page()
+        admin.goto(f"/e/{event.slug}/moderate/polls/")
+        admin.fill("#poll-question", "Luật Đất đai 2024 có hiệu lực từ ngày nào?")
+        admin.select_option("#poll-kind", "quiz")
+        admin.fill("#poll-options", "01/01/2025\n*01/08/2024\n01/07/2024")
+        admin.get_by_role("button", name="Chuẩn bị thăm dò").click()
+        admin.get_by_role("button", name="Mở thăm dò").click()
+        admin.get_by_role("button", name="Trình chiếu kết quả lên sân khấu").click()
+
+        answers = (("Chị Lan", "01/08/2024", True), ("Anh Tuấn", "01/01/2025", True))
+        phones = []
+        for nickname, choice, named in answers:
+            phone = self.new_context(**PHONE_390).new_page()
+            join(phone, event, nickname)
+            phone.get_by_label(choice).check()
+            if named:
+                phone.get_by_label("Hiện tên tôi trong bảng xếp hạng nếu tôi trả lời đúng").check()
+            phone.get_by_role("button", name="Gửi câu trả lời").tap()
+            expect(phone.locator("#poll .poll-results")).to_be_visible()
+            phones.append(phone)
+        # Before it is revealed no page knows the right answer.
+        expect(stage.locator("#stage-poll")).to_have_attribute("data-total", "2")
+        expect(stage.locator(".stage-poll-right")).to_have_count(0)
+        expect(phones[0].locator(".poll-right")).to_have_count(0)
+
+        admin.get_by_role("button", name="Đóng thăm dò").click()
+        admin.get_by_role("button", name="Công bố đáp án đúng").click()
+        expect(stage.locator(".stage-poll-right .stage-poll-option")).to_have_text("✓ 01/08/2024")
+        expect(stage.locator("#stage-poll-leaders-list li")).to_have_text(["Chị Lan"])
+        expect(phones[1].locator("#poll .poll-right")).to_contain_text("01/08/2024")

@@ -36,7 +36,8 @@ class TestServices:
             ("single", ["Một"], "too_few_options"),
             ("single", [str(n) for n in range(11)], "too_many_options"),
             ("multiple", ["A", "A"], "duplicate_option"),
-            ("quiz", ["A", "B"], "invalid_kind"),
+            ("survey", ["A", "B"], "invalid_kind"),
+            ("quiz", ["A", "B"], "one_right_answer"),
         ],
     )
     def test_a_badly_prepared_poll_is_refused(self, live_event, moderator, kind, options, code):
