@@ -583,7 +583,6 @@ class PollAnswer(models.Model):
         return f"{self.poll_id}: {self.participant_id}"
 
 
-
 class PollRank(models.Model):
     """Where one answer to a ranking poll put one option, as Borda points: with n options, the
     first place is worth n − 1 points and the last 0. An option's score is the sum of its points.
@@ -602,6 +601,7 @@ class PollRank(models.Model):
 
     def __str__(self) -> str:
         return f"{self.answer_id}: {self.option_id} · {self.points}"
+
 
 class PushSubscription(models.Model):
     """A browser the asker asked, from their private page, to be told each step by Web Push.

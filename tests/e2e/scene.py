@@ -273,33 +273,61 @@ POLL_CHOICES = ("Cổng thông tin điện tử tỉnh", "Zalo của UBND xã", 
 POLL_PICKS = (1, 0, 1, 1, 2, 0, 1, 3, 1, 0, 2, 1, 1, 0, 1, 3, 2, 1, 0, 1, 1, 2, 1)
 
 
-def _polled(live: Event, moderator: User) -> Event:
-    """A dialogue of the same agency, live, with a poll answered in the hall and on its stage."""
+@dataclass(frozen=True)
+class PollScene:
+    """A live dialogue of the live one's agency whose poll the hall answered, on its stage."""
+
+    slug: str
+    title: str
+    started_minutes_ago: int
+    question: str
+    kind: str
+    options: tuple[str, ...] = ()
+    reveal: bool = False  # a quiz: closed, then its right answer revealed
+
+
+def _poll_on_stage(
+    live: Event, moderator: User, scene: PollScene, answers: list[tuple[str, dict[str, Any]]]
+) -> Event:
+    """The dialogue of `scene`, its poll opened and answered by each (nickname, answer), shown
+    on its stage; an answer's `option_ids` are indexes into the poll's options."""
     event = _live_dialogue(
-        live,
-        moderator,
-        "doi-thoai-tham-do-y-kien",
-        "Đối thoại về chính sách hỗ trợ người sử dụng đất khi Nhà nước thu hồi đất",
-        started_minutes_ago=40,
+        live, moderator, scene.slug, scene.title, started_minutes_ago=scene.started_minutes_ago
     )
     poll = services.create_poll(
         actor=moderator,
         event=event,
-        question="Anh/chị biết đến buổi đối thoại hôm nay qua kênh nào?",
-        kind="single",
-        options=POLL_CHOICES,
+        question=scene.question,
+        kind=scene.kind,
+        options=scene.options,
     )
     services.open_poll(actor=moderator, event=event, poll_id=poll.pk)
-    options = list(poll.options.order_by("pk"))
-    for number, pick in enumerate(POLL_PICKS):
-        person = Participant.objects.create(
-            event=event, nickname=f"Người dự {number + 1}", joined_while_open=True
-        )
+    options = list(poll.options.order_by("pk").values_list("pk", flat=True))
+    for nickname, answer in answers:
+        person = Participant.objects.create(event=event, nickname=nickname, joined_while_open=True)
+        picks = [options[index] for index in answer.get("option_ids", [])]
         dialogue_services.answer_poll(
-            participant=person, poll_id=poll.pk, option_ids=[options[pick].pk]
+            participant=person, poll_id=poll.pk, **{**answer, "option_ids": picks}
         )
+    if scene.reveal:
+        services.close_poll(actor=moderator, event=event, poll_id=poll.pk)
+        services.reveal_quiz(actor=moderator, event=event, poll_id=poll.pk)
     services.show_poll_on_stage(actor=moderator, event=event, poll_id=poll.pk, shown=True)
     return event
+
+
+def _polled(live: Event, moderator: User) -> Event:
+    """A single-choice poll answered by the hall's 23 people."""
+    scene = PollScene(
+        "doi-thoai-tham-do-y-kien",
+        "Đối thoại về chính sách hỗ trợ người sử dụng đất khi Nhà nước thu hồi đất",
+        40,
+        "Anh/chị biết đến buổi đối thoại hôm nay qua kênh nào?",
+        "single",
+        POLL_CHOICES,
+    )
+    answers = [(f"Người dự {n + 1}", {"option_ids": [pick]}) for n, pick in enumerate(POLL_PICKS)]
+    return _poll_on_stage(live, moderator, scene, answers)
 
 
 # What the hall answered to "one word for today's dialogue", as typed.
@@ -321,31 +349,17 @@ CLOUD_ANSWERS = (
 
 
 def _clouded(live: Event, moderator: User) -> Event:
-    """A dialogue of the same agency, live, with a short-text poll on its stage as a cloud."""
-    event = _live_dialogue(
-        live,
-        moderator,
+    """A short-text poll, drawn on its stage as a word cloud."""
+    scene = PollScene(
         "doi-thoai-mot-tu",
         "Đối thoại về bồi thường, hỗ trợ, tái định cư khi Nhà nước thu hồi đất",
-        started_minutes_ago=70,
+        70,
+        "Một từ về buổi đối thoại hôm nay?",
+        "text",
     )
-    poll = services.create_poll(
-        actor=moderator,
-        event=event,
-        question="Một từ về buổi đối thoại hôm nay?",
-        kind="text",
-    )
-    services.open_poll(actor=moderator, event=event, poll_id=poll.pk)
-    number = 0
-    for text, count in CLOUD_ANSWERS:
-        for _ in range(count):
-            number += 1
-            person = Participant.objects.create(
-                event=event, nickname=f"Người dự {number}", joined_while_open=True
-            )
-            dialogue_services.answer_poll(participant=person, poll_id=poll.pk, text=text)
-    services.show_poll_on_stage(actor=moderator, event=event, poll_id=poll.pk, shown=True)
-    return event
+    texts = [text for text, count in CLOUD_ANSWERS for _ in range(count)]
+    answers = [(f"Người dự {n + 1}", {"text": text}) for n, text in enumerate(texts)]
+    return _poll_on_stage(live, moderator, scene, answers)
 
 
 # The hall's rankings of four legal fields, most preferred first (indexes into RANKED_FIELDS).
@@ -354,32 +368,19 @@ RANKINGS = ((0, 2, 1, 3), (0, 1, 2, 3), (2, 0, 3, 1), (0, 3, 2, 1), (1, 0, 2, 3)
 
 
 def _ranked(live: Event, moderator: User) -> Event:
-    """A dialogue of the same agency, live, with a ranking poll open and on its stage."""
-    event = _live_dialogue(
-        live,
-        moderator,
+    """A ranking poll, open, scored in points on its stage."""
+    scene = PollScene(
         "doi-thoai-xep-hang-linh-vuc",
         "Đối thoại về những lĩnh vực pháp luật người dân cần được phổ biến nhất",
-        started_minutes_ago=25,
+        25,
+        "Xếp các lĩnh vực theo mức anh/chị cần được phổ biến",
+        "ranking",
+        RANKED_FIELDS,
     )
-    poll = services.create_poll(
-        actor=moderator,
-        event=event,
-        question="Xếp các lĩnh vực theo mức anh/chị cần được phổ biến",
-        kind="ranking",
-        options=RANKED_FIELDS,
-    )
-    services.open_poll(actor=moderator, event=event, poll_id=poll.pk)
-    options = list(poll.options.order_by("pk").values_list("pk", flat=True))
-    for number, order in enumerate(RANKINGS):
-        person = Participant.objects.create(
-            event=event, nickname=f"Người dự {number + 1}", joined_while_open=True
-        )
-        dialogue_services.answer_poll(
-            participant=person, poll_id=poll.pk, option_ids=[options[i] for i in order]
-        )
-    services.show_poll_on_stage(actor=moderator, event=event, poll_id=poll.pk, shown=True)
-    return event
+    answers = [
+        (f"Người dự {n + 1}", {"option_ids": list(order)}) for n, order in enumerate(RANKINGS)
+    ]
+    return _poll_on_stage(live, moderator, scene, answers)
 
 
 # The hall's answers to the quiz: (nickname, index of the option chosen, named if right).
@@ -397,32 +398,21 @@ QUIZ_ANSWERS = (
 
 
 def _quizzed(live: Event, moderator: User) -> Event:
-    """A dialogue of the same agency, live, whose quiz is closed and revealed on its stage."""
-    event = _live_dialogue(
-        live,
-        moderator,
+    """A quiz, closed and revealed on its stage."""
+    scene = PollScene(
         "doi-thoai-do-vui-phap-luat",
         "Đối thoại và đố vui về Luật Đất đai năm 2024",
-        started_minutes_ago=55,
+        55,
+        "Luật Đất đai năm 2024 có hiệu lực thi hành từ ngày nào?",
+        "quiz",
+        QUIZ_OPTIONS,
+        reveal=True,
     )
-    poll = services.create_poll(
-        actor=moderator,
-        event=event,
-        question="Luật Đất đai năm 2024 có hiệu lực thi hành từ ngày nào?",
-        kind="quiz",
-        options=QUIZ_OPTIONS,
-    )
-    services.open_poll(actor=moderator, event=event, poll_id=poll.pk)
-    options = list(poll.options.order_by("pk").values_list("pk", flat=True))
-    for nickname, pick, named in QUIZ_ANSWERS:
-        person = Participant.objects.create(event=event, nickname=nickname, joined_while_open=True)
-        dialogue_services.answer_poll(
-            participant=person, poll_id=poll.pk, option_ids=[options[pick]], on_leaderboard=named
-        )
-    services.close_poll(actor=moderator, event=event, poll_id=poll.pk)
-    services.reveal_quiz(actor=moderator, event=event, poll_id=poll.pk)
-    services.show_poll_on_stage(actor=moderator, event=event, poll_id=poll.pk, shown=True)
-    return event
+    answers = [
+        (nickname, {"option_ids": [pick], "on_leaderboard": named})
+        for nickname, pick, named in QUIZ_ANSWERS
+    ]
+    return _poll_on_stage(live, moderator, scene, answers)
 
 
 def _asker_path(event: Event) -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from dialogue.models import PollAnswer, PollRank
 from events.models import Event, EventRole
@@ -14,7 +15,34 @@ from tests.e2e.test_moderation import signed_in
 from tests.factories import EventFactory, UserFactory, enable_totp
 
 
+class Opened(NamedTuple):
+    event: Event
+    stage: Page
+    admin: Page
+
+
 class PollTests(BrowserTestCase):
+    def open_on_stage(self, slug: str, question: str, kind: str, options: str = "") -> Opened:
+        """A moderator prepares a poll on the polls page, opens it and shows it on a 1280×720
+        stage, which is connected first."""
+        event = EventFactory(slug=slug, moderation_mode=Event.Moderation.PRE)
+        moderator = UserFactory(display_name="Phạm Thu Hà")
+        EventRole.objects.create(event=event, user=moderator, role=EventRole.Role.MODERATOR)
+        enable_totp(moderator)
+        stage = self.new_context(viewport={"width": 1280, "height": 720}).new_page()
+        stage.goto(f"/stage/{event.stage_token}/")
+        expect(stage.locator("body")).to_have_attribute("data-connection", "live")
+        admin = signed_in(self.new_context(), moderator, self.live_server_url).new_page()
+        admin.goto(f"/e/{event.slug}/moderate/polls/")
+        admin.fill("#poll-question", question)
+        admin.select_option("#poll-kind", kind)
+        if options:
+            admin.fill("#poll-options", options)
+        admin.get_by_role("button", name="Chuẩn bị thăm dò").click()
+        admin.get_by_role("button", name="Mở thăm dò").click()
+        admin.get_by_role("button", name="Trình chiếu kết quả lên sân khấu").click()
+        return Opened(event, stage, admin)
+
     def test_a_moderator_opens_a_poll_a_citizen_answers_and_the_stage_shows_the_results(
         self,
     ) -> None:
@@ -57,21 +85,9 @@ class PollTests(BrowserTestCase):
         assert PollAnswer.objects.filter(poll__event=event).count() == 1
 
     def test_a_short_text_poll_is_drawn_as_a_word_cloud_on_a_1280x720_stage(self) -> None:
-        event = EventFactory(slug="doi-thoai-mot-tu", moderation_mode=Event.Moderation.PRE)
-        moderator = UserFactory(display_name="Phạm Thu Hà")
-        EventRole.objects.create(event=event, user=moderator, role=EventRole.Role.MODERATOR)
-        enable_totp(moderator)
-        stage = self.new_context(viewport={"width": 1280, "height": 720}).new_page()
-        stage.goto(f"/stage/{event.stage_token}/")
-        expect(stage.locator("body")).to_have_attribute("data-connection", "live")
-
-        admin = signed_in(self.new_context(), moderator, self.live_server_url).new_page()
-        admin.goto(f"/e/{event.slug}/moderate/polls/")
-        admin.fill("#poll-question", "Một từ về buổi đối thoại?")
-        admin.select_option("#poll-kind", "text")
-        admin.get_by_role("button", name="Chuẩn bị thăm dò").click()
-        admin.get_by_role("button", name="Mở thăm dò").click()
-        admin.get_by_role("button", name="Trình chiếu kết quả lên sân khấu").click()
+        event, stage, _ = self.open_on_stage(
+            "doi-thoai-mot-tu", "Một từ về buổi đối thoại?", "text"
+        )
         expect(stage.locator("#stage-poll-question")).to_contain_text("Một từ")
 
         for nickname, word in (("Lan", "Minh bạch"), ("Hoa", "Minh bạch"), ("Tư", "Hữu ích")):
@@ -100,22 +116,12 @@ class PollTests(BrowserTestCase):
         assert "hữu ích" in svg
 
     def test_a_ranking_poll_is_put_in_order_on_a_phone_and_scored_on_the_stage(self) -> None:
-        event = EventFactory(slug="doi-thoai-xep-hang", moderation_mode=Event.Moderation.PRE)
-        moderator = UserFactory(display_name="Phạm Thu Hà")
-        EventRole.objects.create(event=event, user=moderator, role=EventRole.Role.MODERATOR)
-        enable_totp(moderator)
-        stage = self.new_context(viewport={"width": 1280, "height": 720}).new_page()
-        stage.goto(f"/stage/{event.stage_token}/")
-        expect(stage.locator("body")).to_have_attribute("data-connection", "live")
-
-        admin = signed_in(self.new_context(), moderator, self.live_server_url).new_page()
-        admin.goto(f"/e/{event.slug}/moderate/polls/")
-        admin.fill("#poll-question", "Xếp các lĩnh vực theo mức quan tâm")
-        admin.select_option("#poll-kind", "ranking")
-        admin.fill("#poll-options", "Đất đai\nHộ tịch\nThừa kế")
-        admin.get_by_role("button", name="Chuẩn bị thăm dò").click()
-        admin.get_by_role("button", name="Mở thăm dò").click()
-        admin.get_by_role("button", name="Trình chiếu kết quả lên sân khấu").click()
+        event, stage, _ = self.open_on_stage(
+            "doi-thoai-xep-hang",
+            "Xếp các lĩnh vực theo mức quan tâm",
+            "ranking",
+            "Đất đai\nHộ tịch\nThừa kế",
+        )
 
         # On a phone, with taps: Thừa kế up twice, to the first place; then Đất đai down once.
         phone = self.new_context(**PHONE_390).new_page()
@@ -143,22 +149,12 @@ class PollTests(BrowserTestCase):
     def test_a_quiz_is_answered_on_a_phone_and_revealed_on_the_stage_with_its_leaders(
         self,
     ) -> None:
-        event = EventFactory(slug="doi-thoai-do-vui", moderation_mode=Event.Moderation.PRE)
-        moderator = UserFactory(display_name="Phạm Thu Hà")
-        EventRole.objects.create(event=event, user=moderator, role=EventRole.Role.MODERATOR)
-        enable_totp(moderator)
-        stage = self.new_context(viewport={"width": 1280, "height": 720}).new_page()
-        stage.goto(f"/stage/{event.stage_token}/")
-        expect(stage.locator("body")).to_have_attribute("data-connection", "live")
-
-        admin = signed_in(self.new_context(), moderator, self.live_server_url).new_page()
-        admin.goto(f"/e/{event.slug}/moderate/polls/")
-        admin.fill("#poll-question", "Luật Đất đai 2024 có hiệu lực từ ngày nào?")
-        admin.select_option("#poll-kind", "quiz")
-        admin.fill("#poll-options", "01/01/2025\n*01/08/2024\n01/07/2024")
-        admin.get_by_role("button", name="Chuẩn bị thăm dò").click()
-        admin.get_by_role("button", name="Mở thăm dò").click()
-        admin.get_by_role("button", name="Trình chiếu kết quả lên sân khấu").click()
+        event, stage, admin = self.open_on_stage(
+            "doi-thoai-do-vui",
+            "Luật Đất đai 2024 có hiệu lực từ ngày nào?",
+            "quiz",
+            "01/01/2025\n*01/08/2024\n01/07/2024",
+        )
 
         answers = (("Chị Lan", "01/08/2024", True), ("Anh Tuấn", "01/01/2025", True))
         phones = []
