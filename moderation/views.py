@@ -240,7 +240,7 @@ def stage_cloud(request: HttpRequest, token: str, poll_id: int) -> HttpResponse:
     )
     results = poll_results(poll_ids=[poll.pk])[poll.pk]
     words = [(word["text"], word["count"]) for word in results["words"]]
-    drawing = wordcloud.svg(
+    drawing = wordcloud.drawn(
         words, label=_("Word cloud: %(question)s") % {"question": poll.question}
     )
     response = HttpResponse(drawing, content_type="image/svg+xml; charset=utf-8")

@@ -72,11 +72,19 @@ def test_the_same_answers_give_the_same_picture():
     assert svg(WORDS, label="Nguồn") == svg(list(reversed(WORDS)), label="Nguồn")
 
 
-def test_thirty_long_answers_are_all_drawn_smaller():
-    words = [(f"một câu trả lời khá dài số {n}", 30 - n) for n in range(30)]
+def test_thirty_short_answers_are_all_drawn_smaller():
+    words = [(f"ý kiến {n}", 30 - n) for n in range(30)]
     placed = layout(words)
     assert len(placed) == 30
     assert overlapping(placed) == []
+
+
+def test_too_many_long_answers_keep_a_readable_size_and_the_most_frequent():
+    words = [(f"một câu trả lời rất dài về thủ tục đất đai số {n}", 60 - n) for n in range(30)]
+    placed = layout(words)
+    assert 0 < len(placed) < 30
+    assert [word.text for word in placed] == [text for text, _count in words[: len(placed)]]
+    assert min(word.size for word in placed) >= wordcloud.MIN_SIZE - 0.1
 
 
 def test_an_answer_is_text_never_markup():
