@@ -684,7 +684,7 @@ class PollSummary:
         return bool(self.poll.kind == Poll.Kind.RANKING)
 
     @property
-    def cloud(self) -> str:
+    def cloud_svg(self) -> str:
         """A short-text poll's answers as a word cloud, SVG for a light page (every word
         escaped by dialogue/wordcloud.py); "" for a poll of options or with no answer."""
         if self.poll.kind != Poll.Kind.TEXT or not self.words:

@@ -88,6 +88,15 @@ NAMED_ON_PURPOSE = {
     "vimeo.com",
     # The SVG namespace of the reports' charts: an identifier, never fetched.
     "www.w3.org",
+    # The Web Push services a browser's subscription may name, and Zalo's API: the task worker
+    # posts there only once an operator set WEBPUSH_VAPID_PRIVATE_KEY or ZALO_ZNS_ENABLED
+    # (docs/operations.md, section 17); the tests use servers on loopback.
+    "fcm.googleapis.com",
+    "push.services.mozilla.com",
+    "notify.windows.com",
+    "push.apple.com",
+    "business.openapi.zalo.me",
+    "oauth.zaloapp.com",
 }
 
 

@@ -89,7 +89,7 @@ def test_the_report_and_the_archive_draw_a_closed_poll_s_cloud_for_a_light_page(
     moderator = live.roles.get(role="moderator").user
     services.close_poll(actor=moderator, event=live, poll_id=poll.pk)
     [summary] = closed_polls(event=live)
-    tree = ElementTree.fromstring(str(summary.cloud))
+    tree = ElementTree.fromstring(str(summary.cloud_svg))
     [word] = tree.iter(f"{SVG}text")
     assert word.text == "hữu ích"
     assert word.get("fill") == wordcloud.PALETTES["light"][0]
