@@ -85,11 +85,15 @@ class TallyCoalescer(Generic[V]):
         self._schedule(event_id, self.interval)
 
     def _schedule(self, event_id: int, delay: float) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            # No loop runs: a flush interrupted while its loop shuts down (its coroutine closed
+            # at an await) has no later to try again in, and no socket left to tell.
+            return
         # A fresh context: the caller's belongs to a finished sync-to-async call, whose thread
         # executor the flush must not reuse.
-        asyncio.get_running_loop().call_later(
-            delay, self._start_flush, event_id, context=contextvars.Context()
-        )
+        loop.call_later(delay, self._start_flush, event_id, context=contextvars.Context())
 
     def _start_flush(self, event_id: int) -> None:
         task = asyncio.ensure_future(self._flush(self._changed.pop(event_id, set()), event_id))

@@ -55,3 +55,40 @@ async def test_a_flush_that_goes_through_is_not_sent_again():
     assert await asyncio.wait_for(sent.get(), timeout=30) == {10: 1}
     tallies.mark(1, 11)
     assert await asyncio.wait_for(sent.get(), timeout=30) == {11: 1}  # 10 is not sent again
+
+
+def test_a_flush_closed_with_its_loop_at_an_await_ends_quietly():
+    """A loop shutting down closes a flush waiting on the database: the read fails, and the
+    flush's retry finds no loop to schedule in. It must end there, not raise out of the close."""
+    started = asyncio.Event()
+
+    async def count(question_ids: set[int]) -> dict[int, int]:
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            raise RuntimeError("Event loop is closed")  # as a thread's future does then
+
+    async def send(event_id: int, counts: dict[int, int]) -> None:
+        raise AssertionError("nothing is sent")
+
+    tallies: TallyCoalescer[int] = TallyCoalescer(0.01, InMemoryChannelLayer(), count, send)
+    flush = tallies._flush({1}, event_id=7)
+
+    tasks: list[asyncio.Future[None]] = []
+
+    async def run_until_waiting() -> None:
+        tasks.append(asyncio.ensure_future(flush))  # left pending at its await
+        await started.wait()
+        loop.stop()
+
+    loop = asyncio.new_event_loop()
+    try:
+        tasks.append(loop.create_task(run_until_waiting()))
+        loop.run_forever()
+    finally:
+        asyncio.set_event_loop(None)
+    # Outside any running loop, as garbage collection does after the loop is gone.
+    flush.close()
+    assert tallies._changed == {7: {1}}  # what changed is kept, and nothing is scheduled
+    loop.close()
