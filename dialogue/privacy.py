@@ -10,7 +10,7 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from dialogue.models import Participant, Question, Vote
+from dialogue.models import Participant, PushSubscription, Question, Vote
 from events.models import User
 from events.signals import account_deleting, personal_data_requested
 
@@ -55,6 +55,8 @@ def dialogue_data(sender: object, *, user: User, **kwargs: Any) -> dict[str, Any
 
 @receiver(account_deleting, dispatch_uid="dialogue.anonymise")
 def anonymise_participations(sender: object, *, user: User, **kwargs: Any) -> None:
-    """Keep the questions and votes, but under no name and with no link to the person."""
+    """Keep the questions and votes, but under no name and with no link to the person; the
+    browsers they asked to be notified on are forgotten."""
     Question.objects.filter(author__user=user).update(is_anonymous=True)
+    PushSubscription.objects.filter(participant__user=user).delete()
     Participant.objects.filter(user=user).update(user=None, nickname="")

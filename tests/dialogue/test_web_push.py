@@ -291,3 +291,15 @@ def test_the_keys_command_makes_a_key_and_shows_its_public_key(capsys, settings)
     public = capsys.readouterr().out.strip()
     assert public == push.public_key(secret)
     assert len(push._unb64url(public)) == 65
+
+
+def test_deleting_an_account_forgets_the_browsers_it_subscribed(client, service, standing):
+    from events.services.accounts import delete_account
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    member = ParticipantFactory(event=standing, user=user, nickname="")
+    subscribe(client, member, service.subscription())
+    assert PushSubscription.objects.count() == 1
+    delete_account(user=user, confirmation=user.email)
+    assert not PushSubscription.objects.exists()
