@@ -404,6 +404,8 @@ class Hub:
                 # connections under it ends it.
                 await self.layer.close_pools()
                 await asyncio.wait(pending, timeout=5)
+        await self.tallies.close()
+        await self.poll_results.close()
         await self.presence.close()
 
     def _start(self, name: str, work: Coroutine[Any, Any, None]) -> None:

@@ -74,6 +74,7 @@ class TallyCoalescer(Generic[V]):
         self._send = send
         self._changed: dict[int, set[int]] = {}  # event id -> changed item ids
         self._flushing: set[asyncio.Task[None]] = set()  # strong references until done
+        self._scheduled: dict[int, asyncio.TimerHandle] = {}  # event id -> its next flush
         self._failed = Failing(f"{name} flushes failed; retrying until they go through")
 
     def mark(self, event_id: int, item_id: int) -> None:
@@ -93,9 +94,12 @@ class TallyCoalescer(Generic[V]):
             return
         # A fresh context: the caller's belongs to a finished sync-to-async call, whose thread
         # executor the flush must not reuse.
-        loop.call_later(delay, self._start_flush, event_id, context=contextvars.Context())
+        self._scheduled[event_id] = loop.call_later(
+            delay, self._start_flush, event_id, context=contextvars.Context()
+        )
 
     def _start_flush(self, event_id: int) -> None:
+        self._scheduled.pop(event_id, None)
         task = asyncio.ensure_future(self._flush(self._changed.pop(event_id, set()), event_id))
         self._flushing.add(task)
         task.add_done_callback(self._flushing.discard)
@@ -120,6 +124,21 @@ class TallyCoalescer(Generic[V]):
             self._retry(event_id, item_ids, self.interval * RETRY_INTERVALS)
         else:
             self._failed.recovered()
+
+    async def close(self) -> None:
+        """Drop the flushes not yet due and stop those under way (the hub's loop ends).
+
+        A flush left waiting on Redis when its loop closes would be destroyed still pending.
+        """
+        for handle in self._scheduled.values():
+            handle.cancel()
+        self._scheduled.clear()
+        self._changed.clear()
+        tasks = list(self._flushing)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=5)
 
     def _retry(self, event_id: int, item_ids: set[int], delay: float) -> None:
         """Flush these again after `delay`, with whatever changes meanwhile."""

@@ -6,13 +6,14 @@ import ast
 from pathlib import Path
 
 import live
+from tests.source import parse
 
 APPS = {"config", "events", "dialogue", "moderation", "consultation", "reports"}
 
 
 def imported_modules(path: Path) -> set[str]:
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(parse(path.read_text())):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:

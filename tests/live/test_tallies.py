@@ -92,3 +92,29 @@ def test_a_flush_closed_with_its_loop_at_an_await_ends_quietly():
     flush.close()
     assert tallies._changed == {7: {1}}  # what changed is kept, and nothing is scheduled
     loop.close()
+
+
+async def test_closing_stops_the_flush_under_way_and_drops_those_not_yet_due():
+    reading = asyncio.Event()
+    sent: list[dict[int, int]] = []
+
+    async def count(question_ids: set[int]) -> dict[int, int]:
+        reading.set()
+        await asyncio.Event().wait()  # a database that never answers
+        return {}
+
+    async def send(event_id: int, counts: dict[int, int]) -> None:
+        sent.append(counts)
+
+    tallies: TallyCoalescer[int] = TallyCoalescer(0.01, InMemoryChannelLayer(), count, send)
+    tallies.mark(1, 10)
+    await asyncio.wait_for(reading.wait(), timeout=30)
+    tallies.mark(2, 20)  # due an interval from now
+    [under_way] = tallies._flushing
+    await tallies.close()
+    assert under_way.cancelled()
+    assert not tallies._flushing
+    assert not tallies._scheduled
+    await asyncio.sleep(0.05)  # past the second flush's interval
+    assert not tallies._flushing
+    assert sent == []

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from moderation.record import LIFECYCLE_FIELDS
+from tests.source import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ("config", "consultation", "dialogue", "erasure", "events", "live", "moderation", "reports")
@@ -32,7 +33,7 @@ QUESTION_ONLY = {
 def lifecycle_writes(source: str) -> list[str]:
     """Each `save(update_fields=…)` or `update(…)` of a question's lifecycle field, as text."""
     found = []
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(parse(source)):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue
         receiver = ast.unparse(node.func.value)

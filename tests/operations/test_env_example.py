@@ -12,6 +12,8 @@ import ast
 import re
 from pathlib import Path
 
+from tests.source import parse
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / ".env.example"
 # The loopback topology (the bench and the tests) is not a deployment; ENV_FILE names this file.
@@ -40,7 +42,7 @@ PRODUCTION = {
 
 
 def read_by_settings() -> set[str]:
-    tree = ast.parse((ROOT / "config" / "settings.py").read_text())
+    tree = parse((ROOT / "config" / "settings.py").read_text())
     names: set[str] = set()
     prefixes: set[str] = set()
     suffixes: set[str] = set()

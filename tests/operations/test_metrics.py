@@ -188,10 +188,12 @@ def test_the_live_metrics_import_no_app_of_the_project():
     import ast
     from pathlib import Path
 
+    from tests.source import parse
+
     source = Path(__file__).resolve().parents[2] / "live" / "metrics.py"
     imported = {
         (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
-        for node in ast.walk(ast.parse(source.read_text()))
+        for node in ast.walk(parse(source.read_text()))
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in node.names
     }
