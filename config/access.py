@@ -97,6 +97,7 @@ URLS: dict[str, Access] = {
     "reports:rollup_feed": PUBLIC,
     "consultation:draft": PUBLIC,
     "consultation:join": PUBLIC,
+    "consultation:version": PUBLIC,
     "consultation:summary": PUBLIC,
     "consultation:summary_csv": PUBLIC,
     "consultation:summary_xlsx": PUBLIC,

@@ -33,10 +33,13 @@ def header() -> list[str]:
         _("Article or clause"),
         _("Article title"),
         _("Comment"),
+        _("Words proposed to change"),
+        _("Proposed wording"),
         _("Commenter"),
         _("Supports"),
         _("Accepted or explained"),
         _("Response of the drafting agency"),
+        _("In version"),
     ]
 
 
@@ -46,10 +49,13 @@ def _cells(row: SummaryRow) -> list[object]:
         row.target,
         row.article_title,
         row.comment,
+        row.quote,
+        row.wording or (_("(struck out)") if row.quote else ""),
         row.commenter,
         row.supports,
         row.disposition,
         row.response,
+        row.version or "",
     ]
     return [safe_cell(value) for value in values]
 
@@ -82,7 +88,8 @@ def summary_xlsx(draft: Draft, rows: list[SummaryRow]) -> bytes:
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(_cells(row))
-    for column, width in zip("ABCDEFGH", (6, 18, 30, 60, 20, 10, 18, 60), strict=True):
+    widths = (6, 18, 30, 50, 30, 40, 20, 10, 18, 60, 10)
+    for column, width in zip("ABCDEFGHIJK", widths, strict=True):
         sheet.column_dimensions[column].width = width
     for line in sheet.iter_rows(min_row=3):
         for cell in line:

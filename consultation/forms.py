@@ -7,7 +7,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from consultation.models import Comment, Reply
-from consultation.services import COMMENT_MAX_LENGTH, REPLY_MAX_LENGTH, TEXT_MAX_LENGTH
+from consultation.services import (
+    COMMENT_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    QUOTE_MAX_LENGTH,
+    REPLY_MAX_LENGTH,
+    TEXT_MAX_LENGTH,
+)
 from events.forms import TextForm
 from events.models import Agency, Event
 
@@ -76,9 +82,17 @@ class CommentForm(TextForm):
     article = forms.IntegerField(widget=forms.HiddenInput)
     # A select of the article's clauses, written by the template; empty: the whole article.
     clause = forms.IntegerField(required=False, min_value=1)
+    # A reply in this comment's thread.
+    parent = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # A proposal: these words of the article or clause, to be replaced by `wording`.
+    quote = forms.CharField(label=_("Words to change"), max_length=QUOTE_MAX_LENGTH, required=False)
+    wording = forms.CharField(
+        label=_("Proposed wording"), max_length=COMMENT_MAX_LENGTH, required=False
+    )
     text = forms.CharField(
         label=_("Your comment"),
         max_length=COMMENT_MAX_LENGTH,
+        required=False,  # a proposal may go without a reason; a comment may not (the service)
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -103,4 +117,18 @@ class SummaryForm(TextForm):
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class VersionForm(TextForm):
+    text = forms.CharField(
+        label=_("Revised text of the draft"),
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 16}),
+    )
+    note = forms.CharField(
+        label=_("What changed, in a few words"),
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )

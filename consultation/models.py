@@ -106,6 +106,8 @@ class Article(models.Model):
     title = models.CharField(_("title"), max_length=300, blank=True)
     body = models.TextField(_("text"), blank=True)
     position = models.PositiveIntegerField()
+    # Not in the current version: a later version left it out (its comments stay, answered).
+    removed = models.BooleanField(_("left out of the current version"), default=False)
 
     class Meta:
         verbose_name = _("article")
@@ -119,6 +121,12 @@ class Article(models.Model):
     def label(self) -> str:
         return str(_("Article %(number)s") % {"number": self.number})
 
+    def full_text(self) -> str:
+        """Its own text, then each current clause as the draft writes it ("1. ...")."""
+        lines = [self.body] if self.body else []
+        lines += [f"{c.number}. {c.text}" for c in self.clauses.all() if not c.removed]
+        return "\n".join(lines)
+
 
 class Clause(models.Model):
     """A clause ("khoản") of an article, with its points ("điểm") in its text."""
@@ -127,6 +135,7 @@ class Clause(models.Model):
     number = models.CharField(_("number"), max_length=10)
     text = models.TextField(_("text"))
     position = models.PositiveIntegerField()
+    removed = models.BooleanField(_("left out of the current version"), default=False)
 
     class Meta:
         verbose_name = _("clause")
@@ -137,11 +146,57 @@ class Clause(models.Model):
         return str(_("Clause %(number)s") % {"number": self.number})
 
 
+class DraftVersion(models.Model):
+    """A published version of a draft: the first when it is put out, then each revision."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    note = models.TextField(_("what changed"), blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(_("published at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("version")
+        verbose_name_plural = _("versions")
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["draft", "number"], name="one_version_number"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Version %(number)d") % {"number": self.number})
+
+    def get_absolute_url(self) -> str:
+        return reverse("consultation:version", kwargs={"pk": self.draft_id, "number": self.number})
+
+
+class ArticleText(models.Model):
+    """An article's heading and text as one version published it, for the word diff."""
+
+    version = models.ForeignKey(DraftVersion, on_delete=models.CASCADE, related_name="texts")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="texts")
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    text = models.TextField(_("text"), blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["version", "article"], name="one_text_per_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} · {self.article}"
+
+
 class Comment(models.Model):
     """A citizen's comment on an article or one of its clauses, screened like a question.
 
     Inside a dialogue the commenter is its `participant` (signed in or with a nickname); on a
-    standing draft, with no dialogue to join, it is the signed-in `user`.
+    standing draft, with no dialogue to join, it is the signed-in `user`. A comment with a
+    `quote` proposes wording: these words of the article or clause, replaced by `wording`
+    (empty: struck out), with `text` as its reason. A comment with a `parent` answers another
+    in its thread. Each is screened, supported and answered as a comment.
     """
 
     Status = Question.Status
@@ -164,7 +219,16 @@ class Comment(models.Model):
         on_delete=models.CASCADE,
         related_name="draft_comments",
     )
-    text = models.TextField(_("comment"))
+    text = models.TextField(_("comment"), blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="thread"
+    )
+    quote = models.CharField(_("words to change"), max_length=1000, blank=True)
+    wording = models.TextField(_("proposed wording"), blank=True)
+    # The version an accepted proposal went into.
+    version = models.ForeignKey(
+        DraftVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="proposals"
+    )
     status = models.CharField(
         _("status"),
         max_length=10,
@@ -194,7 +258,11 @@ class Comment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.text[:80]
+        return (self.text or self.wording)[:80]
+
+    @property
+    def is_proposal(self) -> bool:
+        return bool(self.quote)
 
     @property
     def is_public(self) -> bool:
@@ -257,6 +325,7 @@ class Reply(models.Model):
         ACCEPTED = "accepted", _("Accepted into the draft")
         PARTLY = "partly", _("Partly accepted")
         EXPLAINED = "explained", _("Explained")
+        DECLINED = "declined", _("Declined")
 
     comment = models.OneToOneField(Comment, on_delete=models.CASCADE, related_name="reply")
     official = models.ForeignKey(

@@ -6,7 +6,18 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from consultation.models import Article, Chapter, Comment, Commenter, Draft, Reply
+from consultation.diff import Piece, word_diff
+from consultation.models import (
+    Article,
+    ArticleText,
+    Chapter,
+    Clause,
+    Comment,
+    Commenter,
+    Draft,
+    DraftVersion,
+    Reply,
+)
 from moderation.models import BannedWord
 from moderation.screening import banned_words_in
 
@@ -15,7 +26,7 @@ from moderation.screening import banned_words_in
 class ArticleView:
     article: Article
     comment_count: int
-    comments: list[Comment]
+    comments: list[Comment]  # the threads' first comments; each has `replies`, its thread
 
 
 @dataclass
@@ -37,9 +48,12 @@ def _published(draft: Draft) -> QuerySet[Comment]:
 def draft_outline(*, draft: Draft) -> list[ChapterView]:
     """The draft's chapters and articles, each with its published comments and their count."""
     articles = (
-        Article.objects.filter(draft=draft)
+        Article.objects.filter(draft=draft, removed=False)
         .select_related("chapter")
-        .prefetch_related("clauses", Prefetch("comments", queryset=_published(draft)))
+        .prefetch_related(
+            Prefetch("clauses", queryset=Clause.objects.filter(removed=False)),
+            Prefetch("comments", queryset=_published(draft)),
+        )
         .annotate(
             published=Count("comments", filter=Q(comments__status__in=Comment.PUBLIC_STATUSES))
         )
@@ -48,12 +62,25 @@ def draft_outline(*, draft: Draft) -> list[ChapterView]:
     for article in articles:
         if not chapters or chapters[-1].chapter != article.chapter:
             chapters.append(ChapterView(chapter=article.chapter))
-        comments = list(article.comments.all())
+        comments = _threads(list(article.comments.all()))
         count = getattr(article, "published", 0)
         chapters[-1].articles.append(
             ArticleView(article=article, comment_count=count, comments=comments)
         )
     return chapters
+
+
+def _threads(comments: list[Comment]) -> list[Comment]:
+    """The first comments, most supported first, each with its replies oldest first."""
+    replies: dict[int, list[Comment]] = {}
+    for comment in comments:
+        if comment.parent_id is not None:
+            replies.setdefault(comment.parent_id, []).append(comment)
+    first = [c for c in comments if c.parent_id is None]
+    for comment in first:
+        thread = replies.get(comment.pk, [])
+        comment.replies = sorted(thread, key=lambda c: (c.created_at, c.pk))  # type: ignore[attr-defined]
+    return first
 
 
 def supported_comment_ids(*, draft: Draft, who: Commenter | None) -> set[int]:
@@ -124,6 +151,9 @@ class SummaryRow:
     supports: int
     disposition: str
     response: str
+    quote: str = ""  # a proposal: the words it would change
+    wording: str = ""  # and what it would put in their place
+    version: int | None = None  # the version an accepted proposal went into
 
 
 def summary_rows(*, draft: Draft) -> list[SummaryRow]:
@@ -132,7 +162,7 @@ def summary_rows(*, draft: Draft) -> list[SummaryRow]:
         Comment.objects.filter(
             draft=draft, status__in=Comment.PUBLIC_STATUSES, erased_at__isnull=True
         )
-        .select_related("article", "clause", "participant__user", "user")
+        .select_related("article", "clause", "participant__user", "user", "version")
         .prefetch_related(Prefetch("reply", queryset=Reply.objects.all()))
         .order_by("article__position", "clause__position", "created_at", "pk")
     )
@@ -149,6 +179,9 @@ def summary_rows(*, draft: Draft) -> list[SummaryRow]:
                 supports=comment.support_count,
                 disposition=reply.get_disposition_display() if reply else "",
                 response=reply.body if reply else "",
+                quote=comment.quote,
+                wording=comment.wording,
+                version=comment.version.number if comment.version else None,
             )
         )
     return rows
@@ -174,3 +207,69 @@ def public_drafts(*, agency_id: int | None = None, event_id: int | None = None) 
     if event_id is not None:
         drafts = drafts.filter(event_id=event_id)
     return drafts
+
+
+@dataclass
+class ArticleChange:
+    """One article as a version changed it: the words struck out and put in, and why."""
+
+    article: Article
+    label: str
+    title: str
+    pieces: list[Piece]
+    proposals: list[Comment]
+    added: bool = False
+    removed: bool = False
+
+
+def version_changes(*, version: DraftVersion) -> list[ArticleChange]:
+    """Each article this version changed, added or left out, against the version before."""
+    previous = (
+        DraftVersion.objects.filter(draft_id=version.draft_id, number__lt=version.number)
+        .order_by("-number")
+        .first()
+    )
+    if previous is None:
+        return []  # the first version: the text put out for comment
+    old = {t.article_id: t for t in ArticleText.objects.filter(version=previous)}
+    new = {t.article_id: t for t in version.texts.select_related("article")}
+    proposals: dict[int, list[Comment]] = {}
+    taken = (
+        Comment.objects.filter(version=version, erased_at=None)
+        .select_related("reply", "participant__user", "user", "clause", "article")
+        .order_by("pk")
+    )
+    for proposal in taken:
+        proposals.setdefault(proposal.article_id, []).append(proposal)
+    removed_ids = old.keys() - new.keys()
+    removed = {a.pk: a for a in Article.objects.filter(pk__in=removed_ids)}
+    changes = []
+    for article_id in [*new, *removed_ids]:
+        before, after = old.get(article_id), new.get(article_id)
+        if before and after and (before.title, before.text) == (after.title, after.text):
+            continue
+        article = after.article if after else removed[article_id]
+        changes.append(
+            ArticleChange(
+                article=article,
+                label=article.label,
+                title=(after or before).title,  # type: ignore[union-attr]
+                pieces=word_diff(before.text if before else "", after.text if after else ""),
+                proposals=proposals.get(article_id, []),
+                added=before is None,
+                removed=after is None,
+            )
+        )
+    changes.sort(key=lambda change: change.article.position)
+    return changes
+
+
+def _written(text: ArticleText | None) -> str:
+    """An article's heading and text as the diff reads them."""
+    if text is None:
+        return ""
+    return f"{text.title}\n{text.text}" if text.title else text.text
+
+
+def versions(*, draft: Draft) -> QuerySet[DraftVersion]:
+    return DraftVersion.objects.filter(draft=draft).order_by("number")

@@ -15,14 +15,16 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consultation import permissions
+from consultation import notices, permissions
 from consultation.models import (
     Article,
+    ArticleText,
     Chapter,
     Clause,
     Comment,
     Commenter,
     Draft,
+    DraftVersion,
     Reply,
     Support,
 )
@@ -30,7 +32,7 @@ from dialogue import ratelimit
 from dialogue.models import Participant
 from dialogue.services import ensure_not_banned
 from events.models import Agency, Event, User
-from events.text import clean_text
+from events.text import clean_text, normalise
 from law.parser import parse_draft
 from live.errors import InvalidMessage, NotAllowed, NotFound
 from moderation import record
@@ -42,7 +44,9 @@ Action = ModerationLog.Action
 TITLE_MAX_LENGTH = 300
 TEXT_MAX_LENGTH = 200_000
 COMMENT_MAX_LENGTH = 2000
+QUOTE_MAX_LENGTH = 1000
 REPLY_MAX_LENGTH = 5000
+NOTE_MAX_LENGTH = 5000
 
 
 class CommentsClosed(NotAllowed):
@@ -68,12 +72,7 @@ def create_draft(
     if event is not None and event.agency_id != agency.pk:
         raise InvalidMessage(_("The dialogue belongs to another agency."), code="invalid_event")
     title = clean_text(title, max_length=TITLE_MAX_LENGTH, field=_("title"))
-    if len(text) > TEXT_MAX_LENGTH:
-        raise InvalidMessage(
-            _("The draft is longer than %(max)d characters.") % {"max": TEXT_MAX_LENGTH},
-            code="too_long",
-        )
-    parsed = parse_draft(text)
+    parsed = _parsed(text)
     draft = Draft.objects.create(
         agency=agency,
         event=event,
@@ -104,7 +103,96 @@ def create_draft(
         for article, parsed_article in zip(articles, parsed.articles, strict=True)
         for i, c in enumerate(parsed_article.clauses)
     )
+    _snapshot(draft, number=1, actor=actor, note="")
     return draft
+
+
+def _parsed(text: str) -> Any:
+    if len(text) > TEXT_MAX_LENGTH:
+        raise InvalidMessage(
+            _("The draft is longer than %(max)d characters.") % {"max": TEXT_MAX_LENGTH},
+            code="too_long",
+        )
+    return parse_draft(text)
+
+
+def _snapshot(draft: Draft, *, number: int, actor: User | None, note: str) -> DraftVersion:
+    """Keep each current article's heading and text as this version publishes them."""
+    version = DraftVersion.objects.create(draft=draft, number=number, note=note, published_by=actor)
+    articles = Article.objects.filter(draft=draft, removed=False).prefetch_related("clauses")
+    ArticleText.objects.bulk_create(
+        ArticleText(version=version, article=a, title=a.title, text=a.full_text()) for a in articles
+    )
+    return version
+
+
+@transaction.atomic
+def publish_version(*, actor: User, draft: Draft, text: str, note: str = "") -> DraftVersion:
+    """Publish a revised text: articles and clauses matched by number are rewritten in place
+    (their comments stay on them), new ones added, missing ones left out; the accepted
+    proposals not yet in a version are marked as taken into this one where their article
+    changed; everyone who commented or proposed is told.
+    """
+    if not permissions.can_manage_draft(actor, draft):
+        raise NotAllowed(_("Only the organisers of this agency may do that."))
+    draft = Draft.objects.select_for_update().get(pk=draft.pk)
+    if draft.status == Draft.Status.PREPARING:
+        raise InvalidMessage(_("The draft has not been put out for comment yet."))
+    note = note.strip()[:NOTE_MAX_LENGTH]
+    parsed = _parsed(text)
+    previous = DraftVersion.objects.filter(draft=draft).order_by("-number").first()
+    before = {t.article_id: (t.title, t.text) for t in previous.texts.all()} if previous else {}
+    existing = {a.number: a for a in Article.objects.filter(draft=draft)}
+    chapters = {c.number: c for c in Chapter.objects.filter(draft=draft)}
+    kept: set[int] = set()
+    for position, parsed_article in enumerate(parsed.articles):
+        chapter = None
+        if parsed_article.chapter is not None:
+            parsed_chapter = parsed.chapters[parsed_article.chapter]
+            chapter = chapters.get(parsed_chapter.number) or Chapter.objects.create(
+                draft=draft,
+                number=parsed_chapter.number,
+                title=parsed_chapter.title[:300],
+                position=len(chapters) + position,
+            )
+            chapters[chapter.number] = chapter
+        article = existing.get(parsed_article.number) or Article(
+            draft=draft, number=parsed_article.number
+        )
+        article.chapter = chapter
+        article.section = parsed_article.section[:300]
+        article.title = parsed_article.title[:300]
+        article.body = parsed_article.body
+        article.position = position
+        article.removed = False
+        article.save()
+        kept.add(article.pk)
+        clauses = {c.number: c for c in Clause.objects.filter(article=article)}
+        current: set[int] = set()
+        for i, parsed_clause in enumerate(parsed_article.clauses):
+            clause = clauses.get(parsed_clause.number) or Clause(
+                article=article, number=parsed_clause.number
+            )
+            clause.text, clause.position, clause.removed = parsed_clause.text, i, False
+            clause.save()
+            current.add(clause.pk)
+        Clause.objects.filter(article=article).exclude(pk__in=current).update(removed=True)
+    Article.objects.filter(draft=draft).exclude(pk__in=kept).update(removed=True)
+    draft.preamble = parsed.preamble
+    draft.source_text = text
+    draft.save(update_fields=["preamble", "source_text"])
+    number = previous.number + 1 if previous else 1
+    version = _snapshot(draft, number=number, actor=actor, note=note)
+    after = {t.article_id: (t.title, t.text) for t in version.texts.all()}
+    changed = {pk for pk in before.keys() | after.keys() if before.get(pk) != after.get(pk)}
+    Comment.objects.filter(
+        draft=draft,
+        version=None,
+        article_id__in=changed,
+        reply__disposition__in=[Reply.Disposition.ACCEPTED, Reply.Disposition.PARTLY],
+    ).exclude(quote="").update(version=version)
+    notices.tell_of_version(version)
+    return version
 
 
 TRANSITIONS = {
@@ -175,21 +263,43 @@ def comment_on_article(
     article_id: int,
     clause_id: int | None,
     text: str,
+    quote: str = "",
+    wording: str = "",
+    parent_id: int | None = None,
     ip: str | None = None,
 ) -> Comment:
-    """Store a comment on an article or clause; public at once only when post-moderated."""
+    """Store a comment on an article or clause, a proposal of new wording for some of its
+    words (`quote`, `wording`), or a reply in another comment's thread (`parent_id`); public
+    at once only when post-moderated."""
     _ensure_may_take_part(draft, who)
     if not permissions.accepts_comments(draft):
         raise CommentsClosed(_("This draft is not taking comments now."))
-    article = Article.objects.filter(pk=article_id, draft=draft).first()
+    parent = None
+    if parent_id is not None:
+        parent = Comment.objects.filter(
+            pk=parent_id, draft=draft, parent=None, status__in=Comment.PUBLIC_STATUSES
+        ).first()
+        if parent is None or not parent.is_public:
+            raise NotFound(_("There is no such comment on this draft."))
+        article_id, clause_id, quote = parent.article_id, parent.clause_id, ""
+    article = Article.objects.filter(pk=article_id, draft=draft, removed=False).first()
     if article is None:
         raise NotFound(_("There is no such article in this draft."))
     clause = None
     if clause_id is not None:
         clause = Clause.objects.filter(pk=clause_id, article=article).first()
-        if clause is None:
+        if clause is None or (clause.removed and parent is None):
             raise NotFound(_("There is no such clause in this article."))
-    text = clean_text(text, max_length=COMMENT_MAX_LENGTH, field=_("comment"))
+    if quote.strip():
+        quote, wording = _proposal(article, clause, quote, wording)
+        text = (
+            clean_text(text, max_length=COMMENT_MAX_LENGTH, field=_("reason"))
+            if text.strip()
+            else ""
+        )
+    else:
+        quote, wording = "", ""
+        text = clean_text(text, max_length=COMMENT_MAX_LENGTH, field=_("comment"))
     post_moderated = draft.moderation_mode == Event.Moderation.POST
     identity = _identity(who)
     with transaction.atomic():
@@ -199,13 +309,40 @@ def comment_on_article(
             clause=clause,
             participant=who.participant,
             user=who.user,
+            parent=parent,
             text=text,
+            quote=quote,
+            wording=wording,
             status=Comment.Status.APPROVED if post_moderated else Comment.Status.PENDING,
             published_at=timezone.now() if post_moderated else None,
         )
         # Counted inside the transaction: a refused comment is rolled back with its row.
         ratelimit.check("comment", participant_id=identity, ip=ip)
     return comment
+
+
+def _proposal(article: Article, clause: Clause | None, quote: str, wording: str) -> tuple[str, str]:
+    """The words to change, found in the clause (or the article), and the wording for them."""
+    quote = " ".join(
+        clean_text(quote, max_length=QUOTE_MAX_LENGTH, field=_("words to change")).split()
+    )
+    passage = clause.text if clause is not None else article.full_text()
+    if quote not in " ".join(normalise(passage).split()):
+        raise InvalidMessage(
+            _("The words to change are not in the text of %(target)s.")
+            % {"target": f"{clause} {article.label}" if clause is not None else article.label},
+            code="quote_not_found",
+        )
+    wording = (
+        clean_text(wording, max_length=COMMENT_MAX_LENGTH, field=_("proposed wording"))
+        if wording.strip()
+        else ""
+    )
+    if wording == quote:
+        raise InvalidMessage(
+            _("The proposed wording is the same as the text."), code="same_wording"
+        )
+    return quote, wording
 
 
 def _supporter_filter(who: Commenter) -> dict[str, Any]:
@@ -264,6 +401,8 @@ def _state(comment: Comment) -> dict[str, Any]:
         "article": comment.article_id,
         "clause": comment.clause_id,
         "text": comment.text,
+        "quote": comment.quote,
+        "wording": comment.wording,
         "status": comment.status,
         "reason": comment.rejection_reason,
         "note": comment.rejection_note,
@@ -314,7 +453,8 @@ def reject_comment(
 def reply_to_comment(
     *, actor: User, draft: Draft, comment_id: int, body: str, disposition: str
 ) -> Reply:
-    """Respond to a published comment: accepted into the draft, partly, or explained."""
+    """Respond to a published comment or proposal: accepted into the draft, partly (with
+    changes), explained, or declined; the commenter is told of the first response."""
     if not permissions.can_reply(actor, draft):
         raise NotAllowed(_("Only the officials of this consultation may respond."))
     if disposition not in Reply.Disposition.values:
@@ -324,10 +464,12 @@ def reply_to_comment(
     if not comment.is_public:
         raise InvalidMessage(_("Only a published comment can be answered."), code="invalid_state")
     before = _state(comment)
-    reply, _created = Reply.objects.update_or_create(
+    reply, created = Reply.objects.update_or_create(
         comment=comment,
         defaults={"body": body, "disposition": disposition, "official": actor},
     )
+    if created:
+        notices.tell_of_reply(comment)
     log_action(
         actor=actor,
         action=Action.ANSWER,
@@ -347,7 +489,7 @@ def erase_comments(*, participant: Participant) -> int:
     """
     comments = list(Comment.objects.select_for_update().filter(participant=participant))
     Comment.objects.filter(pk__in=[c.pk for c in comments]).update(
-        text="", rejection_note="", erased_at=timezone.now()
+        text="", quote="", wording="", rejection_note="", erased_at=timezone.now()
     )
     ModerationLog.objects.filter(comment__in=comments).update(before={}, after={})
     return len(comments)

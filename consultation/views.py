@@ -15,10 +15,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from consultation import exports, permissions, selectors, services
-from consultation.forms import CommentForm, DraftForm, RejectForm, ReplyForm, SummaryForm
+from consultation.forms import (
+    CommentForm,
+    DraftForm,
+    RejectForm,
+    ReplyForm,
+    SummaryForm,
+    VersionForm,
+)
 from consultation.models import Comment, Commenter, Draft, Reply
 from dialogue import selectors as dialogue_selectors
 from dialogue import services as dialogue_services
@@ -69,22 +77,41 @@ def draft_page(
     """The draft, article by article, with each article's published comments and replies."""
     draft = _draft(request, pk)
     who = _commenter(request, draft, join=False)
+    accepts_comments = permissions.accepts_comments(draft)
+    needs_sign_in = not request.user.is_authenticated and not draft.allows_nicknames
     context = {
         "draft": draft,
         "outline": selectors.draft_outline(draft=draft),
         "who": who,
         "own": selectors.own_comments(draft=draft, who=who),
         "supported": selectors.supported_comment_ids(draft=draft, who=who),
-        "accepts_comments": permissions.accepts_comments(draft),
-        "needs_sign_in": not request.user.is_authenticated and not draft.allows_nicknames,
+        "accepts_comments": accepts_comments,
+        "needs_sign_in": needs_sign_in,
+        # Comment, propose, reply: open to whoever joined, or may join by acting, signed in.
+        "can_take_part": accepts_comments
+        and (request.user.is_authenticated or (who is not None and not needs_sign_in)),
         "comment_form": comment_form,
         "comment_max_length": services.COMMENT_MAX_LENGTH,
         "join_form": join_form or JoinForm(event_id=draft.event_id or 0, purpose="comments"),
         # The same signed token as the event page's join form (dialogue/forms.py).
         "join_token": join_token(draft.event_id) if draft.event_id else "",
         "can_review": permissions.can_review(request.user, draft),
+        "versions": list(selectors.versions(draft=draft)),
     }
     return render(request, "consultation/draft.html", context, status=status)
+
+
+def version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """What a version changed, article by article, word by word, with the proposals behind it."""
+    draft = _draft(request, pk)
+    shown = get_object_or_404(selectors.versions(draft=draft), number=number)
+    context = {
+        "draft": draft,
+        "version": shown,
+        "versions": list(selectors.versions(draft=draft)),
+        "changes": selectors.version_changes(version=shown),
+    }
+    return render(request, "consultation/version.html", context)
 
 
 @require_POST
@@ -129,6 +156,9 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
             article_id=article_id,
             clause_id=form.cleaned_data["clause"],
             text=form.cleaned_data["text"],
+            quote=form.cleaned_data["quote"],
+            wording=form.cleaned_data["wording"],
+            parent_id=form.cleaned_data["parent"],
             ip=_ip(request),
         )
     except DomainError as error:
@@ -289,10 +319,21 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
         "reasons": Comment.RejectionReason.choices,
         "dispositions": Reply.Disposition.choices,
         "transitions": [s for old, s in services.TRANSITIONS if old == draft.status],
+        "version_form": VersionForm(initial={"text": draft.source_text}),
+        "versions": list(selectors.versions(draft=draft)),
+        "proposal_decisions": PROPOSAL_DECISIONS,
         "statuses": dict(Draft.Status.choices),
         "now": timezone.now(),
     }
     return render(request, "consultation/review.html", context)
+
+
+# A proposal is accepted, accepted with changes, or declined, each with its reason.
+PROPOSAL_DECISIONS = [
+    (Reply.Disposition.ACCEPTED, _lazy("Accept")),
+    (Reply.Disposition.PARTLY, _lazy("Accept with changes")),
+    (Reply.Disposition.DECLINED, _lazy("Decline")),
+]
 
 
 def _review_back(draft: Draft, request: HttpRequest) -> HttpResponseRedirect:
@@ -340,6 +381,30 @@ def publish_summary(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(_review_url(draft))
     flash.success(request, _("The summary was published."))
     return redirect("consultation:summary", pk=draft.pk)
+
+
+@login_required
+@require_POST
+def publish_version(request: HttpRequest, pk: int) -> HttpResponse:
+    draft = _reviewed_draft(request, pk)
+    if not permissions.can_manage_draft(request.user, draft):
+        raise PermissionDenied
+    form = VersionForm(request.POST)
+    if not form.is_valid():
+        flash.error(request, _("Paste the revised text of the draft."))
+        return redirect(_review_url(draft))
+    try:
+        published = services.publish_version(
+            actor=access.signed_in(request),
+            draft=draft,
+            text=form.cleaned_data["text"],
+            note=form.cleaned_data["note"],
+        )
+    except DomainError as error:
+        flash.error(request, error.message)
+        return redirect(_review_url(draft))
+    flash.success(request, _("Version %(number)d was published.") % {"number": published.number})
+    return redirect(published.get_absolute_url())
 
 
 @login_required

@@ -32,7 +32,15 @@ from config import access
 from config.asgi import application
 from consultation import services as consultation_services
 from consultation.demo import DRAFT_TEXT
-from consultation.models import Comment, Commenter, Draft, Reply, Support
+from consultation.models import (
+    ArticleText,
+    Comment,
+    Commenter,
+    Draft,
+    DraftVersion,
+    Reply,
+    Support,
+)
 from dialogue import messages as citizen_messages
 from dialogue.models import (
     Answer,
@@ -316,6 +324,8 @@ def state() -> str:
         Invitation,
         ModerationLog,
         Draft,
+        DraftVersion,
+        ArticleText,
         Comment,
         Support,
         Reply,
@@ -729,6 +739,10 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         reverse("consultation:withdraw_support", args=[w.draft.pk, w.published_comment.pk]),
         {},
     ),
+    ("consultation:version", "GET"): lambda w: (
+        reverse("consultation:version", args=[w.draft.pk, 1]),
+        {},
+    ),
     ("consultation:summary", "GET"): lambda w: (
         reverse("consultation:summary", args=[w.summarised.pk]),
         {},
@@ -764,6 +778,10 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
     ("consultation_staff:publish_summary", "POST"): lambda w: (
         reverse("consultation_staff:publish_summary", args=[w.draft.pk]),
         {"note": "Tổng hợp"},
+    ),
+    ("consultation_staff:publish_version", "POST"): lambda w: (
+        reverse("consultation_staff:publish_version", args=[w.draft.pk]),
+        {"text": DRAFT_TEXT.replace("06 tháng", "09 tháng"), "note": "Sửa thời gian hỗ trợ"},
     ),
     ("consultation_staff:approve", "POST"): lambda w: (
         reverse("consultation_staff:approve", args=[w.draft.pk, w.pending_comment.pk]),
@@ -840,6 +858,7 @@ WRITES = {
     "consultation_staff:create",
     "consultation_staff:status",
     "consultation_staff:publish_summary",
+    "consultation_staff:publish_version",
     "consultation_staff:approve",
     "consultation_staff:reject",
     "consultation_staff:reply",

@@ -333,7 +333,8 @@ def test_the_csv_export_parses_back_with_formulas_defused(
     assert len(rows) == 2
     assert rows[1][1] == "Khoản 1 Điều 3"
     assert rows[1][3] == '\'=HYPERLINK("http://example.com","Bấm vào đây")'
-    assert rows[1][6:] == ["Giải trình", "'-Giải trình: giữ như dự thảo."]
+    assert rows[1][4:6] == ["", ""]  # not a proposal
+    assert rows[1][8:] == ["Giải trình", "'-Giải trình: giữ như dự thảo.", ""]
 
 
 def test_the_xlsx_export_parses_back(client, draft, nickname, moderator, official, organiser):
@@ -347,7 +348,7 @@ def test_the_xlsx_export_parses_back(client, draft, nickname, moderator, officia
     assert values[2][0] == 1
     assert values[2][3].startswith("'=HYPERLINK")
     assert sheet.cell(row=3, column=4).data_type == "s"  # a string, never a formula
-    assert values[2][7] == "'-Giải trình: giữ như dự thảo."
+    assert values[2][9] == "'-Giải trình: giữ như dự thảo."
 
 
 @pytest.mark.parametrize(
