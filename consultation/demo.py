@@ -108,8 +108,62 @@ def create_demo_draft(*, event: Event, organiser: User, moderator: User, officia
                 body=reply,
                 disposition=disposition,
             )
+    _propose_and_revise(draft, people, articles, moderator, official, organiser)
     Event.objects.filter(pk=event.pk).update(moderation_mode=event.moderation_mode)
     return draft
+
+
+# The proposal the demo's second version takes in, and that version's text.
+PROPOSED = ("06 tháng nếu không phải di chuyển chỗ ở", "09 tháng nếu không phải di chuyển chỗ ở")
+REVISED_TEXT = DRAFT_TEXT.replace("a) 06 tháng", "a) 09 tháng")
+
+
+def _propose_and_revise(  # type: ignore[no-untyped-def]
+    draft: Draft,
+    people: list[Commenter],
+    articles,
+    moderator: User,
+    official: User,
+    organiser: User,
+) -> None:
+    """A proposal of new wording, accepted with changes; a reply in a thread; version 2."""
+    article = articles["3"]
+    clause = next(c for c in article.clauses.all() if c.number == "1")
+    proposal = services.comment_on_article(
+        draft=draft,
+        who=people[1],
+        article_id=article.pk,
+        clause_id=clause.pk,
+        text="Hộ không phải di chuyển vẫn mất sinh kế; 06 tháng là quá ngắn.",
+        quote=PROPOSED[0],
+        wording=PROPOSED[1],
+    )
+    first = draft.comments.filter(parent=None).order_by("pk").first()
+    reply = services.comment_on_article(
+        draft=draft,
+        who=people[2],
+        article_id=article.pk,
+        clause_id=None,
+        text="Đồng ý, ở xã tôi nhiều hộ mất gần hết đất canh tác.",
+        parent_id=first.pk if first else None,
+    )
+    for comment in (proposal, reply):
+        services.approve_comment(actor=moderator, draft=draft, comment_id=comment.pk)
+    services.support_comment(draft=draft, who=people[0], comment_id=proposal.pk)
+    services.reply_to_comment(
+        actor=official,
+        draft=draft,
+        comment_id=proposal.pk,
+        body="Tiếp thu có chỉnh sửa: nâng lên 09 tháng, mức cao nhất khung Nghị định "
+        "88/2024/NĐ-CP cho phép.",
+        disposition="partly",
+    )
+    services.publish_version(
+        actor=organiser,
+        draft=draft,
+        text=REVISED_TEXT,
+        note="Điểm a khoản 1 Điều 3: nâng thời gian hỗ trợ từ 06 lên 09 tháng.",
+    )
 
 
 def delete_demo_drafts(*, agency_slugs: list[str]) -> None:

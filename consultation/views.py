@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from consultation import exports, permissions, selectors, services
@@ -330,9 +330,9 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 # A proposal is accepted, accepted with changes, or declined, each with its reason.
 PROPOSAL_DECISIONS = [
-    (Reply.Disposition.ACCEPTED, _lazy("Accept")),
-    (Reply.Disposition.PARTLY, _lazy("Accept with changes")),
-    (Reply.Disposition.DECLINED, _lazy("Decline")),
+    (Reply.Disposition.ACCEPTED, gettext_lazy("Accept")),
+    (Reply.Disposition.PARTLY, gettext_lazy("Accept with changes")),
+    (Reply.Disposition.DECLINED, gettext_lazy("Decline")),
 ]
 
 

@@ -25,11 +25,16 @@ def test_the_demo_has_a_draft_with_comments_in_every_state_and_reset_recreates_i
     assert draft.status == Draft.Status.OPEN
     assert draft.event.slug == "doi-thoai-luat-dat-dai-2024"
     statuses = sorted(Comment.objects.values_list("status", flat=True))
-    assert statuses == ["approved", "approved", "approved", "pending", "rejected"]
-    assert Reply.objects.count() == 2
+    assert statuses == ["approved"] * 5 + ["pending", "rejected"]
+    assert Reply.objects.count() == 3
     assert Comment.objects.filter(support_count__gt=0).exists()
-    assert ModerationLog.objects.filter(comment__isnull=False).count() == 6
+    # Screening and answering, each logged: 6 for the comments, 3 for the proposal and reply.
+    assert ModerationLog.objects.filter(comment__isnull=False).count() == 9
+    proposal = Comment.objects.exclude(quote="").get()
+    assert (proposal.reply.disposition, proposal.version.number) == ("partly", 2)
+    assert Comment.objects.filter(parent__isnull=False).count() == 1
     assert client.get(draft.get_absolute_url()).status_code == 200
+    assert client.get(proposal.version.get_absolute_url()).status_code == 200
     assert (
         client.get(draft.event.get_absolute_url()).content.decode().count(draft.get_absolute_url())
         == 1
@@ -37,4 +42,4 @@ def test_the_demo_has_a_draft_with_comments_in_every_state_and_reset_recreates_i
 
     call_command("seed_demo", "--reset", stdout=StringIO())
     assert Draft.objects.count() == 1
-    assert Comment.objects.count() == 5
+    assert Comment.objects.count() == 7

@@ -610,6 +610,7 @@ def page_types(scene: Scene) -> list[PageType]:
         PageType("draft", f"/consultation/{scene.draft.pk}/"),
         PageType("draft-review", f"/consultation/manage/drafts/{scene.draft.pk}/", who="moderator"),
         PageType("draft-summary", f"/consultation/{scene.draft.pk}/summary/", who="organiser"),
+        PageType("draft-version", f"/consultation/{scene.draft.pk}/versions/2/"),
         PageType("guides", "/guide/"),
         PageType("guide-organiser", "/guide/organiser/"),
         PageType("guide-moderator", "/guide/moderator/"),

@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 from openpyxl import load_workbook
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from consultation import services
 from consultation.demo import DRAFT_TEXT
@@ -103,7 +103,19 @@ class ConsultationTests(BrowserTestCase):
         sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
         rows = list(sheet.iter_rows(min_row=3, values_only=True))
         assert rows == [
-            (1, "Khoản 1 Điều 3", article.title, COMMENT, "Chị Lan", 0, "Tiếp thu", RESPONSE)
+            (
+                1,
+                "Khoản 1 Điều 3",
+                article.title,
+                COMMENT,
+                None,  # not a proposal: no words to change
+                None,
+                "Chị Lan",
+                0,
+                "Tiếp thu",
+                RESPONSE,
+                None,  # in no version yet
+            )
         ]
         draft.refresh_from_db()
         assert draft.status == Draft.Status.CLOSED
@@ -161,3 +173,118 @@ class SupportOnAPhoneTests(BrowserTestCase):
         expect(comment.locator(".vote-count")).to_have_text("0")
         expect(support).to_have_attribute("aria-pressed", "false")
         expect(comment.get_by_role("button", name="Rút lại ủng hộ")).to_have_count(0)
+
+
+PROPOSED = "09 tháng nếu không phải di chuyển chỗ ở"
+REASON = "Sáu tháng không đủ để chuyển đổi sinh kế."
+
+
+def select_words(page: Page, selector: str, words: str) -> None:
+    """Select these words of an element's text, as a long press and a drag of the handles do."""
+    page.evaluate(
+        """([selector, words]) => {
+            const element = document.querySelector(selector);
+            const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const at = node.data.indexOf(words);
+                if (at < 0) continue;
+                const range = document.createRange();
+                range.setStart(node, at);
+                range.setEnd(node, at + words.length);
+                const selection = document.getSelection();
+                selection.removeAllRanges();
+                selection.addRange(range);
+                return;
+            }
+            throw new Error(`no “${words}” in ${selector}`);
+        }""",
+        [selector, words],
+    )
+
+
+class ProposalsOnAPhoneTests(BrowserTestCase):
+    def test_words_selected_on_a_phone_become_a_proposal_answered_and_taken_into_a_new_version(
+        self,
+    ) -> None:
+        event = EventFactory(moderation_mode=Event.Moderation.POST, allow_anonymous=True)
+        organiser = UserFactory(display_name="Trần Văn Tổ Chức")
+        AgencyMembership.objects.create(agency=event.agency, user=organiser)
+        enable_totp(organiser)
+        draft = services.create_draft(
+            actor=organiser, agency=event.agency, event=event, title="Dự thảo", text=DRAFT_TEXT
+        )
+        draft = services.change_draft_status(actor=organiser, draft=draft, status="open")
+        article = draft.articles.get(number="3")
+        clause = article.clauses.get(number="1")
+
+        # A citizen on a 390×844 phone selects words of clause 1 and proposes new wording.
+        page = self.new_context(**PHONE_390).new_page()
+        page.goto(draft.get_absolute_url())
+        page.fill("input[name=nickname]", "Chị Lan")
+        page.check("input[name=consent]")
+        page.locator(".join-form button").click()
+        button = page.locator("#propose-selection")
+        expect(button).to_be_hidden()
+        select_words(page, f"#clause-{clause.pk}", "06 tháng nếu không phải di chuyển chỗ ở")
+        expect(button).to_be_visible()
+        button.tap()
+        box = page.locator(f"#propose-{article.pk}")
+        expect(box).to_have_attribute("open", "")
+        expect(box.locator("select[name=clause]")).to_have_value(str(clause.pk))
+        expect(box.locator("textarea[name=quote]")).to_have_value(
+            "06 tháng nếu không phải di chuyển chỗ ở"
+        )
+        box.locator("textarea[name=wording]").fill(PROPOSED)
+        box.locator("textarea[name=text]").fill(REASON)
+        box.locator("button[type=submit]").click()
+        expect(page.locator(".flash")).to_contain_text("Ý kiến của bạn đã được đăng")
+        shown = page.locator(f"#article-{article.pk} .comment", has_text=REASON)
+        expect(shown.locator(".proposal del")).to_have_text(
+            "06 tháng nếu không phải di chuyển chỗ ở"
+        )
+        expect(shown.locator(".proposal ins")).to_have_text(PROPOSED)
+        proposal = Comment.objects.get()
+        assert (proposal.clause, proposal.quote, proposal.wording) == (
+            clause,
+            "06 tháng nếu không phải di chuyển chỗ ở",
+            PROPOSED,
+        )
+        violations = axe_violations(page)
+        assert not violations, describe(violations)
+
+        # The organiser accepts it with changes, then publishes version 2 from the staff page.
+        staff = signed_in(self.new_context(), organiser, self.live_server_url).new_page()
+        staff.goto(f"/consultation/manage/drafts/{draft.pk}/?status=approved")
+        form = staff.locator(f"#comment-{proposal.pk} .reply-form")
+        form.locator("select[name=disposition]").select_option("partly")
+        form.locator("textarea[name=body]").fill("Tiếp thu có chỉnh sửa: 09 tháng.")
+        form.locator("button").click()
+        expect(staff.locator(".flash")).to_contain_text("Đã lưu ý kiến tiếp thu, giải trình")
+        staff.locator("#new-version summary").click()
+        staff.locator("#new-version textarea[name=text]").fill(
+            DRAFT_TEXT.replace("a) 06 tháng", "a) 09 tháng")
+        )
+        staff.locator("#new-version textarea[name=note]").fill("Sửa điểm a khoản 1 Điều 3.")
+        staff.locator("#new-version button").click()
+        expect(staff.locator(".flash")).to_contain_text("Đã công bố phiên bản 2")
+
+        # Anyone reads what changed, word by word, with the proposal it came from.
+        reader = self.new_context(**PHONE_390).new_page()
+        reader.goto(f"/consultation/{draft.pk}/versions/2/")
+        change = reader.locator(f"#change-{article.pk}")
+        expect(change.locator(".diff del")).to_have_text("06 ")
+        expect(change.locator(".diff ins")).to_have_text("09 ")
+        expect(change.locator(f"#proposal-{proposal.pk}")).to_contain_text("Chị Lan")
+        expect(reader.locator("section.draft-article")).to_have_count(1)
+        violations = axe_violations(reader)
+        assert not violations, describe(violations)
+        reader.goto(draft.get_absolute_url())
+        expect(reader.locator(f"#clause-{clause.pk}")).to_contain_text("a) 09 tháng")
+
+        # The response table has the proposal, its outcome and its version.
+        staff.goto(f"/consultation/{draft.pk}/summary/")
+        row = staff.locator("#summary-table tbody tr", has_text=REASON)
+        expect(row.locator("del")).to_have_text("06 tháng nếu không phải di chuyển chỗ ở")
+        expect(row.locator("ins")).to_have_text(PROPOSED)
+        expect(row).to_contain_text("Tiếp thu một phần")
+        expect(row.locator("td").last).to_have_text("2")
