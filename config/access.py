@@ -98,6 +98,7 @@ URLS: dict[str, Access] = {
     "consultation:draft": PUBLIC,
     "consultation:join": PUBLIC,
     "consultation:version": PUBLIC,
+    "consultation:comments": PUBLIC,
     "consultation:summary": PUBLIC,
     "consultation:summary_csv": PUBLIC,
     "consultation:summary_xlsx": PUBLIC,
@@ -157,6 +158,7 @@ SOCKETS: dict[str, Access] = {
     "ws/events/<slug:slug>/official/": STAFF,
     # The stage screen's socket, by its secret link.
     "ws/stage/<slug:token>/": PUBLIC,
+    "ws/consultation/<int:pk>/": PUBLIC,
 }
 
 

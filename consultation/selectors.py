@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from consultation.changes import stamp
 from consultation.diff import Piece, word_diff
 from consultation.models import (
     Article,
@@ -27,6 +29,7 @@ class ArticleView:
     article: Article
     comment_count: int
     comments: list[Comment]  # the threads' first comments; each has `replies`, its thread
+    stamp: str = ""  # of its published comments: the draft's socket names it when it changes
 
 
 @dataclass
@@ -62,12 +65,23 @@ def draft_outline(*, draft: Draft) -> list[ChapterView]:
     for article in articles:
         if not chapters or chapters[-1].chapter != article.chapter:
             chapters.append(ChapterView(chapter=article.chapter))
-        comments = _threads(list(article.comments.all()))
+        published = list(article.comments.all())
         count = getattr(article, "published", 0)
+        rows = [(c.pk, c.support_count, _reply_changed_at(c)) for c in published]
         chapters[-1].articles.append(
-            ArticleView(article=article, comment_count=count, comments=comments)
+            ArticleView(
+                article=article,
+                comment_count=count,
+                comments=_threads(published),
+                stamp=stamp(rows),
+            )
         )
     return chapters
+
+
+def _reply_changed_at(comment: Comment) -> datetime | None:
+    reply = getattr(comment, "reply", None)
+    return reply.updated_at if reply is not None else None
 
 
 def _threads(comments: list[Comment]) -> list[Comment]:

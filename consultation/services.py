@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consultation import notices, permissions
+from consultation import changes, notices, permissions
 from consultation.models import (
     Article,
     ArticleText,
@@ -192,6 +192,7 @@ def publish_version(*, actor: User, draft: Draft, text: str, note: str = "") -> 
         reply__disposition__in=[Reply.Disposition.ACCEPTED, Reply.Disposition.PARTLY],
     ).exclude(quote="").update(version=version)
     notices.tell_of_version(version)
+    changes.article_changed(draft.pk, *kept)
     return version
 
 
@@ -318,6 +319,8 @@ def comment_on_article(
         )
         # Counted inside the transaction: a refused comment is rolled back with its row.
         ratelimit.check("comment", participant_id=identity, ip=ip)
+        if post_moderated:
+            changes.article_changed(draft.pk, article.pk)
     return comment
 
 
@@ -369,6 +372,7 @@ def support_comment(
             Support.objects.create(comment=comment, **_supporter_filter(who))
             ratelimit.check("support", participant_id=identity, ip=ip)
             Comment.objects.filter(pk=comment.pk).update(support_count=F("support_count") + 1)
+            changes.article_changed(draft.pk, comment.article_id)
     except IntegrityError:
         pass  # supported already: the database keeps one support per person
     comment.refresh_from_db(fields=["support_count"])
@@ -387,6 +391,7 @@ def withdraw_support(
         deleted, _rows = Support.objects.filter(comment=comment, **_supporter_filter(who)).delete()
         if deleted:
             Comment.objects.filter(pk=comment.pk).update(support_count=F("support_count") - 1)
+            changes.article_changed(draft.pk, comment.article_id)
     comment.refresh_from_db(fields=["support_count"])
     return comment
 
@@ -431,6 +436,7 @@ def approve_comment(*, actor: User, draft: Draft, comment_id: int) -> Comment:
     _ensure_can_moderate(actor, draft)
     comment = _lock(draft, comment_id)
     record.publish_comment(actor=actor, event=draft.event, comment=comment, state=_state)
+    changes.article_changed(draft.pk, comment.article_id)
     return comment
 
 
@@ -446,6 +452,7 @@ def reject_comment(
     record.not_select_comment(
         actor=actor, event=draft.event, comment=comment, state=_state, reason=reason, note=note
     )
+    changes.article_changed(draft.pk, comment.article_id)
     return comment
 
 
@@ -470,6 +477,7 @@ def reply_to_comment(
     )
     if created:
         notices.tell_of_reply(comment)
+    changes.article_changed(draft.pk, comment.article_id)
     log_action(
         actor=actor,
         action=Action.ANSWER,
@@ -492,4 +500,6 @@ def erase_comments(*, participant: Participant) -> int:
         text="", quote="", wording="", rejection_note="", erased_at=timezone.now()
     )
     ModerationLog.objects.filter(comment__in=comments).update(before={}, after={})
+    for comment in comments:
+        changes.article_changed(comment.draft_id, comment.article_id)
     return len(comments)

@@ -34,6 +34,11 @@ urlpatterns = [
         name="withdraw_support",
     ),
     path("consultation/<int:pk>/versions/<int:number>/", views.version, name="version"),
+    path(
+        "consultation/<int:pk>/articles/<int:article_id>/comments/",
+        views.article_comments,
+        name="comments",
+    ),
     path("consultation/<int:pk>/summary/", views.summary, name="summary"),
     path("consultation/<int:pk>/summary.csv", views.summary_csv, name="summary_csv"),
     path("consultation/<int:pk>/summary.xlsx", views.summary_xlsx, name="summary_xlsx"),

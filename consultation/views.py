@@ -6,6 +6,8 @@ namespace, so they need two-factor authentication (config/access.py).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -67,6 +69,25 @@ def _commenter(request: HttpRequest, draft: Draft, *, join: bool) -> Commenter |
     return Commenter(participant=participant, user=user) if participant else None
 
 
+def _page(request: HttpRequest, draft: Draft) -> dict[str, Any]:
+    """What the draft's page shows this reader: the outline, their comments, what they may do."""
+    who = _commenter(request, draft, join=False)
+    accepts_comments = permissions.accepts_comments(draft)
+    needs_sign_in = not request.user.is_authenticated and not draft.allows_nicknames
+    return {
+        "draft": draft,
+        "outline": selectors.draft_outline(draft=draft),
+        "who": who,
+        "supported": selectors.supported_comment_ids(draft=draft, who=who),
+        "accepts_comments": accepts_comments,
+        "needs_sign_in": needs_sign_in,
+        # Comment, propose, reply: open to whoever joined, or may join by acting, signed in.
+        "can_take_part": accepts_comments
+        and (request.user.is_authenticated or (who is not None and not needs_sign_in)),
+        "comment_max_length": services.COMMENT_MAX_LENGTH,
+    }
+
+
 def draft_page(
     request: HttpRequest,
     pk: int,
@@ -76,22 +97,10 @@ def draft_page(
 ) -> HttpResponse:
     """The draft, article by article, with each article's published comments and replies."""
     draft = _draft(request, pk)
-    who = _commenter(request, draft, join=False)
-    accepts_comments = permissions.accepts_comments(draft)
-    needs_sign_in = not request.user.is_authenticated and not draft.allows_nicknames
-    context = {
-        "draft": draft,
-        "outline": selectors.draft_outline(draft=draft),
-        "who": who,
-        "own": selectors.own_comments(draft=draft, who=who),
-        "supported": selectors.supported_comment_ids(draft=draft, who=who),
-        "accepts_comments": accepts_comments,
-        "needs_sign_in": needs_sign_in,
-        # Comment, propose, reply: open to whoever joined, or may join by acting, signed in.
-        "can_take_part": accepts_comments
-        and (request.user.is_authenticated or (who is not None and not needs_sign_in)),
+    context = _page(request, draft)
+    context |= {
+        "own": selectors.own_comments(draft=draft, who=context["who"]),
         "comment_form": comment_form,
-        "comment_max_length": services.COMMENT_MAX_LENGTH,
         "join_form": join_form or JoinForm(event_id=draft.event_id or 0, purpose="comments"),
         # The same signed token as the event page's join form (dialogue/forms.py).
         "join_token": join_token(draft.event_id) if draft.event_id else "",
@@ -99,6 +108,20 @@ def draft_page(
         "versions": list(selectors.versions(draft=draft)),
     }
     return render(request, "consultation/draft.html", context, status=status)
+
+
+def article_comments(request: HttpRequest, pk: int, article_id: int) -> HttpResponse:
+    """One article's comments as the page shows them, fetched again when its socket says so."""
+    draft = _draft(request, pk)
+    context = _page(request, draft)
+    item = next(
+        (a for part in context["outline"] for a in part.articles if a.article.pk == article_id),
+        None,
+    )
+    if item is None:
+        raise Http404
+    context |= {"item": item, "article": item.article}
+    return render(request, "consultation/_comments.html", context)
 
 
 def version(request: HttpRequest, pk: int, number: int) -> HttpResponse:

@@ -35,6 +35,11 @@ def stage_group(event_id: int) -> str:
     return f"event.{event_id}.stage"
 
 
+def draft_group(draft_id: int) -> str:
+    """Everyone reading a draft for comment: told when an article's comments change."""
+    return f"draft.{draft_id}"
+
+
 def participant_group(participant_id: int) -> str:
     """The sockets of one participant: their own questions, a ban."""
     return f"participant.{participant_id}"

@@ -12,7 +12,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 # The audiences a socket can belong to (DESIGN.md, "Audiences are separate groups"). Each one is
 # exported from the start, at zero, so that a dashboard shows a flat line rather than no data.
-AUDIENCES = ("public", "moderators", "official", "stage")
+AUDIENCES = ("public", "moderators", "official", "stage", "draft")
 
 # Acknowledgement latencies: the targets are p99 ≤ 100 ms (votes) and ≤ 150 ms (asks).
 ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0)

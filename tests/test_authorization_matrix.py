@@ -743,6 +743,10 @@ REQUESTS: dict[tuple[str, str], Callable[[World], tuple[str, dict[str, Any]]]] =
         reverse("consultation:version", args=[w.draft.pk, 1]),
         {},
     ),
+    ("consultation:comments", "GET"): lambda w: (
+        reverse("consultation:comments", args=[w.draft.pk, w.published_comment.article_id]),
+        {},
+    ),
     ("consultation:summary", "GET"): lambda w: (
         reverse("consultation:summary", args=[w.summarised.pk]),
         {},

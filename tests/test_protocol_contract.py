@@ -19,6 +19,11 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from consultation import changes as consultation_changes
+from consultation import frames as consultation_frames
+from consultation import services as consultation_services
+from consultation.demo import DRAFT_TEXT
+from consultation.models import Commenter
 from dialogue import frames as citizen
 from dialogue import messages as citizen_messages
 from dialogue import services as dialogue_services
@@ -75,7 +80,9 @@ STAGE = {
     "tally": citizen.Tally,
     "poll.results": citizen.PollResults,
 }
+DRAFT = {**_frames_of(consultation_frames), "error": wire.Error}
 AUDIENCES = [
+    (re.compile(r"^draft\.\d+$"), DRAFT),
     (re.compile(r"^event\.\d+\.public$"), CITIZEN),
     (re.compile(r"^(participant|session)\.[\w-]+$"), CITIZEN),
     (re.compile(r"^user\.\d+$"), {**CITIZEN, **MODERATORS}),
@@ -200,6 +207,40 @@ def test_every_frame_of_a_whole_dialogue_matches_its_model_for_its_audience(
         check(models, frame, "reply")
 
 
+def test_every_frame_of_a_draft_matches_its_model(  # type: ignore[no-untyped-def]
+    event, organiser, moderator, official, sent, django_capture_on_commit_callbacks
+):
+    Event.objects.filter(pk=event.pk).update(moderation_mode=Event.Moderation.POST)
+    event.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = consultation_services.create_draft(
+            actor=organiser, agency=event.agency, event=event, title="Dự thảo", text=DRAFT_TEXT
+        )
+        draft = consultation_services.change_draft_status(
+            actor=organiser, draft=draft, status="open"
+        )
+        article = draft.articles.get(number="3")
+        who = Commenter(participant=ParticipantFactory(event=event), user=None)
+        comment = consultation_services.comment_on_article(
+            draft=draft, who=who, article_id=article.pk, clause_id=None, text="Góp ý"
+        )
+        consultation_services.support_comment(draft=draft, who=who, comment_id=comment.pk)
+        consultation_services.reply_to_comment(
+            actor=official,
+            draft=draft,
+            comment_id=comment.pk,
+            body="Tiếp thu",
+            disposition="accepted",
+        )
+        consultation_services.publish_version(actor=organiser, draft=draft, text=DRAFT_TEXT + "\n")
+
+    assert {frame["type"] for _group, frame in sent} == {"draft.article"}
+    assert {group for group, _frame in sent} == {f"draft.{draft.pk}"}
+    for group, frame in sent:
+        check(audience_of(group), frame, group)
+    check(DRAFT, consultation_changes.state_frame(draft), "snapshot")
+
+
 def test_a_moderators_field_in_a_public_frame_is_refused_where_it_is_built(event):
     question = ParticipantFactory(event=event)
     leaked = {
@@ -267,7 +308,7 @@ def parses(example: dict[str, Any]) -> bool:
 
 def test_every_frame_type_is_documented_with_an_example_that_validates():
     examples = documented_examples()
-    outbound = {**CITIZEN, **MODERATORS, **OFFICIAL, **STAGE}
+    outbound = {**CITIZEN, **MODERATORS, **OFFICIAL, **STAGE, **DRAFT}
     missing = sorted(set(outbound) - set(examples))
     assert not missing, f"docs/protocol.md has no checked example of: {missing}"
     for name, model in outbound.items():

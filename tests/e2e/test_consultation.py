@@ -288,3 +288,43 @@ class ProposalsOnAPhoneTests(BrowserTestCase):
         expect(row.locator("ins")).to_have_text(PROPOSED)
         expect(row).to_contain_text("Tiếp thu một phần")
         expect(row.locator("td").last).to_have_text("2")
+
+
+class LiveDraftTests(BrowserTestCase):
+    def test_comments_supports_and_responses_reach_an_open_page_without_a_reload(self) -> None:
+        event = EventFactory(moderation_mode=Event.Moderation.POST, allow_anonymous=True)
+        organiser = UserFactory()
+        AgencyMembership.objects.create(agency=event.agency, user=organiser)
+        draft = services.create_draft(
+            actor=organiser, agency=event.agency, event=event, title="Dự thảo", text=DRAFT_TEXT
+        )
+        draft = services.change_draft_status(actor=organiser, draft=draft, status="open")
+        article = draft.articles.get(number="3")
+        reader = self.new_context(**PHONE_390).new_page()
+        reader.goto(draft.get_absolute_url())
+        expect(reader.locator("#draft")).to_have_attribute("data-connection", "live")
+
+        writer = self.new_context(**PHONE_390).new_page()
+        writer.goto(draft.get_absolute_url())
+        writer.fill("input[name=nickname]", "Anh Tuấn")
+        writer.check("input[name=consent]")
+        writer.locator(".join-form button").click()
+        box = writer.locator(f"#article-{article.pk} .comment-box")
+        box.locator("summary").click()
+        box.locator("textarea[name=text]").fill(COMMENT)
+        box.locator("button[type=submit]").click()
+
+        shown = reader.locator(f"#comments-{article.pk} .comment", has_text=COMMENT)
+        expect(shown).to_be_visible()
+        expect(reader.locator(f"#article-{article.pk} h3 .count")).to_contain_text("1 ý kiến")
+        writer.locator(".comment", has_text=COMMENT).locator(".vote-button").click()
+        expect(shown.locator(".vote-count")).to_have_text("1")
+        comment = Comment.objects.get()
+        enable_totp(organiser)
+        staff = signed_in(self.new_context(), organiser, self.live_server_url).new_page()
+        staff.goto(f"/consultation/manage/drafts/{draft.pk}/?status=approved")
+        form = staff.locator(f"#comment-{comment.pk} .reply-form")
+        form.locator("select[name=disposition]").select_option("accepted")
+        form.locator("textarea[name=body]").fill(RESPONSE)
+        form.locator("button").click()
+        expect(reader.locator(f"#comment-{comment.pk} .comment-reply")).to_contain_text(RESPONSE)
