@@ -914,6 +914,7 @@ def test_every_socket_route_is_a_socket_of_the_table():
         "moderator": "ws/events/<slug:slug>/moderate/",
         "official": "ws/events/<slug:slug>/official/",
         "stage": "ws/stage/<slug:token>/",
+        "draft": "ws/consultation/<int:pk>/",
     }
     assert set(kinds) == set(SOCKET_PATHS)
     assert set(kinds.values()) == served
@@ -936,7 +937,7 @@ def test_every_socket_command_has_a_row_in_the_policy():
     expected |= {f"moderator socket: {t}" for t in moderator_messages.COMMAND_TYPES}
     expected |= {f"official socket: {t}" for t in moderator_messages.OFFICIAL_COMMAND_TYPES}
     expected |= {
-        f"{kind} socket: connect" for kind in ("citizen", "moderator", "official", "stage")
+        f"{kind} socket: connect" for kind in ("citizen", "moderator", "official", "stage", "draft")
     }
     assert expected == {name for name, method in POLICY_ROWS if method == "WS"}
 
@@ -1085,6 +1086,7 @@ SOCKET_PATHS = {
     "moderator": lambda w: f"/ws/events/{w.event.slug}/moderate/",
     "official": lambda w: f"/ws/events/{w.event.slug}/official/",
     "stage": lambda w: f"/ws/stage/{w.event.stage_token}/",
+    "draft": lambda w: f"/ws/consultation/{w.draft.pk}/",
 }
 WS_CELLS = [cell for cell in CELLS if cell[1] == "WS"]
 
