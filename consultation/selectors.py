@@ -232,6 +232,7 @@ class ArticleChange:
     title: str
     pieces: list[Piece]
     proposals: list[Comment]
+    title_pieces: list[Piece] = field(default_factory=list)  # only when the heading changed
     added: bool = False
     removed: bool = False
 
@@ -269,6 +270,7 @@ def version_changes(*, version: DraftVersion) -> list[ArticleChange]:
                 label=article.label,
                 title=(after or before).title,  # type: ignore[union-attr]
                 pieces=word_diff(before.text if before else "", after.text if after else ""),
+                title_pieces=_title_diff(before, after),
                 proposals=proposals.get(article_id, []),
                 added=before is None,
                 removed=after is None,
@@ -278,11 +280,11 @@ def version_changes(*, version: DraftVersion) -> list[ArticleChange]:
     return changes
 
 
-def _written(text: ArticleText | None) -> str:
-    """An article's heading and text as the diff reads them."""
-    if text is None:
-        return ""
-    return f"{text.title}\n{text.text}" if text.title else text.text
+def _title_diff(before: ArticleText | None, after: ArticleText | None) -> list[Piece]:
+    """The heading's words struck out and put in, when both versions have the article."""
+    if before is None or after is None or before.title == after.title:
+        return []
+    return word_diff(before.title, after.title)
 
 
 def versions(*, draft: Draft) -> QuerySet[DraftVersion]:

@@ -197,6 +197,9 @@ def test_a_new_version_rewrites_articles_in_place_and_names_the_proposals_it_too
     assert Piece("inserted", "09 ") in changes[0].pieces
     assert changes[0].proposals == [proposal]  # accepted; the other is not even published
     assert changes[1].proposals == []
+    assert changes[0].title_pieces == []  # the heading of Điều 3 did not change
+    assert [p.kind for p in changes[1].title_pieces] == ["same", "inserted"]
+    assert changes[1].title_pieces[1].text == "và giám sát"
     assert [m.to for m in mail.outbox] == [[signed_in.user.email]]  # the nickname left no email
     assert version.get_absolute_url() in mail.outbox[0].body
     assert [row.version for row in selectors.summary_rows(draft=draft)] == [2]

@@ -232,3 +232,28 @@ class BrowserTestCase(TransactionTestCase):
         context.set_default_timeout(30_000)
         self.addCleanup(context.close)
         return context
+
+
+def select_words(page: Page, selector: str, words: str) -> None:
+    """Select these words in the first element matching `selector` that has them, as a long
+    press and a drag of the handles do on a phone."""
+    page.evaluate(
+        """([selector, words]) => {
+            for (const element of document.querySelectorAll(selector)) {
+            const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const at = node.data.indexOf(words);
+                if (at < 0) continue;
+                const range = document.createRange();
+                range.setStart(node, at);
+                range.setEnd(node, at + words.length);
+                const selection = document.getSelection();
+                selection.removeAllRanges();
+                selection.addRange(range);
+                return;
+            }
+            }
+            throw new Error(`no “${words}” in ${selector}`);
+        }""",
+        [selector, words],
+    )

@@ -439,6 +439,9 @@ class PageType:
     ready: str = ""  # a selector visible once the page shows what it is taken for
     click: str = ""  # a button pressed first (e.g. to open a picker)
     asked: bool = False  # a citizen who has just asked, from the page at `path`: their receipt
+    # Words of the first clause with a published comment selected, and the proposal form
+    # opened from them (only the screenshots do this; every check reads the page as loaded).
+    propose: bool = False
 
 
 def ask_as_a_citizen(page: Any, path: str) -> None:
@@ -611,6 +614,7 @@ def page_types(scene: Scene) -> list[PageType]:
         PageType("draft-review", f"/consultation/manage/drafts/{scene.draft.pk}/", who="moderator"),
         PageType("draft-summary", f"/consultation/{scene.draft.pk}/summary/", who="organiser"),
         PageType("draft-version", f"/consultation/{scene.draft.pk}/versions/2/"),
+        PageType("draft-propose", f"/consultation/{scene.draft.pk}/", who="citizen", propose=True),
         PageType("guides", "/guide/"),
         PageType("guide-organiser", "/guide/organiser/"),
         PageType("guide-moderator", "/guide/moderator/"),

@@ -69,7 +69,7 @@ def take_all(database: Path, out: Path, guides: Path, only: set[str] | None = No
     from playwright.sync_api import expect, sync_playwright
 
     from tests.conftest import CHROMIUM
-    from tests.e2e.browser import LiveServer, settled
+    from tests.e2e.browser import LiveServer, select_words, settled
     from tests.e2e.scene import (
         PROJECTORS,
         ask_as_a_citizen,
@@ -125,6 +125,15 @@ def take_all(database: Path, out: Path, guides: Path, only: set[str] | None = No
                         expect(page.locator(kind.ready)).to_be_visible()
                     if kind.name in ("moderation", "official"):
                         expect(page.locator(".card").first).to_be_visible()
+                    if kind.propose:
+                        select_words(
+                            page, ".clauses .passage", "theo giá trung bình tại địa phương"
+                        )
+                        page.locator("#propose-selection").click()
+                        expect(page.locator(".propose-box[open]")).to_be_visible()
+                    if kind.name == "draft-version":
+                        # The change itself, word by word, not the page's head.
+                        page.locator(".diff").first.scroll_into_view_if_needed()
                     if kind.name == "draft":
                         # The article with comments and answers, not the page's head.
                         page.locator(".comment-list").first.evaluate(

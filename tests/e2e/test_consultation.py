@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 from openpyxl import load_workbook
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from consultation import services
 from consultation.demo import DRAFT_TEXT
@@ -14,7 +14,7 @@ from consultation.models import Comment, Draft
 from events.models import AgencyMembership, Event, EventRole
 from moderation.models import ModerationLog
 from tests.e2e.a11y import axe_violations, describe
-from tests.e2e.browser import PHONE, PHONE_390, BrowserTestCase
+from tests.e2e.browser import PHONE, PHONE_390, BrowserTestCase, select_words
 from tests.e2e.test_moderation import signed_in
 from tests.factories import EventFactory, UserFactory, enable_totp
 
@@ -177,29 +177,6 @@ class SupportOnAPhoneTests(BrowserTestCase):
 
 PROPOSED = "09 tháng nếu không phải di chuyển chỗ ở"
 REASON = "Sáu tháng không đủ để chuyển đổi sinh kế."
-
-
-def select_words(page: Page, selector: str, words: str) -> None:
-    """Select these words of an element's text, as a long press and a drag of the handles do."""
-    page.evaluate(
-        """([selector, words]) => {
-            const element = document.querySelector(selector);
-            const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
-            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-                const at = node.data.indexOf(words);
-                if (at < 0) continue;
-                const range = document.createRange();
-                range.setStart(node, at);
-                range.setEnd(node, at + words.length);
-                const selection = document.getSelection();
-                selection.removeAllRanges();
-                selection.addRange(range);
-                return;
-            }
-            throw new Error(`no “${words}” in ${selector}`);
-        }""",
-        [selector, words],
-    )
 
 
 class ProposalsOnAPhoneTests(BrowserTestCase):
