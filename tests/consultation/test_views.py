@@ -97,6 +97,73 @@ def test_bad_input_is_refused_and_changes_nothing(client, draft, citizen):
     assert not Comment.objects.exists()
 
 
+def test_a_proposal_by_a_plain_form_and_its_bad_inputs(client, draft, citizen):
+    client.force_login(citizen)
+    url = reverse("consultation:comment", args=[draft.pk])
+    article_id, clause_id = first_clause_of(draft, "3")
+    for data in (
+        {
+            "article": article_id,
+            "clause": clause_id,
+            "quote": "không có trong khoản",
+            "wording": "x",
+        },
+        {"article": article_id, "clause": clause_id, "quote": "06 tháng", "wording": "06 tháng"},
+        {"article": article_id, "clause": clause_id, "quote": "06 tháng", "wording": "x" * 2001},
+        {"article": article_id, "clause": clause_id, "quote": "06 tháng\x00", "wording": "09"},
+        {"article": article_id, "parent": 999999, "text": "Trả lời"},
+    ):
+        refused = client.post(url, data)
+        assert refused.status_code == 400, data
+        assert refused.context["comment_form"].errors, data
+    assert not Comment.objects.exists()
+    refused = client.post(
+        url, {"article": article_id, "clause": clause_id, "quote": "12 tháng nếu không"}
+    )
+    assert "không có trong nội dung Khoản 1 Điều 3" in refused.content.decode()
+
+    sent = client.post(
+        url,
+        {"article": article_id, "clause": clause_id, "quote": "06 tháng", "wording": "09 tháng"},
+    )
+    assert sent.status_code == 302
+    proposal = Comment.objects.get()
+    assert (proposal.quote, proposal.wording, proposal.text) == ("06 tháng", "09 tháng", "")
+    page = client.get(draft.get_absolute_url()).content.decode()
+    assert f'id="propose-{article_id}"' in page  # the form that works without the script
+    assert 'data-socket="/ws/consultation/' in page
+
+
+def test_an_articles_comments_alone_for_the_live_page(client, draft, citizen, moderator):
+    article_id, _ = first_clause_of(draft, "3")
+    comment = services.comment_on_article(
+        draft=draft,
+        who=_joined(draft, citizen),
+        article_id=article_id,
+        clause_id=None,
+        text="Góp ý được công bố",
+    )
+    services.approve_comment(actor=moderator, draft=draft, comment_id=comment.pk)
+    fragment = client.get(reverse("consultation:comments", args=[draft.pk, article_id]))
+
+    assert fragment.status_code == 200
+    body = fragment.content.decode()
+    assert body.startswith(f'<div class="article-comments" id="comments-{article_id}"')
+    assert "Góp ý được công bố" in body
+    assert "1 ý kiến" in body  # the heading's count, for the page to put back
+    missing = client.get(reverse("consultation:comments", args=[draft.pk, 999999]))
+    assert missing.status_code == 404
+
+
+def _joined(draft, user):  # type: ignore[no-untyped-def]
+    from consultation.models import Commenter
+    from dialogue.models import Participant
+
+    return Commenter(
+        participant=Participant.objects.create(event=draft.event, user=user), user=user
+    )
+
+
 def test_a_standing_draft_asks_visitors_to_sign_in(client, organiser, event):
     standing = services.create_draft(
         actor=organiser, agency=event.agency, title="Thường xuyên", text=DRAFT_TEXT
