@@ -7,6 +7,8 @@ One path for the asker who erases from their private link and for the retention 
   the audit log and every open page and console (`moderation.record.erase_words`);
 - their comments on drafts become tombstones (`consultation.services.erase_comments`);
 - their ratings stay as scores, without the words of a comment;
+- their short-text poll answers stay as answers counted, without their words (the word cloud
+  loses them);
 - the nickname, the email and the phone number leave the participant row and the audit log;
   a question's tracking code stays on its tombstone: it names no one, and a look-up by it then
   says that the question is gone (dialogue/receipts.py);
@@ -29,7 +31,7 @@ from django.utils.translation import gettext as _
 from django_tasks_db.models import DBTaskResult
 
 from consultation.services import erase_comments
-from dialogue.models import AnswerRating, Participant, PushSubscription, Question
+from dialogue.models import AnswerRating, Participant, PollAnswer, PushSubscription, Question
 from dialogue.selectors import SESSION_KEY
 from live.broadcast import control_on_commit
 from live.errors import NotAllowed
@@ -75,6 +77,7 @@ def forget_identity(*, participant: Participant) -> None:
     fresh = Participant.objects.select_for_update().get(pk=participant.pk)
     forget_mail_to(fresh.email)
     AnswerRating.objects.filter(participant=fresh).update(comment="")
+    PollAnswer.objects.filter(participant=fresh).update(text="", phrase="")
     record.forget_name(participant=fresh)
     Participant.objects.filter(pk=fresh.pk).update(
         nickname="", email="", phone="", zalo_opt_in=False

@@ -13,7 +13,15 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from consultation.models import Comment
-from dialogue.models import AnswerRating, Participant, PublicDelta, Question, Vote
+from dialogue.models import (
+    AnswerRating,
+    Participant,
+    Poll,
+    PollAnswer,
+    PublicDelta,
+    Question,
+    Vote,
+)
 from erasure.services import erase_participant
 from events.models import Agency, Event
 from live.errors import NotAllowed
@@ -24,7 +32,7 @@ from moderation.models import ModerationLog
 from reports.models import ExportJob
 from reports.selectors import agency_report, dialogue_report
 from tests.dialogue.test_asker import ask, follow_link, joined
-from tests.factories import ParticipantFactory, QuestionFactory
+from tests.factories import ParticipantFactory, PollFactory, QuestionFactory
 
 NICKNAME = "Chị Lan Erasable"
 EMAIL = "lan.erasable@example.vn"
@@ -64,7 +72,8 @@ def everything_stored(event: Event) -> str:
     rows += list(ModerationLog.objects.values("before", "after"))
     rows += list(AnswerRating.objects.values("comment"))
     rows += list(DBTaskResult.objects.values("args_kwargs"))
-    rows += list(Comment.objects.values("text"))
+    rows += list(Comment.objects.values("text", "quote", "wording"))
+    rows += list(PollAnswer.objects.values("text", "phrase"))
     return json.dumps(rows, ensure_ascii=False, default=str)
 
 
@@ -151,6 +160,28 @@ def test_erasing_leaves_tombstones_that_keep_every_count(
     for page in ("", "archive/"):
         body = lan.get(live_event.get_absolute_url() + page).content.decode()
         assert all(words not in body for words in WORDS)
+
+
+def test_a_short_text_poll_answer_stays_counted_without_its_words(asked, live_event):
+    _lan, participant, _questions = asked
+    poll = PollFactory(event=live_event, kind=Poll.Kind.TEXT)
+    PollAnswer.objects.create(
+        poll=poll, participant=participant, text="Chị Lan ở Từ Sơn", phrase="chị lan ở từ sơn"
+    )
+    other = PollAnswer.objects.create(
+        poll=poll,
+        participant=ParticipantFactory(event=live_event),
+        text="Rõ ràng",
+        phrase="rõ ràng",
+    )
+
+    erase_participant(participant=participant, session=None)
+
+    assert PollAnswer.objects.filter(poll=poll).count() == 2
+    erased = PollAnswer.objects.get(participant=participant)
+    assert (erased.text, erased.phrase) == ("", "")
+    other.refresh_from_db()
+    assert other.text == "Rõ ràng"
 
 
 def test_an_erased_asker_leaves_the_moderator_snapshot(asked, live_event, moderator):
