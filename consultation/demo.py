@@ -7,7 +7,7 @@ from pathlib import Path
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 
-from consultation import services
+from consultation import services, versions
 from consultation.models import Commenter, Draft
 from dialogue.services import join_event
 from events.models import Event, User
@@ -158,7 +158,7 @@ def _propose_and_revise(  # type: ignore[no-untyped-def]
         "88/2024/NĐ-CP cho phép.",
         disposition="partly",
     )
-    services.publish_version(
+    versions.publish_version(
         actor=organiser,
         draft=draft,
         text=REVISED_TEXT,

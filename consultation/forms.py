@@ -7,13 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from consultation.models import Comment, Reply
-from consultation.services import (
-    COMMENT_MAX_LENGTH,
-    NOTE_MAX_LENGTH,
-    QUOTE_MAX_LENGTH,
-    REPLY_MAX_LENGTH,
-    TEXT_MAX_LENGTH,
-)
+from consultation.services import COMMENT_MAX_LENGTH, QUOTE_MAX_LENGTH, REPLY_MAX_LENGTH
+from consultation.versions import NOTE_MAX_LENGTH, TEXT_MAX_LENGTH
 from events.forms import TextForm
 from events.models import Agency, Event
 

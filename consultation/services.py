@@ -15,16 +15,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consultation import changes, notices, permissions
+from consultation import changes, notices, permissions, versions
 from consultation.models import (
     Article,
-    ArticleText,
     Chapter,
     Clause,
     Comment,
     Commenter,
     Draft,
-    DraftVersion,
     Reply,
     Support,
 )
@@ -33,7 +31,6 @@ from dialogue.models import Participant
 from dialogue.services import ensure_not_banned
 from events.models import Agency, Event, User
 from events.text import clean_text, normalise
-from law.parser import parse_draft
 from live.errors import InvalidMessage, NotAllowed, NotFound
 from moderation import record
 from moderation.models import AgencyBan, ModerationLog
@@ -42,11 +39,9 @@ from moderation.services import log_action
 Action = ModerationLog.Action
 
 TITLE_MAX_LENGTH = 300
-TEXT_MAX_LENGTH = 200_000
 COMMENT_MAX_LENGTH = 2000
 QUOTE_MAX_LENGTH = 1000
 REPLY_MAX_LENGTH = 5000
-NOTE_MAX_LENGTH = 5000
 
 
 class CommentsClosed(NotAllowed):
@@ -72,7 +67,7 @@ def create_draft(
     if event is not None and event.agency_id != agency.pk:
         raise InvalidMessage(_("The dialogue belongs to another agency."), code="invalid_event")
     title = clean_text(title, max_length=TITLE_MAX_LENGTH, field=_("title"))
-    parsed = _parsed(text)
+    parsed = versions.parsed(text)
     draft = Draft.objects.create(
         agency=agency,
         event=event,
@@ -103,97 +98,8 @@ def create_draft(
         for article, parsed_article in zip(articles, parsed.articles, strict=True)
         for i, c in enumerate(parsed_article.clauses)
     )
-    _snapshot(draft, number=1, actor=actor, note="")
+    versions.snapshot(draft, number=1, actor=actor, note="")
     return draft
-
-
-def _parsed(text: str) -> Any:
-    if len(text) > TEXT_MAX_LENGTH:
-        raise InvalidMessage(
-            _("The draft is longer than %(max)d characters.") % {"max": TEXT_MAX_LENGTH},
-            code="too_long",
-        )
-    return parse_draft(text)
-
-
-def _snapshot(draft: Draft, *, number: int, actor: User | None, note: str) -> DraftVersion:
-    """Keep each current article's heading and text as this version publishes them."""
-    version = DraftVersion.objects.create(draft=draft, number=number, note=note, published_by=actor)
-    articles = Article.objects.filter(draft=draft, removed=False).prefetch_related("clauses")
-    ArticleText.objects.bulk_create(
-        ArticleText(version=version, article=a, title=a.title, text=a.full_text()) for a in articles
-    )
-    return version
-
-
-@transaction.atomic
-def publish_version(*, actor: User, draft: Draft, text: str, note: str = "") -> DraftVersion:
-    """Publish a revised text: articles and clauses matched by number are rewritten in place
-    (their comments stay on them), new ones added, missing ones left out; the accepted
-    proposals not yet in a version are marked as taken into this one where their article
-    changed; everyone who commented or proposed is told.
-    """
-    if not permissions.can_manage_draft(actor, draft):
-        raise NotAllowed(_("Only the organisers of this agency may do that."))
-    draft = Draft.objects.select_for_update().get(pk=draft.pk)
-    if draft.status == Draft.Status.PREPARING:
-        raise InvalidMessage(_("The draft has not been put out for comment yet."))
-    note = note.strip()[:NOTE_MAX_LENGTH]
-    parsed = _parsed(text)
-    previous = DraftVersion.objects.filter(draft=draft).order_by("-number").first()
-    before = {t.article_id: (t.title, t.text) for t in previous.texts.all()} if previous else {}
-    existing = {a.number: a for a in Article.objects.filter(draft=draft)}
-    chapters = {c.number: c for c in Chapter.objects.filter(draft=draft)}
-    kept: set[int] = set()
-    for position, parsed_article in enumerate(parsed.articles):
-        chapter = None
-        if parsed_article.chapter is not None:
-            parsed_chapter = parsed.chapters[parsed_article.chapter]
-            chapter = chapters.get(parsed_chapter.number) or Chapter.objects.create(
-                draft=draft,
-                number=parsed_chapter.number,
-                title=parsed_chapter.title[:300],
-                position=len(chapters) + position,
-            )
-            chapters[chapter.number] = chapter
-        article = existing.get(parsed_article.number) or Article(
-            draft=draft, number=parsed_article.number
-        )
-        article.chapter = chapter
-        article.section = parsed_article.section[:300]
-        article.title = parsed_article.title[:300]
-        article.body = parsed_article.body
-        article.position = position
-        article.removed = False
-        article.save()
-        kept.add(article.pk)
-        clauses = {c.number: c for c in Clause.objects.filter(article=article)}
-        current: set[int] = set()
-        for i, parsed_clause in enumerate(parsed_article.clauses):
-            clause = clauses.get(parsed_clause.number) or Clause(
-                article=article, number=parsed_clause.number
-            )
-            clause.text, clause.position, clause.removed = parsed_clause.text, i, False
-            clause.save()
-            current.add(clause.pk)
-        Clause.objects.filter(article=article).exclude(pk__in=current).update(removed=True)
-    Article.objects.filter(draft=draft).exclude(pk__in=kept).update(removed=True)
-    draft.preamble = parsed.preamble
-    draft.source_text = text
-    draft.save(update_fields=["preamble", "source_text"])
-    number = previous.number + 1 if previous else 1
-    version = _snapshot(draft, number=number, actor=actor, note=note)
-    after = {t.article_id: (t.title, t.text) for t in version.texts.all()}
-    changed = {pk for pk in before.keys() | after.keys() if before.get(pk) != after.get(pk)}
-    Comment.objects.filter(
-        draft=draft,
-        version=None,
-        article_id__in=changed,
-        reply__disposition__in=[Reply.Disposition.ACCEPTED, Reply.Disposition.PARTLY],
-    ).exclude(quote="").update(version=version)
-    notices.tell_of_version(version)
-    changes.article_changed(draft.pk, *kept)
-    return version
 
 
 TRANSITIONS = {

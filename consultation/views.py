@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from consultation import exports, permissions, selectors, services
+from consultation import exports, permissions, selectors, services, versions
 from consultation.forms import (
     CommentForm,
     DraftForm,
@@ -417,7 +417,7 @@ def publish_version(request: HttpRequest, pk: int) -> HttpResponse:
         flash.error(request, _("Paste the revised text of the draft."))
         return redirect(_review_url(draft))
     try:
-        published = services.publish_version(
+        published = versions.publish_version(
             actor=access.signed_in(request),
             draft=draft,
             text=form.cleaned_data["text"],

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from consultation import changes as consultation_changes
 from consultation import frames as consultation_frames
 from consultation import services as consultation_services
+from consultation import versions as consultation_versions
 from consultation.demo import DRAFT_TEXT
 from consultation.models import Commenter
 from dialogue import frames as citizen
@@ -232,7 +233,7 @@ def test_every_frame_of_a_draft_matches_its_model(  # type: ignore[no-untyped-de
             body="Tiếp thu",
             disposition="accepted",
         )
-        consultation_services.publish_version(actor=organiser, draft=draft, text=DRAFT_TEXT + "\n")
+        consultation_versions.publish_version(actor=organiser, draft=draft, text=DRAFT_TEXT + "\n")
 
     assert {frame["type"] for _group, frame in sent} == {"draft.article"}
     assert {group for group, _frame in sent} == {f"draft.{draft.pk}"}

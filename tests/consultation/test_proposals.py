@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from consultation import selectors, services
+from consultation import selectors, services, versions
 from consultation.demo import DRAFT_TEXT
 from consultation.diff import Piece, word_diff
 from consultation.models import Comment, Commenter, Draft, Reply
@@ -183,7 +183,7 @@ def test_a_new_version_rewrites_articles_in_place_and_names_the_proposals_it_too
     third = draft.articles.get(number="3")
     clause = third.clauses.get(number="1")
     with django_capture_on_commit_callbacks(execute=True):
-        version = services.publish_version(actor=organiser, draft=draft, text=REVISED, note="Sửa")
+        version = versions.publish_version(actor=organiser, draft=draft, text=REVISED, note="Sửa")
     assert run_tasks() == 1
 
     assert version.number == 2
@@ -210,7 +210,7 @@ def test_a_version_that_drops_a_clause_keeps_its_comments_but_takes_no_new_ones(
 ):
     third = draft.articles.get(number="3")
     second = third.clauses.get(number="2")
-    services.publish_version(
+    versions.publish_version(
         actor=organiser,
         draft=draft,
         text=DRAFT_TEXT.replace(
@@ -234,7 +234,7 @@ def test_a_draft_being_prepared_has_no_new_version(event, organiser):
     )
     assert prepared.versions.get().number == 1
     with pytest.raises(InvalidMessage):
-        services.publish_version(actor=organiser, draft=prepared, text=REVISED)
+        versions.publish_version(actor=organiser, draft=prepared, text=REVISED)
 
 
 def test_erasure_empties_a_proposals_words(draft, nickname):
