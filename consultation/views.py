@@ -365,6 +365,14 @@ def _review_back(draft: Draft, request: HttpRequest) -> HttpResponseRedirect:
     return redirect(f"{_review_url(draft)}{suffix}")
 
 
+def _managed_draft(request: HttpRequest, pk: int) -> Draft:
+    """The draft, for one of the organisers who run it; anyone else is refused."""
+    draft = _reviewed_draft(request, pk)
+    if not permissions.can_manage_draft(request.user, draft):
+        raise PermissionDenied
+    return draft
+
+
 def _review_url(draft: Draft) -> str:
     return reverse("consultation_staff:review", kwargs={"pk": draft.pk})
 
@@ -372,9 +380,7 @@ def _review_url(draft: Draft) -> str:
 @login_required
 @require_POST
 def change_status(request: HttpRequest, pk: int) -> HttpResponse:
-    draft = _reviewed_draft(request, pk)
-    if not permissions.can_manage_draft(request.user, draft):
-        raise PermissionDenied
+    draft = _managed_draft(request, pk)
     try:
         draft = services.change_draft_status(
             actor=access.signed_in(request), draft=draft, status=request.POST.get("status", "")
@@ -392,9 +398,7 @@ def change_status(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def publish_summary(request: HttpRequest, pk: int) -> HttpResponse:
-    draft = _reviewed_draft(request, pk)
-    if not permissions.can_manage_draft(request.user, draft):
-        raise PermissionDenied
+    draft = _managed_draft(request, pk)
     form = SummaryForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
@@ -409,9 +413,7 @@ def publish_summary(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def publish_version(request: HttpRequest, pk: int) -> HttpResponse:
-    draft = _reviewed_draft(request, pk)
-    if not permissions.can_manage_draft(request.user, draft):
-        raise PermissionDenied
+    draft = _managed_draft(request, pk)
     form = VersionForm(request.POST)
     if not form.is_valid():
         flash.error(request, _("Paste the revised text of the draft."))

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from consultation import services
 from consultation.demo import DRAFT_TEXT
 from consultation.models import Comment, Draft
-from events.models import AgencyMembership, Event, EventRole
+from events.models import AgencyMembership, Event, EventRole, User
 from moderation.models import ModerationLog
 from tests.e2e.a11y import axe_violations, describe
 from tests.e2e.browser import PHONE, PHONE_390, BrowserTestCase, select_words
@@ -20,6 +20,19 @@ from tests.factories import EventFactory, UserFactory, enable_totp
 
 COMMENT = "Đề nghị nâng thời gian hỗ trợ lên 12 tháng cho hộ không phải di chuyển chỗ ở."
 RESPONSE = "Tiếp thu: dự thảo đã sửa điểm a khoản 1 thành 09 tháng."
+
+
+def open_draft() -> tuple[Draft, User]:
+    """The demo draft, open for comments in a post-moderated dialogue open to nicknames, and
+    the organiser who put it out (with two factors, for the staff pages)."""
+    event = EventFactory(moderation_mode=Event.Moderation.POST, allow_anonymous=True)
+    organiser = UserFactory(display_name="Trần Văn Tổ Chức")
+    AgencyMembership.objects.create(agency=event.agency, user=organiser)
+    enable_totp(organiser)
+    draft = services.create_draft(
+        actor=organiser, agency=event.agency, event=event, title="Dự thảo", text=DRAFT_TEXT
+    )
+    return services.change_draft_status(actor=organiser, draft=draft, status="open"), organiser
 
 
 class ConsultationTests(BrowserTestCase):
@@ -132,13 +145,7 @@ class SupportOnAPhoneTests(BrowserTestCase):
     def test_support_is_idempotent_withdrawing_is_its_own_button_and_the_page_passes_axe(
         self,
     ) -> None:
-        event = EventFactory(moderation_mode=Event.Moderation.POST, allow_anonymous=True)
-        organiser = UserFactory()
-        AgencyMembership.objects.create(agency=event.agency, user=organiser)
-        draft = services.create_draft(
-            actor=organiser, agency=event.agency, event=event, title="Dự thảo", text=DRAFT_TEXT
-        )
-        draft = services.change_draft_status(actor=organiser, draft=draft, status="open")
+        draft, _organiser = open_draft()
         article = draft.articles.get(number="3")
         page = self.new_context(**PHONE_390).new_page()
         page.goto(draft.get_absolute_url())
@@ -183,14 +190,7 @@ class ProposalsOnAPhoneTests(BrowserTestCase):
     def test_words_selected_on_a_phone_become_a_proposal_answered_and_taken_into_a_new_version(
         self,
     ) -> None:
-        event = EventFactory(moderation_mode=Event.Moderation.POST, allow_anonymous=True)
-        organiser = UserFactory(display_name="Trần Văn Tổ Chức")
-        AgencyMembership.objects.create(agency=event.agency, user=organiser)
-        enable_totp(organiser)
-        draft = services.create_draft(
-            actor=organiser, agency=event.agency, event=event, title="Dự thảo", text=DRAFT_TEXT
-        )
-        draft = services.change_draft_status(actor=organiser, draft=draft, status="open")
+        draft, organiser = open_draft()
         article = draft.articles.get(number="3")
         clause = article.clauses.get(number="1")
 
@@ -269,13 +269,7 @@ class ProposalsOnAPhoneTests(BrowserTestCase):
 
 class LiveDraftTests(BrowserTestCase):
     def test_comments_supports_and_responses_reach_an_open_page_without_a_reload(self) -> None:
-        event = EventFactory(moderation_mode=Event.Moderation.POST, allow_anonymous=True)
-        organiser = UserFactory()
-        AgencyMembership.objects.create(agency=event.agency, user=organiser)
-        draft = services.create_draft(
-            actor=organiser, agency=event.agency, event=event, title="Dự thảo", text=DRAFT_TEXT
-        )
-        draft = services.change_draft_status(actor=organiser, draft=draft, status="open")
+        draft, organiser = open_draft()
         article = draft.articles.get(number="3")
         reader = self.new_context(**PHONE_390).new_page()
         reader.goto(draft.get_absolute_url())
@@ -297,7 +291,6 @@ class LiveDraftTests(BrowserTestCase):
         writer.locator(".comment", has_text=COMMENT).locator(".vote-button").click()
         expect(shown.locator(".vote-count")).to_have_text("1")
         comment = Comment.objects.get()
-        enable_totp(organiser)
         staff = signed_in(self.new_context(), organiser, self.live_server_url).new_page()
         staff.goto(f"/consultation/manage/drafts/{draft.pk}/?status=approved")
         form = staff.locator(f"#comment-{comment.pk} .reply-form")
