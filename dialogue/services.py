@@ -529,6 +529,18 @@ def rate_answer(
     return rating
 
 
+@dataclass(frozen=True)
+class PollBallot:
+    """One participant's answer to one poll, as a socket or a form sent it."""
+
+    participant: Participant
+    poll_id: int
+    option_ids: Sequence[int] = ()
+    text: str = ""
+    on_leaderboard: bool = False
+    ip: str | None = None
+
+
 def answer_poll(
     *,
     participant: Participant,
@@ -542,51 +554,143 @@ def answer_poll(
 
     A quiz's answerer may agree to have their name on its leaderboard if they are right.
     """
-    ensure_not_banned(participant)
-    if not permissions.was_there(participant):
-        raise joined_late()
-    poll = (
-        Poll.objects.select_related("event")
+    ballot = PollBallot(participant, poll_id, option_ids, text, on_leaderboard, ip)
+    [outcome] = answer_polls(ballots=[ballot])
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
+
+
+def answer_polls(*, ballots: Sequence[PollBallot]) -> list[PollAnswer | DomainError]:
+    """Store many answers together, each with its own result or refusal.
+
+    Every socket of a process sends its poll answers through here together (dialogue/batching.py):
+    the polls, the participants' bans and the answers already given are read once per batch, the
+    rate limit is counted in one Redis round trip, and the answers, their options and their
+    places are written in one statement each, as votes are.
+    """
+    outcomes: list[PollAnswer | DomainError | None] = [None] * len(ballots)
+    polls = {
+        poll.pk: poll
+        for poll in Poll.objects.select_related("event")
         .prefetch_related("options")
-        .filter(pk=poll_id, event_id=participant.event_id)
-        .first()
+        .filter(pk__in={b.poll_id for b in ballots if 0 < b.poll_id <= messages.MAX_ID})
+    }
+    banned = set(
+        Participant.objects.filter(
+            pk__in={b.participant.pk for b in ballots}, banned_at__isnull=False
+        ).values_list("pk", flat=True)
     )
-    if poll is None or not poll.event.is_public:
+    choices: dict[int, tuple[list[int], str]] = {}
+    for index, ballot in enumerate(ballots):
+        try:
+            choices[index] = _admit_answer(ballot, polls.get(ballot.poll_id), banned)
+        except DomainError as error:
+            outcomes[index] = error
+    admitted = [i for i in range(len(ballots)) if outcomes[i] is None]
+    allowed = ratelimit.check_many(
+        "vote", requests=[(ballots[i].participant.pk, ballots[i].ip) for i in admitted]
+    )
+    for index, ok in zip(admitted, allowed, strict=True):
+        if not ok:
+            outcomes[index] = ratelimit.refusal()
+    try:
+        with transaction.atomic():
+            _store_answers(ballots, polls, choices, outcomes)
+    except IntegrityError:
+        # Answered meanwhile by another way in (the answers already given are read under the
+        # poll's lock, so only a lone answer meets this): that one is told; a batch is retried
+        # answer by answer by its batcher.
+        if len(ballots) != 1:
+            raise
+        return [Conflict(_("You have already answered this poll."), code="already_answered")]
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _admit_answer(ballot: PollBallot, poll: Poll | None, banned: set[int]) -> tuple[list[int], str]:
+    """Refuse what may not be answered; return the options chosen, or the text."""
+    if ballot.participant.pk in banned:
+        raise _banned()
+    if not permissions.was_there(ballot.participant):
+        raise joined_late()
+    if poll is None or poll.event_id != ballot.participant.event_id or not poll.event.is_public:
         raise NotFound(_("There is no such poll in this dialogue."))
     if not poll.is_open or not permissions.can_answer_polls(poll.event):
         raise NotAllowed(_("This poll is not open for answers."), code="poll_closed")
-    options, answer_text = _poll_choice(poll, option_ids, text)
-    ratelimit.check("vote", participant_id=participant.pk, ip=ip)
-    try:
-        with transaction.atomic():
-            # Read again under a lock that `close_poll` waits for: an answer in a transaction
-            # that began before the poll closed is not stored after it closed.
-            still_open = Poll.objects.select_for_update(no_key=True).filter(
-                pk=poll.pk, status=Poll.Status.OPEN
+    return _poll_choice(poll, ballot.option_ids, ballot.text)
+
+
+def _store_answers(
+    ballots: Sequence[PollBallot],
+    polls: dict[int, Poll],
+    choices: dict[int, tuple[list[int], str]],
+    outcomes: list[PollAnswer | DomainError | None],
+) -> None:
+    """Write the admitted answers (those with no outcome yet); refuse the rest in `outcomes`.
+
+    Each poll is read again under a lock that `close_poll` waits for, and that another batch
+    answering it waits for too: an answer in a batch that began before the poll closed is not
+    stored after it closed, and the answers already given read under it stay true until commit.
+    """
+    pending = [i for i in range(len(ballots)) if outcomes[i] is None]
+    wanted = sorted({ballots[i].poll_id for i in pending})
+    still_open = set(
+        Poll.objects.select_for_update(no_key=True)
+        .filter(pk__in=wanted, status=Poll.Status.OPEN)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    given = set(
+        PollAnswer.objects.filter(
+            poll_id__in=still_open, participant_id__in={ballots[i].participant.pk for i in pending}
+        ).values_list("poll_id", "participant_id")
+    )
+    answers: list[tuple[int, PollAnswer]] = []
+    for index in pending:
+        ballot, poll = ballots[index], polls[ballots[index].poll_id]
+        pair = (poll.pk, ballot.participant.pk)
+        if poll.pk not in still_open:
+            outcomes[index] = NotAllowed(
+                _("This poll is not open for answers."), code="poll_closed"
             )
-            if not list(still_open.values_list("pk", flat=True)):
-                raise NotAllowed(_("This poll is not open for answers."), code="poll_closed")
-            # The unique constraint, not a read before the write, keeps it to one answer: two
-            # sockets of one participant answering at once cannot both succeed.
-            answer = PollAnswer.objects.create(
-                poll=poll,
-                participant=participant,
-                text=answer_text,
-                phrase=poll_phrase(answer_text),
-                on_leaderboard=on_leaderboard and poll.kind == Poll.Kind.QUIZ,
+        elif pair in given:
+            outcomes[index] = Conflict(
+                _("You have already answered this poll."), code="already_answered"
             )
-            if options:
-                answer.options.set(options)
-            if poll.kind == Poll.Kind.RANKING:
-                last = len(options) - 1
-                PollRank.objects.bulk_create(
-                    PollRank(answer=answer, option_id=option, points=last - place)
-                    for place, option in enumerate(options)
+        else:
+            given.add(pair)  # a second answer in the same batch is refused too
+            text = choices[index][1]
+            answers.append(
+                (
+                    index,
+                    PollAnswer(
+                        poll=poll,
+                        participant=ballot.participant,
+                        text=text,
+                        phrase=poll_phrase(text),
+                        on_leaderboard=ballot.on_leaderboard and poll.kind == Poll.Kind.QUIZ,
+                    ),
                 )
-            poll_results_on_commit(poll.event_id, poll.pk)
-    except IntegrityError:
-        raise Conflict(_("You have already answered this poll."), code="already_answered") from None
-    return answer
+            )
+    # The unique constraint still stands behind the read above: should it refuse, the batch
+    # rolls back whole and every socket is told, as a vote batch is.
+    PollAnswer.objects.bulk_create([answer for _index, answer in answers])
+    chosen = PollAnswer.options.through
+    chosen.objects.bulk_create(
+        chosen(pollanswer_id=answer.pk, polloption_id=option)
+        for index, answer in answers
+        for option in choices[index][0]
+    )
+    PollRank.objects.bulk_create(
+        PollRank(answer=answer, option_id=option, points=len(choices[index][0]) - 1 - place)
+        for index, answer in answers
+        if polls[answer.poll_id].kind == Poll.Kind.RANKING
+        for place, option in enumerate(choices[index][0])
+    )
+    for index, answer in answers:
+        outcomes[index] = answer
+    for poll_id in {answer.poll_id for _index, answer in answers}:
+        poll_results_on_commit(polls[poll_id].event_id, poll_id)
 
 
 def _poll_choice(poll: Poll, option_ids: Sequence[int], text: str) -> tuple[list[int], str]:

@@ -60,4 +60,5 @@ if (button) {
     event.preventDefault();
   });
   button.addEventListener("click", propose);
+  button.dataset.ready = "true";   // listening: a selection from now on shows the button
 }

@@ -283,3 +283,47 @@ def test_a_batch_of_answers_stores_each_alone_and_refuses_each_alone(event):
     assert replies[1]["code"] == "already_answered"
     assert replies[2]["results"]["total"] == 2  # as the batch left it
     assert PollAnswer.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_batch_refuses_a_ban_a_closed_poll_and_a_wrong_option_each_alone_and_writes_the_rest(
+    event, django_assert_max_num_queries
+):
+    single = make_poll(event)
+    closed = PollFactory(event=event, status=Poll.Status.CLOSED)
+    other = EventFactory()  # one open poll per dialogue: the ranking is another's
+    ranking = make_poll(other, Poll.Kind.RANKING, ("A", "B", "C"))
+    people = [ParticipantFactory(event=event) for _ in range(6)]
+    people[1] = ParticipantFactory(event=other)
+    people[4] = ParticipantFactory(event=other)
+    banned = ParticipantFactory(event=event, banned_at=timezone.now())
+    a, b, c = option_ids(ranking)
+    ballots = [
+        services.PollBallot(people[0], single.pk, [option_ids(single)[0]]),
+        services.PollBallot(people[1], ranking.pk, [c, a, b]),
+        services.PollBallot(banned, single.pk, [option_ids(single)[0]]),
+        services.PollBallot(people[2], closed.pk, [option_ids(closed)[0]]),
+        services.PollBallot(people[3], single.pk, [a]),  # another poll's option
+        services.PollBallot(people[4], ranking.pk, [c, a]),  # not every option placed
+        services.PollBallot(people[5], 999_999_999_999_999_999_999, [a]),
+    ]
+    # The reads and writes of a batch do not grow with its size.
+    with django_assert_max_num_queries(12):
+        outcomes = services.answer_polls(ballots=ballots)
+
+    codes = [getattr(o, "code", "stored") for o in outcomes]
+    assert codes == [
+        "stored",
+        "stored",
+        "banned",
+        "poll_closed",
+        "unknown_option",
+        "rank_all",
+        "not_found",
+    ]
+    assert PollAnswer.objects.count() == 2
+    ranked = PollAnswer.objects.get(poll=ranking)
+    assert dict(ranked.ranks.values_list("option_id", "points")) == {c: 2, a: 1, b: 0}
+    assert list(PollAnswer.objects.get(poll=single).options.values_list("pk", flat=True)) == [
+        option_ids(single)[0]
+    ]

@@ -126,6 +126,7 @@ def take_all(database: Path, out: Path, guides: Path, only: set[str] | None = No
                     if kind.name in ("moderation", "official"):
                         expect(page.locator(".card").first).to_be_visible()
                     if kind.propose:
+                        expect(page.locator("#propose-selection[data-ready]")).to_be_attached()
                         select_words(
                             page, ".clauses .passage", "theo giá trung bình tại địa phương"
                         )

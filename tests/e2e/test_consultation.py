@@ -201,6 +201,8 @@ class ProposalsOnAPhoneTests(BrowserTestCase):
         page.check("input[name=consent]")
         page.locator(".join-form button").click()
         button = page.locator("#propose-selection")
+        # The joined page, its script listening (a selection made before would show nothing).
+        expect(button).to_have_attribute("data-ready", "true")
         expect(button).to_be_hidden()
         select_words(page, f"#clause-{clause.pk}", "06 tháng nếu không phải di chuyển chỗ ở")
         expect(button).to_be_visible()
