@@ -35,7 +35,7 @@ def test_every_url_and_every_socket_route_of_the_project_is_declared():
     keys = {route.key for route in routes}
     assert {"account_login", "mfa_activate_totp", "admin:index", "api:agency_report"} <= keys
     assert any(key.startswith("admin:/") for key in keys)
-    assert len(sockets) == 4
+    assert len(sockets) == 5  # citizen, moderator, official, stage, draft
     assert access.undeclared(sockets=access.socket_router(application).routes) == []
 
 
