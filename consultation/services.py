@@ -406,6 +406,6 @@ def erase_comments(*, participant: Participant) -> int:
         text="", quote="", wording="", rejection_note="", erased_at=timezone.now()
     )
     ModerationLog.objects.filter(comment__in=comments).update(before={}, after={})
-    for comment in comments:
-        changes.article_changed(comment.draft_id, comment.article_id)
+    for draft_id, article_id in {(c.draft_id, c.article_id) for c in comments}:
+        changes.article_changed(draft_id, article_id)
     return len(comments)

@@ -118,12 +118,7 @@ def handle_poll_answers(requests: list[PollRequest]) -> list[dict[str, Any]]:
     participants = _present_participants(requests)
     for index, (connection, command) in enumerate(requests):
         try:
-            if connection.user.is_authenticated:
-                key = (connection.user.pk, connection.session_key)
-                if key not in signed_in:
-                    signed_in[key] = _signed_in_error(connection)
-                if (refusal := signed_in[key]) is not None:
-                    raise refusal
+            _ensure_still_signed_in(connection, signed_in)
             participant = participants.get(connection.participant_id or 0)
             if participant is None:
                 participant = _participant(connection)
@@ -180,13 +175,7 @@ def handle_votes(requests: list[VoteRequest]) -> list[dict[str, Any]]:
     signed_in: dict[tuple[int, str | None], DomainError | None] = {}
     for index, (connection, command) in enumerate(requests):
         try:
-            if connection.user.is_authenticated:
-                key = (connection.user.pk, connection.session_key)
-                if key not in signed_in:
-                    signed_in[key] = _signed_in_error(connection)
-                refusal = signed_in[key]
-                if refusal is not None:
-                    raise refusal
+            _ensure_still_signed_in(connection, signed_in)
             participant_id = connection.participant_id
             if participant_id is None:
                 participant_id = _participant(connection).pk
@@ -210,6 +199,20 @@ def handle_votes(requests: list[VoteRequest]) -> list[dict[str, Any]]:
                 votes=outcome.votes,
             )
     return [reply for reply in replies if reply is not None]
+
+
+def _ensure_still_signed_in(
+    connection: Connection, checked: dict[tuple[int, str | None], DomainError | None]
+) -> None:
+    """Refuse a signed-in socket whose session ended; checked once per account and session in
+    a batch (`checked` keeps the answers)."""
+    if not connection.user.is_authenticated:
+        return
+    key = (connection.user.pk, connection.session_key)
+    if key not in checked:
+        checked[key] = _signed_in_error(connection)
+    if (refusal := checked[key]) is not None:
+        raise refusal
 
 
 def _signed_in_error(connection: Connection) -> DomainError | None:
